@@ -1,0 +1,37 @@
+"""The operational registry (SQLite via SQLModel/SQLAlchemy, schema by Alembic).
+
+Public names are loaded lazily, so that `import desktop.store.commands` or
+`desktop.store.errors` stays stdlib-only and fast (the `decide` command must not pay for
+SQLAlchemy). Never imports Qt, never reads the clock: `now` is always an argument.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from .errors import Conflict, NotFound, PermissionDenied, RegistryError, StoreError
+
+_LAZY = {
+    "Registry": "registry", "open_registry": "registry", "latest_backup": "registry",
+    "backup_database": "registry", "auto_backup": "registry", "restore": "registry",
+    "WorklistItem": "registry", "HistoryItem": "registry",
+    "Patient": "models", "PatientDocument": "models", "Decision": "models",
+    "PrintedDocument": "models", "PriceItem": "models", "User": "models",
+    "AuditEntry": "models", "ExportOutbox": "models",
+}
+
+__all__ = ["Conflict", "NotFound", "PermissionDenied", "RegistryError", "StoreError", *_LAZY]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .models import (AuditEntry, Decision, ExportOutbox, Patient, PatientDocument,
+                         PriceItem, PrintedDocument, User)
+    from .registry import (HistoryItem, Registry, WorklistItem, auto_backup, backup_database,
+                           latest_backup, open_registry, restore)
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{module}"), name)

@@ -1,0 +1,255 @@
+"""Tables of the operational registry (SQLModel on SQLAlchemy 2).
+
+The schema itself is created and changed only by the Alembic scripts in `migrations/`;
+these classes must describe the same tables (a test compares them).
+Timestamps are ISO 8601 text with their UTC offset, money is decimal text.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class IsoDateTime(TypeDecorator):
+    """datetime <-> ISO 8601 text, keeping the UTC offset if the caller gave one."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else value.isoformat()
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else datetime.fromisoformat(value)
+
+
+class IsoDate(TypeDecorator):
+    """date <-> 'YYYY-MM-DD' text (so that SQL comparisons are plain text comparisons)."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else value.isoformat()
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else date.fromisoformat(value)
+
+
+class DecimalText(TypeDecorator):
+    """Decimal <-> decimal string: no binary floating point anywhere near a price."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else str(Decimal(value))
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(value)
+
+
+def _col(type_, *, nullable: bool = True, index: bool = False, **kw) -> Any:
+    return Field(sa_column=sa.Column(type_, nullable=nullable, index=index, **kw))
+
+
+def _fk(target: str, *, nullable: bool, ondelete: str) -> Any:
+    return Field(sa_column=sa.Column(
+        sa.Integer, sa.ForeignKey(target, ondelete=ondelete), nullable=nullable))
+
+
+class Patient(SQLModel, table=True):
+    """A person registered at the front desk; `case_json` is the whole case (interface.md)."""
+
+    __tablename__ = "patient"
+    __table_args__ = (
+        sa.Index("ix_patient_iin", "iin", unique=True, sqlite_where=sa.text("iin IS NOT NULL")),
+        sa.Index("ix_patient_name", "surname_key", "given_key", "birth_date"),
+        sa.Index("ix_patient_latin", "latin_key"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    iin: Optional[str] = _col(sa.Text)
+    surname: Optional[str] = _col(sa.Text)
+    given_name: Optional[str] = _col(sa.Text)
+    patronymic: Optional[str] = _col(sa.Text)
+    latin_name: Optional[str] = _col(sa.Text)
+    birth_date: Optional[date] = _col(IsoDate)
+    sex: Optional[str] = _col(sa.Text)
+    citizenship: Optional[str] = _col(sa.Text)
+    surname_key: str = _col(sa.Text, nullable=False, server_default="")
+    given_key: str = _col(sa.Text, nullable=False, server_default="")
+    latin_key: str = _col(sa.Text, nullable=False, server_default="")
+    case_json: str = _col(sa.Text, nullable=False)
+    created_at: datetime = _col(IsoDateTime, nullable=False)
+    created_by: str = _col(sa.Text, nullable=False)
+    updated_at: datetime = _col(IsoDateTime, nullable=False)
+    updated_by: str = _col(sa.Text, nullable=False)
+
+    @property
+    def case(self) -> dict:
+        return json.loads(self.case_json)
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.surname, self.given_name, self.patronymic) if p)
+
+
+class PatientDocument(SQLModel, table=True):
+    """One document of a patient's case, mirrored from `patient.case_json` on every save."""
+
+    __tablename__ = "patient_document"
+    __table_args__ = (
+        sa.Index("ix_patient_document_number", "number_key"),
+        sa.Index("ix_patient_document_expiry", "kind", "valid_until"),
+        sa.Index("ix_patient_document_patient", "patient_id", "kind", "valid_until"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    patient_id: int = _fk("patient.id", nullable=False, ondelete="CASCADE")
+    position: int = _col(sa.Integer, nullable=False)
+    kind: str = _col(sa.Text, nullable=False)
+    number: Optional[str] = _col(sa.Text)
+    number_key: Optional[str] = _col(sa.Text)
+    country: Optional[str] = _col(sa.Text)
+    issued_on: Optional[date] = _col(IsoDate)
+    valid_from: Optional[date] = _col(IsoDate)
+    valid_until: Optional[date] = _col(IsoDate)
+
+
+class Decision(SQLModel, table=True):
+    """A decision as taken and shown at the desk, kept whole in `decision_json`."""
+
+    __tablename__ = "decision"
+    __table_args__ = (
+        sa.Index("ix_decision_patient", "patient_id", "taken_at", "id"),
+        sa.Index("ix_decision_osms_until", "osms_until"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    patient_id: int = _fk("patient.id", nullable=False, ondelete="CASCADE")
+    as_of: Optional[date] = _col(IsoDate)
+    taken_at: datetime = _col(IsoDateTime, nullable=False)
+    user: str = _col(sa.Text, nullable=False)
+    reference_version: Optional[str] = _col(sa.Text)
+    category: Optional[str] = _col(sa.Text)
+    attachment_status: Optional[str] = _col(sa.Text)
+    attachment_until: Optional[date] = _col(IsoDate)
+    osms_until: Optional[date] = _col(IsoDate)
+    decision_json: str = _col(sa.Text, nullable=False)
+
+    @property
+    def decision(self) -> dict:
+        return json.loads(self.decision_json)
+
+
+class PrintedDocument(SQLModel, table=True):
+    """The exact PDF handed over, with its number; never changed once stored."""
+
+    __tablename__ = "printed_document"
+    __table_args__ = (sa.Index("ix_printed_document_patient", "patient_id", "created_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    number: str = _col(sa.Text, nullable=False, unique=True)
+    kind: str = _col(sa.Text, nullable=False)
+    year: int = _col(sa.Integer, nullable=False)
+    patient_id: Optional[int] = _fk("patient.id", nullable=True, ondelete="SET NULL")
+    lang: str = _col(sa.Text, nullable=False)
+    pdf: bytes = _col(sa.LargeBinary, nullable=False)
+    sha256: str = _col(sa.Text, nullable=False)
+    reference_version: Optional[str] = _col(sa.Text)
+    created_at: datetime = _col(IsoDateTime, nullable=False)
+    user: str = _col(sa.Text, nullable=False)
+
+
+class DocumentSequence(SQLModel, table=True):
+    """The last document number issued per clinic and year."""
+
+    __tablename__ = "document_sequence"
+
+    clinic_key: str = Field(sa_column=sa.Column(sa.Text, primary_key=True))
+    year: int = Field(sa_column=sa.Column(sa.Integer, primary_key=True))
+    last_number: int = _col(sa.Integer, nullable=False)
+    updated_at: datetime = _col(IsoDateTime, nullable=False)
+
+
+class Setting(SQLModel, table=True):
+    """Clinic details and other settings, one value a key."""
+
+    __tablename__ = "setting"
+
+    key: str = Field(sa_column=sa.Column(sa.Text, primary_key=True))
+    value: str = _col(sa.Text, nullable=False)
+
+
+class User(SQLModel, table=True):
+    """An account: a registrar or an administrator (head registrar)."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (sa.CheckConstraint("role IN ('registrar', 'admin')", name="ck_app_user_role"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    login: str = _col(sa.Text, nullable=False, unique=True)
+    full_name: str = _col(sa.Text, nullable=False)
+    role: str = _col(sa.Text, nullable=False)
+    password_hash: str = _col(sa.Text, nullable=False)
+    salt: str = _col(sa.Text, nullable=False)
+    active: bool = _col(sa.Boolean, nullable=False)
+    created_at: datetime = _col(IsoDateTime, nullable=False)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One line of the audit log; triggers make the table append-only."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_at", "at"), sa.Index("ix_audit_log_object", "object"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = _col(IsoDateTime, nullable=False)
+    user: str = _col(sa.Text, nullable=False)
+    action: str = _col(sa.Text, nullable=False)
+    object: str = _col(sa.Text, nullable=False)
+    details: str = _col(sa.Text, nullable=False, server_default="{}")
+
+
+class PriceItem(SQLModel, table=True):
+    """A paid service's price over a period; a new price closes the old row."""
+
+    __tablename__ = "price_item"
+    __table_args__ = (sa.Index("ix_price_item_code", "code", "valid_from"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = _col(sa.Text, nullable=False)
+    name_ru: str = _col(sa.Text, nullable=False)
+    name_kk: str = _col(sa.Text, nullable=False)
+    unit: str = _col(sa.Text, nullable=False)
+    price: Decimal = _col(DecimalText, nullable=False)
+    valid_from: date = _col(IsoDate, nullable=False)
+    valid_until: Optional[date] = _col(IsoDate)  # last day in force, inclusive; None = open
+    created_at: datetime = _col(IsoDateTime, nullable=False)
+    created_by: str = _col(sa.Text, nullable=False)
+
+
+class ExportOutbox(SQLModel, table=True):
+    """Which attachment decisions went out to the national register, when, in which files."""
+
+    __tablename__ = "export_outbox"
+    __table_args__ = (sa.Index("ix_export_outbox_decision", "decision_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    decision_id: int = _fk("decision.id", nullable=False, ondelete="CASCADE")
+    patient_id: int = _fk("patient.id", nullable=False, ondelete="CASCADE")
+    exported_at: datetime = _col(IsoDateTime, nullable=False)
+    user: str = _col(sa.Text, nullable=False)
+    csv_file: str = _col(sa.Text, nullable=False)
+    json_file: str = _col(sa.Text, nullable=False)
+
+
+metadata = SQLModel.metadata

@@ -1,0 +1,849 @@
+"""The operational registry: patients, decisions, printouts, prices, users, audit, export.
+
+`open_registry(path, now=...)` returns a `Registry`; every method that writes runs in one
+transaction (BEGIN IMMEDIATE ... COMMIT) and returns only after the commit, and every method
+that stamps time takes `now`. Nothing here imports Qt or reads the clock.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import os
+import secrets
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from . import db
+from .errors import Conflict, NotFound, PermissionDenied, RegistryError
+from .models import (AuditEntry, Decision, DocumentSequence, ExportOutbox, Patient,
+                     PatientDocument, PriceItem, PrintedDocument, Setting, User)
+from .text import PREFIX_END, document_key, has_cyrillic, iin_query, latin_key, name_key
+
+ROLES = ("registrar", "admin")
+SYSTEM_USER = "system"
+CLINIC_SETTINGS = ("name", "bin", "address", "head")
+INSURANCE_KINDS = ("dms_contract", "vms_contract", "residence_permit", "employment_contract")
+_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
+
+
+@dataclass(frozen=True)
+class WorklistItem:
+    """A patient whose attachment basis ends soon: `ends` is a document kind or "osms"."""
+
+    patient_id: int
+    name: str
+    iin: str | None
+    ends: str
+    until: date
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One line of a patient's history: a decision or a printed document."""
+
+    kind: str            # "decision" | "printed"
+    id: int
+    at: datetime
+    user: str
+    summary: dict
+
+
+# --- helpers without state ------------------------------------------------------------------------
+
+def _date(value: Any) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def hash_password(password: str, salt: bytes) -> str:
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, **_SCRYPT).hex()
+
+
+def _documents_of(case: dict) -> list[dict]:
+    documents = case.get("documents") or []
+    if not isinstance(documents, list):
+        raise ValueError("case.documents must be a list")
+    return [d for d in documents if isinstance(d, dict) and d.get("kind")]
+
+
+class Registry:
+    """The operational database of one clinic. Create with `open_registry`; close when done."""
+
+    def __init__(self, path: Path, engine: sa.Engine):
+        self.path = Path(path)
+        self.engine = engine
+        self._writer = engine.execution_options(sqlite_immediate=True)
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Registry":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """One write transaction, committed on leaving the block."""
+        with Session(self._writer, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @staticmethod
+    def _audit(session: Session, *, user: str, action: str, obj: str, now: datetime,
+               details: dict | None = None) -> None:
+        session.add(AuditEntry(at=now, user=user, action=action, object=obj,
+                               details=_dumps(details or {})))
+
+    def _require_role(self, session: Session, login: str, role: str = "admin") -> User:
+        user = session.exec(select(User).where(User.login == login)).first()
+        if user is None or not user.active:
+            raise PermissionDenied(f"Нет активной учётной записи «{login}» — no active account '{login}'")
+        if role == "admin" and user.role != "admin":
+            raise PermissionDenied(
+                f"Действие доступно только администратору ({login}: {user.role}) — "
+                f"administrator only ({login} is a {user.role})")
+        return user
+
+    def require_admin(self, login: str) -> None:
+        """Raise PermissionDenied unless `login` is an active administrator."""
+        with self._read() as session:
+            self._require_role(session, login)
+
+    def schema_revision(self) -> str | None:
+        return db.current_revision(self.engine)
+
+    # --- patients ------------------------------------------------------------------------------
+
+    def save_patient(self, case: dict, *, user: str, now: datetime,
+                     patient_id: int | None = None) -> int:
+        """Insert or update a patient from a case (interface.md); returns the patient id.
+
+        Without `patient_id`, a stored patient with the same ИИН is updated (an ИИН is one
+        person); an ИИН held by another patient raises Conflict. Documents are mirrored.
+        """
+        person = case.get("person") if isinstance(case, dict) else None
+        if not isinstance(person, dict):
+            raise ValueError("case.person is required")
+        documents = _documents_of(case)
+        iin = (person.get("iin") or "").strip() or None
+        fields = dict(
+            iin=iin,
+            surname=person.get("surname"), given_name=person.get("given_name"),
+            patronymic=person.get("patronymic"), latin_name=person.get("latin_name"),
+            birth_date=_date(person.get("birth_date")), sex=person.get("sex"),
+            citizenship=person.get("citizenship"),
+            surname_key=name_key(person.get("surname")),
+            given_key=name_key(person.get("given_name")),
+            latin_key=latin_key(person.get("surname")),
+            case_json=_dumps(case),
+        )
+        with self._write() as session:
+            holder = None
+            if iin:
+                holder = session.exec(select(Patient).where(Patient.iin == iin)).first()
+            if patient_id is None and holder is not None:
+                patient_id = holder.id
+            if patient_id is not None:
+                patient = session.get(Patient, patient_id)
+                if patient is None:
+                    raise NotFound(f"patient {patient_id}")
+                if holder is not None and holder.id != patient_id:
+                    raise Conflict(f"ИИН {iin} уже у пациента {holder.id} — IIN {iin} "
+                                   f"already belongs to patient {holder.id}")
+                for name, value in fields.items():
+                    setattr(patient, name, value)
+                patient.updated_at, patient.updated_by = now, user
+                action = "update"
+                session.execute(sa.delete(PatientDocument)
+                                .where(PatientDocument.patient_id == patient_id))
+            else:
+                patient = Patient(**fields, created_at=now, created_by=user,
+                                  updated_at=now, updated_by=user)
+                action = "create"
+            session.add(patient)
+            session.flush()
+            for position, doc in enumerate(documents):
+                session.add(PatientDocument(
+                    patient_id=patient.id, position=position, kind=str(doc["kind"]),
+                    number=doc.get("number"), number_key=document_key(doc.get("number")) or None,
+                    country=doc.get("country"), issued_on=_date(doc.get("issued_on")),
+                    valid_from=_date(doc.get("valid_from")),
+                    valid_until=_date(doc.get("valid_until"))))
+            self._audit(session, user=user, action=action, obj=f"patient:{patient.id}", now=now,
+                        details={"documents": len(documents)})
+            return patient.id
+
+    def get_patient(self, patient_id: int) -> Patient | None:
+        """The stored patient (its `case` property is the saved case), or None."""
+        with self._read() as session:
+            return session.get(Patient, patient_id)
+
+    def open_patient(self, patient_id: int, *, user: str, now: datetime) -> Patient:
+        """Read a patient for display and record the view in the audit log."""
+        with self._write() as session:
+            patient = session.get(Patient, patient_id)
+            if patient is None:
+                raise NotFound(f"patient {patient_id}")
+            self._audit(session, user=user, action="view", obj=f"patient:{patient_id}", now=now)
+            return patient
+
+    def documents_of(self, patient_id: int) -> list[PatientDocument]:
+        with self._read() as session:
+            return list(session.exec(select(PatientDocument)
+                                     .where(PatientDocument.patient_id == patient_id)
+                                     .order_by(PatientDocument.position)))
+
+    def search(self, query: str, *, limit: int = 50) -> list[Patient]:
+        """Find patients by ИИН (12 digits), document number, or surname prefix.
+
+        Surname: case-insensitive, ё = е, Kazakh letters = their Russian look-alikes, Latin
+        and Cyrillic meet via transliteration ("ivan" finds "Иванов"). A second word narrows
+        by given name. A query with digits is a document number (spaces, dashes ignored).
+        """
+        query = (query or "").strip()
+        if not query:
+            return []
+        with self._read() as session:
+            iin = iin_query(query)
+            if iin is not None or any(ch.isdigit() for ch in query):
+                ids: list[int] = []
+                if iin is not None:
+                    ids += session.exec(select(Patient.id).where(Patient.iin == iin)).all()
+                key = document_key(query)
+                ids += session.exec(select(PatientDocument.patient_id).distinct()
+                                    .where(PatientDocument.number_key == key)
+                                    .limit(limit)).all()
+                return self._patients_in_order(session, list(dict.fromkeys(ids))[:limit])
+            words = query.split()
+            surname, given = words[0], " ".join(words[1:])
+            cyr, lat = name_key(surname), latin_key(surname)
+            conditions = []
+            if cyr and has_cyrillic(surname):
+                conditions.append(sa.and_(Patient.surname_key >= cyr,
+                                          Patient.surname_key < cyr + PREFIX_END))
+            if lat:
+                conditions.append(sa.and_(Patient.latin_key >= lat,
+                                          Patient.latin_key < lat + PREFIX_END))
+            if not conditions:
+                return []
+            statement = select(Patient).where(sa.or_(*conditions))
+            given_cyr, given_lat = name_key(given), latin_key(given)
+            fetch = limit
+            if given_cyr and has_cyrillic(given):
+                statement = statement.where(Patient.given_key >= given_cyr,
+                                            Patient.given_key < given_cyr + PREFIX_END)
+            elif given_lat:
+                fetch = limit * 20  # Latin given name: filtered below, on the transliteration
+            statement = statement.order_by(Patient.surname_key, Patient.given_key, Patient.id)
+            found = list(session.exec(statement.limit(fetch)))
+        if given_lat and not has_cyrillic(given):
+            found = [p for p in found if latin_key(p.given_name).startswith(given_lat)]
+        if cyr and has_cyrillic(surname):
+            # matches in the query's own script first, transliteration matches after them
+            found.sort(key=lambda p: not p.surname_key.startswith(cyr))
+        return found[:limit]
+
+    @staticmethod
+    def _patients_in_order(session: Session, ids: list[int]) -> list[Patient]:
+        if not ids:
+            return []
+        by_id = {p.id: p for p in session.exec(select(Patient).where(Patient.id.in_(ids)))}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def likely_duplicates(self, case: dict, *, exclude_id: int | None = None) -> list[Patient]:
+        """Stored patients who are probably this case's person: the same ИИН, or the same
+        surname, given name and birth date (keys folded as in search)."""
+        person = case.get("person") or {}
+        conditions = []
+        iin = (person.get("iin") or "").strip()
+        if iin:
+            conditions.append(Patient.iin == iin)
+        surname, given = name_key(person.get("surname")), name_key(person.get("given_name"))
+        birth = _date(person.get("birth_date"))
+        if surname and given and birth:
+            conditions.append(sa.and_(Patient.surname_key == surname, Patient.given_key == given,
+                                      Patient.birth_date == birth))
+        if not conditions:
+            return []
+        statement = select(Patient).where(sa.or_(*conditions)).order_by(Patient.id)
+        if exclude_id is not None:
+            statement = statement.where(Patient.id != exclude_id)
+        with self._read() as session:
+            return list(session.exec(statement))
+
+    # --- decisions and history -----------------------------------------------------------------
+
+    def record_decision(self, patient_id: int, decision: dict, *, user: str, now: datetime) -> int:
+        """Store a decision (interface.md "Output") as taken at `now`; returns its id."""
+        attachment = decision.get("attachment") or {}
+        osms = decision.get("osms") or {}
+        reference = decision.get("reference") or {}
+        with self._write() as session:
+            if session.get(Patient, patient_id) is None:
+                raise NotFound(f"patient {patient_id}")
+            row = Decision(
+                patient_id=patient_id, as_of=_date(decision.get("as_of")), taken_at=now,
+                user=user, reference_version=reference.get("version"),
+                category=decision.get("category"), attachment_status=attachment.get("status"),
+                attachment_until=_date(attachment.get("until")), osms_until=_date(osms.get("until")),
+                decision_json=_dumps(decision))
+            session.add(row)
+            session.flush()
+            self._audit(session, user=user, action="decide", obj=f"decision:{row.id}", now=now,
+                        details={"patient": patient_id, "category": row.category,
+                                 "attachment": row.attachment_status})
+            return row.id
+
+    def latest_decision(self, patient_id: int) -> Decision | None:
+        with self._read() as session:
+            return session.exec(select(Decision).where(Decision.patient_id == patient_id)
+                                .order_by(Decision.taken_at.desc(), Decision.id.desc())).first()
+
+    def history(self, patient_id: int) -> list[HistoryItem]:
+        """Decisions and printed documents of a patient, newest first."""
+        with self._read() as session:
+            items = [HistoryItem("decision", d.id, d.taken_at, d.user, {
+                "as_of": d.as_of.isoformat() if d.as_of else None, "category": d.category,
+                "attachment_status": d.attachment_status,
+                "reference_version": d.reference_version})
+                for d in session.exec(select(Decision).where(Decision.patient_id == patient_id))]
+            rows = session.execute(
+                select(PrintedDocument.id, PrintedDocument.number, PrintedDocument.kind,
+                       PrintedDocument.lang, PrintedDocument.sha256, PrintedDocument.created_at,
+                       PrintedDocument.user)
+                .where(PrintedDocument.patient_id == patient_id))
+            items += [HistoryItem("printed", r.id, r.created_at, r.user, {
+                "number": r.number, "kind": r.kind, "lang": r.lang, "sha256": r.sha256})
+                for r in rows]
+        items.sort(key=lambda i: (i.at, i.kind == "printed", i.id), reverse=True)
+        return items
+
+    # --- document numbers and printouts ------------------------------------------------------
+
+    def next_document_number(self, year: int, now: datetime, *, clinic_key: str = "main") -> str:
+        """The next document number of `year` ("2026-000042"); committed before it is
+        returned, so no number is ever handed out twice, even after a crash."""
+        with self._write() as session:
+            number = session.execute(sa.text(
+                "INSERT INTO document_sequence (clinic_key, year, last_number, updated_at) "
+                "VALUES (:k, :y, 1, :now) ON CONFLICT (clinic_key, year) DO UPDATE SET "
+                "last_number = last_number + 1, updated_at = :now RETURNING last_number"),
+                {"k": clinic_key, "y": year, "now": now.isoformat()}).scalar_one()
+        return f"{year}-{number:06d}"
+
+    def store_printed(self, number: str, kind: str, pdf: bytes, *, lang: str, user: str,
+                      now: datetime, patient_id: int | None = None,
+                      reference_version: str | None = None, year: int | None = None) -> int:
+        """Keep the exact PDF handed over; returns its row id. A number is stored once."""
+        with self._write() as session:
+            if session.exec(select(PrintedDocument.id)
+                            .where(PrintedDocument.number == number)).first() is not None:
+                raise Conflict(f"Документ № {number} уже сохранён — document {number} already stored")
+            row = PrintedDocument(
+                number=number, kind=kind, year=year if year is not None else now.year,
+                patient_id=patient_id, lang=lang, pdf=bytes(pdf),
+                sha256=hashlib.sha256(pdf).hexdigest(), reference_version=reference_version,
+                created_at=now, user=user)
+            session.add(row)
+            session.flush()
+            self._audit(session, user=user, action="print", obj=f"printed:{number}", now=now,
+                        details={"kind": kind, "patient": patient_id, "lang": lang,
+                                 "sha256": row.sha256})
+            return row.id
+
+    def get_printed(self, number: str) -> PrintedDocument | None:
+        """The printed document with its exact bytes (checked against the stored sha256)."""
+        with self._read() as session:
+            row = session.exec(select(PrintedDocument)
+                               .where(PrintedDocument.number == number)).first()
+        if row is not None and hashlib.sha256(row.pdf).hexdigest() != row.sha256:
+            raise RegistryError(self.path, f"Документ № {number} повреждён (контрольная сумма)",
+                                f"Document {number} is damaged (checksum mismatch)")
+        return row
+
+    # --- prices ------------------------------------------------------------------------------
+
+    def prices_on(self, on: date) -> list[PriceItem]:
+        """The price list in force on `on` (valid_from <= on <= valid_until), by code."""
+        with self._read() as session:
+            return list(session.exec(
+                select(PriceItem).where(PriceItem.valid_from <= on,
+                                        sa.or_(PriceItem.valid_until.is_(None),
+                                               PriceItem.valid_until >= on))
+                .order_by(PriceItem.code)))
+
+    def price_history(self, code: str) -> list[PriceItem]:
+        with self._read() as session:
+            return list(session.exec(select(PriceItem).where(PriceItem.code == code)
+                                     .order_by(PriceItem.valid_from)))
+
+    def seed_prices(self, items: Iterable[dict], *, now: datetime, valid_from: date) -> int:
+        """First start: load the demo price list (code, name_ru, name_kk, unit, price) if the
+        price table is empty; otherwise do nothing. Returns how many rows were added."""
+        with self._write() as session:
+            if session.exec(select(PriceItem.id).limit(1)).first() is not None:
+                return 0
+            count = 0
+            for item in items:
+                session.add(PriceItem(
+                    code=item["code"], name_ru=item["name_ru"], name_kk=item.get("name_kk") or item["name_ru"],
+                    unit=item.get("unit") or "", price=Decimal(str(item["price"])),
+                    valid_from=_date(item.get("valid_from")) or valid_from, valid_until=None,
+                    created_at=now, created_by=SYSTEM_USER))
+                count += 1
+            self._audit(session, user=SYSTEM_USER, action="seed", obj="price_item", now=now,
+                        details={"items": count})
+            return count
+
+    def set_price(self, code: str, *, price: Decimal | str, valid_from: date, actor: str,
+                  now: datetime, name_ru: str | None = None, name_kk: str | None = None,
+                  unit: str | None = None) -> int:
+        """Administrator: a new price for `code` from `valid_from`. The row in force closes the
+        day before, so estimates made earlier keep their prices. Returns the new row id."""
+        price = Decimal(str(price))
+        if price < 0:
+            raise ValueError("price must not be negative")
+        with self._write() as session:
+            self._require_role(session, actor)
+            rows = list(session.exec(select(PriceItem).where(PriceItem.code == code)
+                                     .order_by(PriceItem.valid_from)))
+            current = next((r for r in reversed(rows) if r.valid_from <= valid_from), None)
+            later = [r for r in rows if r.valid_from > valid_from]
+            if later:
+                raise Conflict(f"Для {code} уже есть цена с {later[0].valid_from} — "
+                               f"{code} already has a price from {later[0].valid_from}")
+            template = current or (rows[-1] if rows else None)
+            if template is None and not name_ru:
+                raise NotFound(f"price item {code} (give name_ru to create it)")
+            if current is not None:
+                if current.valid_from == valid_from:
+                    raise Conflict(f"Цена {code} с {valid_from} уже задана — "
+                                   f"{code} already has a price from {valid_from}")
+                current.valid_until = valid_from - timedelta(days=1)
+                session.add(current)
+            row = PriceItem(code=code, name_ru=name_ru or template.name_ru,
+                            name_kk=name_kk or (template.name_kk if template else name_ru),
+                            unit=unit if unit is not None else (template.unit if template else ""),
+                            price=price, valid_from=valid_from, valid_until=None,
+                            created_at=now, created_by=actor)
+            session.add(row)
+            session.flush()
+            self._audit(session, user=actor, action="update", obj=f"price:{code}", now=now,
+                        details={"price": str(price), "valid_from": valid_from.isoformat(),
+                                 "previous": str(current.price) if current else None})
+            return row.id
+
+    # --- settings ------------------------------------------------------------------------------
+
+    def settings(self) -> dict[str, str]:
+        with self._read() as session:
+            return {s.key: s.value for s in session.exec(select(Setting))}
+
+    def clinic_details(self) -> dict[str, str]:
+        """Clinic name, БИН, address and head, as printed on documents ("" when not set)."""
+        values = self.settings()
+        return {k: values.get(f"clinic.{k}", "") for k in CLINIC_SETTINGS}
+
+    def set_settings(self, values: dict[str, str], *, actor: str, now: datetime) -> None:
+        """Administrator: set settings (clinic details are keys "clinic.name" etc.)."""
+        with self._write() as session:
+            self._require_role(session, actor)
+            for key, value in values.items():
+                session.merge(Setting(key=key, value=str(value)))
+            self._audit(session, user=actor, action="update", obj="settings", now=now,
+                        details={"keys": sorted(values)})
+
+    # --- users ---------------------------------------------------------------------------------
+
+    def needs_admin_setup(self) -> bool:
+        """True on first run: no active administrator exists yet."""
+        with self._read() as session:
+            return session.exec(select(User.id).where(User.role == "admin",
+                                                      User.active == True)).first() is None  # noqa: E712
+
+    def create_user(self, login: str, password: str, *, full_name: str, role: str,
+                    now: datetime, actor: str | None = None) -> int:
+        """Create an account. Needs an administrator `actor`, except for the very first
+        administrator on first run (no actor)."""
+        login = login.strip()
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}")
+        if not login or not password:
+            raise ValueError("login and password are required")
+        with self._write() as session:
+            first_run = session.exec(select(User.id).where(User.role == "admin",
+                                                           User.active == True)).first() is None  # noqa: E712
+            if actor is None:
+                if not (first_run and role == "admin"):
+                    raise PermissionDenied("Создавать учётные записи может только администратор — "
+                                           "only an administrator may create accounts")
+            else:
+                self._require_role(session, actor)
+            if session.exec(select(User.id).where(User.login == login)).first() is not None:
+                raise Conflict(f"Логин «{login}» занят — login '{login}' is taken")
+            salt = secrets.token_bytes(16)
+            user = User(login=login, full_name=full_name, role=role,
+                        password_hash=hash_password(password, salt), salt=salt.hex(),
+                        active=True, created_at=now)
+            session.add(user)
+            session.flush()
+            self._audit(session, user=actor or login, action="create", obj=f"user:{login}",
+                        now=now, details={"role": role})
+            return user.id
+
+    def set_user_active(self, login: str, active: bool, *, actor: str, now: datetime) -> None:
+        """Administrator: lock or unlock an account (accounts are never deleted)."""
+        with self._write() as session:
+            self._require_role(session, actor)
+            user = session.exec(select(User).where(User.login == login)).first()
+            if user is None:
+                raise NotFound(f"user {login}")
+            user.active = active
+            session.add(user)
+            self._audit(session, user=actor, action="update", obj=f"user:{login}", now=now,
+                        details={"active": active})
+
+    def set_password(self, login: str, password: str, *, actor: str, now: datetime) -> None:
+        """A user changes their own password; an administrator may change anyone's."""
+        with self._write() as session:
+            if actor != login:
+                self._require_role(session, actor)
+            user = session.exec(select(User).where(User.login == login)).first()
+            if user is None:
+                raise NotFound(f"user {login}")
+            salt = secrets.token_bytes(16)
+            user.password_hash, user.salt = hash_password(password, salt), salt.hex()
+            session.add(user)
+            self._audit(session, user=actor, action="update", obj=f"user:{login}", now=now,
+                        details={"password": "changed"})
+
+    def users(self) -> list[User]:
+        with self._read() as session:
+            return list(session.exec(select(User).order_by(User.login)))
+
+    def get_user(self, login: str) -> User | None:
+        with self._read() as session:
+            return session.exec(select(User).where(User.login == login)).first()
+
+    def verify_password(self, login: str, password: str) -> bool:
+        """True if `login` is an active account with this password."""
+        user = self.get_user(login)
+        if user is None or not user.active:
+            hash_password(password, b"\0" * 16)  # same cost either way
+            return False
+        candidate = hash_password(password, bytes.fromhex(user.salt))
+        return hmac.compare_digest(candidate, user.password_hash)
+
+    def login(self, login: str, password: str, *, now: datetime) -> User | None:
+        """Check a password and record the attempt in the audit log; the user or None."""
+        ok = self.verify_password(login, password)
+        with self._write() as session:
+            self._audit(session, user=login, action="login" if ok else "login_failed",
+                        obj=f"user:{login}", now=now)
+        return self.get_user(login) if ok else None
+
+    # --- audit -----------------------------------------------------------------------------------
+
+    def log(self, *, user: str, action: str, obj: str, now: datetime,
+            details: dict | None = None) -> None:
+        """Append one entry to the audit log (for actions the store does not see itself)."""
+        with self._write() as session:
+            self._audit(session, user=user, action=action, obj=obj, now=now, details=details)
+
+    def audit_entries(self, *, since: datetime | None = None, until: datetime | None = None,
+                      user: str | None = None, action: str | None = None,
+                      obj: str | None = None, limit: int | None = 1000) -> list[AuditEntry]:
+        """Audit entries, newest first, filtered by any of the arguments."""
+        statement = select(AuditEntry)
+        if since is not None:
+            statement = statement.where(AuditEntry.at >= since)
+        if until is not None:
+            statement = statement.where(AuditEntry.at < until)
+        if user is not None:
+            statement = statement.where(AuditEntry.user == user)
+        if action is not None:
+            statement = statement.where(AuditEntry.action == action)
+        if obj is not None:
+            statement = statement.where(AuditEntry.object == obj)
+        statement = statement.order_by(AuditEntry.id.desc())
+        if limit is not None:
+            statement = statement.limit(limit)
+        with self._read() as session:
+            return list(session.exec(statement))
+
+    def export_audit(self, out_csv: Path, *, actor: str, now: datetime, **filters) -> int:
+        """Administrator: write the audit log (filters as in audit_entries) to a CSV file
+        (UTF-8 with BOM, for spreadsheet programs); returns the number of lines."""
+        self.require_admin(actor)
+        entries = self.audit_entries(limit=None, **filters)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["id", "at", "user", "action", "object", "details"])
+        for e in reversed(entries):
+            writer.writerow([e.id, e.at.isoformat(), e.user, e.action, e.object, e.details])
+        _write_atomically(Path(out_csv), ("\ufeff" + buffer.getvalue()).encode("utf-8"))
+        self.log(user=actor, action="export", obj=f"audit:{Path(out_csv).name}", now=now,
+                 details={"entries": len(entries)})
+        return len(entries)
+
+    # --- backups ---------------------------------------------------------------------------------
+
+    def backup(self, out_path: Path, *, actor: str, now: datetime) -> dict[str, int]:
+        """Administrator: copy the registry to `out_path` (SQLite online backup), verify the
+        copy (integrity check, row counts equal), return the row counts."""
+        self.require_admin(actor)
+        counts = backup_database(self.path, Path(out_path))
+        self.log(user=actor, action="backup", obj=f"backup:{Path(out_path).name}", now=now,
+                 details={"patient": counts.get("patient", 0)})
+        return counts
+
+    # --- worklist --------------------------------------------------------------------------------
+
+    def worklist(self, as_of: date, days: int) -> list[WorklistItem]:
+        """Patients whose insurance contract, residence permit or employment contract, or whose
+        latest decision's ОСМС status, ends within [as_of, as_of + days]; soonest first.
+
+        Only the latest-ending document of each kind counts: a patient who already brought a
+        new contract is not on the list.
+        """
+        start, end = as_of.isoformat(), (as_of + timedelta(days=days)).isoformat()
+        kinds = ", ".join(f"'{k}'" for k in INSURANCE_KINDS)
+        sql = sa.text(f"""
+            SELECT p.id, p.surname, p.given_name, p.patronymic, p.iin, w.ends, w.until
+            FROM (
+                SELECT d.patient_id, d.kind AS ends, d.valid_until AS until
+                FROM patient_document d
+                WHERE d.kind IN ({kinds}) AND d.valid_until BETWEEN :start AND :end
+                  AND NOT EXISTS (SELECT 1 FROM patient_document l
+                                  WHERE l.patient_id = d.patient_id AND l.kind = d.kind
+                                    AND l.valid_until > d.valid_until)
+                UNION
+                SELECT x.patient_id, 'osms', x.osms_until
+                FROM decision x
+                WHERE x.osms_until BETWEEN :start AND :end
+                  AND x.id = (SELECT y.id FROM decision y WHERE y.patient_id = x.patient_id
+                              ORDER BY y.taken_at DESC, y.id DESC LIMIT 1)
+            ) w JOIN patient p ON p.id = w.patient_id
+            ORDER BY w.until, p.surname_key, p.id, w.ends""")
+        with self.engine.connect() as connection:
+            rows = connection.execute(sql, {"start": start, "end": end}).all()
+        return [WorklistItem(r.id, " ".join(x for x in (r.surname, r.given_name, r.patronymic) if x),
+                             r.iin, r.ends, date.fromisoformat(r.until)) for r in rows]
+
+    # --- export for the national register ---------------------------------------------------
+
+    def export_attachments(self, out_csv: Path, out_json: Path, *, now: datetime, user: str,
+                           again: bool = False) -> dict:
+        """Administrator: write the allowed attachments not yet exported (from each patient's
+        latest decision) to CSV and JSON and record them in the outbox, in one transaction.
+        With again=True, every current allowed attachment is written again.
+
+        Nothing to export: no files are written. Returns {"count", "decision_ids", ...}.
+        """
+        out_csv, out_json = Path(out_csv), Path(out_json)
+        with self._write() as session:
+            self._require_role(session, user)
+            sql = sa.text("""
+                SELECT d.id AS decision_id, d.patient_id, d.as_of, d.taken_at, d.category,
+                       d.attachment_until, d.reference_version, d.user,
+                       p.iin, p.surname, p.given_name, p.patronymic, p.birth_date, p.sex,
+                       p.citizenship
+                FROM decision d JOIN patient p ON p.id = d.patient_id
+                WHERE d.attachment_status = 'allowed'
+                  AND d.id = (SELECT y.id FROM decision y WHERE y.patient_id = d.patient_id
+                              ORDER BY y.taken_at DESC, y.id DESC LIMIT 1)
+                  AND (:again OR NOT EXISTS (SELECT 1 FROM export_outbox o
+                                             WHERE o.decision_id = d.id))
+                ORDER BY d.id""")
+            rows = [dict(r._mapping) for r in session.execute(sql, {"again": again})]
+            result = {"count": len(rows), "decision_ids": [r["decision_id"] for r in rows],
+                      "csv": str(out_csv), "json": str(out_json)}
+            if not rows:
+                return result
+            clinic = {k: v for k, v in self.clinic_details().items()}
+            columns = ["decision_id", "patient_id", "iin", "surname", "given_name", "patronymic",
+                       "birth_date", "sex", "citizenship", "category", "attachment_until",
+                       "as_of", "taken_at", "user", "reference_version"]
+            buffer = io.StringIO()
+            writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+            _write_atomically(out_csv, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
+            document = {"exported_at": now.isoformat(), "clinic": clinic,
+                        "attachments": [{k: r[k] for k in columns} for r in rows]}
+            _write_atomically(out_json, json.dumps(document, ensure_ascii=False, indent=1)
+                              .encode("utf-8"))
+            for r in rows:
+                session.add(ExportOutbox(decision_id=r["decision_id"], patient_id=r["patient_id"],
+                                         exported_at=now, user=user, csv_file=str(out_csv),
+                                         json_file=str(out_json)))
+            self._audit(session, user=user, action="export", obj=f"export:{out_csv.name}",
+                        now=now, details={"count": len(rows), "again": again,
+                                          "json": out_json.name})
+            return result
+
+    def exported(self) -> list[ExportOutbox]:
+        with self._read() as session:
+            return list(session.exec(select(ExportOutbox).order_by(ExportOutbox.id)))
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    with tmp.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+# --- module functions: opening, backups, restore ---------------------------------------------------
+
+def open_registry(path: Path, *, now: datetime) -> Registry:
+    """Create or open the registry at `path`: checks the file, backs it up before a schema
+    upgrade (`<path>.pre-migration-<revision>.bak`), runs pending migrations.
+
+    Raises RegistryError (bilingual, naming the file) for a corrupt or foreign file.
+    """
+    path = Path(path)
+    try:
+        engine, migrated_from = db.prepare(path)
+    except RegistryError as exc:
+        exc.backup = latest_backup(path)
+        raise
+    registry = Registry(path, engine)
+    if migrated_from != db.head_revision():
+        registry.log(user=SYSTEM_USER, action="migrate", obj="schema", now=now,
+                     details={"from": migrated_from, "to": db.head_revision()})
+    return registry
+
+
+def backup_database(db_path: Path, out_path: Path) -> dict[str, int]:
+    """Online-backup `db_path` to `out_path`, then verify the copy (integrity check and the
+    same row counts as the source); returns the counts. No role check: callers do that."""
+    db_path, out_path = Path(db_path), Path(out_path)
+    db.check_file(db_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    db.sqlite_backup(db_path, out_path)
+    counts = db.integrity_counts(out_path)
+    return counts
+
+
+def auto_backup(db_path: Path, folder: Path, now: datetime, keep: int = 10) -> Path | None:
+    """The backup at start: copy the registry into `folder` as
+    `<name>-YYYYMMDD-HHMMSS.sqlite`, verify it, keep the newest `keep` such copies.
+    Returns the new file, or None when there is no registry yet."""
+    db_path, folder = Path(db_path), Path(folder)
+    if not db_path.exists() or db_path.stat().st_size == 0:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = db_path.stem
+    out = folder / f"{stem}-{now:%Y%m%d-%H%M%S}.sqlite"
+    n = 1
+    while out.exists():
+        out = folder / f"{stem}-{now:%Y%m%d-%H%M%S}-{n}.sqlite"
+        n += 1
+    backup_database(db_path, out)
+    ours = sorted(_auto_backups(folder, stem), key=lambda p: p.name)
+    for old in ours[:-keep] if keep > 0 else []:
+        old.unlink(missing_ok=True)
+    return out
+
+
+def _auto_backups(folder: Path, stem: str) -> list[Path]:
+    import re
+
+    pattern = re.compile(re.escape(stem) + r"-\d{8}-\d{6}(-\d+)?\.sqlite$")
+    return [p for p in folder.glob(f"{stem}-*.sqlite") if pattern.fullmatch(p.name)]
+
+
+def latest_backup(path: Path, folder: Path | None = None) -> Path | None:
+    """The newest backup of the registry at `path`: pre-migration copies beside it, start-up
+    copies in `folder` (if given). None if there is none."""
+    path = Path(path)
+    candidates = list(path.parent.glob(f"{path.name}.pre-migration-*.bak"))
+    if folder is not None and Path(folder).is_dir():
+        candidates += _auto_backups(Path(folder), path.stem)
+    candidates = [c for c in candidates if c.is_file()]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def restore(backup_file: Path, target: Path, *, now: datetime) -> Path | None:
+    """Replace the registry at `target` by `backup_file`. The backup is verified first; the
+    current file is kept aside as `<target>.before-restore-YYYYMMDD-HHMMSS.bak` (returned;
+    None if there was no current file); the new file is moved in atomically. The registry
+    must not be open anywhere while restoring."""
+    import shutil
+    import sqlite3
+
+    backup_file, target = Path(backup_file), Path(target)
+    db.integrity_counts(backup_file)
+    tmp = target.with_name(target.name + ".restore-tmp")
+    db.sqlite_backup(backup_file, tmp)
+    try:
+        db.integrity_counts(tmp)
+        aside = None
+        wal, shm = (target.with_name(target.name + s) for s in ("-wal", "-shm"))
+        if target.exists():
+            aside = target.with_name(f"{target.name}.before-restore-{now:%Y%m%d-%H%M%S}.bak")
+            try:
+                db.check_file(target)
+                db.sqlite_backup(target, aside)
+                readable = True
+            except RegistryError:
+                readable = False
+            if readable:
+                try:  # fold the WAL into the file and drop it; refused while the registry is open
+                    con = sqlite3.connect(target, timeout=1)
+                    try:
+                        mode = con.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+                    finally:
+                        con.close()
+                except sqlite3.Error:
+                    mode = None
+                if mode != "delete":
+                    raise RegistryError(target, "Реестр открыт другой программой; закройте её",
+                                        "The registry is open in another program; close it first")
+            else:  # damaged: keep the raw files exactly as they are
+                shutil.copy2(target, aside)
+                if wal.exists():
+                    shutil.copy2(wal, aside.with_name(aside.name + "-wal"))
+            wal.unlink(missing_ok=True)
+            shm.unlink(missing_ok=True)
+        os.replace(tmp, target)
+        db._fsync_dir(target.parent)
+        return aside
+    finally:
+        tmp.unlink(missing_ok=True)
