@@ -1,0 +1,332 @@
+"""A case as the registrar enters it (interface.md "Input: a case"), parsed and validated.
+
+`parse_case` never raises anything but CaseError, which lists every bad field at once with
+its path (`person.iin`, `documents[2].valid_until`) and a message in plain words.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from desktop.core import iin as iin_mod
+from desktop.core.dates import parse_date, parse_month
+
+SEXES = ("male", "female")
+OSMS_STATUSES = ("insured", "not_insured", "unknown")
+PAYERS = ("employee", "entrepreneur", "self_payer", "preferential")
+NEEDS = ("attachment", "emergency", "planned", "diagnosis")
+RELATIONS = ("spouse", "child")
+REFERRAL_PURPOSES = ("consultation", "diagnostics", "hospitalisation")
+URGENCIES = ("routine", "urgent")
+INSURANCE_KINDS = ("vms_contract", "dms_contract")
+_ICD = re.compile(r"^[A-Z]\d\d(\.\d{1,2})?$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+class CaseError(ValueError):
+    """The case is invalid; `errors` is a list of {"field", "message"}."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
+        self.errors = errors
+
+    def as_json(self) -> dict:
+        return {"errors": self.errors}
+
+
+@dataclass
+class Person:
+    citizenship: str | None
+    iin: str | None = None
+    surname: str | None = None
+    given_name: str | None = None
+    patronymic: str | None = None
+    latin_name: str | None = None
+    birth_date: date | None = None
+    sex: str | None = None
+    address: str | None = None
+    phone: str | None = None
+
+
+@dataclass
+class Document:
+    kind: str
+    number: str | None = None
+    country: str | None = None
+    issued_on: date | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    covers_phc: bool | None = None
+    index: int = 0
+
+    def valid_on(self, on: date) -> bool:
+        """In force on `on`: issued and started by then, not yet ended."""
+        if self.issued_on is not None and self.issued_on > on:
+            return False
+        if self.valid_from is not None and self.valid_from > on:
+            return False
+        return self.valid_until is None or on <= self.valid_until
+
+    def expired_on(self, on: date) -> bool:
+        return self.valid_until is not None and self.valid_until < on
+
+    def not_yet_valid_on(self, on: date) -> bool:
+        start = max((d for d in (self.issued_on, self.valid_from) if d is not None), default=None)
+        return start is not None and start > on
+
+
+@dataclass
+class Osms:
+    status: str = "unknown"
+    payer: str | None = None
+    paid_months: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass
+class Family:
+    relation: str
+    lives_together: bool
+
+
+@dataclass
+class Case:
+    person: Person
+    as_of: date | None = None
+    purpose_of_stay: str | None = None
+    documents: list[Document] = field(default_factory=list)
+    family_of_eaeu_worker: Family | None = None
+    osms: Osms = field(default_factory=Osms)
+    diagnosis_icd10: str | None = None
+    needs: str = "attachment"
+    input_notes: list[dict] = field(default_factory=list)  # non-blocking remarks on the input
+    raw: dict = field(default_factory=dict)  # the case as given, for storing and printing
+
+
+class _Collector:
+    def __init__(self):
+        self.errors: list[dict] = []
+
+    def add(self, path: str, message: str):
+        self.errors.append({"field": path, "message": message})
+
+
+def _text(c: _Collector, obj: dict, key: str, path: str, max_len: int = 200) -> str | None:
+    v = obj.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, str):
+        c.add(path, "must be text")
+        return None
+    v = v.strip()
+    if len(v) > max_len:
+        c.add(path, f"is longer than {max_len} characters")
+        return None
+    return v or None
+
+
+def _date(c: _Collector, obj: dict, key: str, path: str) -> date | None:
+    v = obj.get(key)
+    if v is None or v == "":
+        return None
+    try:
+        return parse_date(v)
+    except ValueError as e:
+        c.add(path, f"{e}: {v!r}")
+        return None
+
+
+def _enum(c: _Collector, obj: dict, key: str, path: str, allowed, default=None):
+    v = obj.get(key, default)
+    if v is None:
+        return default
+    if v not in allowed:
+        c.add(path, f"{v!r} is not one of: {', '.join(allowed)}")
+        return default
+    return v
+
+
+def _country(c: _Collector, v, path: str, known: set[str] | None) -> str | None:
+    if v is None:
+        return None
+    if not isinstance(v, str) or not _COUNTRY.match(v.strip().upper()):
+        c.add(path, f"{v!r} is not an ISO 3166-1 alpha-2 country code")
+        return None
+    v = v.strip().upper()
+    if known is not None and v not in known:
+        c.add(path, f"{v!r} is not a known country code")
+        return None
+    return v
+
+
+def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
+               purposes=None) -> Case:
+    """Validate `data` (a dict in the shape of interface.md) and build a Case.
+
+    `countries`, `document_kinds`, `purposes` are the enumerations from the reference data;
+    pass them so that codes are checked against the release in force."""
+    c = _Collector()
+    if not isinstance(data, dict):
+        raise CaseError([{"field": "", "message": "a case must be a JSON object"}])
+    kinds = tuple(document_kinds) if document_kinds is not None else None
+    purposes = tuple(purposes) if purposes is not None else None
+
+    as_of = _date(c, data, "as_of", "as_of")
+
+    # person -------------------------------------------------------------------------------
+    p = data.get("person")
+    if not isinstance(p, dict):
+        c.add("person", "required: an object with at least 'citizenship' (null for a stateless person)")
+        p = {}
+    elif "citizenship" not in p:
+        c.add("person.citizenship", "required (null for a stateless person)")
+    person = Person(citizenship=_country(c, p.get("citizenship"), "person.citizenship", countries))
+    for k in ("surname", "given_name", "patronymic", "latin_name", "address", "phone"):
+        setattr(person, k, _text(c, p, k, f"person.{k}", 300 if k == "address" else 100))
+    person.birth_date = _date(c, p, "birth_date", "person.birth_date")
+    person.sex = _enum(c, p, "sex", "person.sex", SEXES)
+    notes: list[dict] = []
+    raw_iin = p.get("iin")
+    if raw_iin not in (None, ""):
+        if not isinstance(raw_iin, str):
+            raw_iin = str(raw_iin) if isinstance(raw_iin, int) else None
+        iin = (raw_iin or "").replace(" ", "")
+        problem = iin_mod.checksum_error(iin)
+        if problem == "format":
+            c.add("person.iin", f"ИИН must be exactly 12 digits, got {p.get('iin')!r}")
+        elif problem == "no_check_digit":
+            c.add("person.iin", "not a valid ИИН: no check digit is possible for these 11 digits")
+        elif problem == "check_digit":
+            c.add("person.iin", "not a valid ИИН: the check digit (12th) is wrong — a typing error?")
+        else:
+            person.iin = iin
+            lay = iin_mod.layout(iin)
+            if lay.birth_date is None:
+                notes.append({"field": "person.iin", "code": "iin_layout",
+                              "message": "the ИИН does not start with a birth date and century/sex digit"})
+            else:
+                if person.birth_date and lay.birth_date != person.birth_date:
+                    notes.append({"field": "person.iin", "code": "iin_birth_date_mismatch",
+                                  "message": f"the ИИН encodes birth date {lay.birth_date.isoformat()}, "
+                                             f"the form says {person.birth_date.isoformat()}"})
+                if person.sex and lay.sex != person.sex:
+                    notes.append({"field": "person.iin", "code": "iin_sex_mismatch",
+                                  "message": f"the ИИН encodes sex {lay.sex}, the form says {person.sex}"})
+    if person.birth_date and as_of and person.birth_date > as_of:
+        c.add("person.birth_date", f"birth date {person.birth_date.isoformat()} is after the decision date")
+
+    # documents -----------------------------------------------------------------------------
+    docs: list[Document] = []
+    raw_docs = data.get("documents")
+    if raw_docs is None:
+        raw_docs = []
+    if not isinstance(raw_docs, list):
+        c.add("documents", "must be a list")
+        raw_docs = []
+    for i, d in enumerate(raw_docs):
+        path = f"documents[{i}]"
+        if not isinstance(d, dict):
+            c.add(path, "must be an object")
+            continue
+        kind = d.get("kind")
+        if kind is None:
+            c.add(f"{path}.kind", "required")
+            continue
+        if kinds is not None and kind not in kinds:
+            c.add(f"{path}.kind", f"{kind!r} is not a known document kind")
+            continue
+        doc = Document(kind=kind, index=i)
+        doc.number = _text(c, d, "number", f"{path}.number", 50)
+        doc.country = _country(c, d.get("country"), f"{path}.country", countries)
+        doc.issued_on = _date(c, d, "issued_on", f"{path}.issued_on")
+        doc.valid_from = _date(c, d, "valid_from", f"{path}.valid_from")
+        doc.valid_until = _date(c, d, "valid_until", f"{path}.valid_until")
+        if "covers_phc" in d and d["covers_phc"] is not None:
+            if not isinstance(d["covers_phc"], bool):
+                c.add(f"{path}.covers_phc", "must be true or false")
+            else:
+                doc.covers_phc = d["covers_phc"]
+        if doc.valid_until and doc.valid_from and doc.valid_until < doc.valid_from:
+            c.add(f"{path}.valid_until", f"valid until {doc.valid_until} is before valid from {doc.valid_from}")
+        if doc.valid_until and doc.issued_on and doc.valid_until < doc.issued_on:
+            c.add(f"{path}.valid_until", f"valid until {doc.valid_until} is before the issue date {doc.issued_on}")
+        if doc.issued_on and person.birth_date and doc.issued_on < person.birth_date:
+            c.add(f"{path}.issued_on", "issued before the person was born")
+        docs.append(doc)
+
+    purpose = data.get("purpose_of_stay")
+    if purpose is not None and purposes is not None and purpose not in purposes:
+        c.add("purpose_of_stay", f"{purpose!r} is not one of: {', '.join(purposes)}")
+        purpose = None
+
+    fam = None
+    f = data.get("family_of_eaeu_worker")
+    if f is not None:
+        if not isinstance(f, dict):
+            c.add("family_of_eaeu_worker", "must be null or an object {relation, lives_together}")
+        else:
+            rel = _enum(c, f, "relation", "family_of_eaeu_worker.relation", RELATIONS)
+            if f.get("relation") is None:
+                c.add("family_of_eaeu_worker.relation", "required: spouse or child")
+            lt = f.get("lives_together", True)
+            if not isinstance(lt, bool):
+                c.add("family_of_eaeu_worker.lives_together", "must be true or false")
+                lt = True
+            if rel:
+                fam = Family(rel, lt)
+
+    osms = Osms()
+    o = data.get("osms")
+    if o is not None:
+        if not isinstance(o, dict):
+            c.add("osms", "must be an object")
+        else:
+            osms.status = _enum(c, o, "status", "osms.status", OSMS_STATUSES, "unknown")
+            osms.payer = _enum(c, o, "payer", "osms.payer", PAYERS)
+            months = o.get("paid_months") or []
+            if not isinstance(months, list):
+                c.add("osms.paid_months", "must be a list of months YYYY-MM")
+                months = []
+            parsed = []
+            for j, m in enumerate(months):
+                try:
+                    parsed.append(parse_month(m))
+                except ValueError as e:
+                    c.add(f"osms.paid_months[{j}]", f"{e}: {m!r}")
+            osms.paid_months = tuple(sorted(set(parsed)))
+
+    diag = data.get("diagnosis_icd10")
+    if diag is not None:
+        if not isinstance(diag, str) or not _ICD.match(diag.strip().upper()):
+            c.add("diagnosis_icd10", f"{diag!r} is not an ICD-10 code such as A15 or B05.9")
+            diag = None
+        else:
+            diag = diag.strip().upper()
+
+    needs = _enum(c, data, "needs", "needs", NEEDS, "attachment")
+
+    rep = data.get("representative")
+    if rep is not None and not isinstance(rep, dict):
+        c.add("representative", "must be an object {full_name, relation, document}")
+    elif isinstance(rep, dict):
+        for k in ("full_name", "relation", "document"):
+            _text(c, rep, k, f"representative.{k}", 200)
+    for k in ("previous_clinic", "reason"):
+        _text(c, data, k, k, 500)
+    ref = data.get("referral")
+    if ref is not None:
+        if not isinstance(ref, dict):
+            c.add("referral", "must be an object")
+        else:
+            _enum(c, ref, "purpose", "referral.purpose", REFERRAL_PURPOSES)
+            _enum(c, ref, "urgency", "referral.urgency", URGENCIES)
+            _text(c, ref, "diagnosis_text", "referral.diagnosis_text", 500)
+            sv = ref.get("services")
+            if sv is not None and (not isinstance(sv, list) or not all(isinstance(s, str) for s in sv)):
+                c.add("referral.services", "must be a list of texts")
+
+    if c.errors:
+        raise CaseError(c.errors)
+    return Case(person=person, as_of=as_of, purpose_of_stay=purpose, documents=docs,
+                family_of_eaeu_worker=fam, osms=osms, diagnosis_icd10=diag, needs=needs,
+                input_notes=notes, raw=data)
