@@ -32,8 +32,10 @@ def _load_yaml(path: Path):
 
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
+    except (yaml.YAMLError, ValueError) as e:  # ValueError: an impossible date such as 2026-01-32
         raise SourceError(f"{path.name}: not valid YAML: {e}") from None
+    except OSError as e:
+        raise SourceError(f"{path.name}: cannot be read: {e}") from None
 
 
 def _d(value, where: str) -> str | None:

@@ -1,0 +1,26 @@
+"""Shared fixtures: the reference data compiled from db/sources into a temporary folder."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def reference_file(tmp_path_factory) -> Path:
+    from desktop.core.refbuild import build_reference
+
+    out = tmp_path_factory.mktemp("refdata") / "reference.sqlite"
+    build_reference(ROOT / "db" / "sources", out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def ref(reference_file):
+    from desktop.core.refdata import load_reference
+
+    return load_reference(reference_file)
