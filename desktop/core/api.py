@@ -11,8 +11,8 @@ from desktop.core.rules import Decision, decide
 
 def parse_for(data, ref: RefData) -> Case:
     """Validate a case against the enumerations of the reference data in force."""
-    return parse_case(data, countries=set(ref.countries), document_kinds=ref.document_kinds.keys(),
-                      purposes=ref.purposes.keys())
+    return parse_case(data, countries=ref.country_codes, document_kinds=ref.document_kind_codes,
+                      purposes=ref.purpose_codes)
 
 
 def decision_date(case: Case, on: date | str | None, default: date) -> date:

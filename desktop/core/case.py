@@ -168,8 +168,8 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
     c = _Collector()
     if not isinstance(data, dict):
         raise CaseError([{"field": "", "message": "a case must be a JSON object"}])
-    kinds = tuple(document_kinds) if document_kinds is not None else None
-    purposes = tuple(purposes) if purposes is not None else None
+    kinds = document_kinds
+
 
     as_of = _date(c, data, "as_of", "as_of")
 

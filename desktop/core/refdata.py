@@ -165,6 +165,14 @@ class RefData:
         for key, ru, kk, b, f, t in q("SELECT * FROM texts"):
             self._texts.setdefault(key, []).append((opt_date(f), opt_date(t), {"ru": ru, "kk": kk},
                                                     tuple(json.loads(b))))
+        # Fast paths for the hot loop of batch decisions: texts with one open-ended entry,
+        # basis entries per language, and the enumerations used by validation.
+        self._text_fixed = {k: v[0][2] for k, v in self._texts.items()
+                            if len(v) == 1 and v[0][0] is None and v[0][1] is None}
+        self._basis_cache: dict[tuple[str, str], dict] = {}
+        self.country_codes = frozenset(self.countries)
+        self.document_kind_codes = tuple(self.document_kinds)
+        self.purpose_codes = tuple(self.purposes)
         self._prices = [PriceItem(r[0], r[1], r[2], r[3], r[4], Decimal(r[5]), opt_date(r[6]), opt_date(r[7]))
                         for r in q("SELECT * FROM prices")]
 
@@ -194,6 +202,9 @@ class RefData:
 
     def text(self, key: str, lang: str, on: date | None = None) -> str:
         """A text in `lang` in force on `on` (the newest when `on` is None). KeyError if none."""
+        fixed = self._text_fixed.get(key)
+        if fixed is not None:
+            return fixed[lang if lang in LANGS else "ru"]
         return self.text_entry(key, on)[0][lang if lang in LANGS else "ru"]
 
     def text_entry(self, key: str, on: date | None = None) -> tuple[dict, tuple[str, ...]]:
@@ -211,9 +222,14 @@ class RefData:
         return key in self._texts
 
     def basis_entry(self, act_id: str, lang: str) -> dict:
-        a = self.acts[act_id]
+        """{id, act, article, source} of a legal act in `lang` (a fresh dict each call)."""
         lang = lang if lang in LANGS else "ru"
-        return {"id": a.id, "act": a.act[lang], "article": a.article[lang], "source": a.source}
+        entry = self._basis_cache.get((act_id, lang))
+        if entry is None:
+            a = self.acts[act_id]
+            entry = {"id": a.id, "act": a.act[lang], "article": a.article[lang], "source": a.source}
+            self._basis_cache[(act_id, lang)] = entry
+        return dict(entry)
 
     def country_name(self, code: str | None, lang: str) -> str:
         if code is None:

@@ -27,7 +27,7 @@ class Decision:
 
 
 def _dmy(d: date | None) -> str:
-    return "—" if d is None else d.strftime("%d.%m.%Y")
+    return "—" if d is None else f"{d.day:02d}.{d.month:02d}.{d.year:04d}"
 
 
 class _Reasoning:
