@@ -11,8 +11,7 @@ import json
 from datetime import date
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode.qr import QrCode
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -23,7 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (HRFlowable, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer,
                                 Table, TableStyle)
 
-from desktop.documents.fonts import register_fonts
+from desktop.documents.fonts import REGULAR, register_fonts
 from desktop.documents.labels import labels
 
 MARGIN = 15 * mm
@@ -57,6 +56,12 @@ def _styles(regular: str, bold: str) -> dict[str, ParagraphStyle]:
     }
 
 
+def _tstyle(cmds: list) -> TableStyle:
+    """Table cells set their font even when they hold paragraphs: use DejaVu there too, so
+    no unembedded standard font ends up in the PDF."""
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR)] + cmds)
+
+
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text or "").replace("\n", "<br/>"), style)
 
@@ -66,18 +71,14 @@ def qr_payload(model: dict, digest: str) -> str:
                       ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _qr(payload: str) -> Drawing:
-    w = QrCodeWidget(payload, barLevel="M")
-    x0, y0, x1, y1 = w.getBounds()
-    d = Drawing(QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x1 - x0), 0, 0, QR_SIZE / (y1 - y0), 0, 0])
-    d.add(w)
-    return d
+def _qr(payload: str) -> QrCode:
+    return QrCode(payload, width=QR_SIZE, height=QR_SIZE, qrLevel="M", qrBorder=2)
 
 
 def _fields(rows, st) -> Table:
     data = [[_p(k, st["label"]), _p(v, st["base"])] for k, v in rows]
     t = Table(data, colWidths=[WIDTH * 0.34, WIDTH * 0.66])
-    t.setStyle(TableStyle([
+    t.setStyle(_tstyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (1, 0), (1, -1), 0.3, LINE),
         ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
@@ -99,7 +100,7 @@ def _list(block, st) -> Table:
     if not data:
         return Spacer(1, 0)
     t = Table(data, colWidths=[7 * mm, WIDTH - 7 * mm])
-    t.setStyle(TableStyle([
+    t.setStyle(_tstyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
         ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
@@ -108,7 +109,7 @@ def _list(block, st) -> Table:
 
 
 def _estimate_table(block, st) -> Table:
-    widths = [8 * mm, 22 * mm, None, 17 * mm, 14 * mm, 24 * mm, 26 * mm]
+    widths = [8 * mm, 21 * mm, None, 24 * mm, 15 * mm, 22 * mm, 24 * mm]
     widths[2] = WIDTH - sum(w for w in widths if w)
     right = {0, 4, 5, 6}
     data = [[_p(h, st["thr"] if i in right else st["th"]) for i, h in enumerate(block["header"])]]
@@ -118,7 +119,7 @@ def _estimate_table(block, st) -> Table:
     data.append([_p(label, st["th"]), "", "", "", "", "", _p(total, st["thr"])])
     n = len(data)
     t = Table(data, colWidths=widths, repeatRows=1)
-    t.setStyle(TableStyle([
+    t.setStyle(_tstyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("GRID", (0, 0), (-1, -1), 0.4, LINE),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE")),
@@ -132,7 +133,7 @@ def _estimate_table(block, st) -> Table:
 def _signatures(rows, st) -> Table:
     data = [[_p(k, st["label"]), _p(v, st["base"])] for k, v in rows]
     t = Table(data, colWidths=[WIDTH * 0.45, WIDTH * 0.55])
-    t.setStyle(TableStyle([
+    t.setStyle(_tstyle([
         ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
         ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
         ("LEFTPADDING", (0, 0), (-1, -1), 2),
@@ -149,7 +150,7 @@ def _head(model: dict, payload: str, st) -> Table:
         _p(L["qr_caption"], st["header"]),
     ]
     t = Table([[left, _qr(payload)]], colWidths=[WIDTH - QR_SIZE - 4 * mm, QR_SIZE + 4 * mm])
-    t.setStyle(TableStyle([
+    t.setStyle(_tstyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT"),
         ("LINEBELOW", (0, 0), (-1, 0), 0.6, LINE),
         ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -233,7 +234,7 @@ def render_model(model: dict, digest: str) -> bytes:
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-        bottomMargin=MARGIN + 4 * mm, invariant=1,
+        bottomMargin=MARGIN + 4 * mm, invariant=1, initialFontName=regular,
         title=f"{model['title']} {L['number']} {model['number']}", author=model["clinic"],
         subject=payload, creator="polyclinic desktop.documents", lang=model["lang"],
     )

@@ -11,7 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,15 +107,8 @@ class FakeRef:
                 "estimate_validity_days": 10}.get(name)
 
 
-@pytest.fixture
-def ref():
-    return FakeRef()
-
-
-@pytest.fixture
-def clinic():
-    return {"name": "ГКП «Қалалық емхана № 5»", "bin": "050140000123",
-            "address": "Астана, Сарыарқа даңғылы, 15", "head": "Әбілқасымова Ә. Ғ."}
+CLINIC = {"name": "ГКП «Қалалық емхана № 5»", "bin": "050140000123",
+          "address": "Астана, Сарыарқа даңғылы, 15", "head": "Әбілқасымова Ә. Ғ."}
 
 
 def _reference(ref):
@@ -166,7 +158,7 @@ def citizen_child(ref, lang):
         "person": {"iin": "150101500003", "surname": "Сәрсенбаева", "given_name": "Әйгерім",
                    "birth_date": "2015-01-01", "sex": "female", "citizenship": "KZ"},
         "documents": [{"kind": "birth_certificate", "number": "I-АА 123456"}],
-        "representative": {"full_name": "Сәрсенбаев Ғалым Құрманұлы", "relation": "father",
+        "representative": {"full_name": "Сәрсенбаев Ғалым Шаһмұратұлы", "relation": "father",
                            "document": "ҚР жеке куәлігі № 041234567"},
     }
     decision = {
@@ -246,9 +238,17 @@ def cis_visitor(ref, lang):
 
 
 def pdf_text(pdf: bytes) -> str:
+    """The text layer, page footers (number · date · version · hash, page N) left out so that
+    a paragraph running over a page break reads as one."""
     from pypdf import PdfReader
     reader = PdfReader(io.BytesIO(pdf))
-    text = " ".join(p.extract_text() or "" for p in reader.pages)
+    pages = []
+    for p in reader.pages:
+        lines = (p.extract_text() or "").splitlines()
+        if lines and "SHA-256" in lines[0] and " · " in lines[0]:
+            lines = lines[2:] if len(lines) > 1 and re.fullmatch(r"(Стр\.|Бет) \d+", lines[1]) else lines[1:]
+        pages.append(" ".join(lines))
+    text = " ".join(pages)
     return re.sub(r"\s+", " ", text.replace("\xa0", " "))
 
 
