@@ -376,6 +376,10 @@ def _refusal(case, decision, ref, clinic, number, on, lang, L) -> dict:
     b.append({"t": "h", "text": L["refusal.to"]})
     b.append({"t": "fields", "rows": _person_rows(ref, case, decision, lang, L, contact=False)})
     b.append({"t": "p", "text": L[f"refusal.status_{status}"], "bold": True})
+    if status == "needs_documents":  # first: what to bring next time
+        missing = [_kind_name(ref, k, lang) for k in att.get("missing_documents") or []]
+        b.append({"t": "h", "text": L["refusal.missing"]})
+        b.append({"t": "list", "items": missing, "numbered": True, "bold": True})
     if decision.get("explanation"):
         b.append({"t": "h", "text": L["refusal.reasons"]})
         b.append({"t": "list", "items": [str(x) for x in decision["explanation"]], "numbered": True})
@@ -393,10 +397,6 @@ def _refusal(case, decision, ref, clinic, number, on, lang, L) -> dict:
     if ids:
         b.append({"t": "h", "text": L["basis_title"]})
         b.append({"t": "list", "items": _cites(ref, ids, lang), "numbered": True, "small": True})
-    if status == "needs_documents":
-        missing = [_kind_name(ref, k, lang) for k in att.get("missing_documents") or []]
-        b.append({"t": "h", "text": L["refusal.missing"]})
-        b.append({"t": "list", "items": missing, "numbered": True, "bold": True})
     b.append({"t": "h", "text": L["refusal.care"]})
     cov = _coverage_lines(ref, decision, lang, L)
     b.append({"t": "list", "items": cov, "numbered": False} if cov else {"t": "p", "text": L["refusal.no_care"]})
@@ -474,7 +474,8 @@ def _referral(case, decision, ref, clinic, number, on, lang, L) -> dict:
     urgency = r.get("urgency") or "routine"
     if f"referral.urgency.{urgency}" not in L:
         raise ValueError(f"unknown referral urgency {urgency!r}: expected routine or urgent")
-    title = f"{L['referral.title']} {L['referral.purpose.' + purpose]}"
+    title = L["referral.title"].format(purpose=L["referral.purpose." + purpose])
+    title = title[0].upper() + title[1:]
     m = _base("referral", title, ref, clinic, number, on, lang)
     b = m["blocks"]
     b.append({"t": "title", "text": title})
@@ -564,7 +565,6 @@ def _estimate(case, decision, ref, clinic, number, on, lang, L, lines) -> dict:
     if vat:
         b.append({"t": "small", "text": vat})
     if "prepayment_required" in warnings:
-        b.append({"t": "h", "text": L["estimate.prepayment"]})
         b.append({"t": "p", "bold": True, "text":
                   f"{L['estimate.prepayment']}: {L['estimate.prepayment_amount']} {format_money(total)} "
                   f"{L['estimate.tenge']} ({words})"})

@@ -106,7 +106,7 @@ LABELS: dict[str, dict[str, str]] = {
         "refusal.appeal": "Порядок обжалования",
         "refusal.received": "Получил(а)",
         # referral
-        "referral.title": "Направление",
+        "referral.title": "Направление {purpose}",
         "referral.purpose.consultation": "на консультацию",
         "referral.purpose.diagnostics": "на диагностическое исследование",
         "referral.purpose.hospitalisation": "на госпитализацию",
@@ -244,7 +244,7 @@ LABELS: dict[str, dict[str, str]] = {
         "refusal.appeal": "Шағымдану тәртібі",
         "refusal.received": "Алдым",
         # referral
-        "referral.title": "Жолдама",
+        "referral.title": "{purpose} жолдама",
         "referral.purpose.consultation": "консультацияға",
         "referral.purpose.diagnostics": "диагностикалық зерттеуге",
         "referral.purpose.hospitalisation": "ауруханаға жатқызуға",

@@ -87,29 +87,29 @@ def _fields(rows, st) -> Table:
     return t
 
 
-def _list(block, st) -> Table:
+def _list(block, st) -> list:
+    """One small table per item, so a heading kept with the list keeps only its first item
+    and a long list flows over the page instead of jumping to the next one whole."""
     style = st["small"] if block.get("small") else st["bold"] if block.get("bold") else st["base"]
-    data = []
+    out = []
     for i, item in enumerate(block["items"], 1):
         mark = f"{i}." if block.get("numbered") else "•"
         if isinstance(item, dict):  # {"text", "note"}: the note in small grey below
             cell = [_p(item["text"], style)] + ([_p(item["note"], st["small"])] if item.get("note") else [])
         else:
             cell = _p(item, style)
-        data.append([_p(mark, style), cell])
-    if not data:
-        return Spacer(1, 0)
-    t = Table(data, colWidths=[7 * mm, WIDTH - 7 * mm])
-    t.setStyle(_tstyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-        ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-    ]))
-    return t
+        t = Table([[_p(mark, style), cell]], colWidths=[7 * mm, WIDTH - 7 * mm])
+        t.setStyle(_tstyle([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+            ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+        ]))
+        out.append(t)
+    return out
 
 
 def _estimate_table(block, st) -> Table:
-    widths = [8 * mm, 21 * mm, None, 24 * mm, 15 * mm, 22 * mm, 24 * mm]
+    widths = [8 * mm, 21 * mm, None, 28 * mm, 15 * mm, 21 * mm, 23 * mm]
     widths[2] = WIDTH - sum(w for w in widths if w)
     right = {0, 4, 5, 6}
     data = [[_p(h, st["thr"] if i in right else st["th"]) for i, h in enumerate(block["header"])]]
@@ -182,7 +182,7 @@ def flowables(model: dict, payload: str, st) -> list:
         elif t == "fields":
             out.append(_fields(b["rows"], st))
         elif t == "list":
-            out.append(_list(b, st))
+            out += _list(b, st)
         elif t == "table":
             out.append(Spacer(1, 4))
             out.append(_estimate_table(b, st))

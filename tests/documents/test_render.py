@@ -147,7 +147,8 @@ def test_referral_dangerous_disease_is_free(ref, clinic, lang):
     L = LABELS[lang]
     t = pdf_text(render("referral", case, decision, ref, clinic, lang))
     common(t, ref, clinic, lang)
-    assert_in(f"{L['referral.title']} {L['referral.purpose.diagnostics']}", t)
+    title = L["referral.title"].format(purpose=L["referral.purpose.diagnostics"])
+    assert_in(title[0].upper() + title[1:], t)
     assert_in(f"{L['referral.diagnosis']} Подозрение на туберкулёз лёгких", t)
     assert_in(f"{L['referral.icd10']} A15.0", t)
     assert_in(f"{L['referral.urgency']} {L['referral.urgency.urgent']}", t)

@@ -1,0 +1,85 @@
+"""Time one paid-service estimate PDF once warm (median of 20), against a baseline measured
+in the same run: a one-line reportlab canvas PDF. Not part of the test suite.
+
+    .venv/bin/python bench/bench_pdf.py
+"""
+from __future__ import annotations
+
+import io
+import statistics
+import sys
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "documents"))
+
+from reportlab.pdfgen.canvas import Canvas  # noqa: E402
+
+from desktop import documents  # noqa: E402
+from docs_helpers import CLINIC, FakeRef, cis_visitor  # noqa: E402
+
+RUNS = 20
+TARGET_MS = 50.0
+
+
+def median_ms(fn) -> float:
+    fn()  # warm: fonts registered, modules imported, caches filled
+    times = []
+    for _ in range(RUNS):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def baseline() -> bytes:
+    buf = io.BytesIO()
+    c = Canvas(buf, invariant=1)
+    c.drawString(72, 720, "baseline")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def main() -> int:
+    ref = FakeRef()
+    try:  # the real reference data when the core is there
+        from desktop.core.refbuild import build_reference
+        from desktop.core.refdata import load_reference
+        import tempfile
+        tmp = Path(tempfile.mkdtemp()) / "reference.sqlite"
+        build_reference(ROOT / "db" / "sources", tmp)
+        real = load_reference(tmp)
+        ref_name = f"reference {real.version}"
+    except Exception as e:  # noqa: BLE001 - a benchmark: fall back and say so
+        real, ref_name = None, f"fake reference ({type(e).__name__})"
+    case, decision = cis_visitor(ref, "ru")
+    on = date(2026, 11, 22)
+    lines = [("RAD-FLG", 1), ("LAB-HIV", 1), ("LAB-TPHA", 1), ("CONS-SPEC", Decimal("2"))]
+    if real is not None:
+        from desktop.core.case import parse_case
+        from desktop.core.rules import decide
+        decision = decide(parse_case(case), real, on, "ru").to_dict()
+        ref = real
+
+    def estimate() -> bytes:
+        return documents.render("estimate", case=case, decision=decision, ref=ref, clinic=CLINIC,
+                                number="2026-000001", on=on, lang="ru", lines=lines)
+
+    pdf = estimate()
+    base = median_ms(baseline)
+    est = median_ms(estimate)
+    print(f"data: {ref_name}; estimate PDF {len(pdf)} bytes, baseline {len(baseline())} bytes")
+    print(f"baseline one-line canvas PDF: {base:.2f} ms (median of {RUNS})")
+    print(f"estimate PDF, warm:           {est:.2f} ms (median of {RUNS})")
+    print(f"ratio estimate/baseline:      {est / base:.1f}x")
+    print(f"target < {TARGET_MS:.0f} ms: {'met' if est < TARGET_MS else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
