@@ -67,7 +67,14 @@ def install(db_path: Path, release: Path, *, activate: bool = True) -> RefData:
     d = refdata_dir(db_path)
     d.mkdir(parents=True, exist_ok=True)
     target = d / f"{ref.version}.sqlite"
-    if not target.exists():
+    if target.exists():
+        try:
+            intact = load_reference(target).version == ref.version
+        except RefDataError:
+            intact = False
+    else:
+        intact = False
+    if not intact:
         tmp = target.with_name(target.name + ".tmp")
         shutil.copyfile(release, tmp)
         with open(tmp, "rb") as fh:
