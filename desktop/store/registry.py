@@ -407,18 +407,32 @@ class Registry:
             return list(session.exec(select(PriceItem).where(PriceItem.code == code)
                                      .order_by(PriceItem.valid_from)))
 
-    def seed_prices(self, items: Iterable[dict], *, now: datetime, valid_from: date) -> int:
-        """First start: load the demo price list (code, name_ru, name_kk, unit, price) if the
-        price table is empty; otherwise do nothing. Returns how many rows were added."""
+    def seed_prices(self, items: Iterable[dict], *, now: datetime,
+                    valid_from: date | None = None) -> int:
+        """First start: load the demo price list if the price table is empty; otherwise do
+        nothing. Returns how many rows were added.
+
+        An item has code, price, valid_from (or the `valid_from` argument), optional
+        valid_until, and names either as name_ru/name_kk or as name: {ru, kk} (the reference
+        data's shape); a unit given as {ru, kk} is stored in Russian.
+        """
         with self._write() as session:
             if session.exec(select(PriceItem.id).limit(1)).first() is not None:
                 return 0
             count = 0
             for item in items:
+                names = item.get("name") if isinstance(item.get("name"), dict) else {}
+                name_ru = item.get("name_ru") or names.get("ru")
+                unit = item.get("unit") or ""
+                start = _date(item.get("valid_from")) or valid_from
+                if not item.get("code") or not name_ru or start is None:
+                    raise ValueError(f"price item needs code, name and valid_from: {item!r}")
                 session.add(PriceItem(
-                    code=item["code"], name_ru=item["name_ru"], name_kk=item.get("name_kk") or item["name_ru"],
-                    unit=item.get("unit") or "", price=Decimal(str(item["price"])),
-                    valid_from=_date(item.get("valid_from")) or valid_from, valid_until=None,
+                    code=item["code"], name_ru=name_ru,
+                    name_kk=item.get("name_kk") or names.get("kk") or name_ru,
+                    unit=unit.get("ru", "") if isinstance(unit, dict) else str(unit),
+                    price=Decimal(str(item["price"])), valid_from=start,
+                    valid_until=_date(item.get("valid_until")),
                     created_at=now, created_by=SYSTEM_USER))
                 count += 1
             self._audit(session, user=SYSTEM_USER, action="seed", obj="price_item", now=now,
@@ -445,6 +459,9 @@ class Registry:
             template = current or (rows[-1] if rows else None)
             if template is None and not name_ru:
                 raise NotFound(f"price item {code} (give name_ru to create it)")
+            if current is not None and current.valid_until is not None \
+                    and current.valid_until < valid_from:
+                current = None  # ended before: the new price starts after a gap
             if current is not None:
                 if current.valid_from == valid_from:
                     raise Conflict(f"Цена {code} с {valid_from} уже задана — "
@@ -847,3 +864,27 @@ def restore(backup_file: Path, target: Path, *, now: datetime) -> Path | None:
         return aside
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def verify_admin_in_file(path: Path, login: str | None, password: str) -> bool:
+    """True if `login`/`password` is an active administrator in the registry file at `path`,
+    read without opening it as a registry (no migration, no writes): for restoring when the
+    current registry is damaged, using the accounts of the backup."""
+    import sqlite3
+
+    if not login:
+        return False
+    path = Path(path)
+    db.check_file(path)
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT password_hash, salt FROM app_user WHERE login = ? "
+                              "AND role = 'admin' AND active", (login,)).fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return False
+    if row is None:
+        return False
+    return hmac.compare_digest(hash_password(password, bytes.fromhex(row[1])), row[0])

@@ -1,0 +1,276 @@
+"""Store subcommands for the `polyclinic` command line: backup, restore, worklist, export,
+users, audit.
+
+Only the standard library is imported here at module level (SQLAlchemy and Alembic load
+inside the handlers), so `polyclinic decide` does not pay for them.
+
+    add_commands(subparsers)        # adds the subcommands to an argparse subparsers object
+    args.store_command(args, registry_path=..., now=...) -> exit code
+
+Exit codes: 0 done; 1 the registry cannot be used (message on stderr); 2 invalid input;
+3 refused: wrong login/password or not an administrator.
+Credentials: `--user LOGIN` with `--password-file F` (first line) or POLYCLINIC_PASSWORD.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable
+
+from .errors import PermissionDenied, StoreError
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_REFUSED = 0, 1, 2, 3
+PASSWORD_ENV = "POLYCLINIC_PASSWORD"
+NEW_PASSWORD_ENV = "POLYCLINIC_NEW_PASSWORD"
+
+Handler = Callable[[argparse.Namespace, Path, datetime], int]
+
+
+def add_commands(subparsers) -> None:
+    """Add backup, restore, worklist, export, users and audit to `subparsers`."""
+    p = subparsers.add_parser("backup", help="copy the registry to OUT and verify the copy (admin)")
+    p.add_argument("out", type=Path, metavar="OUT")
+    _credentials(p)
+    p.set_defaults(store_command=cmd_backup)
+
+    p = subparsers.add_parser("restore", help="replace the registry by a verified backup (admin)")
+    p.add_argument("file", type=Path, metavar="FILE")
+    _credentials(p)
+    p.set_defaults(store_command=cmd_restore)
+
+    p = subparsers.add_parser("worklist", help="attachments whose basis ends soon, as JSON")
+    p.add_argument("--days", type=int, default=30)
+    p.add_argument("--on", type=_iso_date, default=None, metavar="YYYY-MM-DD")
+    _credentials(p)
+    p.set_defaults(store_command=cmd_worklist)
+
+    p = subparsers.add_parser("export", help="allowed attachments for the national register (admin)")
+    p.add_argument("--csv", type=Path, required=True, dest="csv_out", metavar="F")
+    p.add_argument("--json", type=Path, required=True, dest="json_out", metavar="F")
+    p.add_argument("--again", action="store_true", help="also those already exported")
+    _credentials(p)
+    p.set_defaults(store_command=cmd_export)
+
+    p = subparsers.add_parser("users", help="accounts (admin)")
+    users = p.add_subparsers(dest="users_command", required=True)
+    add = users.add_parser("add", help="create an account; the first admin needs no credentials")
+    add.add_argument("login")
+    add.add_argument("--full-name", required=True)
+    add.add_argument("--role", choices=("registrar", "admin"), default="registrar")
+    add.add_argument("--new-password-file", type=Path,
+                     help=f"the new account's password (or {NEW_PASSWORD_ENV})")
+    _credentials(add, required=False)
+    add.set_defaults(store_command=cmd_users_add)
+    listing = users.add_parser("list", help="list accounts as JSON")
+    _credentials(listing)
+    listing.set_defaults(store_command=cmd_users_list)
+
+    p = subparsers.add_parser("audit", help="browse or export the audit log (admin)")
+    p.add_argument("--csv", type=Path, dest="csv_out", metavar="OUT")
+    p.add_argument("--limit", type=int, default=100)
+    _credentials(p)
+    p.set_defaults(store_command=cmd_audit)
+
+
+def run(args: argparse.Namespace, registry_path: Path, now: datetime) -> int:
+    """Call the handler the parsed arguments selected."""
+    return args.store_command(args, registry_path, now)
+
+
+# --- plumbing ---------------------------------------------------------------------------------
+
+def _credentials(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    parser.add_argument("--user", required=required, metavar="LOGIN")
+    parser.add_argument("--password-file", type=Path, metavar="F",
+                        help=f"first line is the password (or set {PASSWORD_ENV})")
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def _print_json(value) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=1, default=str) + "\n")
+
+
+def _fail(message: str, code: int) -> int:
+    sys.stderr.write(message.rstrip() + "\n")
+    return code
+
+
+def _read_secret(path: Path | None, env: str) -> str | None:
+    if path is not None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ValueError(f"cannot read password file {path}: {exc.strerror}") from None
+        return text.splitlines()[0] if text else ""
+    return os.environ.get(env)
+
+
+def _guarded(handler: Callable[..., int]) -> Handler:
+    """Turn the store's exceptions into messages and exit codes."""
+
+    def wrapper(args: argparse.Namespace, registry_path: Path, now: datetime) -> int:
+        from .errors import Conflict, NotFound, RegistryError
+
+        try:
+            return handler(args, Path(registry_path), now)
+        except PermissionDenied as exc:
+            return _fail(f"Отказано — refused: {exc}", EXIT_REFUSED)
+        except RegistryError as exc:
+            hint = f"\nПоследняя копия — latest backup: {exc.backup}" if exc.backup else ""
+            return _fail(f"{exc}{hint}", EXIT_FAILED)
+        except (ValueError, NotFound, Conflict) as exc:
+            sys.stderr.write(json.dumps({"errors": [{"field": "", "message": str(exc)}]},
+                                        ensure_ascii=False) + "\n")
+            return EXIT_INVALID
+        except StoreError as exc:
+            return _fail(str(exc), EXIT_FAILED)
+
+    wrapper.__name__ = handler.__name__
+    wrapper.__doc__ = handler.__doc__
+    return wrapper
+
+
+def _authenticate(registry, args: argparse.Namespace, now: datetime, *, admin: bool) -> str:
+    """Check --user and its password against the registry; raise PermissionDenied."""
+    password = _read_secret(getattr(args, "password_file", None), PASSWORD_ENV)
+    if not args.user or password is None:
+        raise PermissionDenied(f"нужны --user и --password-file (или {PASSWORD_ENV}) — "
+                               f"--user and --password-file (or {PASSWORD_ENV}) are required")
+    if registry.login(args.user, password, now=now) is None:
+        raise PermissionDenied("неверный логин или пароль — wrong login or password")
+    if admin:
+        registry.require_admin(args.user)
+    return args.user
+
+
+# --- handlers -----------------------------------------------------------------------------------
+
+@_guarded
+def cmd_backup(args, registry_path: Path, now: datetime) -> int:
+    """backup OUT: an online copy, verified (integrity check and row counts)."""
+    from .registry import open_registry
+
+    with open_registry(registry_path, now=now) as registry:
+        user = _authenticate(registry, args, now, admin=True)
+        counts = registry.backup(args.out, actor=user, now=now)
+    _print_json({"backup": str(args.out), "rows": counts})
+    return EXIT_OK
+
+
+@_guarded
+def cmd_restore(args, registry_path: Path, now: datetime) -> int:
+    """restore FILE: verify the backup, keep the current registry aside, replace it.
+
+    The administrator is checked against the current registry; when that is missing or
+    damaged (the usual reason to restore), against the accounts in the backup itself.
+    """
+    from .errors import RegistryError
+    from .registry import open_registry, restore, verify_admin_in_file
+
+    try:
+        registry = open_registry(registry_path, now=now) if registry_path.exists() else None
+    except RegistryError:
+        registry = None
+    if registry is not None:
+        with registry:
+            user = _authenticate(registry, args, now, admin=True)
+    else:
+        password = _read_secret(args.password_file, PASSWORD_ENV)
+        if password is None or not verify_admin_in_file(args.file, args.user, password):
+            raise PermissionDenied("нужен администратор из этой копии — "
+                                   "an administrator of the backup is required")
+        user = args.user
+    aside = restore(args.file, registry_path, now=now)
+    with open_registry(registry_path, now=now) as registry:
+        registry.log(user=user, action="restore", obj=f"backup:{Path(args.file).name}", now=now,
+                     details={"previous_kept_as": str(aside) if aside else None})
+    _print_json({"restored": str(registry_path), "from": str(args.file),
+                 "previous_kept_as": str(aside) if aside else None})
+    return EXIT_OK
+
+
+@_guarded
+def cmd_worklist(args, registry_path: Path, now: datetime) -> int:
+    """worklist [--days N] [--on DATE]: any signed-in user."""
+    from .registry import open_registry
+
+    if args.days < 0:
+        raise ValueError("--days must not be negative")
+    with open_registry(registry_path, now=now) as registry:
+        _authenticate(registry, args, now, admin=False)
+        items = registry.worklist(args.on or now.date(), args.days)
+    _print_json([{"patient_id": i.patient_id, "name": i.name, "iin": i.iin, "ends": i.ends,
+                  "until": i.until.isoformat()} for i in items])
+    return EXIT_OK
+
+
+@_guarded
+def cmd_export(args, registry_path: Path, now: datetime) -> int:
+    """export --csv F --json F [--again]."""
+    from .registry import open_registry
+
+    with open_registry(registry_path, now=now) as registry:
+        user = _authenticate(registry, args, now, admin=True)
+        result = registry.export_attachments(args.csv_out, args.json_out, now=now, user=user,
+                                             again=args.again)
+    _print_json(result)
+    return EXIT_OK
+
+
+@_guarded
+def cmd_users_add(args, registry_path: Path, now: datetime) -> int:
+    """users add LOGIN --full-name NAME [--role R]: the first administrator needs no sign-in."""
+    from .registry import open_registry
+
+    new_password = _read_secret(args.new_password_file, NEW_PASSWORD_ENV)
+    if not new_password:
+        raise ValueError(f"the new account needs a password: --new-password-file or {NEW_PASSWORD_ENV}")
+    with open_registry(registry_path, now=now) as registry:
+        actor = None
+        if not (registry.needs_admin_setup() and args.role == "admin"):
+            actor = _authenticate(registry, args, now, admin=True)
+        user_id = registry.create_user(args.login, new_password, full_name=args.full_name,
+                                       role=args.role, now=now, actor=actor)
+    _print_json({"id": user_id, "login": args.login, "role": args.role})
+    return EXIT_OK
+
+
+@_guarded
+def cmd_users_list(args, registry_path: Path, now: datetime) -> int:
+    """users list."""
+    from .registry import open_registry
+
+    with open_registry(registry_path, now=now) as registry:
+        _authenticate(registry, args, now, admin=True)
+        users = registry.users()
+    _print_json([{"login": u.login, "full_name": u.full_name, "role": u.role,
+                  "active": u.active, "created_at": u.created_at.isoformat()} for u in users])
+    return EXIT_OK
+
+
+@_guarded
+def cmd_audit(args, registry_path: Path, now: datetime) -> int:
+    """audit [--csv OUT] [--limit N]: the newest entries as JSON, or the whole log as CSV."""
+    from .registry import open_registry
+
+    with open_registry(registry_path, now=now) as registry:
+        user = _authenticate(registry, args, now, admin=True)
+        if args.csv_out is not None:
+            count = registry.export_audit(args.csv_out, actor=user, now=now)
+            _print_json({"csv": str(args.csv_out), "entries": count})
+            return EXIT_OK
+        entries = registry.audit_entries(limit=args.limit)
+    _print_json([{"id": e.id, "at": e.at.isoformat(), "user": e.user, "action": e.action,
+                  "object": e.object, "details": json.loads(e.details)} for e in entries])
+    return EXIT_OK

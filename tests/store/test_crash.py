@@ -1,0 +1,126 @@
+"""Killed mid-work: acknowledged saves survive, the file stays sound, no number is reused.
+
+A child process saves in a loop and prints each committed result; the test kills it with
+SIGKILL at a random moment, many times over, then checks the file.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+
+ROOT = Path(__file__).resolve().parents[2]
+KILLS = 20
+
+# The driver (python -c) imports the store once, then forks one worker per "go" line: the
+# worker opens the registry and loops, writing "ack <result>" after each commit; the driver
+# reports "pid <n>", waits for the worker's death and says "done". The test kills the worker.
+DRIVER = """
+import os, sys
+from datetime import datetime, timezone
+from desktop.store.registry import open_registry
+from desktop.store import db
+db.head_revision()  # preload Alembic and the scripts, so a worker starts in milliseconds
+import alembic.config, alembic.runtime.environment, alembic.operations
+now = datetime(2026, 11, 22, tzinfo=timezone.utc)
+path, what = sys.argv[1], sys.argv[2]
+for _ in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            registry = open_registry(path, now=now)
+            n = 0
+            while True:
+                n += 1
+                if what == "save":
+                    case = {"person": {"surname": "Убитый", "given_name": f"N{n}",
+                                       "citizenship": "KZ"},
+                            "documents": [{"kind": "passport", "number": f"N {n:07d}"}]}
+                    result = registry.save_patient(case, user="crash", now=now)
+                else:
+                    result = registry.next_document_number(2026, now)
+                os.write(1, f"ack {result}\\n".encode())
+        finally:
+            os._exit(1)
+    os.write(1, f"pid {pid}\\n".encode())
+    os.waitpid(pid, 0)
+    os.write(1, b"done\\n")
+"""
+
+
+def _kill_repeatedly(what: str, db_path: Path, seed: int) -> list[str]:
+    """Start a worker KILLS times, SIGKILL it after a random delay; return every acknowledged result."""
+    rng = random.Random(seed)
+    acknowledged: list[str] = []
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    driver = subprocess.Popen([sys.executable, "-c", DRIVER, str(db_path), what], cwd=ROOT,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+
+    def read_until(marker: str) -> str:
+        while True:
+            line = driver.stdout.readline().decode()
+            assert line, "the driver died"
+            word, _, value = line.strip().partition(" ")
+            if word == "ack":
+                acknowledged.append(value)
+            if word == marker:
+                return value
+
+    try:
+        for round_ in range(KILLS):
+            driver.stdin.write(b"go\n")
+            driver.stdin.flush()
+            worker = int(read_until("pid"))
+            if round_ == 0:  # let the first worker create the file; later kills land anywhere
+                read_until("ack")
+            time.sleep(rng.uniform(0.0, 0.1))
+            os.kill(worker, signal.SIGKILL)
+            read_until("done")
+    finally:
+        driver.stdin.close()
+        driver.wait(timeout=30)
+    return acknowledged
+
+
+def _integrity(db_path: Path) -> str:
+    con = sqlite3.connect(db_path)
+    try:
+        return con.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_killed_saves_leave_a_sound_file_with_every_acknowledged_patient(tmp_path):
+    """After SIGKILL during saves, integrity_check is ok and every acknowledged save is there."""
+    db_path = tmp_path / "registry.sqlite"
+    acknowledged = _kill_repeatedly("save", db_path, seed=5)
+    assert acknowledged
+    assert _integrity(db_path) == "ok"
+    con = sqlite3.connect(db_path)
+    stored = {str(r[0]) for r in con.execute("SELECT id FROM patient")}
+    documents = {r[0] for r in con.execute("SELECT patient_id FROM patient_document")}
+    con.close()
+    assert set(acknowledged) <= stored
+    assert {int(a) for a in acknowledged} <= documents
+
+
+def test_killed_numbering_never_hands_out_a_number_twice(tmp_path):
+    """After SIGKILL during numbering, no document number was ever returned twice."""
+    db_path = tmp_path / "registry.sqlite"
+    acknowledged = _kill_repeatedly("number", db_path, seed=7)
+    assert len(acknowledged) == len(set(acknowledged))
+    assert _integrity(db_path) == "ok"
+    con = sqlite3.connect(db_path)
+    last = con.execute("SELECT last_number FROM document_sequence WHERE year = 2026").fetchone()[0]
+    con.close()
+    assert max(int(a.split("-")[1]) for a in acknowledged) <= last

@@ -1,0 +1,84 @@
+"""Schema migrations: new files, old files upgraded with a copy kept, models match scripts."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from desktop.store import open_registry
+from desktop.store import db
+from desktop.store.db import head_revision, pre_migration_backup_path
+
+from .support import NOW
+
+
+def _make_old_registry(path):
+    """A registry file as the first release left it: schema 0001 with one patient."""
+    engine = db.make_engine(path)
+    db.migrate(engine, "0001")
+    engine.dispose()
+    con = sqlite3.connect(path)
+    con.execute("INSERT INTO patient (id, iin, surname, surname_key, case_json, created_at, "
+                "created_by, updated_at, updated_by) VALUES (7, '871008401427', 'Тестов', "
+                "'тестов', '{}', '2026-01-01T00:00:00', 'u', '2026-01-01T00:00:00', 'u')")
+    con.commit()
+    con.close()
+
+
+def _revision(path):
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_fresh_database_has_every_table(db_path):
+    """A new registry has all tables of the newest schema."""
+    open_registry(db_path, now=NOW).close()
+    con = sqlite3.connect(db_path)
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    con.close()
+    assert {"patient", "patient_document", "decision", "printed_document", "document_sequence",
+            "setting", "app_user", "audit_log", "price_item", "export_outbox"} <= tables
+
+
+def test_old_database_is_upgraded_and_keeps_its_rows(db_path):
+    """Opening a registry of an older schema upgrades it to the newest, rows intact."""
+    _make_old_registry(db_path)
+    with open_registry(db_path, now=NOW) as registry:
+        assert registry.schema_revision() == head_revision()
+        assert registry.get_patient(7).surname == "Тестов"
+
+
+def test_upgrade_keeps_a_copy_of_the_old_file(db_path):
+    """Before migrating, the old file is copied to <path>.pre-migration-<revision>.bak."""
+    _make_old_registry(db_path)
+    open_registry(db_path, now=NOW).close()
+    copy = pre_migration_backup_path(db_path, "0001")
+    assert _revision(copy) == "0001"
+    con = sqlite3.connect(copy)
+    assert con.execute("SELECT surname FROM patient WHERE id = 7").fetchone()[0] == "Тестов"
+    con.close()
+
+
+def test_up_to_date_database_is_not_copied(db_path):
+    """Opening a registry already at the newest schema makes no pre-migration copy."""
+    open_registry(db_path, now=NOW).close()
+    open_registry(db_path, now=NOW).close()
+    assert list(db_path.parent.glob("*.pre-migration-*")) == []
+
+
+def test_models_describe_the_migrated_schema(registry):
+    """The SQLModel tables and the migration scripts describe the same schema."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from desktop.store.models import metadata
+
+    ours = {"patient", "patient_document", "decision", "printed_document", "document_sequence",
+            "setting", "app_user", "audit_log", "price_item", "export_outbox"}
+    with registry.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        diff = compare_metadata(context, metadata)
+    diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name not in ours)]
+    assert diff == []
