@@ -121,12 +121,91 @@ def cmd_prices(args) -> int:
     except ValueError as e:
         _emit_errors([{"field": "--on", "message": f"{e}: {args.on!r}"}])
         return EXIT_INVALID
+    from desktop.services import clinic_prices
+
     ref = load_ref(args)
+    with _open_registry(args, ref) as registry:
+        prices = clinic_prices(registry, ref, on)
     items = [{"code": p.code, "name_ru": p.name_ru, "name_kk": p.name_kk, "price": str(p.price),
               "unit": p.unit_ru, "unit_kk": p.unit_kk,
               "valid_from": p.valid_from and p.valid_from.isoformat(),
-              "valid_until": p.valid_until and p.valid_until.isoformat()} for p in ref.prices_on(on)]
+              "valid_until": p.valid_until and p.valid_until.isoformat()} for p in prices]
     sys.stdout.write(json.dumps(items, ensure_ascii=False, indent=1) + "\n")
+    return EXIT_OK
+
+
+class _RegistryUnusable(Exception):
+    pass
+
+
+def _open_registry(args, ref):
+    """Open (or create) the registry; on first start seed the price list from the reference data."""
+    from desktop.services import seed_prices_from_reference
+    from desktop.store import RegistryError, open_registry
+
+    now = _now()
+    try:
+        registry = open_registry(_db_path(args), now=now)
+    except RegistryError as e:
+        hint = f"\nПоследняя резервная копия — latest backup: {e.backup}" if getattr(e, "backup", None) else ""
+        sys.stderr.write(f"polyclinic: {e}{hint}\n")
+        raise _RegistryUnusable() from None
+    seed_prices_from_reference(registry, ref, now)
+    return registry
+
+
+def _now():
+    from datetime import datetime
+
+    return datetime.now().astimezone().replace(microsecond=0)
+
+
+# --- print ----------------------------------------------------------------------------------
+def cmd_print(args) -> int:
+    from desktop.core.api import decide_data
+    from desktop.core.case import CaseError
+    from desktop.services import ServiceError, parse_services, print_document, write_atomically
+
+    try:
+        data = json.loads(_read_input(args.case))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        _emit_errors([{"field": "CASE", "message": f"cannot read a JSON case from {args.case}: {e}"}])
+        return EXIT_INVALID
+    try:
+        services = parse_services(args.service)
+    except ServiceError as e:
+        _emit_errors([{"field": "--service", "message": str(e)}])
+        return EXIT_INVALID
+    ref = load_ref(args)
+    try:
+        decision = decide_data(data, ref, on=args.on, default_date=_today(), lang=args.lang)
+    except CaseError as e:
+        _emit_errors(e.errors)
+        return EXIT_INVALID
+    on = date.fromisoformat(decision.data["as_of"])
+    with _open_registry(args, ref) as registry:
+        clinic_unset = not registry.clinic_details().get("name")
+        try:
+            printed = print_document(registry, ref, kind=args.kind, case=data, decision=decision.to_dict(),
+                                     lang=args.lang, on=on, now=_now(), user=args.user or "cli",
+                                     services=services)
+        except ServiceError as e:
+            _emit_errors([{"field": "--service", "message": str(e)}])
+            return EXIT_INVALID
+        except ValueError as e:
+            _emit_errors([{"field": "KIND", "message": str(e)}])
+            return EXIT_INVALID
+    try:
+        write_atomically(Path(args.output), printed.pdf)
+    except OSError as e:
+        sys.stderr.write(f"polyclinic: cannot write {args.output}: {e} (document {printed.number} is kept "
+                         f"in the registry and can be re-printed)\n")
+        return EXIT_FAIL
+    if clinic_unset:
+        sys.stderr.write("polyclinic: реквизиты поликлиники не заданы (Настройки) — the clinic's details "
+                         "are not set yet; the document is printed without them\n")
+    sys.stdout.write(json.dumps({"number": printed.number, "kind": printed.kind, "file": str(args.output),
+                                 "reference": ref.version}, ensure_ascii=False) + "\n")
     return EXIT_OK
 
 
@@ -143,9 +222,35 @@ def cmd_refdata(args) -> int:
         except SourceError as e:
             sys.stderr.write(f"polyclinic refdata build: {e}\n")
             return EXIT_INVALID
+        result = {"version": version, "file": str(out)}
+        if args.package:
+            from desktop.core.refpackage import build_package
+
+            key = Path(args.key) if args.key else Path(__file__).resolve().parent.parent / "db" / "keys" / "dev-publisher.pem"
+            try:
+                pem = key.read_bytes()
+            except OSError as e:
+                sys.stderr.write(f"polyclinic refdata build: cannot read the signing key {key}: {e}\n")
+                return EXIT_INVALID
+            manifest = build_package(out, Path(args.package), pem)
+            result.update(package=str(args.package), sha256=manifest["database"]["sha256"])
         if not args.quiet:
-            print(json.dumps({"version": version, "file": str(out)}, ensure_ascii=False))
+            print(json.dumps(result, ensure_ascii=False))
         return EXIT_OK
+    if args.action == "keygen":
+        from cryptography.hazmat.primitives import serialization as ser
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        if not args.out:
+            _emit_errors([{"field": "--out", "message": "name the key files: --out NAME writes NAME.pem and NAME.pub"}])
+            return EXIT_INVALID
+        k = Ed25519PrivateKey.generate()
+        Path(args.out + ".pem").write_bytes(k.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption()))
+        Path(args.out + ".pub").write_bytes(k.public_key().public_bytes(ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo))
+        print(json.dumps({"private": args.out + ".pem", "public": args.out + ".pub"}))
+        return EXIT_OK
+    if args.action in ("import", "rollback"):
+        return _refdata_change(args)
     if args.action == "list":
         from desktop.core.refinstall import installed
 
@@ -154,6 +259,54 @@ def cmd_refdata(args) -> int:
         return EXIT_OK
     sys.stderr.write(f"polyclinic refdata: unknown action {args.action}\n")
     return EXIT_INVALID
+
+
+def _refdata_change(args) -> int:
+    """Import a package or roll back: administrators only, audited, atomic."""
+    import os
+
+    from desktop.core.refpackage import PackageError, import_package, rollback
+    from desktop.paths import resources
+
+    ref = load_ref(args)
+    password = None
+    if args.password_file:
+        try:
+            password = Path(args.password_file).read_text(encoding="utf-8").splitlines()[0]
+        except (OSError, IndexError) as e:
+            sys.stderr.write(f"polyclinic: cannot read the password file: {e}\n")
+            return EXIT_DENIED
+    password = password if password is not None else os.environ.get("POLYCLINIC_PASSWORD")
+    now = _now()
+    with _open_registry(args, ref) as registry:
+        from desktop.store import PermissionDenied
+
+        try:
+            if not args.user or password is None or registry.login(args.user, password, now=now) is None:
+                raise PermissionDenied("неверный логин или пароль — wrong or missing --user / password")
+            registry.require_admin(args.user)
+        except PermissionDenied as e:
+            sys.stderr.write(f"polyclinic: отказано — refused: {e}\n")
+            return EXIT_DENIED
+        try:
+            if args.action == "import":
+                if not args.file:
+                    _emit_errors([{"field": "FILE", "message": "name the package file to import"}])
+                    return EXIT_INVALID
+                res = import_package(_db_path(args), Path(args.file), resources() / "refdata-keys",
+                                     allow_older=args.allow_older)
+                registry.log(user=args.user, action="refdata_import", obj=f"refdata:{res.version}", now=now,
+                             details={"previous": res.previous, "file": str(args.file)})
+                print(json.dumps({"version": res.version, "previous": res.previous}, ensure_ascii=False))
+            else:
+                version = rollback(_db_path(args))
+                registry.log(user=args.user, action="refdata_rollback", obj=f"refdata:{version}", now=now,
+                             details={"from": ref.version})
+                print(json.dumps({"version": version, "previous": ref.version}, ensure_ascii=False))
+        except PackageError as e:
+            _emit_errors([{"field": "FILE", "reason": e.reason, "message": str(e)}])
+            return EXIT_INVALID
+    return EXIT_OK
 
 
 # --- GUI ------------------------------------------------------------------------------------
@@ -187,19 +340,63 @@ def build_parser() -> argparse.ArgumentParser:
     common(pr)
     pr.set_defaults(func=cmd_prices)
 
-    r = sub.add_parser("refdata", help="reference data: build, list")
-    r.add_argument("action", choices=("build", "list"))
-    r.add_argument("--sources", help="source folder (default db/sources)")
-    r.add_argument("--out", help="output file (default resources/reference.sqlite)")
+    r = sub.add_parser("refdata", help="reference data: build, import, rollback, list, keygen")
+    r.add_argument("action", choices=("build", "import", "rollback", "list", "keygen"))
+    r.add_argument("file", nargs="?", help="import: the package file (e.g. from a USB stick)")
+    r.add_argument("--sources", help="build: source folder (default db/sources)")
+    r.add_argument("--out", help="build: output file (default resources/reference.sqlite); keygen: file name stem")
+    r.add_argument("--package", help="build: also write a signed update package to this file")
+    r.add_argument("--key", help="build: the publisher's private key (default: the development key)")
+    r.add_argument("--allow-older", action="store_true", help="import: accept a release older than the one in force")
+    r.add_argument("--user", metavar="LOGIN", help="import/rollback: administrator login")
+    r.add_argument("--password-file", help="import/rollback: file whose first line is the password (or POLYCLINIC_PASSWORD)")
     r.add_argument("--quiet", action="store_true")
     common(r)
     r.set_defaults(func=cmd_refdata)
+    pp = sub.add_parser("print", help="print a document for a case to a PDF")
+    pp.add_argument("kind", choices=("slip", "refusal", "referral", "estimate"))
+    pp.add_argument("case", help="CASE.json, or - for standard input")
+    pp.add_argument("-o", "--output", required=True, help="the PDF file to write")
+    pp.add_argument("--lang", choices=("ru", "kk"), default="ru")
+    pp.add_argument("--on", help="document and decision date YYYY-MM-DD (default: the case's as_of, else today)")
+    pp.add_argument("--service", action="append", default=[], metavar="CODE=QTY",
+                    help="estimate: a service and its quantity; repeat for more")
+    pp.add_argument("--user", help="who prints (recorded in the audit log)")
+    common(pp)
+    pp.set_defaults(func=cmd_print)
+
+    from desktop.store import commands as store_commands
+
+    store_commands.add_commands(sub)
+    for name, sp in sub.choices.items():
+        if name in ("backup", "restore", "worklist", "export", "users", "audit"):
+            _add_db_option(sp)
     return p
+
+
+def _add_db_option(sp):
+    """--db after the subcommand too, for every store command and its own subcommands."""
+    try:
+        sp.add_argument("--db", default=argparse.SUPPRESS, help="registry database file")
+    except argparse.ArgumentError:
+        pass
+    for action in sp._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _add_db_option(child)
+
+
+def cmd_store(args) -> int:
+    from desktop.store import commands as store_commands
+
+    return store_commands.run(args, _db_path(args), _now())
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     func = getattr(args, "func", None)
+    if func is None and getattr(args, "store_command", None) is not None:
+        func = cmd_store
     try:
         if func is None:
             return cmd_gui(args)
@@ -207,6 +404,8 @@ def main(argv=None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:
+        return EXIT_FAIL
+    except _RegistryUnusable:
         return EXIT_FAIL
 
 

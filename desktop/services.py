@@ -1,0 +1,116 @@
+"""Operations that join the core, the registry and the documents; the command line and the
+GUI both call these. No Qt here; the caller passes the date and time in.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from desktop.core.refdata import PriceItem, RefData
+
+SYSTEM_USER = "system"
+# Printed where the clinic's details are not set yet (the administrator sets them in Settings).
+CLINIC_PLACEHOLDER = {"ru": "[реквизиты поликлиники не заданы]", "kk": "[емхана деректемелері берілмеген]"}
+
+
+class ServiceError(ValueError):
+    """A --service line or a price code is wrong."""
+
+
+def clinic_for_print(registry, lang: str) -> dict:
+    clinic = dict(registry.clinic_details())
+    if not clinic.get("name"):
+        clinic["name"] = CLINIC_PLACEHOLDER.get(lang, CLINIC_PLACEHOLDER["ru"])
+    return clinic
+
+
+def seed_prices_from_reference(registry, ref: RefData, now: datetime) -> int:
+    """First start: the clinic's price list begins as the reference data's demo list."""
+    items = [{"code": p.code, "name_ru": p.name_ru, "name_kk": p.name_kk,
+              "unit": {"ru": p.unit_ru, "kk": p.unit_kk}, "price": str(p.price),
+              "valid_from": p.valid_from.isoformat() if p.valid_from else "2020-01-01",
+              "valid_until": p.valid_until and p.valid_until.isoformat()} for p in ref.all_prices()]
+    return registry.seed_prices(items, now=now)
+
+
+def clinic_prices(registry, ref: RefData, on: date) -> list[PriceItem]:
+    """The clinic's price list in force on `on`, as core PriceItems (Kazakh units from the
+    reference data where the code is known)."""
+    units = {p.code: (p.unit_ru, p.unit_kk) for p in ref.all_prices()}
+    out = []
+    for row in registry.prices_on(on):
+        unit_ru, unit_kk = units.get(row.code, (row.unit, row.unit))
+        if row.unit and row.unit != unit_ru:
+            unit_ru = unit_kk = row.unit
+        out.append(PriceItem(row.code, row.name_ru, row.name_kk, unit_ru, unit_kk, Decimal(row.price),
+                             row.valid_from, row.valid_until))
+    return out
+
+
+def parse_services(specs: list[str]) -> list[tuple[str, Decimal]]:
+    """`CODE=QTY` strings to (code, quantity); ValueError naming the bad one."""
+    out = []
+    for s in specs or []:
+        code, sep, qty = s.partition("=")
+        code = code.strip().upper()
+        if not sep:
+            qty = "1"
+        try:
+            q = Decimal(qty.strip())
+        except InvalidOperation:
+            raise ServiceError(f"{s!r}: quantity must be a number, as in CODE=2") from None
+        if not code or not q.is_finite() or q <= 0:
+            raise ServiceError(f"{s!r}: expected CODE=QTY with a positive quantity")
+        out.append((code, q))
+    return out
+
+
+@dataclass
+class Printed:
+    number: str
+    pdf: bytes
+    kind: str
+
+
+def print_document(registry, ref: RefData, *, kind: str, case: dict, decision: dict, lang: str,
+                   on: date, now: datetime, user: str, services=None, patient_id: int | None = None) -> Printed:
+    """Number, render and keep one document. The number is taken from the never-reused
+    sequence before rendering; the exact PDF bytes are stored with their hash."""
+    from desktop import documents
+
+    lines = None
+    if kind == "estimate":
+        prices = {p.code: p for p in clinic_prices(registry, ref, on)}
+        wanted = list(services or [])
+        if not wanted and any(w["code"] == "medical_exam_required" for w in decision.get("warnings", [])):
+            wanted = documents.exam_lines(ref, on)
+        if not wanted:
+            raise ServiceError("an estimate needs at least one service (--service CODE=QTY)")
+        lines = []
+        for code, qty in wanted:
+            if code not in prices:
+                raise ServiceError(f"unknown service code {code!r}: not in the price list in force on {on.isoformat()}")
+            lines.append((prices[code], qty))
+    clinic = clinic_for_print(registry, lang)
+    # Check the input fully before a number is spent on it.
+    documents.content(kind, case=case, decision=decision, ref=ref, clinic=clinic, number="0",
+                      on=on, lang=lang, lines=lines)
+    number = registry.next_document_number(on.year, now)
+    pdf = documents.render(kind, case=case, decision=decision, ref=ref, clinic=clinic, number=number,
+                           on=on, lang=lang, lines=lines)
+    registry.store_printed(number, kind, pdf, lang=lang, user=user, now=now, patient_id=patient_id,
+                           reference_version=ref.version, year=on.year)
+    return Printed(number, pdf, kind)
+
+
+def write_atomically(path: Path, data: bytes):
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
