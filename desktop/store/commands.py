@@ -233,13 +233,14 @@ def cmd_users_add(args, registry_path: Path, now: datetime) -> int:
     """users add LOGIN --full-name NAME [--role R]: the first administrator needs no sign-in."""
     from .registry import open_registry
 
-    new_password = _read_secret(args.new_password_file, NEW_PASSWORD_ENV)
-    if not new_password:
-        raise ValueError(f"the new account needs a password: --new-password-file or {NEW_PASSWORD_ENV}")
     with open_registry(registry_path, now=now) as registry:
         actor = None
         if not (registry.needs_admin_setup() and args.role == "admin"):
             actor = _authenticate(registry, args, now, admin=True)
+        new_password = _read_secret(args.new_password_file, NEW_PASSWORD_ENV)
+        if not new_password:
+            raise ValueError("the new account needs a password: --new-password-file or "
+                             f"{NEW_PASSWORD_ENV}")
         user_id = registry.create_user(args.login, new_password, full_name=args.full_name,
                                        role=args.role, now=now, actor=actor)
     _print_json({"id": user_id, "login": args.login, "role": args.role})
