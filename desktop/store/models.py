@@ -72,7 +72,7 @@ class Patient(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_patient_iin", "iin", unique=True, sqlite_where=sa.text("iin IS NOT NULL")),
         sa.Index("ix_patient_name", "surname_key", "given_key", "birth_date"),
-        sa.Index("ix_patient_latin", "latin_key"),
+        sa.Index("ix_patient_latin", "latin_key", "given_key"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -108,7 +108,7 @@ class PatientDocument(SQLModel, table=True):
     __tablename__ = "patient_document"
     __table_args__ = (
         sa.Index("ix_patient_document_number", "number_key"),
-        sa.Index("ix_patient_document_expiry", "kind", "valid_until"),
+        sa.Index("ix_patient_document_expiry", "kind", "valid_until", "patient_id"),
         sa.Index("ix_patient_document_patient", "patient_id", "kind", "valid_until"),
     )
 
@@ -130,7 +130,7 @@ class Decision(SQLModel, table=True):
     __tablename__ = "decision"
     __table_args__ = (
         sa.Index("ix_decision_patient", "patient_id", "taken_at", "id"),
-        sa.Index("ix_decision_osms_until", "osms_until"),
+        sa.Index("ix_decision_osms_until", "osms_until", "patient_id"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

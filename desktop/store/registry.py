@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -37,8 +37,7 @@ INSURANCE_KINDS = ("dms_contract", "vms_contract", "residence_permit", "employme
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
 
 
-@dataclass(frozen=True)
-class WorklistItem:
+class WorklistItem(NamedTuple):
     """A patient whose attachment basis ends soon: `ends` is a document kind or "osms"."""
 
     patient_id: int
@@ -247,31 +246,34 @@ class Registry:
             words = query.split()
             surname, given = words[0], " ".join(words[1:])
             cyr, lat = name_key(surname), latin_key(surname)
-            conditions = []
-            if cyr and has_cyrillic(surname):
-                conditions.append(sa.and_(Patient.surname_key >= cyr,
-                                          Patient.surname_key < cyr + PREFIX_END))
-            if lat:
-                conditions.append(sa.and_(Patient.latin_key >= lat,
-                                          Patient.latin_key < lat + PREFIX_END))
-            if not conditions:
-                return []
-            statement = select(Patient).where(sa.or_(*conditions))
             given_cyr, given_lat = name_key(given), latin_key(given)
-            fetch = limit
-            if given_cyr and has_cyrillic(given):
-                statement = statement.where(Patient.given_key >= given_cyr,
-                                            Patient.given_key < given_cyr + PREFIX_END)
-            elif given_lat:
-                fetch = limit * 20  # Latin given name: filtered below, on the transliteration
-            statement = statement.order_by(Patient.surname_key, Patient.given_key, Patient.id)
-            found = list(session.exec(statement.limit(fetch)))
-        if given_lat and not has_cyrillic(given):
-            found = [p for p in found if latin_key(p.given_name).startswith(given_lat)]
-        if cyr and has_cyrillic(surname):
-            # matches in the query's own script first, transliteration matches after them
-            found.sort(key=lambda p: not p.surname_key.startswith(cyr))
-        return found[:limit]
+            cyrillic_given = bool(given_cyr) and has_cyrillic(given)
+            fetch = limit * 20 if given_lat and not cyrillic_given else limit
+            found: dict[int, Patient] = {}
+            # Each script walks its own index in order and stops at the limit, so a one-letter
+            # query costs no more than a full surname.
+            if cyr and has_cyrillic(surname):
+                statement = select(Patient).where(Patient.surname_key >= cyr,
+                                                  Patient.surname_key < cyr + PREFIX_END)
+                if cyrillic_given:
+                    statement = statement.where(Patient.given_key >= given_cyr,
+                                                Patient.given_key < given_cyr + PREFIX_END)
+                statement = statement.order_by(Patient.surname_key, Patient.given_key,
+                                               Patient.birth_date)
+                found.update((p.id, p) for p in session.exec(statement.limit(fetch)))
+            if lat:
+                statement = select(Patient).where(Patient.latin_key >= lat,
+                                                  Patient.latin_key < lat + PREFIX_END)
+                if cyrillic_given:
+                    statement = statement.where(Patient.given_key >= given_cyr,
+                                                Patient.given_key < given_cyr + PREFIX_END)
+                statement = statement.order_by(Patient.latin_key, Patient.given_key)
+                for p in session.exec(statement.limit(fetch)):
+                    found.setdefault(p.id, p)
+        result = list(found.values())
+        if given_lat and not cyrillic_given:
+            result = [p for p in result if latin_key(p.given_name).startswith(given_lat)]
+        return result[:limit]
 
     @staticmethod
     def _patients_in_order(session: Session, ids: list[int]) -> list[Patient]:
@@ -664,7 +666,7 @@ class Registry:
                   AND NOT EXISTS (SELECT 1 FROM patient_document l
                                   WHERE l.patient_id = d.patient_id AND l.kind = d.kind
                                     AND l.valid_until > d.valid_until)
-                UNION
+                UNION ALL
                 SELECT x.patient_id, 'osms', x.osms_until
                 FROM decision x
                 WHERE x.osms_until BETWEEN :start AND :end
@@ -674,8 +676,10 @@ class Registry:
             ORDER BY w.until, p.surname_key, p.id, w.ends""")
         with self.engine.connect() as connection:
             rows = connection.execute(sql, {"start": start, "end": end}).all()
-        return [WorklistItem(r.id, " ".join(x for x in (r.surname, r.given_name, r.patronymic) if x),
-                             r.iin, r.ends, date.fromisoformat(r.until)) for r in rows]
+        parse = date.fromisoformat
+        return [WorklistItem(pid, " ".join(filter(None, (surname, given, patronymic))), iin, ends,
+                             parse(until))
+                for pid, surname, given, patronymic, iin, ends, until in rows]
 
     # --- export for the national register ---------------------------------------------------
 

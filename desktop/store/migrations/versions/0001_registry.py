@@ -36,7 +36,7 @@ def upgrade() -> None:
     op.create_index("ix_patient_iin", "patient", ["iin"], unique=True,
                     sqlite_where=sa.text("iin IS NOT NULL"))
     op.create_index("ix_patient_name", "patient", ["surname_key", "given_key", "birth_date"])
-    op.create_index("ix_patient_latin", "patient", ["latin_key"])
+    op.create_index("ix_patient_latin", "patient", ["latin_key", "given_key"])
 
     op.create_table(
         "patient_document",
@@ -53,7 +53,7 @@ def upgrade() -> None:
         sa.Column("valid_until", sa.Text),
     )
     op.create_index("ix_patient_document_number", "patient_document", ["number_key"])
-    op.create_index("ix_patient_document_expiry", "patient_document", ["kind", "valid_until"])
+    op.create_index("ix_patient_document_expiry", "patient_document", ["kind", "valid_until", "patient_id"])
     op.create_index("ix_patient_document_patient", "patient_document",
                     ["patient_id", "kind", "valid_until"])
 
@@ -73,7 +73,7 @@ def upgrade() -> None:
         sa.Column("decision_json", sa.Text, nullable=False),
     )
     op.create_index("ix_decision_patient", "decision", ["patient_id", "taken_at", "id"])
-    op.create_index("ix_decision_osms_until", "decision", ["osms_until"])
+    op.create_index("ix_decision_osms_until", "decision", ["osms_until", "patient_id"])
 
     op.create_table(
         "printed_document",
