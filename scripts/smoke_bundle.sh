@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Smoke test of the built bundle, run from a folder outside the repository with a clean
+# environment (no source tree on the path, no venv): decide an example case, print an estimate
+# to a PDF, start the GUI offscreen with --exit-after-start.
+#   scripts/smoke_bundle.sh [dist/polyclinic]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dist=$(realpath "${1:-dist/polyclinic}")
+[ -x "$dist/polyclinic" ] || { echo "smoke: no bundle at $dist (run: make bundle)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/polyclinic-smoke.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cp -a "$dist" "$work/app"
+mkdir -p "$work/home"
+python3 - "$work" <<'PY'
+import json, sys
+from pathlib import Path
+work = Path(sys.argv[1])
+for name in ("p05", "p01"):
+    spec = json.loads(Path(f"tests/cases/{name}.json").read_text(encoding="utf-8"))
+    (work / f"{name}.json").write_text(json.dumps(spec["case"], ensure_ascii=False), encoding="utf-8")
+PY
+
+run() { (cd "$work" && env -i HOME="$work/home" PATH=/usr/bin:/bin LANG=C.UTF-8 QT_QPA_PLATFORM=offscreen \
+         POLYCLINIC_DB="$work/home/registry.sqlite" "$@"); }
+
+out=$(run ./app/polyclinic decide p05.json)
+echo "$out" | grep -q '"category": "eaeu_worker"' || { echo "smoke: decide gave: $out" >&2; exit 1; }
+echo "smoke: decide ok"
+
+run ./app/polyclinic print estimate p05.json -o estimate.pdf --lang kk >/dev/null
+head -c 5 "$work/estimate.pdf" | grep -q '%PDF-' || { echo "smoke: estimate.pdf is not a PDF" >&2; exit 1; }
+echo "smoke: print estimate ok ($(stat -c %s "$work/estimate.pdf") bytes)"
+
+run ./app/polyclinic decide p01.json --batch </dev/null >/dev/null 2>&1 || true
+run timeout 60 ./app/polyclinic-gui --exit-after-start
+echo "smoke: --exit-after-start ok"
+echo "smoke: bundle $(du -sh "$dist" | cut -f1) at $dist"
