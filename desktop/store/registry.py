@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 
 from . import db
 from .errors import Conflict, NotFound, PermissionDenied, RegistryError
-from .models import (AuditEntry, Decision, DocumentSequence, ExportOutbox, Patient,
+from .models import (AuditEntry, Decision, ExportOutbox, Patient,
                      PatientDocument, PriceItem, PrintedDocument, Setting, User)
 from .text import PREFIX_END, document_key, has_cyrillic, iin_query, latin_key, name_key
 
