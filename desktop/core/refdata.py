@@ -275,6 +275,18 @@ class RefData:
         return list(self._prices)
 
 
+def read_meta(path: Path) -> dict:
+    """Only the release's meta table (version, issued, period): cheap, for comparing releases."""
+    try:
+        con = sqlite3.connect(f"file:{Path(path)}?mode=ro&immutable=1", uri=True)
+        try:
+            return dict(con.execute("SELECT key, value FROM meta").fetchall())
+        finally:
+            con.close()
+    except sqlite3.Error as e:
+        raise RefDataError(f"reference data {path} is damaged or not a reference file: {e}") from None
+
+
 def load_reference(path: Path) -> RefData:
     """Open a compiled reference file read-only and load it; RefDataError when unusable."""
     path = Path(path)

@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from desktop.core.refdata import RefData, RefDataError, load_reference
+from desktop.core.refdata import RefData, RefDataError, load_reference, read_meta
 
 
 def refdata_dir(db_path: Path) -> Path:
@@ -100,10 +100,8 @@ def ensure_reference(db_path: Path, bundled: Path) -> RefData:
             ref = None
         if ref is not None:
             try:
-                if bundled.is_file():
-                    b = load_reference(bundled)
-                    if b.issued > ref.issued:
-                        return install(db_path, bundled)
+                if bundled.is_file() and read_meta(bundled).get("issued", "") > ref.issued.isoformat():
+                    return install(db_path, bundled)
             except RefDataError:
                 pass
             return ref
