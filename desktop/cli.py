@@ -309,6 +309,24 @@ def _refdata_change(args) -> int:
     return EXIT_OK
 
 
+def cmd_recheck(args) -> int:
+    """Batch re-check: every patient's latest decision against the reference data in force."""
+    from desktop.core.dates import parse_date
+    from desktop.services import recheck
+
+    try:
+        on = parse_date(args.on) if args.on else _today()
+    except ValueError as e:
+        _emit_errors([{"field": "--on", "message": f"{e}: {args.on!r}"}])
+        return EXIT_INVALID
+    ref = load_ref(args)
+    with _open_registry(args, ref) as registry:
+        changed = recheck(registry, ref, on, lang=args.lang)
+    sys.stdout.write(json.dumps({"as_of": on.isoformat(), "reference": ref.version, "changed": changed},
+                                ensure_ascii=False, indent=1) + "\n")
+    return EXIT_OK
+
+
 # --- GUI ------------------------------------------------------------------------------------
 def cmd_gui(args) -> int:
     from desktop.gui.app import run
@@ -364,6 +382,12 @@ def build_parser() -> argparse.ArgumentParser:
     pp.add_argument("--user", help="who prints (recorded in the audit log)")
     common(pp)
     pp.set_defaults(func=cmd_print)
+
+    rc = sub.add_parser("recheck", help="re-decide every stored patient; list those whose decision changed")
+    rc.add_argument("--on", help="as of this date (default today)")
+    rc.add_argument("--lang", choices=("ru", "kk"), default="ru")
+    common(rc)
+    rc.set_defaults(func=cmd_recheck)
 
     from desktop.store import commands as store_commands
 

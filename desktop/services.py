@@ -114,3 +114,34 @@ def write_atomically(path: Path, data: bytes):
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def recheck(registry, ref: RefData, on: date, lang: str = "ru") -> list[dict]:
+    """Patients whose decision under `ref` as of `on` differs from their latest stored one
+    (category, attachment status or end date): the batch re-check after a reference update."""
+    from desktop.core.api import decide_data
+    from desktop.core.case import CaseError
+
+    out = []
+    for patient_id, case, last in registry.latest_decisions():
+        try:
+            new = decide_data(case, ref, on=on, default_date=on, lang=lang).to_dict()
+        except CaseError as e:
+            out.append({"patient_id": patient_id, "errors": e.errors})
+            continue
+        old_att, new_att = last.get("attachment") or {}, new["attachment"]
+        changes = {}
+        if last.get("category") != new["category"]:
+            changes["category"] = [last.get("category"), new["category"]]
+        for key in ("status", "until"):
+            if old_att.get(key) != new_att.get(key):
+                changes[f"attachment.{key}"] = [old_att.get(key), new_att.get(key)]
+        old_cov = {(c["scheme"], c["scope"]) for c in last.get("coverage", [])}
+        new_cov = {(c["scheme"], c["scope"]) for c in new["coverage"]}
+        if old_cov != new_cov:
+            changes["coverage"] = [sorted(map(list, old_cov)), sorted(map(list, new_cov))]
+        if changes:
+            out.append({"patient_id": patient_id, "changes": changes,
+                        "old_reference": (last.get("reference") or {}).get("version"),
+                        "new_reference": ref.version})
+    return out

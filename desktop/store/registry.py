@@ -331,6 +331,19 @@ class Registry:
             return session.exec(select(Decision).where(Decision.patient_id == patient_id)
                                 .order_by(Decision.taken_at.desc(), Decision.id.desc())).first()
 
+    def latest_decisions(self) -> Iterator[tuple[int, dict, dict]]:
+        """(patient_id, case, latest decision) for every patient with a stored decision, in
+        patient order: for re-checking the registry under newly imported reference data."""
+        sql = sa.text("""
+            SELECT p.id, p.case_json, d.decision_json
+            FROM patient p JOIN decision d ON d.id = (
+                SELECT y.id FROM decision y WHERE y.patient_id = p.id
+                ORDER BY y.taken_at DESC, y.id DESC LIMIT 1)
+            ORDER BY p.id""")
+        with self.engine.connect() as connection:
+            for pid, case_json, decision_json in connection.execute(sql):
+                yield pid, json.loads(case_json), json.loads(decision_json)
+
     def history(self, patient_id: int) -> list[HistoryItem]:
         """Decisions and printed documents of a patient, newest first."""
         with self._read() as session:

@@ -176,3 +176,26 @@ def test_registrar_cannot_back_up_or_add_users(tmp_path, db, accounts):
     assert run(["backup", str(tmp_path / "b.sqlite")] + cred, db).returncode == 3
     assert run(["users", "add", "x", "--full-name", "X"] + cred, db,
                env_extra={"POLYCLINIC_NEW_PASSWORD": "xxxxxxxx1"}).returncode == 3
+
+
+def test_recheck_lists_patients_whose_decision_changed(tmp_path, db):
+    """After time passes (or reference data changes) the re-check names patients whose decision differs."""
+    from desktop.core.api import decide_data
+    from desktop.core.refdata import load_reference
+    from desktop.core.refinstall import active_path
+    from desktop.store import open_registry
+
+    run(["decide", str(case_file(tmp_path, "p01"))], db)  # installs the reference data
+    ref = load_reference(active_path(db))
+    now = datetime(2026, 11, 22, 12, 0)
+    worker = json.loads((CASES / "p04.json").read_text(encoding="utf-8"))["case"]
+    citizen = json.loads((CASES / "p01.json").read_text(encoding="utf-8"))["case"]
+    with open_registry(db, now=now) as reg:
+        for case in (worker, citizen):
+            pid = reg.save_patient(case, user="reg", now=now)
+            reg.record_decision(pid, decide_data(case, ref, default_date=now.date()).to_dict(), user="reg", now=now)
+    p = run(["recheck", "--on", "2027-04-01"], db)  # the worker's ДМС and contract end on 2027-03-31
+    changed = json.loads(p.stdout)["changed"]
+    assert len(changed) == 1
+    assert changed[0]["changes"]["category"] == ["eaeu_worker", "eaeu_visitor"]
+    assert json.loads(run(["recheck", "--on", "2026-11-22"], db).stdout)["changed"] == []
