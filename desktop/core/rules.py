@@ -152,7 +152,7 @@ def _attachment(case: Case, cat: Category, valid: dict, r: _Reasoning) -> dict:
             r.cite(rule.basis)
         r.say("explain.att.not_allowed", category=cat.name[lang])
         return {"status": "not_allowed", "channels": [], "required_documents": [],
-                "missing_documents": [], "until": None}
+                "missing_documents": [], "until": None, "basis": list(rule.basis) if rule else []}
     required, missing, until, until_doc = [], [], None, None
     for req in rule.requires:
         kinds = req["any_of"]
@@ -185,7 +185,7 @@ def _attachment(case: Case, cat: Category, valid: dict, r: _Reasoning) -> dict:
         if "egov" in rule.channels and bd is not None and _age(bd, r.on) < 18:
             r.say("explain.channel.children_egov")
     return {"status": status, "channels": list(rule.channels), "required_documents": required,
-            "missing_documents": missing, "until": iso(until)}
+            "missing_documents": missing, "until": iso(until), "basis": list(rule.basis)}
 
 
 def _age(born: date, on: date) -> int:
@@ -379,6 +379,7 @@ def decide(case: Case, ref: RefData, on: date, lang: str = "ru") -> Decision:
         "lang": lang,
         "category": cat.id,
         "category_name": cat.name[lang],
+        "category_basis": list(cat.basis),
         "attachment": attachment,
         "coverage": coverage,
         "osms": osms,

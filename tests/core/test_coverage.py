@@ -84,3 +84,11 @@ def test_every_basis_resolves(ref):
     for item in d["coverage"] + d["warnings"]:
         assert set(item["basis"]) <= ids
     assert all(b["act"] and b["article"] for b in d["basis"])
+
+
+def test_category_and_attachment_carry_their_basis(ref):
+    """The category and the attachment name the acts they rest on, resolvable in the basis list."""
+    d = decide(ref, case("KG", WORKER_DOCS + [DMS]))
+    ids = {b["id"] for b in d["basis"]}
+    assert d["category_basis"] and set(d["category_basis"]) <= ids
+    assert d["attachment"]["basis"] and set(d["attachment"]["basis"]) <= ids
