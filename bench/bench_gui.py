@@ -1,0 +1,131 @@
+"""GUI figures: decision recompute after a field change, and start-up with --exit-after-start.
+
+Prints, with baselines measured in the same run:
+- recompute: median ms from a field change to the decision panel showing the new decision
+  (form → case → core → panel), over many changes; target < 50 ms. The debounce (150 ms) is
+  the GUI's wait for the typing to pause and is not part of the figure;
+- start-up: `polyclinic --exit-after-start` wall time (median of 5, registry already created)
+  vs. a bare PySide6 window shown and exited the same way; target < 1 s. Also peak memory.
+Not part of the test suite. Uses QT_QPA_PLATFORM from the environment (offscreen if unset
+and there is no DISPLAY).
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BARE = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow, QLabel
+app = QApplication(sys.argv[:1])
+w = QMainWindow(); w.setCentralWidget(QLabel("bare")); w.resize(1500, 920); w.show()
+QTimer.singleShot(0, lambda: QTimer.singleShot(0, lambda: app.exit(0)))
+sys.exit(app.exec())
+"""
+
+
+def timed(cmd, env) -> tuple[float, int, int]:
+    """Wall seconds, exit code and peak RSS (KiB) of one child process."""
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(p.pid, 0)
+    return time.perf_counter() - t, os.waitstatus_to_exitcode(status), usage.ru_maxrss
+
+
+def startup(tmp: Path, env: dict, runs: int = 5) -> None:
+    env = dict(env, POLYCLINIC_DB=str(tmp / "registry.sqlite"))
+    app = [sys.executable, "-m", "desktop", "--exit-after-start"]
+    first, code, _ = timed(app, env)           # creates the registry and installs the reference
+    assert code == 0, f"--exit-after-start exited {code}"
+    bare = [sys.executable, "-c", BARE]
+    timed(bare, env)
+    app_runs, bare_runs = [], []
+    for _ in range(runs):                      # interleaved, so both see the same machine state
+        app_runs.append(timed(app, env))
+        bare_runs.append(timed(bare, env))
+    a = statistics.median(r[0] for r in app_runs)
+    b = statistics.median(r[0] for r in bare_runs)
+    print(f"start-up  polyclinic --exit-after-start: {a * 1000:.0f} ms median of {runs} "
+          f"(first start, creating the registry: {first * 1000:.0f} ms); target < 1000 ms")
+    print(f"          bare PySide6 window, same way:  {b * 1000:.0f} ms median of {runs}; ratio {a / b:.2f}x")
+    print(f"          peak memory: polyclinic {max(r[2] for r in app_runs) / 1024:.0f} MiB, "
+          f"bare window {max(r[2] for r in bare_runs) / 1024:.0f} MiB")
+
+
+def recompute(tmp: Path, changes: int = 400) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.core.refbuild import build_reference
+    from desktop.core.refdata import load_reference
+    from desktop.gui.clock import fixed_clock
+    from desktop.gui.main_window import MainWindow
+    from desktop.gui.settings import AppSettings
+    from desktop.gui.style import STYLE
+    from desktop.store import open_registry
+
+    app = QApplication.instance() or QApplication([])
+    ref_file = tmp / "ref.sqlite"
+    build_reference(ROOT / "db" / "sources", ref_file)
+    ref = load_reference(ref_file)
+    clock = fixed_clock(datetime(2026, 11, 22, 10, 0))
+    registry = open_registry(tmp / "bench-gui.sqlite", now=clock.now())
+    registry.create_user("admin", "pw", full_name="Bench", role="admin", now=clock.now())
+    window = MainWindow(registry, ref, AppSettings(tmp / "bench.ini"), clock, date(2026, 11, 22))
+    app.setStyleSheet(STYLE)
+    window.show()
+    window.enter_desk(registry.get_user("admin"))
+    case = json.loads((ROOT / "tests" / "cases" / "p04.json").read_text(encoding="utf-8"))["case"]
+    window.form.set_case(case)
+    window.recompute()
+    app.processEvents()
+    numbers = ["N123", "N124"]
+    timings, baseline = [], []
+    for i in range(changes):
+        t = time.perf_counter()
+        if i % 2:
+            window.form.diagnosis.setText("A15" if i % 4 == 1 else "")
+        else:
+            window.form.phone.setText(numbers[i % 4 // 2])
+        window.recompute()          # what the debounce timer calls when typing pauses
+        app.processEvents()         # the panel repaints
+        timings.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        window.form.case()
+        baseline.append(time.perf_counter() - t)
+    assert window.decision is not None and window.decision["category"] == "eaeu_worker"
+    med = statistics.median(timings) * 1000
+    print(f"recompute after a field change: {med:.1f} ms median over {changes} changes "
+          f"(p95 {sorted(timings)[int(changes * 0.95)] * 1000:.1f} ms); target < 50 ms")
+    print(f"          of which reading the form into a case: {statistics.median(baseline) * 1000:.2f} ms; "
+          f"the debounce wait before it is {window.recompute_timer.interval()} ms")
+    window.dirty = False
+    window.close()
+    registry.close()
+
+
+def main() -> int:
+    env = dict(os.environ)
+    if not env.get("QT_QPA_PLATFORM") and not env.get("DISPLAY"):
+        env["QT_QPA_PLATFORM"] = "offscreen"
+    os.environ.update({k: v for k, v in env.items() if k == "QT_QPA_PLATFORM"})
+    print(f"platform: {env.get('QT_QPA_PLATFORM') or 'xcb (DISPLAY=' + env.get('DISPLAY', '') + ')'}")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        recompute(tmp)
+        startup(tmp, env)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

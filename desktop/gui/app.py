@@ -1,0 +1,163 @@
+"""Start the GUI: the application, the registry (with a way back from a damaged file), the
+reference data in force, the main window. `run` is called by desktop/cli.py."""
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+ORGANISATION = "Polyclinic"
+APPLICATION = "polyclinic"
+
+
+def _message(kind, title: str, text: str, buttons=None) -> int:
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(kind, title, text)
+    made = [box.addButton(label, role) for label, role in (buttons or [])]
+    if not made:
+        box.addButton(QMessageBox.Close)
+    box.exec()
+    return made.index(box.clickedButton()) if box.clickedButton() in made else -1
+
+
+class _Opener:
+    """Imports the store and opens the registry on a thread while Qt starts (the store's
+    imports are the largest part of start-up); `result()` joins and returns (registry, error)."""
+
+    def __init__(self, db_path: Path, now: datetime):
+        import threading
+
+        self.registry, self.error = None, None
+        self._thread = threading.Thread(target=self._open, args=(db_path, now), daemon=True)
+        self._thread.start()
+
+    def _open(self, db_path: Path, now: datetime) -> None:
+        try:
+            from desktop.store import open_registry
+
+            self.registry = open_registry(db_path, now=now)
+        except Exception as exc:  # RegistryError and friends are handled in the GUI thread
+            self.error = exc
+
+    def result(self):
+        self._thread.join()
+        return self.registry, self.error
+
+
+def open_registry_or_restore(db_path: Path, clock, tr, *, interactive: bool, opened=None):
+    """Open the registry; a damaged file → a clear message offering the latest backup.
+    Returns the Registry, or None when it cannot be opened (the user was told why).
+    `opened` is an already attempted (registry, error) pair from `_Opener`."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.store import RegistryError, latest_backup, open_registry, restore
+
+    registry, error = opened if opened is not None else (None, None)
+    if registry is not None:
+        return registry
+    if error is None:
+        try:
+            return open_registry(db_path, now=clock.now())
+        except RegistryError as e:
+            error = e
+    if not isinstance(error, RegistryError):
+        raise error
+    message = error.ru if tr.lang in ("ru", "kk") else error.en
+    text = tr("corrupt.text", message=message, path=error.path)
+    backup = error.backup or latest_backup(db_path)
+    if not interactive:
+        print(text, file=sys.stderr)
+        return None
+    if backup is None:
+        _message(QMessageBox.Critical, tr("corrupt.title"), text + "\n\n" + tr("corrupt.no_backup"))
+        return None
+    when = datetime.fromtimestamp(backup.stat().st_mtime).strftime("%d.%m.%Y %H:%M")
+    choice = _message(QMessageBox.Critical, tr("corrupt.title"),
+                      text + "\n\n" + tr("corrupt.restore", when=when, backup=backup),
+                      [(tr("corrupt.restore_btn"), QMessageBox.AcceptRole),
+                       (tr("btn.close"), QMessageBox.RejectRole)])
+    if choice != 0:
+        return None
+    try:
+        restore(backup, db_path, now=clock.now())
+        return open_registry(db_path, now=clock.now())
+    except Exception as exc:  # a failed restore is reported, never a traceback
+        _message(QMessageBox.Critical, tr("corrupt.title"), tr("corrupt.failed", message=exc))
+        return None
+
+
+def run(db_path: Path, bundled_reference: Path, exit_after_start: bool, today: date,
+        settings_path: Path | None = None) -> int:
+    """Show the front desk; with `exit_after_start`, exit 0 once the window is shown and idle."""
+    import gc
+
+    gc.disable()                  # start-up allocates much and frees little: collect once, later
+    try:
+        return _run(db_path, bundled_reference, exit_after_start, today, settings_path)
+    finally:
+        gc.enable()
+
+
+def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> int:
+    import gc
+
+    from desktop.gui.clock import Clock
+
+    clock = Clock(datetime.now)   # the one clock of the GUI: "now" for what it saves
+    opener = _Opener(Path(db_path), clock.now())
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from desktop.gui.i18n import Tr
+    from desktop.gui.settings import AppSettings
+    from desktop.gui.style import STYLE
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    settings = AppSettings(settings_path)
+    tr = Tr(settings.language)
+
+    from desktop.core.refdata import RefDataError
+    from desktop.core.refinstall import ensure_reference
+    from desktop.gui.main_window import MainWindow
+
+    try:
+        ref = ensure_reference(Path(db_path), Path(bundled_reference))
+    except RefDataError as e:
+        ref, ref_error = None, e
+    registry = open_registry_or_restore(Path(db_path), clock, tr, interactive=not exit_after_start,
+                                        opened=opener.result())
+    if registry is None:
+        return 1
+    if ref is None:
+        if exit_after_start:
+            print(tr("refdata.failed", message=ref_error), file=sys.stderr)
+        else:
+            _message(QMessageBox.Critical, tr("app.title"), tr("refdata.failed", message=ref_error))
+        registry.close()
+        return 1
+
+    window = MainWindow(registry, ref, settings, clock, today)
+    app.setStyleSheet(STYLE)   # once, after the widgets exist: one polish pass instead of many
+    window.show()
+    gc.enable()
+    gc.freeze()                   # the start-up objects live as long as the app: never rescan them
+    if exit_after_start:
+        def leave_when_shown(tries: int = 0) -> None:
+            handle = window.windowHandle()
+            exposed = handle is not None and (handle.isExposed() or app.platformName() == "offscreen")
+            if (window.isVisible() and exposed) or tries > 500:
+                QTimer.singleShot(0, lambda: app.exit(0))   # idle: after pending events
+            else:
+                QTimer.singleShot(10, lambda: leave_when_shown(tries + 1))
+
+        QTimer.singleShot(0, leave_when_shown)
+    code = app.exec()
+    window.worker.wait()
+    registry.close()
+    window.deleteLater()          # tear the widgets down now, in order, not at interpreter exit
+    del window
+    app.processEvents()
+    return code

@@ -1,0 +1,196 @@
+"""The documents table of the form: a table model over the case's documents and the dialog
+that adds or edits one document (kind, number, country, dates, covers ПМСП)."""
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit,
+                               QVBoxLayout, QWidget)
+
+from desktop.core.api import parse_for
+from desktop.core.case import CaseError
+from desktop.gui.i18n import Tr, dmy, error_text
+from desktop.gui.widgets import ChoiceCombo, CountryCombo, DateField, ErrorLabel
+
+COLUMNS = ("kind", "number", "country", "issued_on", "valid_from", "valid_until", "covers_phc")
+_HEADERS = {"kind": "doc.kind", "number": "doc.number", "country": "doc.country",
+            "issued_on": "doc.issued", "valid_from": "doc.valid_from",
+            "valid_until": "doc.valid_until", "covers_phc": "doc.covers_phc"}
+INSURANCE = ("dms_contract", "vms_contract")
+
+
+class DocumentsModel(QAbstractTableModel):
+    """The documents of one case (a list of dicts in the shape of interface.md)."""
+
+    def __init__(self, ref, tr: Tr, parent=None):
+        super().__init__(parent)
+        self.ref, self.tr = ref, tr
+        self._docs: list[dict] = []
+        self._bad_rows: set[int] = set()
+
+    # --- Qt model ---------------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._docs)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
+            return self.tr(_HEADERS[COLUMNS[section]])
+        if role == Qt.DisplayRole and orientation == Qt.Vertical:
+            return str(section + 1)
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        doc = self._docs[index.row()]
+        column = COLUMNS[index.column()]
+        if role == Qt.DisplayRole:
+            value = doc.get(column)
+            if column == "kind":
+                return self.ref.document_kind_name(value, self.tr.lang)
+            if column == "country":
+                return self.ref.country_name(value, self.tr.lang) if value else ""
+            if column in ("issued_on", "valid_from", "valid_until"):
+                return dmy(value) if value else ""
+            if column == "covers_phc":
+                if doc.get("kind") not in INSURANCE:
+                    return ""
+                return self.tr("doc.yes") if value else self.tr("doc.no")
+            return value or ""
+        if role == Qt.ToolTipRole and column == "kind":
+            return self.ref.document_kind_name(doc.get("kind"), self.tr.lang)
+        if role == Qt.BackgroundRole and index.row() in self._bad_rows:
+            return QBrush(QColor("#fde8e8"))
+        return None
+
+    # --- content ----------------------------------------------------------------------------
+    def documents(self) -> list[dict]:
+        return [dict(d) for d in self._docs]
+
+    def set_documents(self, docs: list[dict]) -> None:
+        self.beginResetModel()
+        self._docs = [dict(d) for d in docs if isinstance(d, dict)]
+        self._bad_rows = set()
+        self.endResetModel()
+
+    def add(self, doc: dict) -> int:
+        row = len(self._docs)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._docs.append(dict(doc))
+        self.endInsertRows()
+        return row
+
+    def replace(self, row: int, doc: dict) -> None:
+        self._docs[row] = dict(doc)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def remove(self, row: int) -> None:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._docs[row]
+        self.endRemoveRows()
+
+    def mark_bad_rows(self, rows: set[int]) -> None:
+        if rows != self._bad_rows:
+            self._bad_rows = set(rows)
+            if self._docs:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self._docs) - 1, len(COLUMNS) - 1))
+
+    def retranslate(self) -> None:
+        self.headerDataChanged.emit(Qt.Horizontal, 0, len(COLUMNS) - 1)
+        if self._docs:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._docs) - 1, len(COLUMNS) - 1))
+
+
+class DocumentDialog(QDialog):
+    """Add or edit one document. The dates may stay empty; "valid until" before "issued" or
+    "valid from" is shown beside the field (the core's own check, in the interface's words)."""
+
+    def __init__(self, ref, tr: Tr, today: date, doc: dict | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ref, self.tr = ref, tr
+        self.setWindowTitle(tr("doc.dialog"))
+        self.setObjectName("documentDialog")
+        self.kind = ChoiceCombo()
+        self.kind.set_items([(k, v[tr.lang]) for k, v in ref.document_kinds.items()])
+        self.kind.setMinimumContentsLength(34)
+        self.number = QLineEdit()
+        self.country = CountryCombo(with_stateless=False)
+        self.country.fill(ref.countries, tr)
+        self.issued_on = DateField(today)
+        self.valid_from = DateField(today)
+        self.valid_until = DateField(today)
+        self.covers_phc = QCheckBox(tr("doc.covers_phc"))
+        self.error = ErrorLabel()
+        form = QFormLayout()
+        form.addRow(tr("doc.kind"), self.kind)
+        form.addRow(tr("doc.number"), self.number)
+        form.addRow(tr("doc.country"), self.country)
+        form.addRow(tr("doc.issued"), self.issued_on)
+        form.addRow(tr("doc.valid_from"), self.valid_from)
+        form.addRow(tr("doc.valid_until"), self.valid_until)
+        form.addRow("", self.covers_phc)
+        form.addRow("", self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText(tr("doc.ok"))
+        buttons.button(QDialogButtonBox.Cancel).setText(tr("doc.cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.Ok)
+        box = QVBoxLayout(self)
+        box.addLayout(form)
+        box.addWidget(buttons)
+        if doc:
+            self.set_document(doc)
+        for w in (self.issued_on, self.valid_from, self.valid_until):
+            w.changed.connect(self.check)
+        self.kind.changed.connect(self._kind_changed)
+        self._kind_changed()
+
+    def _kind_changed(self) -> None:
+        self.covers_phc.setEnabled(self.kind.code() in INSURANCE)
+
+    def set_document(self, doc: dict) -> None:
+        self.kind.set_code(doc.get("kind"))
+        self.number.setText(doc.get("number") or "")
+        self.country.set_code(doc.get("country") or "")
+        self.issued_on.setValue(doc.get("issued_on"))
+        self.valid_from.setValue(doc.get("valid_from"))
+        self.valid_until.setValue(doc.get("valid_until"))
+        self.covers_phc.setChecked(bool(doc.get("covers_phc")))
+
+    def document(self) -> dict:
+        doc: dict = {"kind": self.kind.code()}
+        if self.number.text().strip():
+            doc["number"] = self.number.text().strip()
+        if self.country.country():
+            doc["country"] = self.country.country()
+        for name in ("issued_on", "valid_from", "valid_until"):
+            value = getattr(self, name).iso()
+            if value:
+                doc[name] = value
+        if doc["kind"] in INSURANCE:
+            doc["covers_phc"] = self.covers_phc.isChecked()
+        return doc
+
+    def problem(self) -> str | None:
+        """What the core finds wrong with this document, in words; None when it is consistent."""
+        try:
+            parse_for({"person": {"citizenship": None}, "documents": [self.document()]}, self.ref)
+        except CaseError as e:
+            return "; ".join(error_text(err, self.tr) for err in e.errors)
+        return None
+
+    def check(self) -> bool:
+        problem = self.problem()
+        self.error.show_message(problem)
+        self.ok_button.setEnabled(problem is None)
+        return problem is None
+
+    def accept(self) -> None:
+        if self.check():
+            super().accept()

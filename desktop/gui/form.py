@@ -1,0 +1,521 @@
+"""The patient's form: sections in the order the documents are read at the desk.
+
+`case()` builds the case dict of interface.md from the widgets (empty fields left out);
+`set_case()` fills the widgets from one; `show_errors()` puts the core's validation messages
+beside the fields they name. The form holds no rules: every judgement is the core's.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from PySide6.QtCore import QRegularExpression, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QCompleter, QFrame, QGridLayout,
+                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QPushButton, QTableView, QVBoxLayout, QWidget)
+
+from desktop.core import iin as iin_mod
+from desktop.core.case import NEEDS, OSMS_STATUSES, PAYERS, RELATIONS, SEXES
+from desktop.gui.documents import DocumentDialog, DocumentsModel
+from desktop.gui.i18n import Tr, error_text, note_text
+from desktop.gui.widgets import (STATELESS, ChoiceCombo, CountryCombo, DateField, ErrorLabel,
+                                 MonthsEditor)
+
+_DOC_PATH = re.compile(r"^documents\[(\d+)\]")
+
+PERSON_TEXT = ("surname", "given_name", "patronymic", "latin_name", "address", "phone")
+
+
+def _icd_code(key: str) -> str:
+    """A reference ICD key ("A011") written the usual way ("A01.1")."""
+    return key if len(key) <= 3 else f"{key[:3]}.{key[3:]}"
+
+
+class PatientForm(QWidget):
+    """The form of one patient. Signals: `changed` on any edit, `identity_left` when the
+    registrar leaves the ИИН, name or birth date (to look for a likely duplicate),
+    `open_duplicate(patient_id)` from the duplicate banner."""
+
+    changed = Signal()
+    identity_left = Signal()
+    open_duplicate = Signal(int)
+
+    def __init__(self, ref, tr: Tr, today: date, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ref, self.tr, self.today = ref, tr, today
+        self.setObjectName("patientForm")
+        self._labels: dict[str, QLabel] = {}
+        self._errors: dict[str, ErrorLabel] = {}
+        self._duplicate_id: int | None = None
+        self.dialog: DocumentDialog | None = None
+        self._loading = False
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 12, 12, 12)
+        outer.setSpacing(14)
+
+        # duplicate banner -------------------------------------------------------------------
+        self.banner = QFrame()
+        self.banner.setObjectName("duplicateBanner")
+        self.banner_text = QLabel()
+        self.banner_text.setWordWrap(True)
+        self.banner_open = QPushButton()
+        row = QHBoxLayout(self.banner)
+        row.addWidget(self.banner_text, 1)
+        row.addWidget(self.banner_open)
+        self.banner.hide()
+        self.banner_open.clicked.connect(self._open_duplicate)
+        outer.addWidget(self.banner)
+        self.general_error = ErrorLabel()
+        outer.addWidget(self.general_error)
+
+        # 1. identity -------------------------------------------------------------------------
+        self.identity_box = QGroupBox()
+        grid = self._grid(self.identity_box)
+        self.surname = QLineEdit()
+        self.given_name = QLineEdit()
+        self.patronymic = QLineEdit()
+        self.latin_name = QLineEdit()
+        self.birth_date = DateField(date(1990, 1, 1))
+        self.sex = ChoiceCombo()
+        self.iin = QLineEdit()
+        self.iin.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,12}"), self))
+        self.iin.setMaxLength(12)
+        self.citizenship = CountryCombo(with_stateless=True)
+        self._place(grid, 0, 0, "person.surname", "f.surname", self.surname)
+        self._place(grid, 0, 1, "person.given_name", "f.given_name", self.given_name)
+        self._place(grid, 1, 0, "person.patronymic", "f.patronymic", self.patronymic)
+        self._place(grid, 1, 1, "person.latin_name", "f.latin_name", self.latin_name)
+        self._place(grid, 2, 0, "person.birth_date", "f.birth_date", self.birth_date)
+        self._place(grid, 2, 1, "person.sex", "f.sex", self.sex)
+        self._place(grid, 3, 0, "person.iin", "f.iin", self.iin)
+        self._place(grid, 3, 1, "person.citizenship", "f.citizenship", self.citizenship)
+        outer.addWidget(self.identity_box)
+
+        # 2. documents ------------------------------------------------------------------------
+        self.documents_box = QGroupBox()
+        box = QVBoxLayout(self.documents_box)
+        self.documents = DocumentsModel(ref, tr, self)
+        self.documents_view = QTableView()
+        self.documents_view.setObjectName("documentsTable")
+        self.documents_view.setModel(self.documents)
+        self.documents_view.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.documents_view.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.documents_view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.documents_view.verticalHeader().setVisible(False)
+        self.documents_view.setAlternatingRowColors(True)
+        self.documents_view.setWordWrap(False)
+        header = self.documents_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        self.documents_view.setMinimumHeight(150)
+        self.documents_view.doubleClicked.connect(lambda _i: self.edit_document())
+        box.addWidget(self.documents_view)
+        buttons = QHBoxLayout()
+        self.doc_add = QPushButton()
+        self.doc_edit = QPushButton()
+        self.doc_remove = QPushButton()
+        for b in (self.doc_add, self.doc_edit, self.doc_remove):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        box.addLayout(buttons)
+        self._errors["documents"] = ErrorLabel()
+        box.addWidget(self._errors["documents"])
+        self.doc_add.clicked.connect(lambda: self.add_document())
+        self.doc_edit.clicked.connect(lambda: self.edit_document())
+        self.doc_remove.clicked.connect(self.remove_document)
+        outer.addWidget(self.documents_box)
+
+        # 3. stay and family ------------------------------------------------------------------
+        self.stay_box = QGroupBox()
+        grid = self._grid(self.stay_box)
+        self.purpose = ChoiceCombo()
+        self.family = QCheckBox()
+        self.relation = ChoiceCombo()
+        self.lives_together = QCheckBox()
+        self.lives_together.setChecked(True)
+        self._place(grid, 0, 0, "purpose_of_stay", "f.purpose", self.purpose)
+        self._place(grid, 1, 0, "family_of_eaeu_worker", None, self.family)
+        self._place(grid, 2, 0, "family_of_eaeu_worker.relation", "f.relation", self.relation)
+        self._place(grid, 2, 1, "family_of_eaeu_worker.lives_together", None, self.lives_together)
+        self.family.toggled.connect(self._family_toggled)
+        outer.addWidget(self.stay_box)
+
+        # 4. ОСМС -----------------------------------------------------------------------------
+        self.osms_box = QGroupBox()
+        grid = self._grid(self.osms_box)
+        self.osms_status = ChoiceCombo()
+        self.payer = ChoiceCombo()
+        self.paid_months = MonthsEditor(tr)
+        self._place(grid, 0, 0, "osms.status", "f.osms_status", self.osms_status)
+        self._place(grid, 0, 1, "osms.payer", "f.payer", self.payer)
+        self._place(grid, 1, 0, "osms.paid_months", "f.paid_months", self.paid_months, span=3)
+        outer.addWidget(self.osms_box)
+
+        # 5. the visit ------------------------------------------------------------------------
+        self.visit_box = QGroupBox()
+        grid = self._grid(self.visit_box)
+        self.needs = ChoiceCombo()
+        self.diagnosis = QLineEdit()
+        self.diagnosis.setValidator(QRegularExpressionValidator(
+            QRegularExpression(r"[A-Za-z]\d{0,2}(\.\d{0,2})?"), self))
+        self._icd_model = QStringListModel(self)
+        completer = QCompleter(self._icd_model, self)
+        completer.setFilterMode(Qt.MatchStartsWith)
+        completer.setCaseSensitivity(Qt.CaseInsensitive)
+        self.diagnosis.setCompleter(completer)
+        completer.activated[str].connect(self._icd_chosen)
+        self.diagnosis_name = QLabel()
+        self.diagnosis_name.setObjectName("hint")
+        self.as_of = DateField(today)
+        self.as_of.setValue(today)
+        self._place(grid, 0, 0, "needs", "f.needs", self.needs)
+        self._place(grid, 0, 1, "as_of", "f.as_of", self.as_of)
+        self._place(grid, 1, 0, "diagnosis_icd10", "f.diagnosis", self.diagnosis)
+        grid.addWidget(self.diagnosis_name, 2, 2, 1, 2)
+        outer.addWidget(self.visit_box)
+
+        # 6. contacts and representative -----------------------------------------------------
+        self.contacts_box = QGroupBox()
+        grid = self._grid(self.contacts_box)
+        self.address = QLineEdit()
+        self.phone = QLineEdit()
+        self.rep_name = QLineEdit()
+        self.rep_relation = QLineEdit()
+        self.rep_document = QLineEdit()
+        self.previous_clinic = QLineEdit()
+        self.reason = QLineEdit()
+        self._place(grid, 0, 0, "person.address", "f.address", self.address)
+        self._place(grid, 0, 1, "person.phone", "f.phone", self.phone)
+        self._place(grid, 1, 0, "representative.full_name", "f.rep_name", self.rep_name)
+        self._place(grid, 1, 1, "representative.relation", "f.rep_relation", self.rep_relation)
+        self._place(grid, 2, 0, "representative.document", "f.rep_document", self.rep_document)
+        self._place(grid, 2, 1, "previous_clinic", "f.previous_clinic", self.previous_clinic)
+        self._place(grid, 3, 0, "reason", "f.reason", self.reason, span=3)
+        outer.addWidget(self.contacts_box)
+        outer.addStretch(1)
+
+        self._tab_chain = [self.surname, self.given_name, self.patronymic, self.latin_name,
+                           self.birth_date, self.sex, self.iin, self.citizenship,
+                           self.documents_view, self.doc_add, self.doc_edit, self.doc_remove,
+                           self.purpose, self.family, self.relation, self.lives_together,
+                           self.osms_status, self.payer, self.paid_months.entry,
+                           self.paid_months.add, self.paid_months.remove, self.paid_months.list,
+                           self.needs, self.as_of, self.diagnosis, self.address, self.phone,
+                           self.rep_name, self.rep_relation, self.rep_document,
+                           self.previous_clinic, self.reason]
+        for a, b in zip(self._tab_chain, self._tab_chain[1:]):
+            QWidget.setTabOrder(a, b)
+
+        # change notifications ---------------------------------------------------------------
+        for w in (self.surname, self.given_name, self.patronymic, self.latin_name, self.diagnosis,
+                  self.address, self.phone, self.rep_name, self.rep_relation, self.rep_document,
+                  self.previous_clinic, self.reason):
+            w.textChanged.connect(self._edited)
+        self.iin.textChanged.connect(self._iin_typed)
+        for w in (self.birth_date, self.as_of, self.sex, self.citizenship, self.purpose,
+                  self.relation, self.osms_status, self.payer, self.needs, self.paid_months):
+            w.changed.connect(self._edited)
+        for w in (self.family, self.lives_together):
+            w.toggled.connect(self._edited)
+        for w in (self.iin, self.surname, self.given_name):
+            w.editingFinished.connect(self.identity_left)
+        self.birth_date.editingFinished.connect(self.identity_left)
+        self.diagnosis.textChanged.connect(self._diagnosis_typed)
+        self.retranslate()
+        self._family_toggled(False)
+
+    # --- layout helpers -------------------------------------------------------------------------
+    def _grid(self, box: QGroupBox) -> QGridLayout:
+        grid = QGridLayout(box)
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(2)
+        grid.setContentsMargins(12, 16, 12, 12)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        grid.setColumnMinimumWidth(2, 8)
+        return grid
+
+    def _place(self, grid: QGridLayout, row: int, col: int, path: str, label_key: str | None,
+               widget: QWidget, span: int = 1) -> None:
+        r, c = row * 2, col * 2
+        if label_key:
+            label = QLabel()
+            label.setProperty("i18n", label_key)
+            label.setBuddy(widget)
+            label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            label.setObjectName("fieldLabel")
+            self._labels[path] = label
+            grid.addWidget(label, r, c)
+        grid.addWidget(widget, r, c + 1, 1, span)
+        error = ErrorLabel()
+        self._errors[path] = error
+        grid.addWidget(error, r + 1, c + 1, 1, span)
+
+    # --- language ------------------------------------------------------------------------------
+    def retranslate(self) -> None:
+        tr, lang = self.tr, self.tr.lang
+        for label in self._labels.values():
+            label.setText(tr(label.property("i18n")))
+        self.identity_box.setTitle(tr("sec.identity"))
+        self.documents_box.setTitle(tr("sec.documents"))
+        self.stay_box.setTitle(tr("sec.stay"))
+        self.osms_box.setTitle(tr("sec.osms"))
+        self.visit_box.setTitle(tr("sec.visit"))
+        self.contacts_box.setTitle(tr("sec.contacts"))
+        self.family.setText(tr("f.family"))
+        self.lives_together.setText(tr("f.lives_together"))
+        self.doc_add.setText(tr("doc.add"))
+        self.doc_edit.setText(tr("doc.edit"))
+        self.doc_remove.setText(tr("doc.remove"))
+        self.banner_open.setText(tr("dup.open"))
+        self.latin_name.setPlaceholderText(tr("ph.latin"))
+        self.diagnosis.setPlaceholderText(tr("ph.icd"))
+        self.citizenship.lineEdit().setPlaceholderText(tr("ph.citizenship"))
+        unset = [(None, tr("choice.unset"))]
+        self.sex.set_items(unset + [(s, tr(f"sex.{s}")) for s in SEXES])
+        self.purpose.set_items(unset + [(c, v[lang]) for c, v in self.ref.purposes.items()])
+        self.relation.set_items(unset + [(r, tr(f"relation.{r}")) for r in RELATIONS])
+        self.osms_status.set_items([(s, tr(f"osms.{s}")) for s in OSMS_STATUSES])
+        self.payer.set_items(unset + [(p, tr(f"payer.{p}")) for p in PAYERS])
+        self.needs.set_items([(n, tr(f"needs.{n}")) for n in NEEDS])
+        was_loading, self._loading = self._loading, True
+        self.citizenship.blockSignals(True)
+        self.citizenship.fill(self.ref.countries, tr)
+        self.citizenship.blockSignals(False)
+        self._loading = was_loading
+        self._icd_model.setStringList([
+            f"{_icd_code(d.icd_from)}{'' if d.icd_from == d.icd_to else '–' + _icd_code(d.icd_to)}"
+            f"  {d.name[lang]}" for d in self.ref.diseases])
+        self.paid_months.retranslate()
+        self.documents.retranslate()
+        self._diagnosis_typed()
+        if self._duplicate_id is not None:
+            self.banner_text.setText(tr("dup.banner", who=self._duplicate_who))
+
+    # --- reactions --------------------------------------------------------------------------
+    def _edited(self, *_args) -> None:
+        if not self._loading:
+            self.changed.emit()
+
+    def _family_toggled(self, on: bool) -> None:
+        self.relation.setEnabled(on)
+        self.lives_together.setEnabled(on)
+
+    def _iin_typed(self, text: str) -> None:
+        """Live check of the ИИН (the core's check digit); a valid one fills empty birth date and sex."""
+        error = self._errors["person.iin"]
+        if len(text) == 12:
+            problem = iin_mod.checksum_error(text)
+            if problem is None:
+                error.show_message(self.tr("err.iin_ok"), "ok")
+                layout = iin_mod.layout(text)
+                if not self._loading:
+                    if layout.birth_date and self.birth_date.value() is None:
+                        self.birth_date.setValue(layout.birth_date)
+                    if layout.sex and self.sex.code() is None:
+                        self.sex.set_code(layout.sex)
+            else:
+                error.show_message(self.tr("err.iin_no_digit" if problem == "no_check_digit"
+                                           else "err.iin_digit"))
+        else:
+            error.show_message(None)
+        self._edited()
+
+    def _icd_chosen(self, text: str) -> None:
+        code = text.split()[0].split("–")[0]
+        QTimer.singleShot(0, lambda: self.diagnosis.setText(code))
+
+    def _diagnosis_typed(self, *_args) -> None:
+        code = self.diagnosis.text().strip().upper()
+        disease = self.ref.disease_for(code, self.as_of.value() or self.today) \
+            if re.match(r"^[A-Z]\d\d(\.\d{1,2})?$", code) else None
+        self.diagnosis_name.setText(disease.name[self.tr.lang] if disease else "")
+
+    # --- documents ----------------------------------------------------------------------------
+    def selected_document(self) -> int | None:
+        rows = self.documents_view.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
+
+    def add_document(self, doc: dict | None = None) -> DocumentDialog:
+        """Open the document dialog (window-modal, not blocking); the row is added on OK."""
+        dialog = DocumentDialog(self.ref, self.tr, self.today, doc, self)
+        dialog.accepted.connect(lambda: self._document_done(dialog, None))
+        self._show_dialog(dialog)
+        return dialog
+
+    def edit_document(self, row: int | None = None) -> DocumentDialog | None:
+        row = self.selected_document() if row is None else row
+        if row is None:
+            return None
+        dialog = DocumentDialog(self.ref, self.tr, self.today, self.documents.documents()[row], self)
+        dialog.accepted.connect(lambda: self._document_done(dialog, row))
+        self._show_dialog(dialog)
+        return dialog
+
+    def _show_dialog(self, dialog: DocumentDialog) -> None:
+        self.dialog = dialog
+        dialog.setWindowModality(Qt.WindowModal)
+        dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        dialog.show()
+        dialog.kind.setFocus()
+
+    def _document_done(self, dialog: DocumentDialog, row: int | None) -> None:
+        doc = dialog.document()
+        if row is None:
+            row = self.documents.add(doc)
+        else:
+            self.documents.replace(row, doc)
+        self.documents_view.selectRow(row)
+        self._edited()
+
+    def remove_document(self) -> None:
+        row = self.selected_document()
+        if row is not None:
+            self.documents.remove(row)
+            self._edited()
+
+    # --- the case ---------------------------------------------------------------------------
+    def case(self) -> dict:
+        """The case of interface.md as entered (empty fields left out)."""
+        person: dict = {}
+        for name in PERSON_TEXT:
+            value = getattr(self, name).text().strip()
+            if value:
+                person[name] = value
+        if self.iin.text().strip():
+            person["iin"] = self.iin.text().strip()
+        if self.birth_date.iso():
+            person["birth_date"] = self.birth_date.iso()
+        if self.sex.code():
+            person["sex"] = self.sex.code()
+        citizenship = self.citizenship.code()
+        if citizenship == STATELESS:
+            person["citizenship"] = None
+        elif citizenship:
+            person["citizenship"] = citizenship
+        case: dict = {"person": person}
+        if self.as_of.iso():
+            case["as_of"] = self.as_of.iso()
+        if self.purpose.code():
+            case["purpose_of_stay"] = self.purpose.code()
+        case["documents"] = self.documents.documents()
+        if self.family.isChecked():
+            case["family_of_eaeu_worker"] = {"relation": self.relation.code(),
+                                             "lives_together": self.lives_together.isChecked()}
+        osms: dict = {"status": self.osms_status.code() or "unknown"}
+        if self.payer.code():
+            osms["payer"] = self.payer.code()
+        if self.paid_months.months():
+            osms["paid_months"] = self.paid_months.months()
+        case["osms"] = osms
+        if self.diagnosis.text().strip():
+            case["diagnosis_icd10"] = self.diagnosis.text().strip().upper()
+        case["needs"] = self.needs.code() or "attachment"
+        rep = {k: getattr(self, f"rep_{w}").text().strip()
+               for k, w in (("full_name", "name"), ("relation", "relation"), ("document", "document"))}
+        rep = {k: v for k, v in rep.items() if v}
+        if rep:
+            case["representative"] = rep
+        for name in ("previous_clinic", "reason"):
+            value = getattr(self, name).text().strip()
+            if value:
+                case[name] = value
+        return case
+
+    def set_case(self, case: dict, *, as_of: date | None = None) -> None:
+        """Fill the form from a stored case; `as_of` replaces the case's date (re-decide today)."""
+        self._loading = True
+        try:
+            person = case.get("person") or {}
+            for name in PERSON_TEXT:
+                getattr(self, name).setText(person.get(name) or "")
+            self.iin.setText(person.get("iin") or "")
+            self.birth_date.setValue(person.get("birth_date"))
+            self.sex.set_code(person.get("sex"))
+            if "citizenship" in person:
+                self.citizenship.set_code(STATELESS if person["citizenship"] is None
+                                          else person["citizenship"])
+            else:
+                self.citizenship.set_code("")
+            self.as_of.setValue(as_of or case.get("as_of") or self.today)
+            self.purpose.set_code(case.get("purpose_of_stay"))
+            self.documents.set_documents(case.get("documents") or [])
+            family = case.get("family_of_eaeu_worker")
+            self.family.setChecked(bool(family))
+            self.relation.set_code((family or {}).get("relation"))
+            self.lives_together.setChecked((family or {}).get("lives_together", True))
+            osms = case.get("osms") or {}
+            self.osms_status.set_code(osms.get("status") or "unknown")
+            self.payer.set_code(osms.get("payer"))
+            self.paid_months.set_months(list(osms.get("paid_months") or []))
+            self.diagnosis.setText(case.get("diagnosis_icd10") or "")
+            self.needs.set_code(case.get("needs") or "attachment")
+            rep = case.get("representative") or {}
+            self.rep_name.setText(rep.get("full_name") or "")
+            self.rep_relation.setText(rep.get("relation") or "")
+            self.rep_document.setText(rep.get("document") or "")
+            self.previous_clinic.setText(case.get("previous_clinic") or "")
+            self.reason.setText(case.get("reason") or "")
+        finally:
+            self._loading = False
+        self.show_errors([])
+        self.hide_duplicate()
+
+    def clear_case(self) -> None:
+        self.set_case({"person": {}, "as_of": self.today.isoformat()})
+        self.citizenship.set_code("")
+
+    # --- messages beside the fields ------------------------------------------------------------
+    def error_label(self, path: str) -> ErrorLabel:
+        """The inline label that shows messages for a field path of the core."""
+        if path in self._errors:
+            return self._errors[path]
+        if _DOC_PATH.match(path):
+            return self._errors["documents"]
+        prefix = path.split("[")[0]
+        if prefix in self._errors:
+            return self._errors[prefix]
+        return self.general_error
+
+    def show_errors(self, errors: list[dict], notes: list[dict] = ()) -> None:
+        """Show the core's errors (and non-blocking notes) beside their fields; clear the rest."""
+        grouped: dict[int, list[str]] = {}
+        bad_rows: set[int] = set()
+        for e in errors:
+            label = self.error_label(e["field"])
+            text = error_text(e, self.tr)
+            m = _DOC_PATH.match(e["field"])
+            if m:
+                bad_rows.add(int(m.group(1)))
+                text = f"{self.tr('doc.row', n=int(m.group(1)) + 1)}: {text}"
+            grouped.setdefault(id(label), []).append(text)
+        note_lines: dict[int, list[str]] = {}
+        for n in notes:
+            note_lines.setdefault(id(self.error_label(n.get("field", ""))), []).append(note_text(n, self.tr))
+        for label in list(self._errors.values()) + [self.general_error]:
+            if label is self._errors["person.iin"] and id(label) not in grouped \
+                    and id(label) not in note_lines and len(self.iin.text()) == 12:
+                label.show_message(self.tr("err.iin_ok"), "ok")
+                continue
+            if id(label) in grouped:
+                label.show_message("\n".join(dict.fromkeys(grouped[id(label)])), "error")
+            elif id(label) in note_lines:
+                label.show_message("\n".join(note_lines[id(label)]), "note")
+            else:
+                label.show_message(None)
+        self.documents.mark_bad_rows(bad_rows)
+
+    def show_duplicate(self, who: str, patient_id: int) -> None:
+        self._duplicate_id, self._duplicate_who = patient_id, who
+        self.banner_text.setText(self.tr("dup.banner", who=who))
+        self.banner.show()
+
+    def hide_duplicate(self) -> None:
+        self._duplicate_id = None
+        self.banner.hide()
+
+    def _open_duplicate(self) -> None:
+        if self._duplicate_id is not None:
+            self.open_duplicate.emit(self._duplicate_id)

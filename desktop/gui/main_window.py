@@ -1,0 +1,406 @@
+"""The one window of the front desk: first-run setup / login / the desk, as pages.
+
+The desk: search on the left, the patient's form in the middle (with the history tab), the
+decision panel on the right with the actions at its bottom. Everything the window needs —
+registry, reference data, settings, clock, today — is passed in.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QScrollArea,
+                               QSplitter, QStackedWidget, QTabWidget, QWidget)
+
+from desktop.core.api import decide_data
+from desktop.core.case import CaseError
+from desktop.gui.clinic import ClinicDialog
+from desktop.gui.clock import Clock
+from desktop.gui.form import PatientForm
+from desktop.gui.i18n import Tr, dmy
+from desktop.gui.pages import LoginPage, SetupPage
+from desktop.gui.panel import DecisionPanel
+from desktop.gui.search import HistoryView, SearchPanel
+from desktop.gui.settings import AppSettings
+from desktop.gui.worker import Worker
+
+DEBOUNCE_MS = 150
+_INPUT_EVENTS = {QEvent.KeyPress, QEvent.MouseButtonPress, QEvent.Wheel}
+
+
+class _ActivityFilter(QObject):
+    """Restarts the inactivity timer on any key press, click or wheel in the application."""
+
+    def __init__(self, timer: QTimer, parent: QObject):
+        super().__init__(parent)
+        self.timer = timer
+
+    def eventFilter(self, obj, event):
+        if event.type() in _INPUT_EVENTS and self.timer.isActive():
+            self.timer.start()
+        return False
+
+
+class MainWindow(QMainWindow):
+    """The front desk. `print_requested(payload)` is the hook the printing module connects:
+    payload = {"patient_id", "case", "decision", "lang", "user"}."""
+
+    print_requested = Signal(dict)
+    decided = Signal()
+
+    PAGE_SETUP, PAGE_LOGIN, PAGE_DESK = 0, 1, 2
+
+    def __init__(self, registry, ref, settings: AppSettings, clock: Clock, today: date,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.registry, self.ref, self.settings, self.clock, self.today = registry, ref, settings, clock, today
+        self.tr = Tr(settings.language)
+        self.user = None                   # the store's User once logged in
+        self.patient_id: int | None = None
+        self.dirty = False
+        self.decision: dict | None = None  # the decision on screen (None while the form has errors)
+        self.errors: list[dict] = []
+        self.worker = Worker(self)
+
+        self.stack = QStackedWidget()
+        self.setup_page = SetupPage(registry, self.tr, clock, self.worker)
+        self.login_page = LoginPage(registry, self.tr, clock, self.worker)
+        self.desk = QWidget()
+        self.desk.setObjectName("desk")
+        self.stack.addWidget(self.setup_page)
+        self.stack.addWidget(self.login_page)
+        self.stack.addWidget(self._build_desk())
+        self.setCentralWidget(self.stack)
+
+        self.status_clinic, self.status_user, self.status_ref = QLabel(), QLabel(), QLabel()
+        for label in (self.status_clinic, self.status_user, self.status_ref):
+            self.statusBar().addPermanentWidget(label)
+        self._build_actions()
+
+        self.recompute_timer = QTimer(self)
+        self.recompute_timer.setSingleShot(True)
+        self.recompute_timer.setInterval(DEBOUNCE_MS)
+        self.recompute_timer.timeout.connect(self.recompute)
+        self.lock_timer = QTimer(self)
+        self.lock_timer.setSingleShot(True)
+        self.lock_timer.timeout.connect(self.lock)
+        self._activity = _ActivityFilter(self.lock_timer, self)   # installed while on the desk
+
+        self.setup_page.created.connect(lambda login: self.show_login(login))
+        self.login_page.logged_in.connect(self.enter_desk)
+        self.form.changed.connect(self._form_changed)
+        self.form.identity_left.connect(self.check_duplicates)
+        self.form.open_duplicate.connect(self.open_patient)
+        self.search.open_patient.connect(self.open_patient)
+        self.search.new_patient.connect(self.new_patient)
+        self.panel.save_clicked.connect(self.save)
+        self.panel.print_clicked.connect(self.request_print)
+
+        geometry = settings.geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1500, 920)
+        splitter = settings.splitter()
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        self.retranslate()
+        if registry.needs_admin_setup():
+            self.stack.setCurrentIndex(self.PAGE_SETUP)
+        else:
+            self.show_login()
+        self._update_actions()
+        self.recompute()
+
+    # --- construction ---------------------------------------------------------------------------
+    def _build_desk(self) -> QWidget:
+        self.search = SearchPanel(self.registry, self.ref, self.tr)
+        self.form = PatientForm(self.ref, self.tr, self.today)
+        self.form_scroll = QScrollArea()
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setWidget(self.form)
+        self.form.setObjectName("formContent")
+        self.history = HistoryView(self.ref, self.tr)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("middle")
+        self.tabs.addTab(self.form_scroll, "")
+        self.tabs.addTab(self.history, "")
+        self.panel = DecisionPanel(self.ref, self.tr)
+        self.splitter = QSplitter(Qt.Horizontal)
+        self.splitter.addWidget(self.search)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.panel)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setSizes([360, 700, 440])
+        self.splitter.setChildrenCollapsible(False)
+        from PySide6.QtWidgets import QVBoxLayout
+
+        box = QVBoxLayout(self.desk)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.splitter)
+        QWidget.setTabOrder(self.search.new_button, self.form.surname)
+        QWidget.setTabOrder(self.form.reason, self.panel.print_button)
+        QWidget.setTabOrder(self.panel.print_button, self.panel.save_button)
+        return self.desk
+
+    def _build_actions(self) -> None:
+        def action(shortcut, slot) -> QAction:
+            a = QAction(self)
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+                a.setShortcutContext(Qt.WindowShortcut)
+            a.triggered.connect(slot)
+            self.addAction(a)
+            return a
+
+        self.action_new = action("Ctrl+N", self.new_patient)
+        self.action_save = action("Ctrl+S", self.save)
+        self.action_print = action("Ctrl+P", self.request_print)
+        self.action_search = action("Ctrl+F", self.search.focus_query)
+        self.action_language = action("Ctrl+L", self.switch_language)
+        self.action_settings = action(None, self.open_settings)
+        self.action_lock = action(None, self.lock)
+        self.action_quit = action("Ctrl+Q", self.close)
+        self.menu_patient = self.menuBar().addMenu("")
+        for a in (self.action_new, self.action_search, self.action_save, self.action_print):
+            self.menu_patient.addAction(a)
+        self.menu_service = self.menuBar().addMenu("")
+        for a in (self.action_language, self.action_settings, self.action_lock):
+            self.menu_service.addAction(a)
+        self.menu_service.addSeparator()
+        self.menu_service.addAction(self.action_quit)
+
+    # --- language -------------------------------------------------------------------------------
+    def retranslate(self) -> None:
+        tr = self.tr
+        self.setWindowTitle(tr("app.title"))
+        for a, key in ((self.action_new, "action.new"), (self.action_save, "action.save"),
+                       (self.action_print, "action.print"), (self.action_search, "action.search"),
+                       (self.action_language, "action.language"), (self.action_settings, "action.settings"),
+                       (self.action_lock, "action.lock"), (self.action_quit, "action.quit")):
+            a.setText(tr(key))
+        self.menu_patient.setTitle(tr("menu.patient"))
+        self.menu_service.setTitle(tr("menu.service"))
+        self.tabs.setTabText(0, tr("tab.form"))
+        self.tabs.setTabText(1, tr("tab.history"))
+        for w in (self.setup_page, self.login_page, self.search, self.form, self.history, self.panel):
+            w.retranslate()
+        self._update_status()
+
+    def switch_language(self, lang: str | None = None) -> None:
+        """Russian ⇄ Kazakh at run time: every label, the reference names and the decision."""
+        self.tr.lang = lang if lang in ("ru", "kk") else self.tr.other()
+        self.settings.language = self.tr.lang
+        self.retranslate()
+        if self.stack.currentIndex() == self.PAGE_DESK:
+            self.recompute()
+
+    def _update_status(self) -> None:
+        tr = self.tr
+        name = self.registry.clinic_details().get("name") or tr("status.clinic_unset")
+        self.status_clinic.setText(tr("status.clinic", name=name))
+        self.status_user.setText(tr("status.user", name=self.user.full_name if self.user else "—"))
+        self.status_ref.setText(tr("status.reference", version=self.ref.version))
+
+    def _update_actions(self) -> None:
+        on_desk = self.stack.currentIndex() == self.PAGE_DESK
+        for a in (self.action_new, self.action_save, self.action_print, self.action_search, self.action_lock):
+            a.setEnabled(on_desk)
+        self.action_settings.setEnabled(on_desk and self.is_admin())
+
+    def is_admin(self) -> bool:
+        return self.user is not None and self.user.role == "admin"
+
+    # --- pages ----------------------------------------------------------------------------------
+    def show_login(self, login: str = "", locked: bool = False) -> None:
+        self.stack.setCurrentIndex(self.PAGE_LOGIN)
+        self.login_page.prepare(login, locked)
+        self.lock_timer.stop()
+        QApplication.instance().removeEventFilter(self._activity)
+        self._update_actions()
+
+    def enter_desk(self, user) -> None:
+        self.user = user
+        self.stack.setCurrentIndex(self.PAGE_DESK)
+        self.lock_timer.setInterval(self.settings.lock_minutes * 60_000)
+        self.lock_timer.start()
+        QApplication.instance().installEventFilter(self._activity)
+        self._update_actions()
+        self._update_status()
+        self.search.focus_query()
+
+    def lock(self) -> None:
+        """Back to the login page (after inactivity or on request); the form is kept."""
+        if self.stack.currentIndex() == self.PAGE_DESK:
+            self.show_login(self.user.login if self.user else "", locked=True)
+
+    # --- the decision ---------------------------------------------------------------------------
+    def _form_changed(self) -> None:
+        self.dirty = True
+        self.recompute_timer.start()
+
+    def recompute(self) -> None:
+        """Take the decision again from the form (the core decides; the panel shows)."""
+        self.recompute_timer.stop()
+        case = self.form.case()
+        try:
+            decision = decide_data(case, self.ref, default_date=self.today, lang=self.tr.lang).to_dict()
+        except CaseError as e:
+            self.decision, self.errors = None, e.errors
+            self.panel.show_errors(e.errors)
+            self.form.show_errors(e.errors)
+        else:
+            self.decision, self.errors = decision, []
+            self.panel.show_decision(decision)
+            self.form.show_errors([], decision.get("input_notes") or [])
+        self.decided.emit()
+
+    # --- patients -------------------------------------------------------------------------------
+    def _ask(self, title: str, text: str, buttons: list[tuple[str, QMessageBox.ButtonRole]]) -> int:
+        """A question with named buttons; returns the index of the button chosen (-1: closed)."""
+        box = QMessageBox(QMessageBox.Question, title, text, parent=self)
+        made = [box.addButton(label, role) for label, role in buttons]
+        box.exec()
+        clicked = box.clickedButton()
+        return made.index(clicked) if clicked in made else -1
+
+    def confirm_discard(self) -> bool:
+        """True when the form may be replaced: nothing unsaved, saved now, or discarded."""
+        if not self.dirty:
+            return True
+        choice = self._ask(self.tr("unsaved.title"), self.tr("unsaved.text"),
+                           [(self.tr("btn.save"), QMessageBox.AcceptRole),
+                            (self.tr("btn.discard"), QMessageBox.DestructiveRole),
+                            (self.tr("btn.cancel"), QMessageBox.RejectRole)])
+        if choice == 0:
+            return self.save()
+        return choice == 1
+
+    def new_patient(self) -> None:
+        if self.stack.currentIndex() != self.PAGE_DESK or not self.confirm_discard():
+            return
+        self.patient_id = None
+        self.form.clear_case()
+        self.panel.set_previous(None)
+        self.history.set_items([])
+        self.dirty = False
+        self.recompute()
+        self.tabs.setCurrentIndex(0)
+        self.form.surname.setFocus()
+
+    def open_patient(self, patient_id: int) -> None:
+        """Open a stored patient: the decision is re-taken as of today; differences from the
+        last stored decision are highlighted."""
+        if not self.confirm_discard():
+            return
+        patient = self.registry.open_patient(patient_id, user=self.user.login, now=self.clock.now())
+        self.patient_id = patient.id
+        self.form.set_case(patient.case, as_of=self.today)
+        last = self.registry.latest_decision(patient.id)
+        if last is not None:
+            self.panel.set_previous(json.loads(last.decision_json), last.taken_at.date().isoformat())
+        else:
+            self.panel.set_previous(None)
+        self.history.set_items(self.registry.history(patient.id))
+        self.dirty = False
+        self.recompute()
+        self.tabs.setCurrentIndex(0)
+
+    def _who(self, patient) -> str:
+        parts = [patient.full_name or "—"]
+        if patient.birth_date:
+            parts.append(dmy(patient.birth_date.isoformat()))
+        if patient.iin:
+            parts.append(f"{self.tr('col.iin')} {patient.iin}")
+        return ", ".join(parts)
+
+    def check_duplicates(self) -> list:
+        """After the ИИН or the name is entered: a banner if the registry already holds this person."""
+        found = self.registry.likely_duplicates(self.form.case(), exclude_id=self.patient_id)
+        if found:
+            self.form.show_duplicate(self._who(found[0]), found[0].id)
+        else:
+            self.form.hide_duplicate()
+        return found
+
+    def save(self) -> bool:
+        """Save the patient and the decision on screen, as the logged-in user, at the clock's now."""
+        if self.stack.currentIndex() != self.PAGE_DESK:
+            return False
+        self.recompute()
+        if self.decision is None:
+            self.statusBar().showMessage(self.tr("save.invalid"), 8000)
+            return False
+        case = self.form.case()
+        found = self.registry.likely_duplicates(case, exclude_id=self.patient_id)
+        if found and self.patient_id is None:
+            choice = self._ask(self.tr("unsaved.title"), self.tr("dup.question", who=self._who(found[0])),
+                               [(self.tr("dup.open"), QMessageBox.AcceptRole),
+                                (self.tr("dup.save_anyway"), QMessageBox.DestructiveRole),
+                                (self.tr("btn.cancel"), QMessageBox.RejectRole)])
+            if choice == 0:
+                self.dirty = False
+                self.open_patient(found[0].id)
+                return False
+            if choice != 1:
+                return False
+        from desktop.store import Conflict
+
+        now = self.clock.now()
+        try:
+            self.patient_id = self.registry.save_patient(case, user=self.user.login, now=now,
+                                                         patient_id=self.patient_id)
+        except Conflict:
+            self.statusBar().showMessage(self.tr("save.conflict"), 8000)
+            return False
+        self.registry.record_decision(self.patient_id, self.decision, user=self.user.login, now=now)
+        self.panel.set_previous(self.decision, now.date().isoformat())
+        self.history.set_items(self.registry.history(self.patient_id))
+        self.form.hide_duplicate()
+        self.dirty = False
+        name = " ".join(p for p in (case["person"].get("surname"), case["person"].get("given_name")) if p)
+        self.statusBar().showMessage(self.tr("status.saved", name=name), 8000)
+        return True
+
+    def request_print(self) -> None:
+        """Ctrl+P: hand the current case and decision to whoever prints (connected elsewhere)."""
+        if self.stack.currentIndex() != self.PAGE_DESK or self.decision is None:
+            return
+        self.print_requested.emit({"patient_id": self.patient_id, "case": self.form.case(),
+                                   "decision": self.decision, "lang": self.tr.lang,
+                                   "user": self.user.login if self.user else None})
+
+    def open_settings(self) -> ClinicDialog | None:
+        """The clinic's details: administrators only (the store checks again on save)."""
+        if not self.is_admin():
+            box = QMessageBox(QMessageBox.Warning, self.tr("settings.title"),
+                              self.tr("settings.denied"), parent=self)
+            box.setObjectName("deniedBox")
+            box.open()
+            return None
+        dialog = ClinicDialog(self.registry, self.tr, self.clock, self.user.login, self.settings, self)
+        dialog.accepted.connect(self._settings_saved)
+        dialog.setWindowModality(Qt.WindowModal)
+        dialog.show()
+        return dialog
+
+    def _settings_saved(self) -> None:
+        self.lock_timer.setInterval(self.settings.lock_minutes * 60_000)
+        self._update_status()
+
+    # --- closing --------------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:
+        if not self.confirm_discard():
+            event.ignore()
+            return
+        self.settings.set_geometry(self.saveGeometry())
+        self.settings.set_splitter(self.splitter.saveState())
+        self.settings.language = self.tr.lang
+        self.settings.sync()
+        self.worker.wait()
+        QApplication.instance().removeEventFilter(self._activity)
+        event.accept()

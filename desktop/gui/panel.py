@@ -1,0 +1,318 @@
+"""The decision panel: what the core decided, in words, icons and colour, with its reasons.
+
+It shows a decision dict (interface.md "Output" plus category_name, input_notes) or, when the
+form has errors, says so and lists them — never a stale decision. It judges nothing itself.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+                               QVBoxLayout, QWidget)
+
+from desktop.gui.i18n import Tr, dmy, error_text, note_text
+
+STATUS_ICON = {"allowed": "✔", "needs_documents": "!", "not_allowed": "✖"}
+
+
+def _section(title: QLabel, body: QLabel) -> QWidget:
+    w = QWidget()
+    box = QVBoxLayout(w)
+    box.setContentsMargins(0, 0, 0, 0)
+    box.setSpacing(3)
+    box.addWidget(title)
+    box.addWidget(body)
+    return w
+
+
+def _rich(label: QLabel) -> QLabel:
+    label.setTextFormat(Qt.RichText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextBrowserInteraction)
+    label.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+    return label
+
+
+def diff_decisions(old: dict, new: dict) -> list[tuple[str, str]]:
+    """What changed between a stored decision and the new one: [(aspect, old value)]."""
+    out = []
+    old_att, new_att = old.get("attachment") or {}, new.get("attachment") or {}
+    if old.get("category") != new.get("category"):
+        out.append(("category", old.get("category") or "—"))
+    if old_att.get("status") != new_att.get("status"):
+        out.append(("status", old_att.get("status") or "—"))
+    if old_att.get("until") != new_att.get("until"):
+        out.append(("until", dmy(old_att.get("until"))))
+    if sorted(old_att.get("missing_documents") or []) != sorted(new_att.get("missing_documents") or []):
+        out.append(("missing", ""))
+    key = lambda d: sorted((c.get("scheme"), c.get("scope"), c.get("active")) for c in d.get("coverage") or [])  # noqa: E731
+    if key(old) != key(new):
+        out.append(("coverage", ""))
+    return out
+
+
+class DecisionPanel(QWidget):
+    """Always visible on the right; actions (save, print, history) at its bottom."""
+
+    save_clicked = Signal()
+    print_clicked = Signal()
+
+    def __init__(self, ref, tr: Tr, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ref, self.tr = ref, tr
+        self.setObjectName("decisionPanel")
+        self.decision: dict | None = None
+        self.errors: list[dict] = []
+        self.previous: dict | None = None       # the last stored decision, for highlighting
+        self.previous_at: str | None = None
+        self.citation: str | None = None
+
+        self.title = QLabel()
+        self.title.setObjectName("panelTitle")
+        self.category = QLabel()
+        self.category.setObjectName("category")
+        self.category.setWordWrap(True)
+        self.status = QFrame()
+        self.status.setObjectName("statusBadge")
+        self.status_icon = QLabel()
+        self.status_icon.setObjectName("statusIcon")
+        self.status_icon.setAlignment(Qt.AlignCenter)
+        self.status_text = QLabel()
+        self.status_text.setObjectName("statusText")
+        self.status_text.setWordWrap(True)
+        row = QHBoxLayout(self.status)
+        row.setContentsMargins(12, 10, 12, 10)
+        row.setSpacing(12)
+        row.addWidget(self.status_icon)
+        row.addWidget(self.status_text, 1)
+        self.changes = _rich(QLabel())
+        self.changes.setObjectName("changes")
+        self.message = _rich(QLabel())
+        self.message.setObjectName("panelMessage")
+
+        self.heads: dict[str, QLabel] = {}
+        self.bodies: dict[str, QLabel] = {}
+        content = QWidget()
+        content.setObjectName("panelContent")
+        body = QVBoxLayout(content)
+        body.setContentsMargins(14, 12, 14, 12)
+        body.setSpacing(12)
+        body.addWidget(self.category)
+        body.addWidget(self.status)
+        body.addWidget(self.changes)
+        body.addWidget(self.message)
+        self.sections: dict[str, QWidget] = {}
+        for name in ("channels", "documents", "coverage", "warnings", "notes", "explanation", "basis"):
+            head = QLabel()
+            head.setObjectName("sectionHead")
+            text = _rich(QLabel())
+            text.setObjectName(f"panel_{name}")
+            self.heads[name], self.bodies[name] = head, text
+            self.sections[name] = _section(head, text)
+            body.addWidget(self.sections[name])
+        self.bodies["basis"].linkActivated.connect(self.show_citation)
+        self.citation_box = _rich(QLabel())
+        self.citation_box.setObjectName("citation")
+        body.addWidget(self.citation_box)
+        body.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.NoFrame)
+        self.scroll.setWidget(content)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+
+        self.reference = QLabel()
+        self.reference.setObjectName("referenceLine")
+        self.reference.setWordWrap(True)
+        self.save_button = QPushButton()
+        self.save_button.setObjectName("primary")
+        self.print_button = QPushButton()
+        self.save_button.clicked.connect(self.save_clicked)
+        self.print_button.clicked.connect(self.print_clicked)
+        actions = QHBoxLayout()
+        actions.setContentsMargins(14, 6, 14, 12)
+        actions.addWidget(self.print_button)
+        actions.addStretch(1)
+        actions.addWidget(self.save_button)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        header = QWidget()
+        header.setObjectName("panelHeader")
+        hb = QHBoxLayout(header)
+        hb.setContentsMargins(14, 10, 14, 6)
+        hb.addWidget(self.title)
+        outer.addWidget(header)
+        outer.addWidget(self.scroll, 1)
+        ref_box = QVBoxLayout()
+        ref_box.setContentsMargins(14, 4, 14, 0)
+        ref_box.addWidget(self.reference)
+        outer.addLayout(ref_box)
+        outer.addLayout(actions)
+        self.setMinimumWidth(340)
+        self.retranslate()
+
+    # --- language -------------------------------------------------------------------------------
+    def retranslate(self) -> None:
+        tr = self.tr
+        self.title.setText(tr("panel.title"))
+        for name, key in (("channels", "panel.channels"), ("documents", "panel.documents"),
+                          ("coverage", "panel.coverage"), ("warnings", "panel.warnings"),
+                          ("notes", "panel.notes"), ("explanation", "panel.explanation"),
+                          ("basis", "panel.basis")):
+            self.heads[name].setText(tr(key).upper())
+        self.save_button.setText(tr("action.save"))
+        self.print_button.setText(tr("action.print"))
+        self.citation = None
+        self._render()
+
+    # --- content --------------------------------------------------------------------------------
+    def show_decision(self, decision: dict) -> None:
+        self.decision, self.errors = decision, []
+        self._render()
+
+    def show_errors(self, errors: list[dict]) -> None:
+        self.decision, self.errors = None, list(errors)
+        self._render()
+
+    def set_previous(self, decision: dict | None, taken_at: str | None = None) -> None:
+        """The last stored decision of an opened patient: differences are highlighted."""
+        self.previous, self.previous_at = decision, taken_at
+        self._render()
+
+    def clear(self) -> None:
+        self.decision, self.errors, self.previous = None, [], None
+        self._render()
+
+    def show_citation(self, link: str) -> None:
+        self.citation = link.removeprefix("basis:")
+        self._render_citation()
+
+    def _render_citation(self) -> None:
+        if not self.citation or self.citation not in self.ref.acts:
+            self.citation_box.hide()
+            return
+        entry = self.ref.basis_entry(self.citation, self.tr.lang)
+        self.citation_box.setText(f"<b>{escape(entry['article'])}</b><br>{escape(entry['act'])}")
+        self.citation_box.show()
+
+    def _status_style(self, status: str | None) -> None:
+        for w in (self.status, self.status_icon, self.status_text):
+            w.setProperty("status", status or "none")
+            w.style().unpolish(w)
+            w.style().polish(w)
+
+    def _render(self) -> None:
+        tr, d = self.tr, self.decision
+        visible = d is not None
+        for w in list(self.sections.values()) + [self.status, self.category]:
+            w.setVisible(visible)
+        self.changes.hide()
+        if d is None:
+            self.reference.setText(tr("status.reference", version=self.ref.version))
+            self.citation_box.hide()
+            if self.errors:
+                items = "".join(f"<li>{escape(error_text(e, tr))}</li>" for e in self.errors)
+                self.message.setText(f"<p><b>{escape(tr('panel.errors'))}</b></p><ul>{items}</ul>")
+                self.message.setProperty("kind", "error")
+            else:
+                self.message.setText(escape(tr("panel.empty")))
+                self.message.setProperty("kind", "empty")
+            self.message.style().unpolish(self.message)
+            self.message.style().polish(self.message)
+            self.message.show()
+            return
+        self.message.hide()
+        lang = tr.lang
+        att = d.get("attachment") or {}
+        status = att.get("status")
+        self.category.setText(d.get("category_name") or self.ref.category_name(d["category"], lang))
+        words = self.ref.text(f"status.{status}", lang).upper() if status else ""
+        until = att.get("until")
+        if until and status == "allowed":
+            words += f"<br><span style='font-weight:500'>{escape(tr('panel.until', date=dmy(until)))}</span>"
+        self.status_icon.setText(STATUS_ICON.get(status, "?"))
+        self.status_text.setText(words)
+        self._status_style(status)
+
+        channels = att.get("channels") or []
+        self.bodies["channels"].setText(", ".join(escape(tr(f"channel.{c}")) for c in channels) or "—")
+        self.sections["channels"].setVisible(bool(channels))
+
+        required = att.get("required_documents") or []
+        missing = set(att.get("missing_documents") or [])
+        rows = []
+        for kind in dict.fromkeys(required + sorted(missing - set(required))):
+            name = escape(self.ref.document_kind_name(kind, lang))
+            if kind in missing:
+                rows.append(f"<div style='color:#b42318'><b>✖ {name}</b> — {escape(tr('panel.missing'))}</div>")
+            else:
+                rows.append(f"<div style='color:#1e6b3a'>✔ {name}</div>")
+        self.bodies["documents"].setText("".join(rows) or escape(tr("panel.no_documents")))
+
+        cov = []
+        for c in d.get("coverage") or []:
+            scheme = self.ref.text(f"scheme.{c['scheme']}", lang)
+            scope = self.ref.text(f"scope.{c['scope']}", lang)
+            extra = ""
+            if c["scheme"] == "OSMS":
+                active = c.get("active")
+                key = "osms.active_true" if active is True else "osms.active_false" if active is False else "osms.active_none"
+                extra = f" <i>({escape(tr(key))})</i>"
+            note = f"<br><span style='color:#5b6472'>{escape(c['note'])}</span>" if c.get("note") else ""
+            cov.append(f"<div>• <b>{escape(scheme)}</b> — {escape(scope)}{extra}{note}</div>")
+        osms = d.get("osms") or {}
+        if osms.get("insured") and osms.get("until"):
+            cov.append(f"<div style='color:#5b6472'>{escape(tr('osms.until', date=dmy(osms['until'])))}</div>")
+        self.bodies["coverage"].setText("".join(cov) or "—")
+
+        warnings = d.get("warnings") or []
+        self.bodies["warnings"].setText("".join(
+            f"<div style='margin-bottom:4px'>⚠ {escape(w.get('message', ''))}</div>" for w in warnings))
+        self.sections["warnings"].setVisible(bool(warnings))
+        notes = d.get("input_notes") or []
+        self.bodies["notes"].setText("".join(f"<div>• {escape(note_text(n, tr))}</div>" for n in notes))
+        self.sections["notes"].setVisible(bool(notes))
+
+        self.bodies["explanation"].setText("".join(
+            f"<div style='margin-bottom:3px'>{i}. {escape(s)}</div>"
+            for i, s in enumerate(d.get("explanation") or [], 1)))
+        links = [f"<a href='basis:{escape(b['id'])}'>{escape(b.get('article') or b['id'])}</a>"
+                 f" <span style='color:#5b6472'>— {escape(_short(b.get('act', '')))}</span>"
+                 for b in d.get("basis") or []]
+        self.bodies["basis"].setText(
+            f"<div style='color:#5b6472'>{escape(tr('panel.basis_hint'))}</div>"
+            + "".join(f"<div>{link}</div>" for link in links))
+        self._render_citation()
+
+        reference = d.get("reference") or {}
+        period = f"{dmy(reference.get('valid_from'))} – " + (
+            dmy(reference.get("valid_until")) if reference.get("valid_until") else tr("period.open"))
+        self.reference.setText(tr("panel.reference", as_of=dmy(d.get("as_of")),
+                                  version=reference.get("version", ""), period=period))
+
+        if self.previous is not None:
+            changes = diff_decisions(self.previous, d)
+            when = dmy(self.previous_at)
+            if changes:
+                items = []
+                for aspect, old in changes:
+                    if aspect == "status":
+                        old = self.ref.text(f"status.{old}", lang) if old != "—" else old
+                    if aspect == "category" and old in self.ref.category_by_id:
+                        old = self.ref.category_name(old, lang)
+                    items.append(f"<li>{escape(tr('diff.' + aspect, old=old))}</li>")
+                self.changes.setText(f"<b>{escape(tr('panel.changed', date=when))}</b><ul>{''.join(items)}</ul>")
+                self.changes.setProperty("kind", "changed")
+            else:
+                self.changes.setText(escape(tr("panel.unchanged", date=when)))
+                self.changes.setProperty("kind", "same")
+            self.changes.style().unpolish(self.changes)
+            self.changes.style().polish(self.changes)
+            self.changes.show()
+
+
+def _short(act: str, limit: int = 90) -> str:
+    return act if len(act) <= limit else act[:limit - 1].rstrip() + "…"

@@ -1,0 +1,230 @@
+"""Patient search (left column) and a patient's history (a tab beside the form): table models
+over what the store returns, and the widgets that show them."""
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QPushButton, QTableView, QVBoxLayout, QWidget)
+
+from desktop.gui.i18n import Tr, dmy
+
+
+class PatientsModel(QAbstractTableModel):
+    """Search results: name, birth date, ИИН, citizenship."""
+
+    COLUMNS = ("col.name", "col.birth", "col.iin", "col.citizenship")
+
+    def __init__(self, ref, tr: Tr, parent=None):
+        super().__init__(parent)
+        self.ref, self.tr = ref, tr
+        self.rows: list = []
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
+            return self.tr(self.COLUMNS[section])
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.DisplayRole):
+        if not index.isValid() or role not in (Qt.DisplayRole, Qt.ToolTipRole):
+            return None
+        p = self.rows[index.row()]
+        col = index.column()
+        if col == 0:
+            name = p.full_name or "—"
+            return f"{name}\n{p.latin_name}" if role == Qt.ToolTipRole and p.latin_name else name
+        if col == 1:
+            return dmy(p.birth_date.isoformat()) if p.birth_date else ""
+        if col == 2:
+            return p.iin or ""
+        if p.citizenship is None:
+            return self.tr("choice.stateless")
+        return self.ref.country_name(p.citizenship, self.tr.lang)
+
+    def set_rows(self, rows: list) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def patient_id(self, row: int) -> int:
+        return self.rows[row].id
+
+    def retranslate(self) -> None:
+        self.headerDataChanged.emit(Qt.Horizontal, 0, len(self.COLUMNS) - 1)
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.COLUMNS) - 1))
+
+
+class SearchPanel(QWidget):
+    """Search box (Enter searches) and the results; a double click or Enter opens a patient."""
+
+    open_patient = Signal(int)
+    new_patient = Signal()
+
+    def __init__(self, registry, ref, tr: Tr, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.registry, self.tr = registry, tr
+        self.setObjectName("searchPanel")
+        self.title = QLabel()
+        self.title.setObjectName("columnTitle")
+        self.query = QLineEdit()
+        self.query.setObjectName("searchBox")
+        self.query.setClearButtonEnabled(True)
+        self.button = QPushButton()
+        self.model = PatientsModel(ref, tr, self)
+        self.view = QTableView()
+        self.view.setObjectName("results")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.view.verticalHeader().setVisible(False)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        self.count = QLabel()
+        self.count.setObjectName("hint")
+        self.new_button = QPushButton()
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(self.query, 1)
+        row.addWidget(self.button)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(12, 12, 6, 12)
+        box.setSpacing(8)
+        box.addWidget(self.title)
+        box.addLayout(row)
+        box.addWidget(self.count)
+        box.addWidget(self.view, 1)
+        box.addWidget(self.new_button)
+        self.query.returnPressed.connect(self.search)
+        self.button.clicked.connect(self.search)
+        self.view.doubleClicked.connect(lambda i: self.open_patient.emit(self.model.patient_id(i.row())))
+        self.view.activated.connect(lambda i: self.open_patient.emit(self.model.patient_id(i.row())))
+        self.new_button.clicked.connect(self.new_patient)
+        QWidget.setTabOrder(self.query, self.button)
+        QWidget.setTabOrder(self.button, self.view)
+        QWidget.setTabOrder(self.view, self.new_button)
+        self._searched = False
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.title.setText(self.tr("search.title"))
+        self.query.setPlaceholderText(self.tr("search.placeholder"))
+        self.button.setText(self.tr("action.search"))
+        self.new_button.setText(self.tr("action.new"))
+        self.model.retranslate()
+        self._show_count()
+
+    def _show_count(self) -> None:
+        if not self._searched:
+            self.count.setText("")
+        elif self.model.rows:
+            self.count.setText(self.tr("search.count", n=len(self.model.rows)))
+        else:
+            self.count.setText(self.tr("search.none"))
+
+    def search(self) -> None:
+        """Ask the store (ИИН exact, surname prefix in either script, document number)."""
+        rows = self.registry.search(self.query.text())
+        self._searched = bool(self.query.text().strip())
+        self.model.set_rows(rows)
+        self._show_count()
+        if rows:
+            self.view.selectRow(0)
+
+    def focus_query(self) -> None:
+        self.query.setFocus(Qt.ShortcutFocusReason)
+        self.query.selectAll()
+
+
+class HistoryModel(QAbstractTableModel):
+    """A patient's decisions and printed documents, newest first (the store's order)."""
+
+    COLUMNS = ("history.at", "history.user", "history.kind", "history.details")
+
+    def __init__(self, ref, tr: Tr, parent=None):
+        super().__init__(parent)
+        self.ref, self.tr = ref, tr
+        self.items: list = []
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.items)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
+            return self.tr(self.COLUMNS[section])
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.DisplayRole):
+        if not index.isValid() or role != Qt.DisplayRole:
+            return None
+        item = self.items[index.row()]
+        col = index.column()
+        if col == 0:
+            return f"{dmy(item.at.date().isoformat())} {item.at:%H:%M}"
+        if col == 1:
+            return item.user
+        if col == 2:
+            return self.tr(f"history.{item.kind}")
+        s = item.summary
+        lang = self.tr.lang
+        if item.kind == "decision":
+            category = self.ref.category_name(s["category"], lang) if s.get("category") in self.ref.category_by_id else s.get("category")
+            status = self.ref.text(f"status.{s['attachment_status']}", lang) if s.get("attachment_status") else "—"
+            return self.tr("history.decision_text", as_of=dmy(s.get("as_of")), category=category, status=status)
+        return self.tr("history.printed_text", number=s.get("number"), kind=s.get("kind"), lang=s.get("lang"))
+
+    def set_items(self, items: list) -> None:
+        self.beginResetModel()
+        self.items = list(items)
+        self.endResetModel()
+
+    def retranslate(self) -> None:
+        self.headerDataChanged.emit(Qt.Horizontal, 0, len(self.COLUMNS) - 1)
+        if self.items:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.items) - 1, len(self.COLUMNS) - 1))
+
+
+class HistoryView(QWidget):
+    """The history tab of the opened patient."""
+
+    def __init__(self, ref, tr: Tr, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.tr = tr
+        self.model = HistoryModel(ref, tr, self)
+        self.view = QTableView()
+        self.view.setObjectName("history")
+        self.view.setModel(self.model)
+        self.view.verticalHeader().setVisible(False)
+        self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.view.setAlternatingRowColors(True)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.Stretch)
+        self.empty = QLabel()
+        self.empty.setObjectName("hint")
+        box = QVBoxLayout(self)
+        box.setContentsMargins(12, 12, 12, 12)
+        box.addWidget(self.empty)
+        box.addWidget(self.view, 1)
+        self.retranslate()
+
+    def set_items(self, items: list) -> None:
+        self.model.set_items(items)
+        self.empty.setVisible(not items)
+
+    def retranslate(self) -> None:
+        self.empty.setText(self.tr("history.empty"))
+        self.model.retranslate()

@@ -1,0 +1,62 @@
+"""Settings of this workstation (window geometry, language, lock timeout), kept in QSettings.
+
+Every setting is declared once here with its default. Tests pass a temporary INI file.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+ORGANISATION = "Polyclinic"
+APPLICATION = "polyclinic"
+
+DEFAULTS = {"language": "ru", "lock_minutes": 10}
+
+
+class AppSettings:
+    """Typed access to the workstation settings; `path` selects an INI file instead of the
+    platform store (used by tests and screenshots)."""
+
+    def __init__(self, path: Path | None = None):
+        if path is None:
+            self._q = QSettings(QSettings.NativeFormat, QSettings.UserScope, ORGANISATION, APPLICATION)
+        else:
+            self._q = QSettings(str(path), QSettings.IniFormat)
+
+    @property
+    def language(self) -> str:
+        value = str(self._q.value("language", DEFAULTS["language"]))
+        return value if value in ("ru", "kk") else DEFAULTS["language"]
+
+    @language.setter
+    def language(self, value: str) -> None:
+        self._q.setValue("language", value)
+
+    @property
+    def lock_minutes(self) -> int:
+        try:
+            return max(1, int(self._q.value("lock_minutes", DEFAULTS["lock_minutes"])))
+        except (TypeError, ValueError):
+            return DEFAULTS["lock_minutes"]
+
+    @lock_minutes.setter
+    def lock_minutes(self, value: int) -> None:
+        self._q.setValue("lock_minutes", int(value))
+
+    def geometry(self) -> QByteArray | None:
+        value = self._q.value("geometry")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_geometry(self, value: QByteArray) -> None:
+        self._q.setValue("geometry", value)
+
+    def splitter(self) -> QByteArray | None:
+        value = self._q.value("splitter")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_splitter(self, value: QByteArray) -> None:
+        self._q.setValue("splitter", value)
+
+    def sync(self) -> None:
+        self._q.sync()
