@@ -74,8 +74,13 @@ class ServiceFilter(QSortFilterProxyModel):
         self.words: list[str] = []
 
     def set_text(self, text: str) -> None:
-        self.words = text.casefold().split()
-        self.invalidateFilter()
+        if hasattr(self, "beginFilterChange"):   # Qt >= 6.10
+            self.beginFilterChange()
+            self.words = text.casefold().split()
+            self.endFilterChange()
+        else:
+            self.words = text.casefold().split()
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
         if not self.words:
