@@ -45,14 +45,15 @@ def timed(cmd, env, runs=5) -> float:
 
 
 def main() -> int:
-    if not (DIST / "polyclinic-gui").exists():
+    exe = DIST / ("polyclinic-gui" if (DIST / "polyclinic-gui").exists() else "polyclinic")
+    if not exe.exists():
         subprocess.run(["make", "bundle"], cwd=ROOT, check=True)
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", POLYCLINIC_DB=str(Path(tmp) / "registry.sqlite"),
                    HOME=tmp)
-        subprocess.run([str(DIST / "polyclinic-gui"), "--exit-after-start"], env=env, timeout=120)  # first start
+        subprocess.run([str(exe), "--exit-after-start"], env=env, timeout=120)  # first start
         bare = timed([sys.executable, "-c", BARE], env)
-        app = timed([str(DIST / "polyclinic-gui"), "--exit-after-start"], env)
+        app = timed([str(exe), "--exit-after-start"], env)
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     mb = size_mb(DIST)
     print(f"bundle size: {mb:.0f} MB on disk ({DIST.relative_to(ROOT)}); target < 200 MB")

@@ -33,6 +33,7 @@ head -c 5 "$work/estimate.pdf" | grep -q '%PDF-' || { echo "smoke: estimate.pdf 
 echo "smoke: print estimate ok ($(stat -c %s "$work/estimate.pdf") bytes)"
 
 run ./app/polyclinic decide p01.json --batch </dev/null >/dev/null 2>&1 || true
-run timeout 60 ./app/polyclinic-gui --exit-after-start
+gui=./app/polyclinic; [ -x "$work/app/polyclinic-gui" ] && gui=./app/polyclinic-gui
+run timeout 60 "$gui" --exit-after-start
 echo "smoke: --exit-after-start ok"
 echo "smoke: bundle $(du -sh "$dist" | cut -f1) at $dist"
