@@ -449,6 +449,22 @@ class PrintPanel(QWidget):
     def set_reference(self, ref) -> None:
         self.ref = ref
 
+    def set_user(self, user: str) -> None:
+        self.user = user
+
+    def on_print_requested(self, payload: dict) -> PrintDialog | None:
+        """MainWindow.print_requested (Ctrl+P): take the payload and open the preview of the
+        main document (the slip, else the refusal) — Ctrl+P, then Enter prints."""
+        if payload.get("user"):
+            self.user = payload["user"]
+        self.set_context(payload.get("case"), payload.get("decision"), payload.get("patient_id"))
+        shown = kinds_for(self.case, self.decision)
+        for kind in ("slip", "refusal"):
+            if shown.get(kind):
+                self.open_kind(kind)
+                return self.dialog
+        return None
+
     def retranslate(self, tr) -> None:
         self.tr = tr
         self.heading.setText(say(tr, "print.heading").upper())

@@ -1,0 +1,126 @@
+"""Administration for the head registrar: price list, reference data, backups, users, audit
+log, the worklist of lapsing attachments and the export for the national register.
+
+`AdminMenu` builds the menu in one line; each entry opens one dialog (the dialogs live in
+admin_prices.py, admin_data.py and admin_people.py). For a registrar only the worklist is
+offered; every admin dialog also checks the role itself (`registry.require_admin`) and the
+store checks it again on every change.
+
+    self.admin_menu = AdminMenu(self, registry, ref, db_path, user.login, tr, clock, today)
+    self.menuBar().addMenu(self.admin_menu.menu)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QWidget
+
+from desktop.gui.admin_base import AdminDialog
+from desktop.gui.admin_data import BackupDialog, ExportDialog, ReferenceDataDialog
+from desktop.gui.admin_people import AuditDialog, UsersDialog, WorklistDialog
+from desktop.gui.admin_prices import PriceEditor
+from desktop.gui.extra_strings import say
+
+__all__ = ["AdminMenu", "AdminDialog", "PriceEditor", "ReferenceDataDialog", "BackupDialog",
+           "UsersDialog", "AuditDialog", "WorklistDialog", "ExportDialog"]
+
+# (name, string key, administrator only)
+ENTRIES = (("worklist", "worklist.title", False), ("prices", "prices.title", True),
+           ("refdata", "refdata.title", True), ("backup", "backup.title", True),
+           ("users", "users.title", True), ("audit", "audit.title", True),
+           ("export", "export.title", True))
+
+
+class AdminMenu(QObject):
+    """The "Администрирование" menu. `reference_changed(version)`: a new release is in force
+    (reload `ref`); `restored(path)`: the registry file was replaced from a backup (reload what
+    is shown, ask for the login again)."""
+
+    reference_changed = Signal(str)
+    restored = Signal(str)
+
+    def __init__(self, parent: QWidget, registry, ref, db_path, user: str, tr, clock, today, *,
+                 keys_dir: Path | None = None, backups_dir: Path | None = None):
+        super().__init__(parent)
+        self.parent_widget = parent
+        self.registry, self.ref, self.db_path, self.user = registry, ref, Path(db_path), user
+        self.tr, self.clock, self.today = tr, clock, today
+        self.keys_dir, self.backups_dir = keys_dir, backups_dir
+        self.menu = QMenu(parent)
+        self.menu.setObjectName("adminMenu")
+        self.actions: dict[str, QAction] = {}
+        self.dialogs: dict[str, AdminDialog] = {}
+        for i, (name, _key, _admin) in enumerate(ENTRIES):
+            if i == 1:
+                self.menu.addSeparator()
+            action = QAction(self.menu)
+            action.setObjectName(f"admin_{name}")
+            action.triggered.connect(lambda _=False, n=name: self.open(n))
+            self.menu.addAction(action)
+            self.actions[name] = action
+        self.set_user(user)
+        self.retranslate(tr)
+
+    def set_user(self, user: str) -> None:
+        """After a login: show the administrator's entries only to an administrator."""
+        from desktop.store import PermissionDenied
+
+        self.user = user
+        try:
+            registry_admin = bool(user) and self.registry.require_admin(user) is None
+        except PermissionDenied:
+            registry_admin = False
+        for name, _key, admin_only in ENTRIES:
+            self.actions[name].setVisible(registry_admin or not admin_only)
+            self.actions[name].setEnabled(registry_admin or not admin_only)
+
+    def is_admin(self) -> bool:
+        return self.actions["prices"].isVisible()
+
+    def set_reference(self, ref) -> None:
+        self.ref = ref
+
+    def retranslate(self, tr) -> None:
+        self.tr = tr
+        self.menu.setTitle(say(tr, "admin.menu"))
+        for name, key, _admin in ENTRIES:
+            self.actions[name].setText(say(tr, key) + "…")
+        for dialog in self.dialogs.values():
+            dialog.retranslate(tr)
+
+    def make(self, name: str) -> AdminDialog:
+        """The dialog behind an entry (not shown)."""
+        p, r, tr, clock, user = self.parent_widget, self.registry, self.tr, self.clock, self.user
+        if name == "prices":
+            return PriceEditor(r, self.ref, tr, clock, user, self.today, parent=p)
+        if name == "refdata":
+            dialog = ReferenceDataDialog(r, tr, clock, user, self.db_path, keys_dir=self.keys_dir, parent=p)
+            dialog.reference_changed.connect(self.reference_changed)
+            return dialog
+        if name == "backup":
+            dialog = BackupDialog(r, tr, clock, user, self.db_path, backups_dir=self.backups_dir, parent=p)
+            dialog.restored.connect(self.restored)
+            return dialog
+        if name == "users":
+            return UsersDialog(r, tr, clock, user, parent=p)
+        if name == "audit":
+            return AuditDialog(r, tr, clock, user, self.today, parent=p)
+        if name == "worklist":
+            return WorklistDialog(r, self.ref, tr, clock, user, self.today, parent=p)
+        if name == "export":
+            return ExportDialog(r, tr, clock, user, parent=p)
+        raise KeyError(name)
+
+    def open(self, name: str) -> AdminDialog:
+        """Open (non-blocking) the dialog of one entry; one window per entry."""
+        old = self.dialogs.pop(name, None)
+        if old is not None:
+            old.close()
+            old.deleteLater()
+        dialog = self.make(name)
+        self.dialogs[name] = dialog
+        dialog.finished.connect(lambda _r, n=name, d=dialog: self.dialogs.get(n) is d and self.dialogs.pop(n))
+        dialog.show()
+        return dialog

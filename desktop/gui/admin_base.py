@@ -1,0 +1,227 @@
+"""What every administration dialog shares: the role check at opening (a registrar sees the
+dialog disabled with the reason), a status line that speaks the current language, slow work
+on a worker thread, and a small sortable table model."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Callable
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView, QLabel, QMessageBox,
+                               QTableView, QVBoxLayout, QWidget)
+
+from desktop.gui.extra_strings import say
+from desktop.gui.worker import Worker
+
+SORT_ROLE = Qt.UserRole + 1
+
+
+def now_of(clock) -> datetime:
+    """The caller's clock: a `Clock` (with .now()) or a plain callable."""
+    return clock.now() if hasattr(clock, "now") else clock()
+
+
+def today_of(today) -> date:
+    """`today` as given: a date, or a callable returning one (a window open past midnight)."""
+    return today() if callable(today) else today
+
+
+def dmy(value) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    return str(value)
+
+
+class RowsModel(QAbstractTableModel):
+    """Rows of (display values, sort values) under translated headers; UserRole is the row's key."""
+
+    def __init__(self, header_keys: list[str], tr, parent=None):
+        super().__init__(parent)
+        self.header_keys, self.tr = list(header_keys), tr
+        self.rows: list[tuple[list, list, object]] = []
+        self.align_right: set[int] = set()
+
+    def set_rows(self, rows: list[tuple[list, list, object]]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def set_tr(self, tr) -> None:
+        self.tr = tr
+        self.headerDataChanged.emit(Qt.Horizontal, 0, len(self.header_keys) - 1)
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.header_keys)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
+            return say(self.tr, self.header_keys[section])
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        shown, sort, key = self.rows[index.row()]
+        if role == Qt.DisplayRole:
+            return shown[index.column()]
+        if role == SORT_ROLE:
+            return sort[index.column()]
+        if role == Qt.UserRole:
+            return key
+        if role == Qt.TextAlignmentRole and index.column() in self.align_right:
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        return None
+
+    def column(self, column: int) -> list:
+        return [r[0][column] for r in self.rows]
+
+
+def table(model: RowsModel, *, sortable: bool = True, stretch: int | None = None) -> QTableView:
+    """A read-only, row-selecting table over `model` (sorted through a proxy on SORT_ROLE)."""
+    view = QTableView()
+    if sortable:
+        proxy = QSortFilterProxyModel(view)
+        proxy.setSourceModel(model)
+        proxy.setSortRole(SORT_ROLE)
+        view.setModel(proxy)
+        view.setSortingEnabled(True)
+    else:
+        view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(26)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeToContents)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.Stretch)
+    return view
+
+
+def selected_key(view: QTableView):
+    index = view.currentIndex()
+    return index.data(Qt.UserRole) if index.isValid() else None
+
+
+def confirm(parent: QWidget, title: str, text: str) -> bool:
+    box = QMessageBox(QMessageBox.Question, title, text, QMessageBox.Yes | QMessageBox.No, parent)
+    box.setDefaultButton(QMessageBox.No)
+    return box.exec() == QMessageBox.Yes
+
+
+class AdminDialog(QDialog):
+    """Base of the administration dialogs. Subclasses build into `self.body` and implement
+    `retranslate_body()` and `refresh()`. For a user who is not an active administrator
+    (`registry.require_admin`) the body is disabled and the reason shown; the store checks the
+    role again on every change, and a refusal there is shown in the status line."""
+
+    title_key = ""
+    admin_only = True
+
+    def __init__(self, registry, tr, clock, user: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.registry, self.tr, self.clock, self.user = registry, tr, clock, user
+        self.worker = Worker(self)
+        self.allowed = (not self.admin_only) or self.is_admin()
+        self.denied = QLabel()
+        self.denied.setObjectName("adminDenied")
+        self.denied.setStyleSheet("#adminDenied { background: #fdecea; border: 1px solid #e5a29b; "
+                                  "border-radius: 6px; padding: 8px; color: #8a1c12; font-weight: 600; }")
+        self.denied.setVisible(not self.allowed)
+        self.body = QWidget()
+        self.status = QLabel()
+        self.status.setObjectName("adminStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self._status: tuple[str, str, dict] | None = None
+        box = QVBoxLayout(self)
+        box.addWidget(self.denied)
+        box.addWidget(self.body, 1)
+        box.addWidget(self.status)
+
+    def finish_setup(self) -> None:
+        """Call at the end of a subclass's __init__."""
+        self.body.setEnabled(self.allowed)
+        self.retranslate(self.tr)
+        if self.allowed:
+            self.refresh()
+
+    def is_admin(self) -> bool:
+        from desktop.store import PermissionDenied
+
+        try:
+            self.registry.require_admin(self.user)
+        except PermissionDenied:
+            return False
+        return True
+
+    # --- language and status -------------------------------------------------------------------
+    def retranslate(self, tr) -> None:
+        self.tr = tr
+        if self.title_key:
+            self.setWindowTitle(say(tr, self.title_key))
+        self.denied.setText(say(tr, "admin.denied"))
+        self.retranslate_body()
+        if self._status:
+            self.show_status(*self._status[:2], **self._status[2])
+
+    def retranslate_body(self) -> None:  # pragma: no cover - subclasses
+        pass
+
+    def refresh(self) -> None:  # pragma: no cover - subclasses
+        pass
+
+    def show_status(self, key: str, kind: str = "ok", **fields) -> None:
+        self._status = (key, kind, fields)
+        color = {"ok": "#14532d", "error": "#8a1c12", "busy": "#5b6472"}[kind]
+        self.status.setProperty("kind", kind)
+        self.status.setStyleSheet(f"#adminStatus {{ color: {color}; }}")
+        self.status.setText(say(self.tr, key, **fields))
+
+    def status_kind(self) -> str | None:
+        return self._status[1] if self._status else None
+
+    # --- running actions -----------------------------------------------------------------------
+    def guarded(self, fn: Callable[[], object]) -> tuple[bool, object]:
+        """Run `fn` now; a refusal or error goes to the status line. (ok, result)."""
+        try:
+            return True, fn()
+        except Exception as exc:  # shown to the administrator, never a traceback
+            self.show_error(exc)
+            return False, None
+
+    def run(self, fn: Callable[[], object], on_ok: Callable[[object], None],
+            on_error: Callable[[Exception], None] | None = None) -> None:
+        """Run `fn` on the worker thread; `on_ok(result)` or the error in the GUI thread."""
+        self.show_status("admin.working", "busy")
+        self.body.setEnabled(False)
+
+        def done(result, error):
+            self.body.setEnabled(self.allowed)
+            if error is not None:
+                (on_error or self.show_error)(error)
+            else:
+                on_ok(result)
+
+        self.worker.submit(fn, done)
+
+    def show_error(self, exc: Exception) -> None:
+        from desktop.store import PermissionDenied
+
+        if isinstance(exc, PermissionDenied):
+            self.show_status("admin.denied", "error")
+        else:
+            self.show_status("admin.error", "error", message=exc)
+
+    def done(self, result: int) -> None:
+        self.worker.wait()
+        super().done(result)

@@ -1,0 +1,331 @@
+"""Accounts, the audit log and the worklist: users (add with a role, lock/unlock, reset a
+password — hashing on the worker), the audit browser (filter by user, action, dates; export
+CSV) and the patients whose basis for attachment ends within N days (any signed-in user)."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
+                               QWidget)
+
+from desktop.gui.admin_base import AdminDialog, RowsModel, dmy, now_of, selected_key, table, today_of
+from desktop.gui.extra_strings import say
+from desktop.gui.widgets import DateField, ErrorLabel
+
+AUDIT_ACTIONS = ("login", "login_failed", "create", "update", "view", "decide", "print", "reprint",
+                 "backup", "restore", "export", "refdata_import", "refdata_rollback", "seed", "migrate")
+
+
+class UserDialog(QDialog):
+    """Add an account (login, name, role, password twice) or, with `login`, reset its password."""
+
+    def __init__(self, tr, *, login: str | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.tr, self.reset = tr, login is not None
+        self.setWindowTitle(say(tr, "users.reset" if self.reset else "users.add").rstrip("…"))
+        self.login = QLineEdit(login or "")
+        self.login.setReadOnly(self.reset)
+        self.full_name = QLineEdit()
+        self.role = QComboBox()
+        for role in ("registrar", "admin"):
+            self.role.addItem(say(tr, f"users.role.{role}"), role)
+        self.password, self.repeat = QLineEdit(), QLineEdit()
+        for w in (self.password, self.repeat):
+            w.setEchoMode(QLineEdit.Password)
+        self.error = ErrorLabel()
+        form = QFormLayout()
+        form.addRow(say(tr, "users.login"), self.login)
+        if not self.reset:
+            form.addRow(say(tr, "users.name"), self.full_name)
+            form.addRow(say(tr, "users.role"), self.role)
+        form.addRow(say(tr, "users.password"), self.password)
+        form.addRow(say(tr, "users.repeat"), self.repeat)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Cancel).setText(say(tr, "print.close"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        box = QVBoxLayout(self)
+        box.addLayout(form)
+        box.addWidget(self.error)
+        box.addWidget(buttons)
+
+    def values(self) -> dict | None:
+        if not self.password.text() or self.password.text() != self.repeat.text():
+            self.error.show_message(say(self.tr, "users.mismatch"))
+            return None
+        if not self.login.text().strip() or (not self.reset and not self.full_name.text().strip()):
+            self.error.show_message(say(self.tr, "users.required"))
+            return None
+        return {"login": self.login.text().strip(), "full_name": self.full_name.text().strip(),
+                "role": self.role.currentData(), "password": self.password.text()}
+
+    def accept(self) -> None:
+        if self.values() is not None:
+            super().accept()
+
+
+class UsersDialog(AdminDialog):
+    """The accounts of the clinic (never deleted: locked instead)."""
+
+    title_key = "users.title"
+
+    def __init__(self, registry, tr, clock, user: str, parent: QWidget | None = None):
+        super().__init__(registry, tr, clock, user, parent)
+        self.setObjectName("usersDialog")
+        self.resize(720, 420)
+        self.model = RowsModel(["users.login", "users.name", "users.role", "users.active"], tr, self)
+        self.view = table(self.model, stretch=1)
+        self.add_button = QPushButton()
+        self.add_button.setObjectName("primary")
+        self.toggle_button = QPushButton()
+        self.reset_button = QPushButton()
+        row = QHBoxLayout()
+        row.addWidget(self.toggle_button)
+        row.addWidget(self.reset_button)
+        row.addStretch(1)
+        row.addWidget(self.add_button)
+        box = QVBoxLayout(self.body)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.view, 1)
+        box.addLayout(row)
+        self.add_button.clicked.connect(self.add_dialog)
+        self.toggle_button.clicked.connect(self.toggle_selected)
+        self.reset_button.clicked.connect(self.reset_dialog)
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._update_toggle())
+        self.finish_setup()
+
+    def retranslate_body(self) -> None:
+        self.add_button.setText(say(self.tr, "users.add"))
+        self.reset_button.setText(say(self.tr, "users.reset"))
+        self.model.set_tr(self.tr)
+        self._update_toggle()
+        if self.allowed:
+            self.refresh()
+
+    def refresh(self) -> None:
+        rows = []
+        for u in self.registry.users():
+            active = say(self.tr, "admin.yes" if u.active else "admin.no")
+            rows.append(([u.login, u.full_name, say(self.tr, f"users.role.{u.role}"), active],
+                         [u.login, u.full_name.casefold(), u.role, int(u.active)], u.login))
+        self.model.set_rows(rows)
+        self._update_toggle()
+
+    def _is_active(self, login: str | None) -> bool:
+        return any(r[2] == login and r[1][3] for r in self.model.rows)
+
+    def _update_toggle(self) -> None:
+        login = selected_key(self.view)
+        key = "users.deactivate" if login is None or self._is_active(login) else "users.activate"
+        self.toggle_button.setText(say(self.tr, key))
+
+    # --- changes ---------------------------------------------------------------------------------
+    def add_user(self, login: str, full_name: str, role: str, password: str) -> None:
+        registry, actor, now = self.registry, self.user, now_of(self.clock)
+
+        def ok_(_):
+            self.refresh()
+            self.show_status("users.done", "ok", login=login)
+
+        self.run(lambda: registry.create_user(login, password, full_name=full_name, role=role, now=now,
+                                              actor=actor), ok_)
+
+    def set_active(self, login: str, active: bool) -> bool:
+        if login == self.user and not active:
+            self.show_status("users.self", "error")
+            return False
+        ok, _ = self.guarded(lambda: self.registry.set_user_active(login, active, actor=self.user,
+                                                                   now=now_of(self.clock)))
+        if ok:
+            self.refresh()
+            self.show_status("users.done", "ok", login=login)
+        return ok
+
+    def reset_password(self, login: str, password: str) -> None:
+        registry, actor, now = self.registry, self.user, now_of(self.clock)
+        self.run(lambda: registry.set_password(login, password, actor=actor, now=now),
+                 lambda _: self.show_status("users.done", "ok", login=login))
+
+    def toggle_selected(self) -> None:
+        login = selected_key(self.view)
+        if login:
+            self.set_active(login, not self._is_active(login))
+
+    def add_dialog(self) -> UserDialog:
+        dialog = UserDialog(self.tr, parent=self)
+        dialog.accepted.connect(lambda: self.add_user(**dialog.values()))
+        dialog.open()
+        return dialog
+
+    def reset_dialog(self) -> UserDialog | None:
+        login = selected_key(self.view)
+        if not login:
+            return None
+        dialog = UserDialog(self.tr, login=login, parent=self)
+        dialog.accepted.connect(lambda: self.reset_password(login, dialog.values()["password"]))
+        dialog.open()
+        return dialog
+
+
+class AuditDialog(AdminDialog):
+    """The audit log, newest first, filtered by user, action and dates; exported as CSV."""
+
+    title_key = "audit.title"
+    LIMIT = 2000
+
+    def __init__(self, registry, tr, clock, user: str, today, *, choose_save: Callable | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(registry, tr, clock, user, parent)
+        self.setObjectName("auditDialog")
+        self.today = today
+        self.choose_save = choose_save or (lambda parent, suggested: QFileDialog.getSaveFileName(
+            parent, say(self.tr, "audit.export"), suggested, say(self.tr, "audit.csv_filter"))[0] or None)
+        self.resize(1000, 600)
+        self.user_filter = QComboBox()
+        self.action_filter = QComboBox()
+        self.since = DateField(today_of(today))
+        self.until = DateField(today_of(today))
+        self.labels = {k: QLabel() for k in ("audit.user", "audit.action", "audit.from", "audit.to")}
+        self.apply_button = QPushButton()
+        self.export_button = QPushButton()
+        self.count = QLabel()
+        self.count.setObjectName("hint")
+        self.model = RowsModel(["audit.at", "audit.user", "audit.action", "audit.object", "audit.details"], tr, self)
+        self.view = table(self.model, stretch=4)
+        row = QHBoxLayout()
+        for key, w in (("audit.user", self.user_filter), ("audit.action", self.action_filter),
+                       ("audit.from", self.since), ("audit.to", self.until)):
+            row.addWidget(self.labels[key])
+            row.addWidget(w)
+        row.addStretch(1)
+        row.addWidget(self.apply_button)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count, 1)
+        bottom.addWidget(self.export_button)
+        box = QVBoxLayout(self.body)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addLayout(row)
+        box.addWidget(self.view, 1)
+        box.addLayout(bottom)
+        self.apply_button.clicked.connect(self.refresh)
+        self.export_button.clicked.connect(self.export_clicked)
+        self.user_filter.activated.connect(lambda _i: self.refresh())
+        self.action_filter.activated.connect(lambda _i: self.refresh())
+        self.finish_setup()
+
+    def retranslate_body(self) -> None:
+        for key, label in self.labels.items():
+            label.setText(say(self.tr, key))
+        self.apply_button.setText(say(self.tr, "audit.apply"))
+        self.export_button.setText(say(self.tr, "audit.export"))
+        self.model.set_tr(self.tr)
+        self._fill_filters()
+
+    def _fill_filters(self) -> None:
+        user, action = self.user_filter.currentData(), self.action_filter.currentData()
+        self.user_filter.clear()
+        self.user_filter.addItem(say(self.tr, "audit.any"), None)
+        if self.allowed:
+            for u in self.registry.users():
+                self.user_filter.addItem(u.login, u.login)
+            self.user_filter.addItem("system", "system")
+        self.action_filter.clear()
+        self.action_filter.addItem(say(self.tr, "audit.any"), None)
+        for a in AUDIT_ACTIONS:
+            self.action_filter.addItem(a, a)
+        self.set_filters(user=user, action=action)
+
+    def set_filters(self, *, user: str | None = None, action: str | None = None, since=None, until=None) -> None:
+        for combo, value in ((self.user_filter, user), (self.action_filter, action)):
+            i = combo.findData(value)
+            combo.setCurrentIndex(i if i >= 0 else 0)
+        self.since.setValue(since)
+        self.until.setValue(until)
+
+    def filters(self) -> dict:
+        out = {}
+        if self.user_filter.currentData():
+            out["user"] = self.user_filter.currentData()
+        if self.action_filter.currentData():
+            out["action"] = self.action_filter.currentData()
+        if self.since.value():
+            out["since"] = datetime.combine(self.since.value(), time())
+        if self.until.value():
+            out["until"] = datetime.combine(self.until.value() + timedelta(days=1), time())
+        return out
+
+    def refresh(self) -> None:
+        entries = self.registry.audit_entries(limit=self.LIMIT, **self.filters())
+        self.model.set_rows([([dmy(e.at), e.user, e.action, e.object, e.details],
+                              [e.at.isoformat(), e.user, e.action, e.object, e.details], e.id) for e in entries])
+        self.view.sortByColumn(0, Qt.DescendingOrder)
+        self.count.setText(say(self.tr, "audit.count", n=len(entries)))
+
+    def export_clicked(self) -> None:
+        path = self.choose_save(self, f"audit-{now_of(self.clock):%Y%m%d-%H%M}.csv")
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, out: Path) -> None:
+        registry, actor, now, filters = self.registry, self.user, now_of(self.clock), self.filters()
+        self.run(lambda: registry.export_audit(out, actor=actor, now=now, **filters),
+                 lambda n: (self.show_status("audit.exported", "ok", n=n, path=str(out)), self.refresh()))
+
+
+class WorklistDialog(AdminDialog):
+    """Patients whose ДМС/ВМС, residence permit, employment contract or ОСМС grace ends within N
+    days of today, soonest first; sortable by any column. Read-only: any signed-in user."""
+
+    title_key = "worklist.title"
+    admin_only = False
+
+    def __init__(self, registry, ref, tr, clock, user: str, today, *, days: int = 30,
+                 parent: QWidget | None = None):
+        super().__init__(registry, tr, clock, user, parent)
+        self.setObjectName("worklistDialog")
+        self.ref, self.today = ref, today
+        self.resize(860, 520)
+        self.days_label = QLabel()
+        self.days = QSpinBox()
+        self.days.setRange(0, 365)
+        self.days.setValue(days)
+        self.refresh_button = QPushButton()
+        self.count = QLabel()
+        self.count.setObjectName("hint")
+        self.model = RowsModel(["worklist.patient", "worklist.iin", "worklist.ends", "worklist.until"], tr, self)
+        self.view = table(self.model, stretch=0)
+        row = QHBoxLayout()
+        row.addWidget(self.days_label)
+        row.addWidget(self.days)
+        row.addWidget(self.refresh_button)
+        row.addStretch(1)
+        row.addWidget(self.count)
+        box = QVBoxLayout(self.body)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addLayout(row)
+        box.addWidget(self.view, 1)
+        self.days.valueChanged.connect(lambda _v: self.refresh())
+        self.refresh_button.clicked.connect(self.refresh)
+        self.finish_setup()
+
+    def retranslate_body(self) -> None:
+        self.days_label.setText(say(self.tr, "worklist.days"))
+        self.refresh_button.setText(say(self.tr, "worklist.refresh"))
+        self.model.set_tr(self.tr)
+        self.refresh()
+
+    def _ends(self, ends: str) -> str:
+        if ends == "osms":
+            return say(self.tr, "worklist.osms")
+        return self.ref.document_kind_name(ends, self.tr.lang)
+
+    def refresh(self) -> None:
+        items = self.registry.worklist(today_of(self.today), self.days.value())
+        self.model.set_rows([([i.name, i.iin or "", self._ends(i.ends), dmy(i.until)],
+                              [i.name.casefold(), i.iin or "", i.ends, i.until.isoformat()], i.patient_id)
+                             for i in items])
+        self.count.setText(say(self.tr, "worklist.count", n=len({i.patient_id for i in items})))

@@ -1,0 +1,247 @@
+"""The price-list editor (administrator): the clinic's list in force on a chosen date, a new
+price from an effective date (`registry.set_price` closes the old row the day before, so
+estimates made earlier keep their prices), a new service, and the history of one code."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt
+
+from desktop.documents.words import format_money
+from desktop.gui.admin_base import AdminDialog, RowsModel, dmy, now_of, selected_key, table, today_of
+from desktop.gui.extra_strings import say
+from desktop.gui.widgets import DateField, ErrorLabel
+
+
+def parse_price(text: str) -> Decimal | None:
+    """'2 500,50' / '2500.5' → Decimal('2500.50'); None if not a non-negative amount."""
+    cleaned = text.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value < 0 or value.as_tuple().exponent < -2:
+        return None
+    return value.quantize(Decimal("0.01"))
+
+
+class PriceDialog(QDialog):
+    """A new price from a date for one code, or (with `new=True`) a new service."""
+
+    def __init__(self, tr, today: date, *, new: bool, code: str = "", name: str = "",
+                 current: Decimal | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.tr, self.new = tr, new
+        self.setWindowTitle(say(tr, "prices.add" if new else "prices.change").rstrip("…"))
+        self.code = QLineEdit(code)
+        self.code.setReadOnly(not new)
+        self.name_ru, self.name_kk, self.unit = QLineEdit(), QLineEdit(), QLineEdit()
+        self.price = QLineEdit("" if current is None else format_money(current))
+        self.valid_from = DateField(today)
+        self.valid_from.setValue(today)
+        self.error = ErrorLabel()
+        form = QFormLayout()
+        form.addRow(say(tr, "prices.code"), self.code)
+        if new:
+            form.addRow(say(tr, "prices.name_ru"), self.name_ru)
+            form.addRow(say(tr, "prices.name_kk"), self.name_kk)
+            form.addRow(say(tr, "prices.unit"), self.unit)
+        else:
+            label = QLabel(name)
+            label.setWordWrap(True)
+            form.addRow("", label)
+        form.addRow(say(tr, "prices.new_price"), self.price)
+        form.addRow(say(tr, "prices.from"), self.valid_from)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Cancel).setText(say(tr, "print.close"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        box = QVBoxLayout(self)
+        box.addLayout(form)
+        box.addWidget(self.error)
+        box.addWidget(buttons)
+        (self.code if new else self.price).setFocus()
+
+    def values(self) -> dict | None:
+        price = parse_price(self.price.text())
+        if price is None:
+            self.error.show_message(say(self.tr, "prices.bad_price"))
+            return None
+        code = self.code.text().strip().upper()
+        if self.new and (not code or not self.name_ru.text().strip()):
+            self.error.show_message(say(self.tr, "prices.bad_code"))
+            return None
+        if self.valid_from.value() is None:
+            self.error.show_message(say(self.tr, "prices.from"))
+            return None
+        out = {"code": code, "price": price, "valid_from": self.valid_from.value()}
+        if self.new:
+            out.update(name_ru=self.name_ru.text().strip(),
+                       name_kk=self.name_kk.text().strip() or self.name_ru.text().strip(),
+                       unit=self.unit.text().strip())
+        return out
+
+    def accept(self) -> None:
+        if self.values() is not None:
+            super().accept()
+
+
+class PriceEditor(AdminDialog):
+    """The clinic's price list on a date, with changes from an effective date."""
+
+    title_key = "prices.title"
+
+    def __init__(self, registry, ref, tr, clock, user: str, today, parent: QWidget | None = None):
+        super().__init__(registry, tr, clock, user, parent)
+        self.setObjectName("priceEditor")
+        self.ref, self.today = ref, today
+        self.resize(940, 680)
+        self.date_label = QLabel()
+        self.on = DateField(today_of(today))
+        self.on.setValue(today_of(today))
+        self.hint = QLabel()
+        self.hint.setObjectName("hint")
+        self.hint.setWordWrap(True)
+        self.change_button = QPushButton()
+        self.change_button.setObjectName("primary")
+        self.add_button = QPushButton()
+        self.model = RowsModel(["prices.code", "svc.col.service", "svc.col.unit", "svc.col.price",
+                                "svc.col.valid_from", "svc.col.valid_until"], tr, self)
+        self.model.align_right = {3}
+        self.view = table(self.model, stretch=1)
+        self.view.setObjectName("priceTable")
+        self.history_title = QLabel()
+        self.history_title.setObjectName("sectionHead")
+        self.history = RowsModel(["svc.col.valid_from", "svc.col.valid_until", "svc.col.price",
+                                  "svc.col.created_by"], tr, self)
+        self.history.align_right = {2}
+        self.history_view = table(self.history, sortable=False, stretch=3)
+        self.history_view.setObjectName("priceHistory")
+
+        top = QHBoxLayout()
+        top.addWidget(self.date_label)
+        top.addWidget(self.on)
+        top.addStretch(1)
+        top.addWidget(self.add_button)
+        top.addWidget(self.change_button)
+        lower = QWidget()
+        lower_box = QVBoxLayout(lower)
+        lower_box.setContentsMargins(0, 6, 0, 0)
+        lower_box.addWidget(self.history_title)
+        lower_box.addWidget(self.history_view)
+        split = QSplitter(Qt.Vertical)
+        split.addWidget(self.view)
+        split.addWidget(lower)
+        split.setSizes([430, 170])
+        box = QVBoxLayout(self.body)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addLayout(top)
+        box.addWidget(self.hint)
+        box.addWidget(split, 1)
+
+        self.on.changed.connect(self.refresh)
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self.show_history(self.current_code()))
+        self.view.doubleClicked.connect(lambda _i: self.change_dialog())
+        self.change_button.clicked.connect(self.change_dialog)
+        self.add_button.clicked.connect(self.add_dialog)
+        self.finish_setup()
+
+    def retranslate_body(self) -> None:
+        self.date_label.setText(say(self.tr, "admin.on_date"))
+        self.hint.setText(say(self.tr, "prices.hint"))
+        self.change_button.setText(say(self.tr, "prices.change"))
+        self.add_button.setText(say(self.tr, "prices.add"))
+        self.model.set_tr(self.tr)
+        self.history.set_tr(self.tr)
+        if self.allowed:
+            self.refresh()
+
+    # --- data ------------------------------------------------------------------------------------
+    def set_date(self, on: date) -> None:
+        self.on.setValue(on)
+        self.refresh()
+
+    def refresh(self) -> None:
+        from desktop.services import clinic_prices
+
+        on = self.on.value() or today_of(self.today)
+        code = self.current_code()
+        lang = self.tr.lang
+        rows = []
+        for p in clinic_prices(self.registry, self.ref, on):
+            rows.append(([p.code, p.name(lang), p.unit(lang), format_money(p.price), dmy(p.valid_from),
+                          dmy(p.valid_until)],
+                         [p.code, p.name(lang).casefold(), p.unit(lang), p.price,
+                          str(p.valid_from or ""), str(p.valid_until or "9999")], p.code))
+        self.model.set_rows(rows)
+        self.select_code(code)
+        self.show_history(self.current_code())
+
+    def price_of(self, code: str) -> Decimal | None:
+        """The price of `code` shown now (on the chosen date)."""
+        for shown, sort, key in self.model.rows:
+            if key == code:
+                return sort[3]
+        return None
+
+    def current_code(self) -> str | None:
+        return selected_key(self.view)
+
+    def select_code(self, code: str | None) -> None:
+        proxy = self.view.model()
+        for row in range(proxy.rowCount()):
+            if proxy.index(row, 0).data(Qt.UserRole) == code:
+                self.view.setCurrentIndex(proxy.index(row, 0))
+                return
+
+    def show_history(self, code: str | None) -> None:
+        if not code:
+            self.history_title.setText(say(self.tr, "prices.history_none").upper())
+            self.history.set_rows([])
+            return
+        self.history_title.setText(say(self.tr, "prices.history", code=code).upper())
+        rows = [([dmy(p.valid_from), dmy(p.valid_until), format_money(Decimal(p.price)), p.created_by],
+                 [], p.id) for p in self.registry.price_history(code)]
+        self.history.set_rows(rows)
+
+    # --- changes ---------------------------------------------------------------------------------
+    def apply_price(self, code: str, price, valid_from: date, **new_service) -> bool:
+        """A new price for `code` from `valid_from` (name_ru/name_kk/unit for a new service)."""
+        ok, _ = self.guarded(lambda: self.registry.set_price(
+            code, price=Decimal(str(price)), valid_from=valid_from, actor=self.user,
+            now=now_of(self.clock), **new_service))
+        if ok:
+            self.show_status("prices.saved", "ok", code=code, date=dmy(valid_from),
+                             price=format_money(Decimal(str(price))))
+            self.refresh()
+            self.select_code(code)
+        return ok
+
+    def change_dialog(self) -> PriceDialog | None:
+        code = self.current_code()
+        if not code or not self.allowed:
+            return None
+        name = next((r[0][1] for r in self.model.rows if r[2] == code), "")
+        dialog = PriceDialog(self.tr, today_of(self.today), new=False, code=code, name=name,
+                             current=self.price_of(code), parent=self)
+        dialog.accepted.connect(lambda: self._apply_dialog(dialog))
+        dialog.open()
+        return dialog
+
+    def add_dialog(self) -> PriceDialog | None:
+        if not self.allowed:
+            return None
+        dialog = PriceDialog(self.tr, today_of(self.today), new=True, parent=self)
+        dialog.accepted.connect(lambda: self._apply_dialog(dialog))
+        dialog.open()
+        return dialog
+
+    def _apply_dialog(self, dialog: PriceDialog) -> None:
+        values = dialog.values()
+        if values is None:
+            return
+        extra = {k: values[k] for k in ("name_ru", "name_kk", "unit") if k in values}
+        self.apply_price(values["code"], values["price"], values["valid_from"], **extra)
