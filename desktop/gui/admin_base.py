@@ -92,6 +92,7 @@ def table(model: RowsModel, *, sortable: bool = True, stretch: int | None = None
         proxy.setSortRole(SORT_ROLE)
         view.setModel(proxy)
         view.setSortingEnabled(True)
+        view.sortByColumn(0, Qt.AscendingOrder)
     else:
         view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectRows)
