@@ -205,8 +205,7 @@ class PatientForm(QWidget):
                            self.needs, self.as_of, self.diagnosis, self.address, self.phone,
                            self.rep_name, self.rep_relation, self.rep_document,
                            self.previous_clinic, self.reason]
-        for a, b in zip(self._tab_chain, self._tab_chain[1:]):
-            QWidget.setTabOrder(a, b)
+        self.apply_tab_order()
 
         # change notifications ---------------------------------------------------------------
         for w in (self.surname, self.given_name, self.patronymic, self.latin_name, self.diagnosis,
@@ -225,6 +224,11 @@ class PatientForm(QWidget):
         self.diagnosis.textChanged.connect(self._diagnosis_typed)
         self.retranslate()
         self._family_toggled(False)
+
+    def apply_tab_order(self) -> None:
+        """Tab walks the form in reading order (call again once the form sits in its window)."""
+        for a, b in zip(self._tab_chain, self._tab_chain[1:]):
+            QWidget.setTabOrder(a, b)
 
     # --- layout helpers -------------------------------------------------------------------------
     def _grid(self, box: QGroupBox) -> QGridLayout:

@@ -143,6 +143,7 @@ class MainWindow(QMainWindow):
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.splitter)
         QWidget.setTabOrder(self.search.new_button, self.form.surname)
+        self.form.apply_tab_order()
         QWidget.setTabOrder(self.form.reason, self.panel.print_button)
         QWidget.setTabOrder(self.panel.print_button, self.panel.save_button)
         return self.desk
