@@ -14,10 +14,9 @@ from desktop.core.case import CaseError
 from desktop.gui.i18n import Tr, dmy, error_text
 from desktop.gui.widgets import ChoiceCombo, CountryCombo, DateField, ErrorLabel
 
-COLUMNS = ("kind", "number", "country", "issued_on", "valid_from", "valid_until", "covers_phc")
-_HEADERS = {"kind": "doc.kind", "number": "doc.number", "country": "doc.country",
-            "issued_on": "doc.issued", "valid_from": "doc.valid_from",
-            "valid_until": "doc.valid_until", "covers_phc": "doc.covers_phc"}
+COLUMNS = ("kind", "number", "country", "issued_on", "validity", "covers_phc")
+_HEADERS = {"kind": "doc.kind", "number": "doc.number", "country": "doc.country_short",
+            "issued_on": "doc.issued", "validity": "doc.validity", "covers_phc": "doc.phc_short"}
 INSURANCE = ("dms_contract", "vms_contract")
 
 
@@ -54,9 +53,14 @@ class DocumentsModel(QAbstractTableModel):
             if column == "kind":
                 return self.ref.document_kind_name(value, self.tr.lang)
             if column == "country":
-                return self.ref.country_name(value, self.tr.lang) if value else ""
-            if column in ("issued_on", "valid_from", "valid_until"):
+                return value or ""
+            if column == "issued_on":
                 return dmy(value) if value else ""
+            if column == "validity":
+                start, end = doc.get("valid_from"), doc.get("valid_until")
+                if not start and not end:
+                    return ""
+                return f"{dmy(start) if start else '…'} – {dmy(end) if end else '…'}"
             if column == "covers_phc":
                 if doc.get("kind") not in INSURANCE:
                     return ""
@@ -64,6 +68,8 @@ class DocumentsModel(QAbstractTableModel):
             return value or ""
         if role == Qt.ToolTipRole and column == "kind":
             return self.ref.document_kind_name(doc.get("kind"), self.tr.lang)
+        if role == Qt.ToolTipRole and column == "country" and doc.get("country"):
+            return self.ref.country_name(doc["country"], self.tr.lang)
         if role == Qt.BackgroundRole and index.row() in self._bad_rows:
             return QBrush(QColor("#fde8e8"))
         return None

@@ -97,7 +97,7 @@ class ChoiceCombo(QComboBox):
         super().__init__(parent)
         self.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.setMinimumContentsLength(12)
+        self.setMinimumContentsLength(8)
 
     def set_items(self, items: list[tuple[object, str]]) -> None:
         """Replace the items, keeping the chosen code; `items` is [(code, label)]."""
@@ -131,7 +131,7 @@ class CountryCombo(ChoiceCombo):
         self.with_stateless = with_stateless
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.NoInsert)
-        self.setMinimumContentsLength(20)
+        self.setMinimumContentsLength(10)
         completer = QCompleter(self.model(), self)
         completer.setFilterMode(Qt.MatchContains)
         completer.setCaseSensitivity(Qt.CaseInsensitive)

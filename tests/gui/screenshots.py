@@ -1,0 +1,81 @@
+"""Screenshots for docs/img/gui-*.png under a real X server (Xvfb), both languages.
+
+    Xvfb :99 -screen 0 1600x1000x24 &  DISPLAY=:99 .venv/bin/python tests/gui/screenshots.py
+"""
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.core.refbuild import build_reference
+    from desktop.core.refdata import load_reference
+    from desktop.gui.clock import fixed_clock
+    from desktop.gui.main_window import MainWindow
+    from desktop.gui.settings import AppSettings
+    from desktop.gui.style import STYLE
+    from desktop.store import open_registry
+
+    app = QApplication(sys.argv[:1])
+    out = ROOT / "docs" / "img"
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        build_reference(ROOT / "db" / "sources", tmp / "ref.sqlite")
+        ref = load_reference(tmp / "ref.sqlite")
+        clock = fixed_clock(datetime(2026, 11, 22, 10, 30))
+        registry = open_registry(tmp / "r.sqlite", now=clock.now())
+        registry.create_user("admin", "pw", full_name="Айгерим Сапарова", role="admin", now=clock.now())
+        registry.set_settings({"clinic.name": "ГКП «Городская поликлиника № 5»"}, actor="admin", now=clock.now())
+        for name in ("p04", "p05"):
+            case = json.loads((ROOT / "tests" / "cases" / f"{name}.json").read_text(encoding="utf-8"))["case"]
+            registry.save_patient(case, user="admin", now=clock.now())
+        window = MainWindow(registry, ref, AppSettings(tmp / "s.ini"), clock, date(2026, 11, 22))
+        app.setStyleSheet(STYLE)
+        window.resize(1560, 960)
+        window.show()
+        window.enter_desk(registry.get_user("admin"))
+
+        def settle():
+            for _ in range(5):
+                app.processEvents()
+
+        for lang in ("ru", "kk"):
+            window.switch_language(lang)
+            window.new_patient()
+            window.search.query.setText("Тест")
+            window.search.search()
+            settle()
+            window.grab().save(str(out / f"gui-main-empty-{lang}.png"))
+            case = json.loads((ROOT / "tests" / "cases" / "p04.json").read_text(encoding="utf-8"))["case"]
+            case["person"].update({"iin": "900505300013", "latin_name": "TESTOV TEST", "phone": "+7 701 000 00 00"})
+            window.form.set_case(case)
+            window.recompute()
+            settle()
+            window.grab().save(str(out / f"gui-main-p04-{lang}.png"))
+            window.form.grab().save(str(out / f"gui-form-{lang}.png"))
+            window.panel.grab().save(str(out / f"gui-panel-p04-{lang}.png"))
+            case = json.loads((ROOT / "tests" / "cases" / "p05.json").read_text(encoding="utf-8"))["case"]
+            window.form.set_case(case)
+            window.recompute()
+            settle()
+            window.panel.grab().save(str(out / f"gui-panel-p05-{lang}.png"))
+            window.dirty = False
+        window.show_login("admin", locked=False)
+        settle()
+        window.grab().save(str(out / "gui-login-kk.png"))
+        window.close()
+        registry.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
