@@ -112,6 +112,9 @@ def recompute(tmp: Path, changes: int = 400) -> None:
     window.dirty = False
     window.close()
     registry.close()
+    window.deleteLater()
+    del window
+    app.processEvents()
 
 
 def main() -> int:
@@ -122,8 +125,8 @@ def main() -> int:
     print(f"platform: {env.get('QT_QPA_PLATFORM') or 'xcb (DISPLAY=' + env.get('DISPLAY', '') + ')'}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        startup(tmp, env)      # first: a child forked from a process holding Qt would inherit its memory
         recompute(tmp)
-        startup(tmp, env)
     return 0
 
 
