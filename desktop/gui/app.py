@@ -51,7 +51,7 @@ def open_registry_or_restore(db_path: Path, clock, tr, *, interactive: bool, ope
     `opened` is an already attempted (registry, error) pair from `_Opener`."""
     from PySide6.QtWidgets import QMessageBox
 
-    from desktop.store import RegistryError, latest_backup, open_registry, restore
+    from desktop.store import RegistryError, default_backups_dir, latest_backup, open_registry, restore
 
     registry, error = opened if opened is not None else (None, None)
     if registry is not None:
@@ -65,7 +65,7 @@ def open_registry_or_restore(db_path: Path, clock, tr, *, interactive: bool, ope
         raise error
     message = error.ru if tr.lang in ("ru", "kk") else error.en
     text = tr("corrupt.text", message=message, path=error.path)
-    backup = error.backup or latest_backup(db_path)
+    backup = error.backup or latest_backup(db_path, default_backups_dir(db_path))
     if not interactive:
         print(text, file=sys.stderr)
         return None
@@ -85,6 +85,22 @@ def open_registry_or_restore(db_path: Path, clock, tr, *, interactive: bool, ope
     except Exception as exc:  # a failed restore is reported, never a traceback
         _message(QMessageBox.Critical, tr("corrupt.title"), tr("corrupt.failed", message=exc))
         return None
+
+
+def start_backup(window, db_path: Path, clock, keep: int = 10) -> None:
+    """The automatic backup at start, on the window's worker thread: a verified copy in the
+    backups folder beside the registry, the newest `keep` kept; the status bar says how it went."""
+    from desktop.store import auto_backup
+
+    folder, now, tr = window.backups_dir, clock.now(), window.tr
+
+    def done(path, error):
+        if error is not None:
+            window.statusBar().showMessage(tr("backup.auto_failed", message=error), 15000)
+        elif path is not None:
+            window.statusBar().showMessage(tr("backup.auto_done", path=path), 8000)
+
+    window.worker.submit(lambda: auto_backup(db_path, folder, now, keep=keep), done)
 
 
 def run(db_path: Path, bundled_reference: Path, exit_after_start: bool, today: date,
@@ -139,9 +155,11 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
         registry.close()
         return 1
 
-    window = MainWindow(registry, ref, settings, clock, today)
+    window = MainWindow(registry, ref, settings, clock, today, db_path=Path(db_path))
     app.setStyleSheet(STYLE)   # once, after the widgets exist: one polish pass instead of many
     window.show()
+    if not exit_after_start:
+        QTimer.singleShot(0, lambda: start_backup(window, Path(db_path), clock))
     gc.enable()
     gc.freeze()                   # the start-up objects live as long as the app: never rescan them
     if exit_after_start:

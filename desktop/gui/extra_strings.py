@@ -1,9 +1,8 @@
 """Interface strings of printing and administration, in Russian and Kazakh.
 
-The dict has the shape of `desktop.gui.i18n.STRINGS` ({"key": {"ru": ..., "kk": ...}}), so it
-merges with one line (`STRINGS.update(EXTRA_STRINGS)` or by pasting the entries); until then
-`say(tr, key)` asks the `Tr` first and falls back to this dict for keys it lacks. Domain names
-(document kinds, services, statuses) come from the reference data, not from here.
+Same shape as `desktop.gui.i18n.STRINGS` ({"key": {"ru": ..., "kk": ...}}); i18n merges them
+into its one catalogue at import (a key defined in both is an error). Domain names (document
+kinds, services, statuses) come from the reference data, not from here.
 """
 from __future__ import annotations
 
@@ -200,10 +199,5 @@ EXTRA_STRINGS: dict[str, dict[str, str]] = {
 
 
 def say(tr, key: str, **fields) -> str:
-    """`tr(key)` if the catalogue has the key, else this module's dict in `tr.lang`."""
-    try:
-        return tr(key, **fields)
-    except KeyError:
-        entry = EXTRA_STRINGS[key]
-        text = entry.get(getattr(tr, "lang", "ru")) or entry["ru"]
-        return text.format(**fields) if fields else text
+    """`tr(key, **fields)`: these strings are merged into the one catalogue (i18n.STRINGS)."""
+    return tr(key, **fields)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QCompleter, QFrame,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from desktop.core import iin as iin_mod
-from desktop.core.case import NEEDS, OSMS_STATUSES, PAYERS, RELATIONS, SEXES
+from desktop.core.case import NEEDS, OSMS_STATUSES, PAYERS, REFERRAL_PURPOSES, RELATIONS, SEXES, URGENCIES
 from desktop.gui.documents import DocumentDialog, DocumentsModel
 from desktop.gui.i18n import Tr, error_text, note_text
 from desktop.gui.widgets import (STATELESS, ChoiceCombo, CountryCombo, DateField, ErrorLabel,
@@ -174,6 +174,15 @@ class PatientForm(QWidget):
         self._place(grid, 0, 1, "as_of", "f.as_of", self.as_of)
         self._place(grid, 1, 0, "diagnosis_icd10", "f.diagnosis", self.diagnosis)
         grid.addWidget(self.diagnosis_name, 2, 2, 1, 2)
+        # the referral (направление), printed from the decision panel
+        self.ref_purpose = ChoiceCombo()
+        self.ref_urgency = ChoiceCombo()
+        self.ref_diagnosis = QLineEdit()
+        self.ref_services = QLineEdit()
+        self._place(grid, 2, 0, "referral.purpose", "f.ref_purpose", self.ref_purpose)
+        self._place(grid, 2, 1, "referral.urgency", "f.ref_urgency", self.ref_urgency)
+        self._place(grid, 3, 0, "referral.diagnosis_text", "f.ref_diagnosis", self.ref_diagnosis, span=3)
+        self._place(grid, 4, 0, "referral.services", "f.ref_services", self.ref_services, span=3)
         outer.addWidget(self.visit_box)
 
         # 6. contacts and representative -----------------------------------------------------
@@ -202,7 +211,8 @@ class PatientForm(QWidget):
                            self.purpose, self.family, self.relation, self.lives_together,
                            self.osms_status, self.payer, self.paid_months.entry,
                            self.paid_months.add, self.paid_months.remove, self.paid_months.list,
-                           self.needs, self.as_of, self.diagnosis, self.address, self.phone,
+                           self.needs, self.as_of, self.diagnosis, self.ref_purpose, self.ref_urgency,
+                           self.ref_diagnosis, self.ref_services, self.address, self.phone,
                            self.rep_name, self.rep_relation, self.rep_document,
                            self.previous_clinic, self.reason]
         self.apply_tab_order()
@@ -210,11 +220,12 @@ class PatientForm(QWidget):
         # change notifications ---------------------------------------------------------------
         for w in (self.surname, self.given_name, self.patronymic, self.latin_name, self.diagnosis,
                   self.address, self.phone, self.rep_name, self.rep_relation, self.rep_document,
-                  self.previous_clinic, self.reason):
+                  self.previous_clinic, self.reason, self.ref_diagnosis, self.ref_services):
             w.textChanged.connect(self._edited)
         self.iin.textChanged.connect(self._iin_typed)
         for w in (self.birth_date, self.as_of, self.sex, self.citizenship, self.purpose,
-                  self.relation, self.osms_status, self.payer, self.needs, self.paid_months):
+                  self.relation, self.osms_status, self.payer, self.needs, self.paid_months,
+                  self.ref_purpose, self.ref_urgency):
             w.changed.connect(self._edited)
         for w in (self.family, self.lives_together):
             w.toggled.connect(self._edited)
@@ -284,6 +295,9 @@ class PatientForm(QWidget):
         self.osms_status.set_items([(s, tr(f"osms.{s}")) for s in OSMS_STATUSES])
         self.payer.set_items(unset + [(p, tr(f"payer.{p}")) for p in PAYERS])
         self.needs.set_items([(n, tr(f"needs.{n}")) for n in NEEDS])
+        self.ref_purpose.set_items(unset + [(r, tr(f"ref_purpose.{r}")) for r in REFERRAL_PURPOSES])
+        self.ref_urgency.set_items([(u, tr(f"urgency.{u}")) for u in URGENCIES])
+        self.ref_services.setPlaceholderText(tr("ph.ref_services"))
         was_loading, self._loading = self._loading, True
         self.citizenship.blockSignals(True)
         self.citizenship.fill(self.ref.countries, tr)
@@ -426,6 +440,11 @@ class PatientForm(QWidget):
             value = getattr(self, name).text().strip()
             if value:
                 case[name] = value
+        referral = {"purpose": self.ref_purpose.code(), "urgency": self.ref_urgency.code(),
+                    "diagnosis_text": self.ref_diagnosis.text().strip(),
+                    "services": [x.strip() for x in self.ref_services.text().split(";") if x.strip()]}
+        if referral["purpose"] or referral["diagnosis_text"] or referral["services"]:
+            case["referral"] = {k: v for k, v in referral.items() if v}
         return case
 
     def set_case(self, case: dict, *, as_of: date | None = None) -> None:
@@ -462,6 +481,11 @@ class PatientForm(QWidget):
             self.rep_document.setText(rep.get("document") or "")
             self.previous_clinic.setText(case.get("previous_clinic") or "")
             self.reason.setText(case.get("reason") or "")
+            referral = case.get("referral") or {}
+            self.ref_purpose.set_code(referral.get("purpose"))
+            self.ref_urgency.set_code(referral.get("urgency") or "routine")
+            self.ref_diagnosis.setText(referral.get("diagnosis_text") or "")
+            self.ref_services.setText("; ".join(referral.get("services") or []))
         finally:
             self._loading = False
         self.show_errors([])

@@ -93,6 +93,21 @@ STRINGS: dict[str, dict[str, str]] = {
     "f.rep_document": {"ru": "Документ представителя", "kk": "Өкілдің құжаты"},
     "f.previous_clinic": {"ru": "Прежняя поликлиника", "kk": "Бұрынғы емхана"},
     "f.reason": {"ru": "Причина обращения", "kk": "Жүгіну себебі"},
+    "f.ref_purpose": {"ru": "Направление: цель", "kk": "Жолдама: мақсаты"},
+    "f.ref_urgency": {"ru": "Срочность", "kk": "Шұғылдығы"},
+    "f.ref_diagnosis": {"ru": "Диагноз (текст)", "kk": "Диагноз (мәтін)"},
+    "f.ref_services": {"ru": "Услуги (через «;»)", "kk": "Қызметтер («;» арқылы)"},
+    "ref_purpose.consultation": {"ru": "консультация", "kk": "консультация"},
+    "ref_purpose.diagnostics": {"ru": "диагностика", "kk": "диагностика"},
+    "ref_purpose.hospitalisation": {"ru": "госпитализация", "kk": "ауруханаға жатқызу"},
+    "urgency.routine": {"ru": "плановая", "kk": "жоспарлы"},
+    "urgency.urgent": {"ru": "срочная", "kk": "шұғыл"},
+    "ph.ref_services": {"ru": "например: консультация кардиолога; ЭКГ",
+                        "kk": "мысалы: кардиолог консультациясы; ЭКГ"},
+    "backup.auto_done": {"ru": "Резервная копия при запуске сохранена: {path}",
+                         "kk": "Іске қосу кезіндегі сақтық көшірме сақталды: {path}"},
+    "backup.auto_failed": {"ru": "Резервная копия при запуске не создана: {message}",
+                           "kk": "Іске қосу кезіндегі сақтық көшірме жасалмады: {message}"},
     "ph.latin": {"ru": "IVANOV IVAN", "kk": "IVANOV IVAN"},
     "ph.months": {"ru": "ГГГГ-ММ", "kk": "ЖЖЖЖ-АА"},
     "ph.icd": {"ru": "напр. A15 или B05.9", "kk": "мыс. A15 немесе B05.9"},
@@ -204,7 +219,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "history.printed": {"ru": "документ", "kk": "құжат"},
     "history.decision_text": {"ru": "на {as_of}: {category} — {status}",
                               "kk": "{as_of} күнге: {category} — {status}"},
-    "history.printed_text": {"ru": "№ {number} ({kind}, {lang})", "kk": "№ {number} ({kind}, {lang})"},
+    "history.printed_text": {"ru": "№ {number}: {kind} ({lang}) — двойной щелчок: открыть и перепечатать",
+                             "kk": "№ {number}: {kind} ({lang}) — екі рет басу: ашу және қайта басу"},
+    "history.reprint": {"ru": "Открыть документ…", "kk": "Құжатты ашу…"},
     # clinic settings
     "settings.title": {"ru": "Реквизиты поликлиники", "kk": "Емхана деректемелері"},
     "settings.name": {"ru": "Наименование", "kk": "Атауы"},
@@ -256,6 +273,19 @@ STRINGS: dict[str, dict[str, str]] = {
                      "kk": "ЖСН картадағыдан басқа жынысты көрсетеді"},
     "note.iin_layout": {"ru": "ИИН не начинается с даты рождения", "kk": "ЖСН туған күннен басталмайды"},
 }
+
+
+def _merge_extra() -> None:
+    """Printing and administration strings live in extra_strings.py; one catalogue all the same."""
+    from desktop.gui.extra_strings import EXTRA_STRINGS
+
+    clash = set(STRINGS) & set(EXTRA_STRINGS)
+    if clash:
+        raise RuntimeError(f"interface strings defined twice: {sorted(clash)}")
+    STRINGS.update(EXTRA_STRINGS)
+
+
+_merge_extra()
 
 
 class Tr:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -16,12 +17,14 @@ from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, Q
 
 from desktop.core.api import decide_data
 from desktop.core.case import CaseError
+from desktop.gui.admin import AdminMenu
 from desktop.gui.clinic import ClinicDialog
 from desktop.gui.clock import Clock
 from desktop.gui.form import PatientForm
 from desktop.gui.i18n import Tr, dmy
 from desktop.gui.pages import LoginPage, SetupPage
 from desktop.gui.panel import DecisionPanel
+from desktop.gui.printing import PrintPanel
 from desktop.gui.search import HistoryView, SearchPanel
 from desktop.gui.settings import AppSettings
 from desktop.gui.worker import Worker
@@ -44,8 +47,12 @@ class _ActivityFilter(QObject):
 
 
 class MainWindow(QMainWindow):
-    """The front desk. `print_requested(payload)` is the hook the printing module connects:
-    payload = {"patient_id", "case", "decision", "lang", "user"}."""
+    """The front desk. `print_requested(payload)` (Ctrl+P) opens the main document of the
+    decision in the print panel: payload = {"patient_id", "case", "decision", "lang", "user"}.
+
+    `db_path` is the registry file (reference releases live beside it); `keys_dir`,
+    `backups_dir`, `choose_printer` and `choose_path` are passed to the administration and
+    printing dialogs (tests give a PDF printer and a path instead of the system dialogs)."""
 
     print_requested = Signal(dict)
     decided = Signal()
@@ -53,9 +60,18 @@ class MainWindow(QMainWindow):
     PAGE_SETUP, PAGE_LOGIN, PAGE_DESK = 0, 1, 2
 
     def __init__(self, registry, ref, settings: AppSettings, clock: Clock, today: date,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, *, db_path: Path | None = None,
+                 keys_dir: Path | None = None, backups_dir: Path | None = None,
+                 choose_printer=None, choose_path=None):
         super().__init__(parent)
         self.registry, self.ref, self.settings, self.clock, self.today = registry, ref, settings, clock, today
+        from desktop.store import default_backups_dir
+
+        self.db_path = Path(db_path) if db_path is not None else Path(registry.path)
+        self.keys_dir = keys_dir
+        self.backups_dir = Path(backups_dir) if backups_dir is not None else default_backups_dir(self.db_path)
+        self._print_choosers = (choose_printer, choose_path)
+        self.unlinked_prints: list[str] = []   # printed before the patient was first saved
         self.tr = Tr(settings.language)
         self.user = None                   # the store's User once logged in
         self.patient_id: int | None = None
@@ -96,7 +112,11 @@ class MainWindow(QMainWindow):
         self.search.open_patient.connect(self.open_patient)
         self.search.new_patient.connect(self.new_patient)
         self.panel.save_clicked.connect(self.save)
-        self.panel.print_clicked.connect(self.request_print)
+        self.print_requested.connect(self.print_panel.on_print_requested)
+        self.print_panel.printed.connect(self._printed)
+        self.history.reprint.connect(self.reprint)
+        self.admin_menu.reference_changed.connect(self._reference_changed)
+        self.admin_menu.restored.connect(self._restored)
 
         geometry = settings.geometry()
         if geometry is not None:
@@ -128,6 +148,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.form_scroll, "")
         self.tabs.addTab(self.history, "")
         self.panel = DecisionPanel(self.ref, self.tr)
+        choose_printer, choose_path = self._print_choosers
+        self.print_panel = PrintPanel(self.registry, self.ref, self.tr, self.clock, "",
+                                      choose_printer=choose_printer, choose_path=choose_path)
+        self.panel.set_print_panel(self.print_panel)
         self.splitter = QSplitter(Qt.Horizontal)
         self.splitter.addWidget(self.search)
         self.splitter.addWidget(self.tabs)
@@ -144,8 +168,9 @@ class MainWindow(QMainWindow):
         box.addWidget(self.splitter)
         QWidget.setTabOrder(self.search.new_button, self.form.surname)
         self.form.apply_tab_order()
-        QWidget.setTabOrder(self.form.reason, self.panel.print_button)
-        QWidget.setTabOrder(self.panel.print_button, self.panel.save_button)
+        chain = [self.form.reason, *self.print_panel.buttons.values(), self.panel.save_button]
+        for a, b in zip(chain, chain[1:]):
+            QWidget.setTabOrder(a, b)
         return self.desk
 
     def _build_actions(self) -> None:
@@ -174,6 +199,9 @@ class MainWindow(QMainWindow):
             self.menu_service.addAction(a)
         self.menu_service.addSeparator()
         self.menu_service.addAction(self.action_quit)
+        self.admin_menu = AdminMenu(self, self.registry, self.ref, self.db_path, "", self.tr, self.clock,
+                                    self.today, keys_dir=self.keys_dir, backups_dir=self.backups_dir)
+        self.menuBar().addMenu(self.admin_menu.menu)
 
     # --- language -------------------------------------------------------------------------------
     def retranslate(self) -> None:
@@ -190,6 +218,8 @@ class MainWindow(QMainWindow):
         self.tabs.setTabText(1, tr("tab.history"))
         for w in (self.setup_page, self.login_page, self.search, self.form, self.history, self.panel):
             w.retranslate()
+        self.print_panel.retranslate(tr)
+        self.admin_menu.retranslate(tr)
         self._update_status()
 
     def switch_language(self, lang: str | None = None) -> None:
@@ -212,6 +242,7 @@ class MainWindow(QMainWindow):
         for a in (self.action_new, self.action_save, self.action_print, self.action_search, self.action_lock):
             a.setEnabled(on_desk)
         self.action_settings.setEnabled(on_desk and self.is_admin())
+        self.admin_menu.menu.menuAction().setVisible(on_desk)
 
     def is_admin(self) -> bool:
         return self.user is not None and self.user.role == "admin"
@@ -226,6 +257,8 @@ class MainWindow(QMainWindow):
 
     def enter_desk(self, user) -> None:
         self.user = user
+        self.print_panel.set_user(user.login)
+        self.admin_menu.set_user(user.login)
         self.stack.setCurrentIndex(self.PAGE_DESK)
         self.lock_timer.setInterval(self.settings.lock_minutes * 60_000)
         self.lock_timer.start()
@@ -258,6 +291,7 @@ class MainWindow(QMainWindow):
             self.decision, self.errors = decision, []
             self.panel.show_decision(decision)
             self.form.show_errors([], decision.get("input_notes") or [])
+        self.print_panel.set_context(case, self.decision, self.patient_id)
         self.decided.emit()
 
     # --- patients -------------------------------------------------------------------------------
@@ -285,6 +319,7 @@ class MainWindow(QMainWindow):
         if self.stack.currentIndex() != self.PAGE_DESK or not self.confirm_discard():
             return
         self.patient_id = None
+        self.unlinked_prints = []
         self.form.clear_case()
         self.panel.set_previous(None)
         self.history.set_items([])
@@ -300,6 +335,7 @@ class MainWindow(QMainWindow):
             return
         patient = self.registry.open_patient(patient_id, user=self.user.login, now=self.clock.now())
         self.patient_id = patient.id
+        self.unlinked_prints = []
         self.form.set_case(patient.case, as_of=self.today)
         last = self.registry.latest_decision(patient.id)
         if last is not None:
@@ -359,7 +395,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("save.conflict"), 8000)
             return False
         self.registry.record_decision(self.patient_id, self.decision, user=self.user.login, now=now)
+        if self.unlinked_prints:
+            self.registry.link_printed(self.unlinked_prints, self.patient_id, user=self.user.login, now=now)
+            self.unlinked_prints = []
         self.panel.set_previous(self.decision, now.date().isoformat())
+        self.print_panel.set_context(case, self.decision, self.patient_id)
         self.history.set_items(self.registry.history(self.patient_id))
         self.form.hide_duplicate()
         self.dirty = False
@@ -374,6 +414,62 @@ class MainWindow(QMainWindow):
         self.print_requested.emit({"patient_id": self.patient_id, "case": self.form.case(),
                                    "decision": self.decision, "lang": self.tr.lang,
                                    "user": self.user.login if self.user else None})
+
+    def _printed(self, number: str, _kind: str) -> None:
+        """A document got its number: kept with the patient (now, or at the first save)."""
+        if self.patient_id is None:
+            self.unlinked_prints.append(number)
+        else:
+            self.registry.link_printed([number], self.patient_id, user=self.user.login, now=self.clock.now())
+            self.history.set_items(self.registry.history(self.patient_id))
+
+    def reprint(self, number: str):
+        """From the history: the stored exact PDF, previewed and printed again unchanged."""
+        if self.stack.currentIndex() != self.PAGE_DESK:
+            return None
+        return self.print_panel.open_stored(number)
+
+    # --- administration -------------------------------------------------------------------------
+    def _reference_changed(self, _version: str) -> None:
+        """A reference release was imported or rolled back: decide with it from now on."""
+        from desktop.core.refdata import RefDataError, load_reference
+        from desktop.core.refinstall import active_path
+
+        path = active_path(self.db_path)
+        try:
+            ref = load_reference(path) if path is not None else None
+        except RefDataError as e:
+            self.statusBar().showMessage(self.tr("refdata.failed", message=e), 12000)
+            return
+        if ref is not None:
+            self.set_reference(ref)
+
+    def set_reference(self, ref) -> None:
+        """Every widget reads the new release: names, lists, and the decision on screen."""
+        self.ref = ref
+        for holder in (self.search, self.search.model, self.form, self.form.documents, self.history,
+                       self.history.model, self.panel):
+            holder.ref = ref
+        self.print_panel.set_reference(ref)
+        self.admin_menu.set_reference(ref)
+        self.retranslate()
+        self.recompute()
+
+    def _restored(self, _path: str) -> None:
+        """The registry file was replaced from a backup: nothing shown may come from the old
+        file, and the accounts may differ: back to the login page with an empty desk."""
+        self.patient_id = None
+        self.unlinked_prints = []
+        self.form.clear_case()
+        self.panel.set_previous(None)
+        self.history.set_items([])
+        self.search.model.set_rows([])
+        self.dirty = False
+        self.recompute()
+        self.admin_menu.set_user("")
+        self.user = None
+        self.show_login()
+        self._update_status()
 
     def open_settings(self) -> ClinicDialog | None:
         """The clinic's details: administrators only (the store checks again on save)."""

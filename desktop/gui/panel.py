@@ -56,7 +56,6 @@ class DecisionPanel(QWidget):
     """Always visible on the right; actions (save, print, history) at its bottom."""
 
     save_clicked = Signal()
-    print_clicked = Signal()
 
     def __init__(self, ref, tr: Tr, parent: QWidget | None = None):
         super().__init__(parent)
@@ -127,12 +126,9 @@ class DecisionPanel(QWidget):
         self.reference.setWordWrap(True)
         self.save_button = QPushButton()
         self.save_button.setObjectName("primary")
-        self.print_button = QPushButton()
         self.save_button.clicked.connect(self.save_clicked)
-        self.print_button.clicked.connect(self.print_clicked)
         actions = QHBoxLayout()
         actions.setContentsMargins(14, 6, 14, 12)
-        actions.addWidget(self.print_button)
         actions.addStretch(1)
         actions.addWidget(self.save_button)
 
@@ -150,6 +146,9 @@ class DecisionPanel(QWidget):
         ref_box.setContentsMargins(14, 4, 14, 0)
         ref_box.addWidget(self.reference)
         outer.addLayout(ref_box)
+        self.print_slot = QVBoxLayout()       # the print buttons (printing.PrintPanel) go here
+        self.print_slot.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(self.print_slot)
         outer.addLayout(actions)
         self.setMinimumWidth(340)
         self.retranslate()
@@ -164,9 +163,12 @@ class DecisionPanel(QWidget):
                           ("basis", "panel.basis")):
             self.heads[name].setText(tr(key).upper())
         self.save_button.setText(tr("action.save"))
-        self.print_button.setText(tr("action.print"))
         self.citation = None
         self._render()
+
+    def set_print_panel(self, widget: QWidget) -> None:
+        """Put the document buttons at the bottom of the panel, above Save."""
+        self.print_slot.addWidget(widget)
 
     # --- content --------------------------------------------------------------------------------
     def show_decision(self, decision: dict) -> None:

@@ -6,7 +6,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
-from desktop.gui.i18n import Tr, dmy
+from desktop.gui.i18n import STRINGS, Tr, dmy
 
 
 class PatientsModel(QAbstractTableModel):
@@ -186,7 +186,8 @@ class HistoryModel(QAbstractTableModel):
             category = self.ref.category_name(s["category"], lang) if s.get("category") in self.ref.category_by_id else s.get("category")
             status = self.ref.text(f"status.{s['attachment_status']}", lang) if s.get("attachment_status") else "—"
             return self.tr("history.decision_text", as_of=dmy(s.get("as_of")), category=category, status=status)
-        return self.tr("history.printed_text", number=s.get("number"), kind=s.get("kind"), lang=s.get("lang"))
+        kind = self.tr(f"print.kind.{s.get('kind')}") if f"print.kind.{s.get('kind')}" in STRINGS else s.get("kind")
+        return self.tr("history.printed_text", number=s.get("number"), kind=kind, lang=s.get("lang"))
 
     def set_items(self, items: list) -> None:
         self.beginResetModel()
@@ -200,7 +201,10 @@ class HistoryModel(QAbstractTableModel):
 
 
 class HistoryView(QWidget):
-    """The history tab of the opened patient."""
+    """The history tab of the opened patient. `reprint(number)`: a printed document was chosen
+    (double click, Enter or the button) to be opened and printed again unchanged."""
+
+    reprint = Signal(str)
 
     def __init__(self, ref, tr: Tr, parent: QWidget | None = None):
         super().__init__(parent)
@@ -218,16 +222,44 @@ class HistoryView(QWidget):
         header.setSectionResizeMode(3, QHeaderView.Stretch)
         self.empty = QLabel()
         self.empty.setObjectName("hint")
+        self.reprint_button = QPushButton()
+        self.reprint_button.setObjectName("reprintButton")
+        self.reprint_button.setEnabled(False)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.reprint_button)
         box = QVBoxLayout(self)
         box.setContentsMargins(12, 12, 12, 12)
         box.addWidget(self.empty)
         box.addWidget(self.view, 1)
+        box.addLayout(row)
+        self.view.activated.connect(lambda _i: self._reprint())     # double click or Enter
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        self.reprint_button.clicked.connect(self._reprint)
         self.retranslate()
 
     def set_items(self, items: list) -> None:
         self.model.set_items(items)
         self.empty.setVisible(not items)
+        self._selection_changed()
+
+    def selected_number(self) -> str | None:
+        """The number of the printed document selected, if a printed document is selected."""
+        rows = self.view.selectionModel().selectedRows()
+        if not rows:
+            return None
+        item = self.model.items[rows[0].row()]
+        return item.summary.get("number") if item.kind == "printed" else None
+
+    def _selection_changed(self) -> None:
+        self.reprint_button.setEnabled(self.selected_number() is not None)
+
+    def _reprint(self) -> None:
+        number = self.selected_number()
+        if number:
+            self.reprint.emit(number)
 
     def retranslate(self) -> None:
         self.empty.setText(self.tr("history.empty"))
+        self.reprint_button.setText(self.tr("history.reprint"))
         self.model.retranslate()

@@ -14,7 +14,7 @@ from .errors import Conflict, NotFound, PermissionDenied, RegistryError, StoreEr
 
 _LAZY = {
     "Registry": "registry", "open_registry": "registry", "latest_backup": "registry",
-    "backup_database": "registry", "auto_backup": "registry", "restore": "registry",
+    "backup_database": "registry", "auto_backup": "registry", "default_backups_dir": "registry", "restore": "registry",
     "WorklistItem": "registry", "HistoryItem": "registry",
     "Patient": "models", "PatientDocument": "models", "Decision": "models",
     "PrintedDocument": "models", "PriceItem": "models", "User": "models",
@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .models import (AuditEntry, Decision, ExportOutbox, Patient, PatientDocument,
                          PriceItem, PrintedDocument, User)
     from .registry import (HistoryItem, Registry, WorklistItem, auto_backup, backup_database,
-                           latest_backup, open_registry, restore)
+                           default_backups_dir, latest_backup, open_registry, restore)
 
 
 def __getattr__(name: str):

@@ -396,6 +396,22 @@ class Registry:
                                  "sha256": row.sha256})
             return row.id
 
+    def link_printed(self, numbers: Iterable[str], patient_id: int, *, user: str, now: datetime) -> int:
+        """Attach documents printed before the patient was first saved to that patient (only
+        documents that belong to nobody yet); returns how many were attached."""
+        numbers = list(numbers)
+        if not numbers:
+            return 0
+        with self._write() as session:
+            rows = session.exec(select(PrintedDocument).where(
+                PrintedDocument.number.in_(numbers), PrintedDocument.patient_id.is_(None))).all()
+            for row in rows:
+                row.patient_id = patient_id
+                session.add(row)
+                self._audit(session, user=user, action="link_printed", obj=f"printed:{row.number}",
+                            now=now, details={"patient": patient_id})
+            return len(rows)
+
     def get_printed(self, number: str) -> PrintedDocument | None:
         """The printed document with its exact bytes (checked against the stored sha256)."""
         with self._read() as session:
@@ -773,7 +789,7 @@ def open_registry(path: Path, *, now: datetime) -> Registry:
     try:
         engine, migrated_from = db.prepare(path)
     except RegistryError as exc:
-        exc.backup = latest_backup(path)
+        exc.backup = latest_backup(path, default_backups_dir(path))
         raise
     registry = Registry(path, engine)
     if migrated_from != db.head_revision():
@@ -791,6 +807,11 @@ def backup_database(db_path: Path, out_path: Path) -> dict[str, int]:
     db.sqlite_backup(db_path, out_path)
     counts = db.integrity_counts(out_path)
     return counts
+
+
+def default_backups_dir(db_path: Path) -> Path:
+    """Where the automatic backups of the registry at `db_path` are kept: `backups/` beside it."""
+    return Path(db_path).parent / "backups"
 
 
 def auto_backup(db_path: Path, folder: Path, now: datetime, keep: int = 10) -> Path | None:

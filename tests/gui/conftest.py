@@ -48,12 +48,12 @@ def make_window(qtbot, registry, ref, settings, clock):
     """A main window; `logged_in` as "admin" (an administrator) or "reg" (a registrar)."""
     from desktop.gui.main_window import MainWindow
 
-    def make(logged_in: str | None = "admin"):
+    def make(logged_in: str | None = "admin", **options):
         if logged_in:
             registry.create_user("admin", "secret", full_name="Әлия Админова", role="admin", now=NOW)
             registry.create_user("reg", "secret", full_name="Регина Регистратор", role="registrar",
                                  now=NOW, actor="admin")
-        window = MainWindow(registry, ref, settings, clock, TODAY)
+        window = MainWindow(registry, ref, settings, clock, TODAY, **options)
         window.questions = []
         # questions are answered by the test (default: the second button, "discard"/"save anyway")
         window.answer = 1

@@ -115,3 +115,15 @@ def test_document_numbers_count_up_per_year(registry):
     """Numbers of one year follow each other; a new year starts from 1."""
     numbers = [registry.next_document_number(y, NOW) for y in (2026, 2026, 2027)]
     assert numbers == ["2026-000001", "2026-000002", "2027-000001"]
+
+
+def test_link_printed_attaches_only_documents_of_nobody(registry):
+    """A printout made before the first save joins the patient; one of another patient stays put."""
+    a = registry.save_patient(make_case(surname="Аев"), user="u", now=NOW)
+    b = registry.save_patient(make_case(surname="Беков"), user="u", now=NOW)
+    registry.store_printed("2026-000001", "slip", b"%PDF-a", lang="ru", user="u", now=NOW)
+    registry.store_printed("2026-000002", "slip", b"%PDF-b", lang="ru", user="u", now=NOW, patient_id=b)
+    assert registry.link_printed(["2026-000001", "2026-000002"], a, user="u", now=NOW) == 1
+    assert registry.get_printed("2026-000001").patient_id == a
+    assert registry.get_printed("2026-000002").patient_id == b
+    assert [e.action for e in registry.audit_entries()].count("link_printed") == 1
