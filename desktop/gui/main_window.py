@@ -29,7 +29,9 @@ from desktop.gui.search import HistoryView, SearchPanel
 from desktop.gui.settings import AppSettings
 from desktop.gui.worker import Worker
 
-DEBOUNCE_MS = 150
+# The decision is retaken on the next pass of the event loop after a change: the edits of one
+# action (a pasted case, a document added) are taken together, and no keystroke waits for it.
+DEBOUNCE_MS = 0
 _INPUT_EVENTS = {QEvent.KeyPress, QEvent.MouseButtonPress, QEvent.Wheel}
 
 
