@@ -155,6 +155,9 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
         registry.close()
         return 1
 
+    from desktop.services import seed_prices_from_reference
+
+    seed_prices_from_reference(registry, ref, clock.now())   # first start: the demo price list
     window = MainWindow(registry, ref, settings, clock, today, db_path=Path(db_path))
     app.setStyleSheet(STYLE)   # once, after the widgets exist: one polish pass instead of many
     window.show()

@@ -161,7 +161,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
-        self.splitter.setSizes([370, 760, 430])
+        self.splitter.setSizes([400, 730, 430])
         self.splitter.setChildrenCollapsible(False)
         from PySide6.QtWidgets import QVBoxLayout
 

@@ -20,7 +20,7 @@ from PySide6.QtGui import QImage, QKeySequence, QPainter, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QPushButton,
+from PySide6.QtWidgets import (QDialog, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
 from desktop.gui.extra_strings import say
@@ -419,17 +419,20 @@ class PrintPanel(QWidget):
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
         self.buttons: dict[str, QPushButton] = {}
-        row = QHBoxLayout()
+        # the main document (the application, or the refusal: never both) on a row of its own,
+        # the referral and the estimate side by side below it: no label is ever cut
+        row = QGridLayout()
         row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(6)
-        for kind, key in zip(KINDS, ("F5", "F5", "F6", "F7")):
+        row.setHorizontalSpacing(6)
+        row.setVerticalSpacing(4)
+        places = {"slip": (0, 0, 1, 2), "refusal": (0, 0, 1, 2), "referral": (1, 0, 1, 1), "estimate": (1, 1, 1, 1)}
+        for kind in KINDS:
             button = QPushButton()
             button.setObjectName(f"print_{kind}")
             button.setAutoDefault(False)
             button.clicked.connect(lambda _=False, k=kind: self.open_kind(k))
             self.buttons[kind] = button
-            row.addWidget(button)
-        row.addStretch(1)
+            row.addWidget(button, *places[kind])
         for key, kinds in (("F5", ("slip", "refusal")), ("F6", ("referral",)), ("F7", ("estimate",))):
             QShortcut(QKeySequence(key), self, activated=lambda ks=kinds: self._shortcut(ks),
                       context=Qt.WindowShortcut)

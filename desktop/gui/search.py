@@ -43,8 +43,9 @@ class PatientsModel(QAbstractTableModel):
         if col == 2:
             return p.iin or ""
         if p.citizenship is None:
-            return self.tr("choice.stateless")
-        return self.ref.country_name(p.citizenship, self.tr.lang)
+            return "—" if role == Qt.DisplayRole else self.tr("choice.stateless")
+        # the code in the narrow column, the country's name on hover
+        return p.citizenship if role == Qt.DisplayRole else self.ref.country_name(p.citizenship, self.tr.lang)
 
     def set_rows(self, rows: list) -> None:
         self.beginResetModel()
@@ -89,8 +90,7 @@ class SearchPanel(QWidget):
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.Interactive)
-        header.resizeSection(2, 70)
+        header.setMinimumSectionSize(36)
         self.setMinimumWidth(330)
         self.count = QLabel()
         self.count.setObjectName("hint")
@@ -262,4 +262,5 @@ class HistoryView(QWidget):
     def retranslate(self) -> None:
         self.empty.setText(self.tr("history.empty"))
         self.reprint_button.setText(self.tr("history.reprint"))
+        self.reprint_button.setToolTip(self.tr("history.reprint_tip"))
         self.model.retranslate()

@@ -34,11 +34,19 @@ def main() -> int:
         clock = fixed_clock(datetime(2026, 11, 22, 10, 30))
         registry = open_registry(tmp / "r.sqlite", now=clock.now())
         registry.create_user("admin", "pw", full_name="Айгерим Сапарова", role="admin", now=clock.now())
+        from desktop.services import seed_prices_from_reference
+
+        seed_prices_from_reference(registry, ref, clock.now())
         registry.set_settings({"clinic.name": "ГКП «Городская поликлиника № 5»"}, actor="admin", now=clock.now())
-        for name in ("p04", "p05"):
+        registry.set_settings({"clinic.bin": "123456789012", "clinic.address": "г. Астана, ул. Бейбітшілік, 10",
+                               "clinic.head": "Әбілқасымова Ә. Ғ."}, actor="admin", now=clock.now())
+        for name, iin in (("p04", "900505300013"), ("p05", None)):
             case = json.loads((ROOT / "tests" / "cases" / f"{name}.json").read_text(encoding="utf-8"))["case"]
+            if iin:
+                case["person"]["iin"] = iin
             registry.save_patient(case, user="admin", now=clock.now())
-        window = MainWindow(registry, ref, AppSettings(tmp / "s.ini"), clock, date(2026, 11, 22))
+        window = MainWindow(registry, ref, AppSettings(tmp / "s.ini"), clock, date(2026, 11, 22),
+                            db_path=tmp / "r.sqlite")
         app.setStyleSheet(STYLE)
         window.resize(1560, 960)
         window.show()
@@ -69,6 +77,50 @@ def main() -> int:
             settle()
             window.panel.grab().save(str(out / f"gui-panel-p05-{lang}.png"))
             window.dirty = False
+        # printing: the preview of the real pages, the estimate's service picker, the history
+        window.switch_language("ru")
+        window.open_patient(window.search.model.rows[0].id)
+        settle()
+        window.print_panel.open_kind("slip")
+        dialog = window.print_panel.dialog
+        while dialog.pdf is None or dialog.worker.busy():
+            settle()
+        dialog.resize(900, 980)
+        settle()
+        dialog.grab().save(str(out / "gui-print-preview.png"))
+        dialog.close()
+        for lang in ("ru", "kk"):
+            window.switch_language(lang)
+            picker = window.print_panel.open_picker()
+            picker.resize(900, 620)
+            settle()
+            picker.grab().save(str(out / ("gui-print-picker.png" if lang == "ru" else "gui-print-picker-kk.png")))
+            picker.reject()
+        window.switch_language("ru")
+        from desktop import services
+
+        services.print_document(registry, ref, kind="slip", case=window.form.case(), decision=window.decision,
+                                lang="ru", on=date(2026, 11, 22), now=clock.now(), user="admin",
+                                patient_id=window.patient_id)
+        window.history.set_items(registry.history(window.patient_id))
+        window.tabs.setCurrentIndex(1)
+        window.history.view.selectRow(0)
+        settle()
+        window.grab().save(str(out / "gui-history-ru.png"))
+        window.tabs.setCurrentIndex(0)
+        prices = window.admin_menu.open("prices")
+        prices.resize(980, 620)
+        settle()
+        prices.grab().save(str(out / "gui-admin-prices.png"))
+        prices.close()
+        window.menuBar().setActiveAction(window.admin_menu.menu.menuAction())
+        settle()
+        menu = window.admin_menu.menu
+        menu.popup(window.mapToGlobal(window.menuBar().geometry().bottomLeft()))
+        settle()
+        menu.grab().save(str(out / "gui-admin-menu-ru.png"))
+        menu.hide()
+        window.dirty = False
         window.show_login("admin", locked=False)
         settle()
         window.grab().save(str(out / "gui-login-kk.png"))

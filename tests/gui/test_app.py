@@ -22,6 +22,21 @@ def test_exit_after_start_exits_zero(tmp_path):
     assert (tmp_path / "r.sqlite").exists()
 
 
+def test_first_start_seeds_the_clinic_price_list(tmp_path):
+    """The GUI's first start gives the clinic the demo price list, so an estimate can be made."""
+    from datetime import date, datetime
+
+    from desktop.store import open_registry
+
+    assert _polyclinic(tmp_path / "r.sqlite", "--exit-after-start").returncode == 0
+    registry = open_registry(tmp_path / "r.sqlite", now=datetime(2026, 11, 22, 10, 0))
+    try:
+        codes = {p.code for p in registry.prices_on(date(2026, 11, 22))}
+    finally:
+        registry.close()
+    assert {"RAD-FLG", "LAB-HIV", "LAB-TPHA"} <= codes
+
+
 def test_damaged_registry_is_reported_not_traced(tmp_path):
     """A registry file that is not a database: a plain message naming the file, no traceback."""
     db = tmp_path / "r.sqlite"
