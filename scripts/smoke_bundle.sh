@@ -32,7 +32,11 @@ run ./app/polyclinic print estimate p05.json -o estimate.pdf --lang kk >/dev/nul
 head -c 5 "$work/estimate.pdf" | grep -q '%PDF-' || { echo "smoke: estimate.pdf is not a PDF" >&2; exit 1; }
 echo "smoke: print estimate ok ($(stat -c %s "$work/estimate.pdf") bytes)"
 
-run ./app/polyclinic decide p01.json --batch </dev/null >/dev/null 2>&1 || true
+out=$(cd "$work" && { cat p05.json; echo; cat p01.json; echo; } | env -i HOME="$work/home" PATH=/usr/bin:/bin LANG=C.UTF-8 \
+      POLYCLINIC_DB="$work/home/registry.sqlite" ./app/polyclinic decide - --batch)
+[ "$(echo "$out" | wc -l)" = 2 ] && echo "$out" | tail -1 | grep -q '"category": "citizen"' \
+    || { echo "smoke: batch gave: $out" >&2; exit 1; }
+echo "smoke: decide --batch from stdin ok"
 gui=./app/polyclinic; [ -x "$work/app/polyclinic-gui" ] && gui=./app/polyclinic-gui
 run timeout 60 "$gui" --exit-after-start
 echo "smoke: --exit-after-start ok"
