@@ -55,9 +55,19 @@ def load_ref(args):
 
 
 def _read_input(name: str) -> str:
+    """The text of a case file or of standard input; a UTF-8 byte-order mark is dropped."""
     if name == "-":
-        return sys.stdin.read()
-    return Path(name).read_text(encoding="utf-8")
+        return sys.stdin.read().removeprefix("\ufeff")
+    return Path(name).read_text(encoding="utf-8-sig")
+
+
+def _load_json(text: str):
+    """json.loads, with input nested too deeply for the parser reported as invalid JSON
+    (ValueError) rather than a RecursionError."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 # --- decide ---------------------------------------------------------------------------------
@@ -79,7 +89,7 @@ def cmd_decide(args) -> int:
     today = _today()
     if not args.batch:
         try:
-            data = json.loads(text)
+            data = _load_json(text)
         except ValueError as e:
             _emit_errors([{"field": "CASE", "message": f"not valid JSON: {e}"}])
             return EXIT_INVALID
@@ -91,25 +101,28 @@ def cmd_decide(args) -> int:
         sys.stdout.write(json.dumps(d.to_dict(), ensure_ascii=False, indent=1) + "\n")
         return EXIT_OK
     # --batch: one case a line; an invalid line gives an error object in its place, so that
-    # output lines stay in step with input lines, and the exit code is 2.
+    # output lines stay in step with input lines, and the exit code is 2. stderr then carries
+    # one JSON object {"errors": [...]} listing every bad field of every line, each error
+    # with its line number.
     out = sys.stdout
-    bad = 0
+    all_errors: list[dict] = []
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            data = _load_json(line)
             out.write(dumps(decide_data(data, ref, on=args.on, default_date=today,
                                         lang=args.lang).to_dict()) + "\n")
         except ValueError as e:
             errors = e.errors if isinstance(e, CaseError) else [{"field": "CASE", "message": f"not valid JSON: {e}"}]
-            for err in errors:
-                err["line"] = n
+            errors = [{**err, "line": n} for err in errors]
             out.write(dumps({"errors": errors}) + "\n")
-            _emit_errors(errors)
-            bad += 1
-    return EXIT_INVALID if bad else EXIT_OK
+            all_errors.extend(errors)
+    if all_errors:
+        _emit_errors(all_errors)
+        return EXIT_INVALID
+    return EXIT_OK
 
 
 # --- prices ---------------------------------------------------------------------------------
@@ -167,7 +180,7 @@ def cmd_print(args) -> int:
     from desktop.services import ServiceError, parse_services, print_document, write_atomically
 
     try:
-        data = json.loads(_read_input(args.case))
+        data = _load_json(_read_input(args.case))
     except (OSError, UnicodeDecodeError, ValueError) as e:
         _emit_errors([{"field": "CASE", "message": f"cannot read a JSON case from {args.case}: {e}"}])
         return EXIT_INVALID

@@ -20,8 +20,8 @@ RELATIONS = ("spouse", "child")
 REFERRAL_PURPOSES = ("consultation", "diagnostics", "hospitalisation")
 URGENCIES = ("routine", "urgent")
 INSURANCE_KINDS = ("vms_contract", "dms_contract")
-_ICD = re.compile(r"^[A-Z]\d\d(\.\d{1,2})?$")
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_ICD = re.compile(r"[A-Z][0-9][0-9](\.[0-9]{1,2})?")  # ASCII only, used with fullmatch
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
 
 
 class CaseError(ValueError):
@@ -149,7 +149,7 @@ def _enum(c: _Collector, obj: dict, key: str, path: str, allowed, default=None):
 def _country(c: _Collector, v, path: str, known: set[str] | None) -> str | None:
     if v is None:
         return None
-    if not isinstance(v, str) or not _COUNTRY.match(v.strip().upper()):
+    if not isinstance(v, str) or not _COUNTRY.fullmatch(v.strip()):
         c.add(path, f"{v!r} is not an ISO 3166-1 alpha-2 country code")
         return None
     v = v.strip().upper()
@@ -160,11 +160,13 @@ def _country(c: _Collector, v, path: str, known: set[str] | None) -> str | None:
 
 
 def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
-               purposes=None) -> Case:
+               purposes=None, on: date | None = None) -> Case:
     """Validate `data` (a dict in the shape of interface.md) and build a Case.
 
     `countries`, `document_kinds`, `purposes` are the enumerations from the reference data;
-    pass them so that codes are checked against the release in force."""
+    pass them so that codes are checked against the release in force. `on` is the decision
+    date when the caller overrides the case's `as_of` (e.g. `--on`): dates that must not lie
+    after the decision date are checked against it."""
     c = _Collector()
     if not isinstance(data, dict):
         raise CaseError([{"field": "", "message": "a case must be a JSON object"}])
@@ -190,7 +192,7 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
     if raw_iin not in (None, ""):
         if not isinstance(raw_iin, str):
             raw_iin = str(raw_iin) if isinstance(raw_iin, int) else None
-        iin = (raw_iin or "").replace(" ", "")
+        iin = (raw_iin or "").replace(" ", "")  # checksum_error wants ASCII [0-9]{12}
         problem = iin_mod.checksum_error(iin)
         if problem == "format":
             c.add("person.iin", f"ИИН must be exactly 12 digits, got {p.get('iin')!r}")
@@ -199,12 +201,17 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
         elif problem == "check_digit":
             c.add("person.iin", "not a valid ИИН: the check digit (12th) is wrong — a typing error?")
         else:
-            person.iin = iin
             lay = iin_mod.layout(iin)
-            if lay.birth_date is None:
+            if lay.birth_date is None and person.citizenship == "KZ":
+                # rules.md section 7: only foreigners' numbers may break the date/sex layout
+                c.add("person.iin", "not a valid ИИН of a citizen of Kazakhstan: the first six digits "
+                                    "must be the birth date YYMMDD and the 7th a century/sex digit 1-6")
+            elif lay.birth_date is None:
+                person.iin = iin
                 notes.append({"field": "person.iin", "code": "iin_layout",
                               "message": "the ИИН does not start with a birth date and century/sex digit"})
             else:
+                person.iin = iin
                 if person.birth_date and lay.birth_date != person.birth_date:
                     notes.append({"field": "person.iin", "code": "iin_birth_date_mismatch",
                                   "message": f"the ИИН encodes birth date {lay.birth_date.isoformat()}, "
@@ -212,8 +219,10 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
                 if person.sex and lay.sex != person.sex:
                     notes.append({"field": "person.iin", "code": "iin_sex_mismatch",
                                   "message": f"the ИИН encodes sex {lay.sex}, the form says {person.sex}"})
-    if person.birth_date and as_of and person.birth_date > as_of:
-        c.add("person.birth_date", f"birth date {person.birth_date.isoformat()} is after the decision date")
+    decision_on = on or as_of
+    if person.birth_date and decision_on and person.birth_date > decision_on:
+        c.add("person.birth_date", f"birth date {person.birth_date.isoformat()} is after the decision date "
+                                   f"{decision_on.isoformat()}")
 
     # documents -----------------------------------------------------------------------------
     docs: list[Document] = []
@@ -297,7 +306,7 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
 
     diag = data.get("diagnosis_icd10")
     if diag is not None:
-        if not isinstance(diag, str) or not _ICD.match(diag.strip().upper()):
+        if not isinstance(diag, str) or not _ICD.fullmatch(diag.strip().upper()):
             c.add("diagnosis_icd10", f"{diag!r} is not an ICD-10 code such as A15 or B05.9")
             diag = None
         else:

@@ -5,28 +5,37 @@ import calendar
 import re
 from datetime import date
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only, used with fullmatch
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+# Input sanity bounds, not law: a front-desk case has no date outside these years, and the
+# bound keeps month arithmetic (M + grace months) far from date.max.
+MIN_YEAR, MAX_YEAR = 1900, 2100
+_RANGE = f"the year must be between {MIN_YEAR} and {MAX_YEAR}"
 
 
 def parse_date(text: str) -> date:
     """Parse an ISO date YYYY-MM-DD; raises ValueError with a plain message."""
-    if not isinstance(text, str) or not _DATE.match(text):
+    if not isinstance(text, str) or not _DATE.fullmatch(text):
         raise ValueError("expected a date YYYY-MM-DD")
     try:
-        return date.fromisoformat(text)
+        d = date.fromisoformat(text)
     except ValueError:
         raise ValueError("no such calendar date") from None
+    if not MIN_YEAR <= d.year <= MAX_YEAR:
+        raise ValueError(_RANGE)
+    return d
 
 
 def parse_month(text: str) -> tuple[int, int]:
     """Parse a month YYYY-MM into (year, month)."""
-    m = _MONTH.match(text) if isinstance(text, str) else None
+    m = _MONTH.fullmatch(text) if isinstance(text, str) else None
     if not m:
         raise ValueError("expected a month YYYY-MM")
     y, mo = int(m.group(1)), int(m.group(2))
     if not 1 <= mo <= 12:
         raise ValueError("month must be 01..12")
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        raise ValueError(_RANGE)
     return y, mo
 
 

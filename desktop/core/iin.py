@@ -1,6 +1,7 @@
 """ИИН (individual identification number): check digit and layout (rules.md section 7)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -9,6 +10,9 @@ _W2 = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 # century/sex digit -> (century base, sex)
 _CENTURY = {1: (1800, "male"), 2: (1800, "female"), 3: (1900, "male"),
             4: (1900, "female"), 5: (2000, "male"), 6: (2000, "female")}
+# ASCII digits only: str.isdigit() and \d also accept superscripts, Arabic-Indic and
+# full-width digits, which are not an ИИН (and some of which int() cannot read).
+_TWELVE_DIGITS = re.compile(r"[0-9]{12}")
 
 
 def check_digit(first11: str) -> int | None:
@@ -24,7 +28,7 @@ def check_digit(first11: str) -> int | None:
 
 def checksum_error(iin: str) -> str | None:
     """None when the number is 12 digits with a correct check digit, else what is wrong."""
-    if not isinstance(iin, str) or len(iin) != 12 or not iin.isdigit():
+    if not isinstance(iin, str) or not _TWELVE_DIGITS.fullmatch(iin):
         return "format"
     cd = check_digit(iin[:11])
     if cd is None:

@@ -242,7 +242,9 @@ def _osms(case: Case, cat: Category, r: _Reasoning) -> tuple[dict, bool]:
         if need and run < int(need):
             r.cite(nbasis)
             r.say("explain.osms.self_payer_short", paid=run, required=need)
-            result["insured"] = False
+            # never insured by these payments: no end date to state (a lapsed status keeps
+            # the past end of its grace, a short run has none)
+            result["insured"], result["until"] = False, None
             return result, False
     if not result["insured"]:
         r.cite(ref.parameter_entry("osms_regain_max_months", on)[1])
@@ -315,10 +317,13 @@ def _warnings(case: Case, cat: Category, valid: dict, in_grace: bool, osms: dict
     flags = ref.purposes.get(purpose, {}) if purpose else {}
     citizen_kz = case.person.citizenship == "KZ"
     if cat.temporary and flags.get("worker"):
-        if "vms_contract" not in valid:
+        # seed 000: the ВМС must cover ПМСП (and emergency inpatient care); one marked
+        # covers_phc: false does not meet the requirement, one that does not say does
+        vms = [d for d in valid.get("vms_contract", ()) if _covers_phc(d)]
+        if not vms:
             r.warn("vms_required")
         else:
-            vms_end = max((d.valid_until or date.max) for d in valid["vms_contract"])
+            vms_end = max((d.valid_until or date.max) for d in vms)
             contracts = valid.get("employment_contract", [])
             ends = [d.valid_until for d in contracts if d.valid_until is not None]
             if ends and vms_end < max(ends):

@@ -84,6 +84,97 @@ def test_batch_keeps_order_and_marks_bad_lines(tmp_path):
     assert p.returncode == 2
 
 
+def write_case(tmp_path, data, name="case.json", prefix="") -> Path:
+    f = tmp_path / name
+    f.write_text(prefix + json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return f
+
+
+def assert_input_error(p, *fields):
+    assert p.returncode == 2 and p.stdout == "" and "Traceback" not in p.stderr, p.stderr
+    got = {e["field"] for e in json.loads(p.stderr)["errors"]}
+    assert set(fields) <= got, got
+
+
+@pytest.mark.parametrize("number", ["79102830272²", "٧٩١٠٢٨٣٠٢٧٢٨", "７９１０２８３０２７２８"])
+def test_non_ascii_iin_exits_2(tmp_path, number):
+    """An ИИН with superscript, Arabic-Indic or full-width digits exits 2 naming person.iin, no traceback."""
+    f = write_case(tmp_path, {"person": {"citizenship": "KZ", "iin": number}})
+    assert_input_error(run(["decide", str(f)], tmp_path), "person.iin")
+
+
+def test_far_future_date_and_month_exit_2(tmp_path):
+    """as_of 9999-12-31 with paid month 9999-12 exits 2 naming both fields, never a traceback."""
+    f = write_case(tmp_path, {"as_of": "9999-12-31", "person": {"citizenship": "KZ"},
+                              "osms": {"paid_months": ["9999-12"]}})
+    p = run(["decide", str(f)], tmp_path)
+    assert_input_error(p, "as_of", "osms.paid_months[0]")
+    assert "1900" in p.stderr and "2100" in p.stderr
+
+
+@pytest.mark.parametrize("command", [["decide"], ["print", "refusal"]])
+def test_deeply_nested_json_is_invalid_json(tmp_path, command):
+    """JSON nested too deeply for the parser is the invalid-JSON input error (exit 2), not a RecursionError."""
+    f = tmp_path / "deep.json"
+    f.write_text("[" * 100000 + "]" * 100000, encoding="utf-8")
+    out = ["-o", str(tmp_path / "x.pdf")] if command[0] == "print" else []
+    assert_input_error(run([*command, str(f), *out], tmp_path), "CASE")
+
+
+def test_deeply_nested_batch_line_is_a_bad_line(tmp_path):
+    """In --batch, a line nested too deeply is a bad line with its number, not a crash."""
+    good = json.dumps({"as_of": "2026-11-22", "person": {"citizenship": "KZ"}})
+    p = run(["decide", "-", "--batch"], tmp_path, stdin=good + "\n" + "[" * 100000 + "]" * 100000 + "\n")
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert json.loads(p.stderr)["errors"] == [{"field": "CASE", "message": "not valid JSON: nested too deeply",
+                                               "line": 2}]
+
+
+@pytest.mark.parametrize("source", ["file", "stdin"])
+def test_utf8_bom_is_accepted(tmp_path, source):
+    """A case starting with a UTF-8 byte-order mark (as Windows editors save it) is read."""
+    data = {"as_of": "2026-11-22", "person": {"citizenship": "KZ"}, "documents": [{"kind": "id_card_kz"}]}
+    f = write_case(tmp_path, data, prefix="\ufeff")
+    p = run(["decide", str(f)], tmp_path) if source == "file" else \
+        run(["decide", "-"], tmp_path, stdin=f.read_text(encoding="utf-8"))
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["category"] == "citizen"
+
+
+def test_on_replaces_as_of_before_validation_cli(tmp_path):
+    """`--on` is the decision date for validation: a birth date after the case's as_of but before --on is fine."""
+    f = write_case(tmp_path, {"as_of": "2020-01-01", "person": {"citizenship": "KZ", "birth_date": "2024-05-05"}})
+    p = run(["decide", str(f), "--on", "2026-11-22"], tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["as_of"] == "2026-11-22"
+    assert_input_error(run(["decide", str(f), "--on", "2024-05-04"], tmp_path), "person.birth_date")
+
+
+def test_batch_stderr_is_one_object_listing_every_bad_line(tmp_path):
+    """--batch with several bad lines writes one JSON object on stderr, every error carrying its line."""
+    lines = [{"as_of": "2026-11-22", "person": {"citizenship": "KZ"}},
+             {"person": {"citizenship": "XX", "sex": "m"}},
+             "{not json",
+             {"as_of": "2026-11-22", "person": {"citizenship": "RU"}},
+             {"person": {"citizenship": "KZ", "iin": "12345"}}]
+    text = "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n"
+    p = run(["decide", "-", "--batch"], tmp_path, stdin=text)
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    err = json.loads(p.stderr)  # a single JSON object, not one per line
+    assert sorted((e["line"], e["field"]) for e in err["errors"]) == \
+        [(2, "person.citizenship"), (2, "person.sex"), (3, "CASE"), (5, "person.iin")]
+    out = [json.loads(x) for x in p.stdout.splitlines()]
+    assert [o.get("category") for o in out] == ["citizen", None, None, "eaeu_visitor", None]
+    assert [sorted({e["line"] for e in o["errors"]}) for o in out if "errors" in o] == [[2], [3], [5]]
+
+
+def test_batch_all_good_has_empty_stderr(tmp_path):
+    """--batch with only valid lines exits 0 and writes nothing on stderr."""
+    good = json.dumps({"as_of": "2026-11-22", "person": {"citizenship": "KZ"}})
+    p = run(["decide", "-", "--batch"], tmp_path, stdin=good + "\n" + good + "\n")
+    assert p.returncode == 0 and p.stderr == "" and len(p.stdout.splitlines()) == 2
+
+
 def test_prices_lists_the_price_list_in_force(tmp_path):
     """`prices --on` prints code, names, price and unit for that date."""
     p = run(["prices", "--on", "2025-06-01"], tmp_path)

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from core_helpers import case, decide
+from core_helpers import case, decide, doc
 from desktop.core import iin
 from desktop.core.api import decide_data
 from desktop.core.case import CaseError
@@ -72,3 +72,45 @@ def test_matching_iin_gives_no_note(ref):
     """An ИИН that agrees with birth date and sex gives no note."""
     d = decide(ref, case(person={"iin": "791028302728", "birth_date": "1979-10-28", "sex": "male"}))
     assert d["input_notes"] == []
+
+
+@pytest.mark.parametrize("number", ["79102830272²", "٧٩١٠٢٨٣٠٢٧٢٨", "７９１０２８３０２７２８", "۷۹۱۰۲۸۳۰۲۷۲۸"])
+def test_non_ascii_digits_are_a_format_error(number):
+    """Only ASCII digits 0-9 make an ИИН: superscript, Arabic-Indic and full-width digits do not."""
+    assert iin.checksum_error(number) == "format"
+
+
+@pytest.mark.parametrize("number", ["79102830272²", "٧٩١٠٢٨٣٠٢٧٢٨", "７９１０２８３０２７２８"])
+def test_non_ascii_digits_are_an_input_error(ref, number):
+    """An ИИН written with non-ASCII digits is an input error on person.iin, not a crash or a pass."""
+    with pytest.raises(CaseError) as e:
+        decide_data(case(person={"iin": number}), ref, default_date=date(2026, 11, 22))
+    assert [x["field"] for x in e.value.errors] == ["person.iin"]
+
+
+# checksum-valid numbers whose layout is impossible: month 13, day 32, 7th digit 0, 7 and 9,
+# 29 February of a year that is not a leap year (2001, 1900)
+IMPOSSIBLE_LAYOUT = ["791328302709", "791032302701", "791028002709", "791028702703", "791028902706",
+                     "010229502700", "000229302705"]
+
+
+@pytest.mark.parametrize("number", IMPOSSIBLE_LAYOUT)
+def test_citizen_iin_with_impossible_layout_is_an_error(ref, number):
+    """A KZ citizen's ИИН must start with a real YYMMDD date and a century/sex digit 1-6 (rules.md §7)."""
+    assert iin.checksum_error(number) is None
+    with pytest.raises(CaseError) as e:
+        decide_data(case("KZ", person={"iin": number}), ref, default_date=date(2026, 11, 22))
+    assert [x["field"] for x in e.value.errors] == ["person.iin"]
+
+
+@pytest.mark.parametrize("number", IMPOSSIBLE_LAYOUT)
+def test_foreigner_iin_with_impossible_layout_is_a_note(ref, number):
+    """A foreigner's ИИН may break the layout: only an iin_layout note, and the decision is made."""
+    d = decide(ref, case("RU", [doc("passport")], person={"iin": number}))
+    assert {n["code"] for n in d["input_notes"]} == {"iin_layout"}
+
+
+def test_citizen_leap_day_iin_is_valid(ref):
+    """29 February 2000 is a real date: a citizen's ИИН 000229… with century digit 5 is accepted."""
+    d = decide(ref, case("KZ", person={"iin": "000229502708", "birth_date": "2000-02-29", "sex": "male"}))
+    assert d["input_notes"] == [] and d["category"] == "citizen"

@@ -1,11 +1,15 @@
 """ОСМС insured status: stated, or computed from paid months (rules.md section 4)."""
 from __future__ import annotations
 
+import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from core_helpers import case, codes, decide, doc
+
+SOURCES = Path(__file__).resolve().parents[2] / "db" / "sources"
 
 
 def citizen(**osms):
@@ -87,18 +91,76 @@ def _five_years(last: str):
     return out
 
 
+def _months(first: str, last: str):
+    y, m = map(int, first.split("-"))
+    out = []
+    while f"{y:04d}-{m:02d}" <= last:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+@pytest.fixture(scope="module")
+def ref_extended(tmp_path_factory):
+    """The shipped reference data plus an extended grace enabled from 2026-01-01, as a
+    reference-data update could do (the shipped data has none in force)."""
+    from desktop.core.refbuild import build_reference
+    from desktop.core.refdata import load_reference
+
+    src = tmp_path_factory.mktemp("sources") / "sources"
+    shutil.copytree(SOURCES, src)
+    p = src / "parameters.yaml"
+    text = p.read_text(encoding="utf-8")
+    enabled = ("values:\n      - {from: 2026-01-01, value: {months: 6, consecutive_months: 60, "
+               "payers: [self_payer]}, basis: [public-osms-2026]}\n")
+    head, sep, tail = text.partition("  osms_extended_grace:")
+    assert sep and "values: []\n" in tail
+    p.write_text(head + sep + tail.replace("values: []\n", enabled, 1), encoding="utf-8")
+    out = src.parent / "reference.sqlite"
+    build_reference(src, out)
+    return load_reference(out)
+
+
+def test_extended_grace_not_in_force_in_shipped_data(ref):
+    """Seed 003 (art. 5 p.2) gives 3 months and wins over the reported 6-month grace: none is in force."""
+    assert ref.parameter_entry("osms_extended_grace", date(2026, 11, 22)) == (None, ())
+
+
+@pytest.mark.parametrize("on,insured", [
+    (date(2026, 8, 30), True), (date(2026, 8, 31), True), (date(2026, 9, 1), False), (date(2026, 11, 22), False)])
+def test_sixty_months_self_payer_keeps_three_month_grace(ref, on, insured):
+    """A self-payer who paid 2021-01..2026-05 without gaps is insured through 31.08.2026 (M + 3), not longer."""
+    d = decide(ref, citizen(payer="self_payer", paid_months=_months("2021-01", "2026-05")), on=on)
+    assert d["osms"]["until"] == "2026-08-31" and d["osms"]["insured"] is insured
+    assert "public-osms-2026" not in {b["id"] for b in d["basis"]}
+
+
 @pytest.mark.parametrize("on,until", [
     (date(2025, 12, 31), "2026-03-31"), (date(2026, 1, 1), "2026-06-30"), (date(2026, 1, 2), "2026-06-30")])
-def test_extended_grace_from_2026(ref, on, until):
-    """From 1 January 2026 a self-payer with 60 months without gaps has a 6-month grace."""
-    d = decide(ref, citizen(payer="self_payer", paid_months=_five_years("2025-12")), on=on)
+def test_extended_grace_engine_when_enabled(ref_extended, on, until):
+    """When reference data enables an extended grace, it applies from its date to 60 months without gaps."""
+    d = decide(ref_extended, citizen(payer="self_payer", paid_months=_five_years("2025-12")), on=on)
     assert d["osms"]["until"] == until
 
 
-def test_extended_grace_needs_sixty_months(ref):
-    """59 months without gaps keep the ordinary 3-month grace."""
-    d = decide(ref, citizen(payer="self_payer", paid_months=_five_years("2025-12")[:59]), on=date(2026, 2, 1))
+def test_extended_grace_engine_needs_sixty_months(ref_extended):
+    """With the extended grace enabled, 59 months without gaps keep the ordinary 3-month grace."""
+    d = decide(ref_extended, citizen(payer="self_payer", paid_months=_five_years("2025-12")[:59]),
+               on=date(2026, 2, 1))
     assert d["osms"]["until"] == "2026-03-31"
+
+
+def test_self_payer_short_run_has_no_until(ref):
+    """A self-payer not insured for want of 3 consecutive months has no end date (until null)."""
+    d = decide(ref, citizen(payer="self_payer", paid_months=["2026-10", "2026-11"]))
+    assert d["osms"]["insured"] is False and d["osms"]["until"] is None
+    assert d["osms"]["source"] == "computed"
+
+
+def test_self_payer_with_three_months_states_until(ref):
+    """A self-payer insured by 3 consecutive months has until M + 3."""
+    d = decide(ref, citizen(payer="self_payer", paid_months=["2026-09", "2026-10", "2026-11"]))
+    assert d["osms"]["insured"] is True and d["osms"]["until"] == "2027-02-28"
 
 
 def test_visitor_osms_not_applicable(ref):

@@ -35,6 +35,31 @@ def test_no_vms_warning_with_vms(ref):
     assert not {"vms_required", "insurance_required"} & codes(d)
 
 
+def test_vms_not_covering_phc_does_not_clear_vms_required(ref):
+    """A ВМС marked covers_phc: false does not meet seed 000 (ВМС covering ПМСП): vms_required stays."""
+    vms = dict(VMS, covers_phc=False)
+    d = decide(ref, case("IN", [doc("passport"), doc("employment_contract", valid_until="2027-03-31"), vms],
+                         purpose_of_stay="work"))
+    assert "vms_required" in codes(d) and "vms_expires_before_contract" not in codes(d)
+
+
+def test_vms_without_covers_phc_stated_clears_vms_required(ref):
+    """A ВМС that does not state covers_phc covers ПМСП by law: no vms_required."""
+    vms = {k: v for k, v in VMS.items() if k != "covers_phc"}
+    d = decide(ref, case("IN", [doc("passport"), doc("employment_contract", valid_until="2027-03-31"), vms],
+                         purpose_of_stay="work"))
+    assert "vms_required" not in codes(d)
+
+
+def test_vms_expiry_judged_on_the_vms_covering_phc(ref):
+    """When only a ВМС covering ПМСП counts, its end (not a non-covering one's) is compared with the contract."""
+    short = dict(VMS, valid_until="2027-01-31")
+    long_no_phc = dict(VMS, covers_phc=False)
+    d = decide(ref, case("IN", [doc("passport"), doc("employment_contract", valid_until="2027-03-31"),
+                                short, long_no_phc], purpose_of_stay="work"))
+    assert "vms_expires_before_contract" in codes(d) and "vms_required" not in codes(d)
+
+
 def test_no_vms_warning_for_permanent_resident(ref):
     """A permanent resident who works is not temporarily staying: no vms_required."""
     d = decide(ref, case("KR", [doc("residence_permit"), doc("employment_contract")], purpose_of_stay="work"))

@@ -19,6 +19,16 @@ def test_bad_iin_message_beside_the_field(qtbot, window, typed, message):
     assert label.isVisible() and message in label.text()
 
 
+def test_citizen_iin_with_impossible_date_is_refused_beside_the_field(qtbot, window):
+    """A citizen's ИИН with month 13 passes the check digit but is refused beside the field."""
+    window.form.citizenship.set_code("KZ")
+    type_into(qtbot, window.form.iin, "791328302709")
+    qtbot.waitUntil(lambda: not window.recompute_timer.isActive(), timeout=2000)
+    label = window.form.error_label("person.iin")
+    assert window.decision is None
+    assert label.isVisible() and "начинается с даты рождения" in label.text()
+
+
 def test_valid_iin_fills_birth_date_and_sex(qtbot, window):
     """A valid ИИН is confirmed and fills an empty birth date and sex from its layout."""
     type_into(qtbot, window.form.iin, "900505300013")
