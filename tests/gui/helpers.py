@@ -92,3 +92,16 @@ def visible_texts(root) -> list[str]:
             if header.orientation() == Qt.Horizontal:
                 out += [str(model.headerData(i, Qt.Horizontal)) for i in range(model.columnCount())]
     return out
+
+
+def pdf_printer(path):
+    """A choose_printer stand-in: a PDF file instead of the system print dialog's printer
+    (screen resolution: fast)."""
+    from PySide6.QtPrintSupport import QPrinter
+
+    def choose(_parent):
+        printer = QPrinter(QPrinter.ScreenResolution)
+        printer.setOutputFormat(QPrinter.PdfFormat)
+        printer.setOutputFileName(str(path))
+        return printer
+    return choose

@@ -8,22 +8,11 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtPrintSupport import QPrinter
 
 from tests.gui.conftest import NOW, case_of
-from tests.gui.helpers import pick
+from tests.gui.helpers import pdf_printer, pick
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def pdf_printer(path):
-    """A PDF file instead of the system print dialog's printer."""
-    def choose(_parent):
-        printer = QPrinter(QPrinter.ScreenResolution)
-        printer.setOutputFormat(QPrinter.PdfFormat)
-        printer.setOutputFileName(str(path))
-        return printer
-    return choose
 
 
 @pytest.fixture

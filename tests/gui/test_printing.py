@@ -7,27 +7,17 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
-from PySide6.QtPrintSupport import QPrinter
 
 from desktop import documents, services
 from desktop.gui.i18n import Tr
 from desktop.gui.printing import PREVIEW_NUMBER, PrintDialog, PrintPanel, PrintRequest
 from desktop.gui.printing_picker import ServicePicker
+from tests.gui.helpers import pdf_printer
 
 try:
     from .conftest_extra import NOW, TODAY, clock, db_path, decision_for, load_case, registry, tr  # noqa: F401
 except ImportError:
     from conftest_extra import NOW, TODAY, clock, db_path, decision_for, load_case, registry, tr  # noqa: F401
-
-
-def pdf_printer(path):
-    """A choose_printer stand-in: a PDF file instead of a real printer (screen resolution: fast)."""
-    def choose(_parent):
-        printer = QPrinter(QPrinter.ScreenResolution)
-        printer.setOutputFormat(QPrinter.PdfFormat)
-        printer.setOutputFileName(str(path))
-        return printer
-    return choose
 
 
 def type_text(widget, text: str) -> None:
