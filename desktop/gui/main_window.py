@@ -251,6 +251,9 @@ class MainWindow(QMainWindow):
 
     # --- pages ----------------------------------------------------------------------------------
     def show_login(self, login: str = "", locked: bool = False) -> None:
+        for dialog in list(self.admin_menu.dialogs.values()):   # opened as someone: never left for the next
+            dialog.close()
+        self.admin_menu.dialogs.clear()
         self.stack.setCurrentIndex(self.PAGE_LOGIN)
         self.login_page.prepare(login, locked)
         self.lock_timer.stop()

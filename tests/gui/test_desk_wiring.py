@@ -123,6 +123,15 @@ def test_administration_menu_by_role(qtbot, make_window):
     assert not any(admin.admin_menu.actions[n].isVisible() for n in ("prices", "refdata", "backup", "users"))
 
 
+def test_lock_closes_administration_dialogs(qtbot, make_window):
+    """An administrator's open dialog does not survive the lock for whoever logs in next."""
+    window = make_window("admin")
+    dialog = window.admin_menu.open("users")
+    assert dialog.isVisible()
+    window.lock()
+    assert not dialog.isVisible() and window.admin_menu.dialogs == {}
+
+
 def test_admin_menu_hidden_before_login(qtbot, make_window):
     """Nothing of the administration is offered on the login page."""
     window = make_window("admin")
