@@ -452,8 +452,7 @@ class MainWindow(QMainWindow):
     def set_reference(self, ref) -> None:
         """Every widget reads the new release: names, lists, and the decision on screen."""
         self.ref = ref
-        for holder in (self.search, self.search.model, self.form, self.form.documents, self.history,
-                       self.history.model, self.panel):
+        for holder in (self.search.model, self.form, self.form.documents, self.history.model, self.panel):
             holder.ref = ref
         self.print_panel.set_reference(ref)
         self.admin_menu.set_reference(ref)

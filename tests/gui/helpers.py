@@ -105,3 +105,16 @@ def pdf_printer(path):
         printer.setOutputFileName(str(path))
         return printer
     return choose
+
+
+def newer_sources(root, folder, issued: str = "2026-12-15"):
+    """A copy of db/sources in `folder` whose release is issued later (a newer release)."""
+    import shutil
+    from pathlib import Path
+
+    src = Path(folder)
+    shutil.copytree(Path(root) / "db" / "sources", src)
+    meta = src / "meta.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("issued: 2026-11-22", f"issued: {issued}"),
+                    encoding="utf-8")
+    return src

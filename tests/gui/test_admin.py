@@ -2,7 +2,6 @@
 rollback, backups, users, audit, worklist, export; a registrar can change nothing."""
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from desktop.gui.admin import (AdminMenu, AuditDialog, BackupDialog, ExportDialog, PriceEditor,
                                ReferenceDataDialog, UsersDialog, WorklistDialog)
 from desktop.gui.i18n import Tr
+from tests.gui.helpers import newer_sources
 
 try:
     from .conftest_extra import NOW, ROOT, TODAY, clock, db_path, decision_for, load_case, registry, tr  # noqa: F401
@@ -95,12 +95,7 @@ def package(tmp_path_factory):
     keys.mkdir()
     (keys / "publisher.pub").write_bytes(key.public_key().public_bytes(
         ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo))
-    src = d / "src"
-    shutil.copytree(ROOT / "db" / "sources", src)
-    meta = src / "meta.yaml"
-    meta.write_text(meta.read_text(encoding="utf-8").replace("issued: 2026-11-22", "issued: 2026-12-15"),
-                    encoding="utf-8")
-    build_reference(src, d / "newer.sqlite")
+    build_reference(newer_sources(ROOT, d / "src"), d / "newer.sqlite")
     pem = key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption())
     manifest = build_package(d / "newer.sqlite", d / "update.zip", pem)
     return {"file": d / "update.zip", "keys": keys, "version": manifest["version"]}

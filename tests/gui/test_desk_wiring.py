@@ -3,14 +3,13 @@ re-print from the history, the referral fields, the administration menu, a new r
 release taken up at once, and the automatic backup at start."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 
 from tests.gui.conftest import NOW, case_of
-from tests.gui.helpers import pdf_printer, pick
+from tests.gui.helpers import newer_sources, pdf_printer, pick
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -145,12 +144,7 @@ def test_new_reference_release_is_used_at_once(qtbot, window, registry, referenc
     from desktop.core.refinstall import ensure_reference, install
 
     ensure_reference(registry.path, reference_file)
-    src = tmp_path / "src"
-    shutil.copytree(ROOT / "db" / "sources", src)
-    meta = src / "meta.yaml"
-    meta.write_text(meta.read_text(encoding="utf-8").replace("issued: 2026-11-22", "issued: 2026-12-15"),
-                    encoding="utf-8")
-    build_reference(src, tmp_path / "newer.sqlite")
+    build_reference(newer_sources(ROOT, tmp_path / "src"), tmp_path / "newer.sqlite")
     newer = install(registry.path, tmp_path / "newer.sqlite")
     assert newer.version != window.ref.version
     show_case(window, "p04")
