@@ -98,22 +98,26 @@ def print_document(registry, ref: RefData, *, kind: str, case: dict, decision: d
     # Check the input fully before a number is spent on it.
     documents.content(kind, case=case, decision=decision, ref=ref, clinic=clinic, number="0",
                       on=on, lang=lang, lines=lines)
-    number = registry.next_document_number(on.year, now)
-    pdf = documents.render(kind, case=case, decision=decision, ref=ref, clinic=clinic, number=number,
-                           on=on, lang=lang, lines=lines)
-    registry.store_printed(number, kind, pdf, lang=lang, user=user, now=now, patient_id=patient_id,
-                           reference_version=ref.version, year=on.year)
+    number = registry.reserve_document_number(on.year, now, kind=kind, user=user)
+    try:
+        pdf = documents.render(kind, case=case, decision=decision, ref=ref, clinic=clinic, number=number,
+                               on=on, lang=lang, lines=lines)
+        registry.store_printed(number, kind, pdf, lang=lang, user=user, now=now, patient_id=patient_id,
+                               reference_version=ref.version, year=on.year)
+    except Exception as exc:  # the number was taken but no document stored: void, with the reason
+        try:
+            registry.void_document_number(number, f"{type(exc).__name__}: {exc}", user=user, now=now)
+        except Exception:
+            pass  # e.g. the registry is damaged; the reservation is voided at a later start
+        raise
     return Printed(number, pdf, kind)
 
 
 def write_atomically(path: Path, data: bytes):
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    """A patient document: written under a unique temporary name, 0600, then renamed."""
+    from desktop.fileutil import write_private
+
+    write_private(Path(path), data)
 
 
 def recheck(registry, ref: RefData, on: date, lang: str = "ru") -> list[dict]:

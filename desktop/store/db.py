@@ -14,6 +14,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from desktop.fileutil import (FILE_MODE, file_lock, fsync_dir, private_dir, remove_leftovers,
+                              temp_name, tighten)
+
 from .errors import RegistryError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -24,14 +27,17 @@ BUSY_TIMEOUT_MS = 10_000
 # --- checking a file before SQLite touches it -------------------------------------------------
 
 def check_file(path: Path) -> None:
-    """Raise RegistryError unless `path` looks like a whole SQLite database (or is empty).
+    """Raise RegistryError unless `path` looks like a whole SQLite database.
 
-    Reads only: a damaged file is left exactly as it was, for recovery.
+    Only a missing file makes a new registry: an empty file (zero bytes) is refused like any
+    other damage. Reads only: a damaged file is left exactly as it was, for recovery.
     """
     try:
         size = path.stat().st_size
         if size == 0:
-            return
+            raise RegistryError(path, "Файл реестра пуст (0 байт): сбой диска или неполная копия",
+                                "The registry file is empty (0 bytes): a disk failure or an "
+                                "incomplete copy")
         with path.open("rb") as f:
             header = f.read(100)
     except OSError as exc:
@@ -53,9 +59,80 @@ def check_file(path: Path) -> None:
                             "The database file is truncated (incomplete copy or disk failure)")
 
 
+_BUSY_CODES = {5, 6}          # SQLITE_BUSY, SQLITE_LOCKED
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for "database is locked/busy": another program holds the file, nothing is wrong
+    with it."""
+    exc = getattr(exc, "orig", exc)
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and (code & 0xFF) in _BUSY_CODES:
+        return True
+    text = str(exc).lower()
+    return "database is locked" in text or "database table is locked" in text
+
+
 def _wrap_db_error(path: Path, exc: Exception) -> RegistryError:
+    exc = getattr(exc, "orig", exc)
+    if is_busy(exc):
+        return RegistryError(path, f"Реестр занят другой программой, повторите позже ({exc})",
+                             f"The registry is busy in another program; try again ({exc})")
     return RegistryError(path, f"База данных повреждена или недоступна: {exc}",
                          f"The database is damaged or unavailable: {exc}")
+
+
+def wrap_db_error(path: Path, exc: Exception) -> RegistryError:
+    """The bilingual RegistryError for an SQLite/SQLAlchemy error on the registry at `path`."""
+    return _wrap_db_error(path, exc)
+
+
+def quick_check(path: Path) -> str | None:
+    """Open `path` read-only and run the checks before anything may write to it: PRAGMA
+    quick_check, the registry's own table present, a schema this program knows.
+    Returns the schema revision (None: no alembic table and no tables at all).
+    Raises RegistryError (damaged, foreign, newer) without writing to the file."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            result = [row[0] for row in con.execute("PRAGMA quick_check(5)")]
+            if result != ["ok"]:
+                raise RegistryError(path, "Проверка целостности не пройдена: " + "; ".join(result[:3]),
+                                    "The integrity check failed: " + "; ".join(result[:3]))
+            tables = {r[0] for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")}
+            if "alembic_version" not in tables:
+                raise RegistryError(path, "Это не база данных регистратуры (чужие таблицы)",
+                                    "This is not a registry database (unknown tables)")
+            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise _wrap_db_error(path, exc) from None
+    revision = row[0] if row else None
+    known = {s.revision for s in _script_directory().walk_revisions()}
+    if revision is not None and revision not in known:
+        raise RegistryError(path, f"База создана более новой версией программы ({revision})",
+                            f"The database was created by a newer version of the program ({revision})")
+    return revision
+
+
+def file_revision(path: Path) -> str | None:
+    """The schema revision recorded in an SQLite file (read-only), None if it has none."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
+def known_revisions() -> set[str]:
+    return {s.revision for s in _script_directory().walk_revisions()}
 
 
 def integrity_counts(path: Path) -> dict[str, int]:
@@ -87,12 +164,13 @@ def integrity_counts(path: Path) -> dict[str, int]:
 
 def sqlite_backup(src: Path, dest: Path) -> None:
     """Copy `src` to `dest` with SQLite's online backup API (consistent even while in use,
-    WAL content included); `dest` is written beside and renamed into place."""
-    tmp = dest.with_name(dest.name + ".part")
-    tmp.unlink(missing_ok=True)
+    WAL content included); `dest` is written beside under a unique name (0600) and renamed
+    into place."""
+    tmp = temp_name(dest)
     try:
         source = sqlite3.connect(f"file:{src}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
             target = sqlite3.connect(tmp)
             try:
                 source.backup(target)
@@ -121,13 +199,7 @@ def _fsync(path: Path) -> None:
 
 
 def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(path)
 
 
 # --- the engine ---------------------------------------------------------------------------------
@@ -181,7 +253,9 @@ def current_revision(engine: sa.Engine) -> str | None:
 
 
 def migrate(engine: sa.Engine, target: str = "head") -> None:
-    """Upgrade the database to `target`, all pending scripts in one transaction."""
+    """Upgrade the database to `target`, all pending scripts in one transaction (begun with
+    BEGIN IMMEDIATE on SQLite, so two processes never migrate the same file at once; the
+    current revision is read inside that transaction)."""
     from alembic.config import Config
     from alembic.runtime.environment import EnvironmentContext
 
@@ -192,7 +266,7 @@ def migrate(engine: sa.Engine, target: str = "head") -> None:
     def upgrade(rev, context):
         return script._upgrade_revs(target, rev)
 
-    with engine.connect() as connection:
+    with engine.execution_options(sqlite_immediate=True).connect() as connection:
         with EnvironmentContext(config, script, fn=upgrade, destination_rev=target) as env:
             env.configure(connection=connection, transactional_ddl=True,
                           transaction_per_migration=False)
@@ -206,39 +280,69 @@ def pre_migration_backup_path(path: Path, revision: str) -> Path:
     return path.with_name(f"{path.name}.pre-migration-{revision}.bak")
 
 
+def lock_path(path: Path) -> Path:
+    return Path(path).with_name(Path(path).name + ".lock")
+
+
+def _create(path: Path) -> None:
+    """Make a new registry: migrated under a unique temporary name, then moved into place, so
+    no other process ever sees a half-made (or zero-byte) file."""
+    tmp = temp_name(path)
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    try:
+        engine = make_engine(tmp)
+        try:
+            migrate(engine)
+        finally:
+            engine.dispose()
+        for suffix in ("-wal", "-shm", "-journal"):
+            Path(str(tmp) + suffix).unlink(missing_ok=True)
+        _fsync(tmp)
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(tmp) + suffix).unlink(missing_ok=True)
+
+
 def prepare(path: Path) -> tuple[sa.Engine, str | None]:
     """Check, back up if needed, and migrate the file at `path`.
 
+    Only a missing file makes a new registry. An existing one is checked read-only first
+    (header, size, quick_check, ours, schema known); nothing writes to a file that fails.
+    Creating and migrating run under `<path>.lock`, so desks may start together.
     Returns a ready engine and the revision the file had before (None: a new file).
     """
     path = Path(path)
-    if path.exists():
-        check_file(path)
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    fresh = not path.exists() or path.stat().st_size == 0
+    if not path.parent.exists():
+        private_dir(path.parent)
+    remove_leftovers(path.parent, path.name)
+    created = False
+    if not path.exists():
+        with file_lock(lock_path(path)):
+            if not path.exists():
+                _create(path)
+                created = True
+    check_file(path)
+    for suffix in ("", "-wal", "-shm"):
+        tighten(Path(str(path) + suffix))
+    revision = quick_check(path)
+    head = head_revision()
+    if revision is None:
+        raise RegistryError(path, "Это не база данных регистратуры (нет версии схемы)",
+                            "This is not a registry database (no schema version)")
     engine = make_engine(path)
     try:
-        head = head_revision()
-        if fresh:
-            migrate(engine)
-            return engine, None
-        with engine.connect() as connection:
-            tables = set(sa.inspect(connection).get_table_names())
-        revision = current_revision(engine)
-        known = {s.revision for s in _script_directory().walk_revisions()}
-        if revision is None and tables:
-            raise RegistryError(path, "Это не база данных регистратуры (чужие таблицы)",
-                                "This is not a registry database (unknown tables)")
-        if revision is not None and revision not in known:
-            raise RegistryError(path, f"База создана более новой версией программы ({revision})",
-                                f"The database was created by a newer version of the program ({revision})")
         if revision != head:
-            if revision is not None:
-                engine.dispose()
-                sqlite_backup(path, pre_migration_backup_path(path, revision))
-            migrate(engine)
-        return engine, revision
+            with file_lock(lock_path(path)):
+                revision = current_revision(engine)
+                if revision != head:
+                    engine.dispose()
+                    backup = pre_migration_backup_path(path, revision)
+                    if not backup.exists():
+                        sqlite_backup(path, backup)
+                    migrate(engine)
+        return engine, (None if created else revision)
     except RegistryError:
         engine.dispose()
         raise

@@ -92,6 +92,7 @@ class Patient(SQLModel, table=True):
     created_by: str = _col(sa.Text, nullable=False)
     updated_at: datetime = _col(IsoDateTime, nullable=False)
     updated_by: str = _col(sa.Text, nullable=False)
+    version: int = _col(sa.Integer, nullable=False, server_default="1")  # +1 on every save
 
     @property
     def case(self) -> dict:
@@ -180,6 +181,52 @@ class DocumentSequence(SQLModel, table=True):
     updated_at: datetime = _col(IsoDateTime, nullable=False)
 
 
+class DocumentNumber(SQLModel, table=True):
+    """The ledger of issued numbers: each is reserved in the transaction that takes it, then
+    stored with its document or marked void with the reason; so there are no silent gaps."""
+
+    __tablename__ = "document_number"
+    __table_args__ = (
+        sa.UniqueConstraint("number", name="uq_document_number_number"),
+        sa.CheckConstraint("status IN ('reserved', 'stored', 'void')",
+                           name="ck_document_number_status"),
+        sa.Index("ix_document_number_status", "status", "reserved_at"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    number: str = _col(sa.Text, nullable=False)
+    clinic_key: str = _col(sa.Text, nullable=False)
+    year: int = _col(sa.Integer, nullable=False)
+    kind: Optional[str] = _col(sa.Text)
+    user: str = _col(sa.Text, nullable=False)
+    reserved_at: datetime = _col(IsoDateTime, nullable=False)
+    status: str = _col(sa.Text, nullable=False)
+    reason: Optional[str] = _col(sa.Text)
+    closed_at: Optional[datetime] = _col(IsoDateTime)
+
+
+class ExportBatch(SQLModel, table=True):
+    """One export run, staged whole (both files' bytes) before any file is written; a run
+    after a crash finishes a staged batch instead of starting a new one."""
+
+    __tablename__ = "export_batch"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('staged', 'done')", name="ck_export_batch_status"),
+        sa.Index("ix_export_batch_status", "status"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    created_at: datetime = _col(IsoDateTime, nullable=False)
+    user: str = _col(sa.Text, nullable=False)
+    csv_file: str = _col(sa.Text, nullable=False)
+    json_file: str = _col(sa.Text, nullable=False)
+    csv_data: bytes = _col(sa.LargeBinary, nullable=False)
+    json_data: bytes = _col(sa.LargeBinary, nullable=False)
+    count: int = _col(sa.Integer, nullable=False)
+    status: str = _col(sa.Text, nullable=False)
+    done_at: Optional[datetime] = _col(IsoDateTime)
+
+
 class Setting(SQLModel, table=True):
     """Clinic details and other settings, one value a key."""
 
@@ -217,6 +264,7 @@ class AuditEntry(SQLModel, table=True):
     action: str = _col(sa.Text, nullable=False)
     object: str = _col(sa.Text, nullable=False)
     details: str = _col(sa.Text, nullable=False, server_default="{}")
+    hash: Optional[str] = _col(sa.Text)  # sha256 chained to the previous row (audit verify)
 
 
 class PriceItem(SQLModel, table=True):
@@ -250,6 +298,7 @@ class ExportOutbox(SQLModel, table=True):
     user: str = _col(sa.Text, nullable=False)
     csv_file: str = _col(sa.Text, nullable=False)
     json_file: str = _col(sa.Text, nullable=False)
+    batch_id: Optional[int] = _col(sa.Integer)
 
 
 metadata = SQLModel.metadata

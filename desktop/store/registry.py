@@ -24,9 +24,11 @@ from typing import Any, Iterable, Iterator, NamedTuple
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from desktop.fileutil import csv_row, private_dir, temp_name, tighten, write_private
+
 from . import db
 from .errors import Conflict, NotFound, PermissionDenied, RegistryError
-from .models import (AuditEntry, Decision, ExportOutbox, Patient,
+from .models import (AuditEntry, Decision, DocumentNumber, DocumentSequence, ExportBatch, ExportOutbox, Patient,
                      PatientDocument, PriceItem, PrintedDocument, Setting, User)
 from .text import PREFIX_END, document_key, has_cyrillic, iin_query, latin_key, name_key
 
@@ -35,6 +37,27 @@ SYSTEM_USER = "system"
 CLINIC_SETTINGS = ("name", "bin", "address", "head")
 INSURANCE_KINDS = ("dms_contract", "vms_contract", "residence_permit", "employment_contract")
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
+AUDIT_GENESIS = "0" * 64
+AUDIT_HEAD = "audit.head"
+# A reserved number whose document was not stored within this time belonged to a process that
+# ended (crash, power cut): it is marked void with that reason.
+RESERVATION_TIMEOUT = timedelta(minutes=15)
+
+
+class StaleRecord(Conflict):
+    """Saving over a newer version of a patient: someone else saved it meanwhile."""
+
+    def __init__(self, patient_id: int, by: str, at: datetime, version: int):
+        self.patient_id, self.by, self.at, self.version = patient_id, by, at, version
+        super().__init__(f"Карточку пациента {patient_id} уже изменил(а) {by} в {at:%d.%m.%Y %H:%M} — "
+                         f"patient {patient_id} was changed by {by} at {at.isoformat()}; "
+                         "reload the card")
+
+
+def audit_hash(previous: str, at: str, user: str, action: str, obj: str, details: str) -> str:
+    """One link of the audit chain: sha256 over the previous row's hash and this row's fields."""
+    body = "\x1f".join((previous, at, user, action, obj, details)).encode("utf-8")
+    return hashlib.sha256(body).hexdigest()
 
 
 class WorklistItem(NamedTuple):
@@ -93,6 +116,7 @@ class Registry:
         self.path = Path(path)
         self.engine = engine
         self._writer = engine.execution_options(sqlite_immediate=True)
+        self.damaged: RegistryError | None = None  # set at the first sign of damage: no more writes
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -106,22 +130,63 @@ class Registry:
         self.close()
 
     @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn SQLite's errors into the damaged-registry message; after damage (not a busy
+        file or a constraint), the registry refuses every further write."""
+        try:
+            yield
+        except sa.exc.IntegrityError:
+            raise
+        except (sa.exc.DatabaseError, sa.exc.ResourceClosedError) as exc:
+            error = db.wrap_db_error(self.path, exc)
+            if not db.is_busy(exc):
+                self.damaged = error
+            raise error from None
+        except Exception as exc:
+            import sqlite3
+
+            if isinstance(exc, sqlite3.DatabaseError):
+                error = db.wrap_db_error(self.path, exc)
+                if not db.is_busy(exc):
+                    self.damaged = error
+                raise error from None
+            raise
+
+    @contextmanager
     def _write(self) -> Iterator[Session]:
         """One write transaction, committed on leaving the block."""
-        with Session(self._writer, expire_on_commit=False) as session:
-            with session.begin():
-                yield session
+        if self.damaged is not None:
+            raise self.damaged
+        with self._guard():
+            with Session(self._writer, expire_on_commit=False) as session:
+                with session.begin():
+                    yield session
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            yield session
+        with self._guard():
+            with Session(self.engine, expire_on_commit=False) as session:
+                yield session
 
     @staticmethod
     def _audit(session: Session, *, user: str, action: str, obj: str, now: datetime,
                details: dict | None = None) -> None:
-        session.add(AuditEntry(at=now, user=user, action=action, object=obj,
-                               details=_dumps(details or {})))
+        """Append one audit row, chained to the previous one (the head is read for update in
+        this transaction, so concurrent writers queue and the chain never forks)."""
+        head = session.info.get(AUDIT_HEAD)
+        if head is None:
+            row = session.exec(select(Setting).where(Setting.key == AUDIT_HEAD)
+                               .with_for_update()).first()
+            head = row if row is not None else Setting(key=AUDIT_HEAD, value=f"0:{AUDIT_GENESIS}")
+        previous = head.value.partition(":")[2] or AUDIT_GENESIS
+        text = _dumps(details or {})
+        entry = AuditEntry(at=now, user=user, action=action, object=obj, details=text)
+        entry.hash = audit_hash(previous, now.isoformat(), user, action, obj, text)
+        session.add(entry)
+        session.flush()
+        head.value = f"{entry.id}:{entry.hash}"
+        session.add(head)
+        session.info[AUDIT_HEAD] = head
 
     def _require_role(self, session: Session, login: str, role: str = "admin") -> User:
         user = session.exec(select(User).where(User.login == login)).first()
@@ -144,11 +209,13 @@ class Registry:
     # --- patients ------------------------------------------------------------------------------
 
     def save_patient(self, case: dict, *, user: str, now: datetime,
-                     patient_id: int | None = None) -> int:
+                     patient_id: int | None = None, expected_version: int | None = None) -> int:
         """Insert or update a patient from a case (interface.md); returns the patient id.
 
         Without `patient_id`, a stored patient with the same ИИН is updated (an ИИН is one
         person); an ИИН held by another patient raises Conflict. Documents are mirrored.
+        `expected_version`: the version the caller read (Patient.version); saving over a newer
+        one raises StaleRecord naming who changed it and when (nothing is written).
         """
         person = case.get("person") if isinstance(case, dict) else None
         if not isinstance(person, dict):
@@ -179,15 +246,19 @@ class Registry:
                 if holder is not None and holder.id != patient_id:
                     raise Conflict(f"ИИН {iin} уже у пациента {holder.id} — IIN {iin} "
                                    f"already belongs to patient {holder.id}")
+                if expected_version is not None and (patient.version or 1) != expected_version:
+                    raise StaleRecord(patient.id, patient.updated_by, patient.updated_at,
+                                      patient.version)
                 for name, value in fields.items():
                     setattr(patient, name, value)
                 patient.updated_at, patient.updated_by = now, user
+                patient.version = (patient.version or 1) + 1
                 action = "update"
                 session.execute(sa.delete(PatientDocument)
                                 .where(PatientDocument.patient_id == patient_id))
             else:
                 patient = Patient(**fields, created_at=now, created_by=user,
-                                  updated_at=now, updated_by=user)
+                                  updated_at=now, updated_by=user, version=1)
                 action = "create"
             session.add(patient)
             session.flush()
@@ -340,7 +411,7 @@ class Registry:
                 SELECT y.id FROM decision y WHERE y.patient_id = p.id
                 ORDER BY y.taken_at DESC, y.id DESC LIMIT 1)
             ORDER BY p.id""")
-        with self.engine.connect() as connection:
+        with self._guard(), self.engine.connect() as connection:
             for pid, case_json, decision_json in connection.execute(sql):
                 yield pid, json.loads(case_json), json.loads(decision_json)
 
@@ -365,31 +436,94 @@ class Registry:
 
     # --- document numbers and printouts ------------------------------------------------------
 
-    def next_document_number(self, year: int, now: datetime, *, clinic_key: str = "main") -> str:
-        """The next document number of `year` ("2026-000042"); committed before it is
-        returned, so no number is ever handed out twice, even after a crash."""
+    def reserve_document_number(self, year: int, now: datetime, *, kind: str | None = None,
+                                user: str = SYSTEM_USER, clinic_key: str = "main") -> str:
+        """Take the next document number of `year` ("2026-000042") and reserve it in the ledger
+        in the same transaction (committed before it is returned): no number is ever handed
+        out twice, even after a crash, and none disappears without a trace."""
         with self._write() as session:
-            number = session.execute(sa.text(
-                "INSERT INTO document_sequence (clinic_key, year, last_number, updated_at) "
-                "VALUES (:k, :y, 1, :now) ON CONFLICT (clinic_key, year) DO UPDATE SET "
-                "last_number = last_number + 1, updated_at = :now RETURNING last_number"),
-                {"k": clinic_key, "y": year, "now": now.isoformat()}).scalar_one()
-        return f"{year}-{number:06d}"
+            sequence = session.exec(select(DocumentSequence).where(
+                DocumentSequence.clinic_key == clinic_key, DocumentSequence.year == year)
+                .with_for_update()).first()
+            if sequence is None:
+                sequence = DocumentSequence(clinic_key=clinic_key, year=year, last_number=0,
+                                            updated_at=now)
+            sequence.last_number += 1
+            sequence.updated_at = now
+            session.add(sequence)
+            number = f"{year}-{sequence.last_number:06d}"
+            session.add(DocumentNumber(number=number, clinic_key=clinic_key, year=year, kind=kind,
+                                       user=user, reserved_at=now, status="reserved"))
+        return number
+
+    def next_document_number(self, year: int, now: datetime, *, clinic_key: str = "main") -> str:
+        """The next document number of `year`, reserved (see reserve_document_number)."""
+        return self.reserve_document_number(year, now, clinic_key=clinic_key)
+
+    def void_document_number(self, number: str, reason: str, *, user: str, now: datetime) -> bool:
+        """Mark a reserved number whose document was never stored as void, with the reason
+        (audited). False if the number is not reserved (stored or already void)."""
+        with self._write() as session:
+            row = session.exec(select(DocumentNumber).where(DocumentNumber.number == number)
+                               .with_for_update()).first()
+            if row is None or row.status != "reserved":
+                return False
+            row.status, row.reason, row.closed_at = "void", reason[:500], now
+            session.add(row)
+            self._audit(session, user=user, action="void_number", obj=f"number:{number}", now=now,
+                        details={"reason": reason[:500]})
+            return True
+
+    def void_interrupted_numbers(self, now: datetime,
+                                 older_than: timedelta = RESERVATION_TIMEOUT) -> list[str]:
+        """Numbers reserved before `now - older_than` whose document never got stored (the
+        process ended): marked void with that reason. Returns them."""
+        cutoff = now - older_than
+        with self._read() as session:
+            stale = [r.number for r in session.exec(select(DocumentNumber).where(
+                DocumentNumber.status == "reserved")) if r.reserved_at < cutoff]
+        voided = []
+        for number in stale:
+            if self.void_document_number(
+                    number, "прервано: документ не сохранён (сбой или закрытие программы) — "
+                    "interrupted: the document was never stored", user=SYSTEM_USER, now=now):
+                voided.append(number)
+        return voided
+
+    def document_numbers(self, *, status: str | None = None) -> list[DocumentNumber]:
+        """The number ledger (oldest first), optionally only one status
+        ("reserved", "stored", "void"): the administrator's list of void numbers."""
+        statement = select(DocumentNumber).order_by(DocumentNumber.year, DocumentNumber.number)
+        if status is not None:
+            statement = statement.where(DocumentNumber.status == status)
+        with self._read() as session:
+            return list(session.exec(statement))
 
     def store_printed(self, number: str, kind: str, pdf: bytes, *, lang: str, user: str,
                       now: datetime, patient_id: int | None = None,
                       reference_version: str | None = None, year: int | None = None) -> int:
-        """Keep the exact PDF handed over; returns its row id. A number is stored once."""
+        """Keep the exact PDF handed over; returns its row id. A number is stored once, and
+        only a number reserved in the ledger (not void) is stored."""
         with self._write() as session:
             if session.exec(select(PrintedDocument.id)
                             .where(PrintedDocument.number == number)).first() is not None:
                 raise Conflict(f"Документ № {number} уже сохранён — document {number} already stored")
+            ledger = session.exec(select(DocumentNumber).where(DocumentNumber.number == number)
+                                  .with_for_update()).first()
+            if ledger is not None and ledger.status != "reserved":
+                raise Conflict(f"Номер {number} аннулирован — number {number} is void "
+                               f"({ledger.reason or ledger.status})")
             row = PrintedDocument(
                 number=number, kind=kind, year=year if year is not None else now.year,
                 patient_id=patient_id, lang=lang, pdf=bytes(pdf),
                 sha256=hashlib.sha256(pdf).hexdigest(), reference_version=reference_version,
                 created_at=now, user=user)
             session.add(row)
+            if ledger is None:
+                ledger = DocumentNumber(number=number, clinic_key="main", year=row.year,
+                                        kind=kind, user=user, reserved_at=now, status="reserved")
+            ledger.status, ledger.closed_at, ledger.kind = "stored", now, kind
+            session.add(ledger)
             session.flush()
             self._audit(session, user=user, action="print", obj=f"printed:{number}", now=now,
                         details={"kind": kind, "patient": patient_id, "lang": lang,
@@ -549,8 +683,9 @@ class Registry:
         if not login or not password:
             raise ValueError("login and password are required")
         with self._write() as session:
-            first_run = session.exec(select(User.id).where(User.role == "admin",
-                                                           User.active == True)).first() is None  # noqa: E712
+            # Without credentials only while no administrator has ever existed (a locked
+            # administrator still counts: locking the last one must not reopen first run).
+            first_run = session.exec(select(User.id).where(User.role == "admin")).first() is None
             if actor is None:
                 if not (first_run and role == "admin"):
                     raise PermissionDenied("Создавать учётные записи может только администратор — "
@@ -576,6 +711,12 @@ class Registry:
             user = session.exec(select(User).where(User.login == login)).first()
             if user is None:
                 raise NotFound(f"user {login}")
+            if not active and user.role == "admin" and user.active:
+                others = session.exec(select(User.id).where(
+                    User.role == "admin", User.active == True, User.id != user.id)).first()  # noqa: E712
+                if others is None:
+                    raise Conflict("Нельзя заблокировать последнего администратора — "
+                                   "the last active administrator cannot be locked")
             user.active = active
             session.add(user)
             self._audit(session, user=actor, action="update", obj=f"user:{login}", now=now,
@@ -615,9 +756,12 @@ class Registry:
     def login(self, login: str, password: str, *, now: datetime) -> User | None:
         """Check a password and record the attempt in the audit log; the user or None."""
         ok = self.verify_password(login, password)
+        known = ok or self.get_user(login) is not None
         with self._write() as session:
-            self._audit(session, user=login, action="login" if ok else "login_failed",
-                        obj=f"user:{login}", now=now)
+            # A failed attempt names the login only if it exists (a mistyped password in the
+            # login field must not end up in the log).
+            self._audit(session, user=login if known else "?", action="login" if ok else "login_failed",
+                        obj=f"user:{login}" if known else "user:?", now=now)
         return self.get_user(login) if ok else None
 
     # --- audit -----------------------------------------------------------------------------------
@@ -658,11 +802,45 @@ class Registry:
         writer = csv.writer(buffer)
         writer.writerow(["id", "at", "user", "action", "object", "details"])
         for e in reversed(entries):
-            writer.writerow([e.id, e.at.isoformat(), e.user, e.action, e.object, e.details])
+            writer.writerow(csv_row([e.id, e.at.isoformat(), e.user, e.action, e.object, e.details]))
         _write_atomically(Path(out_csv), ("\ufeff" + buffer.getvalue()).encode("utf-8"))
         self.log(user=actor, action="export", obj=f"audit:{Path(out_csv).name}", now=now,
                  details={"entries": len(entries)})
         return len(entries)
+
+    def verify_audit(self) -> dict:
+        """Walk the audit chain: every row's hash must follow from the previous one, the head
+        must name the last row, and every stored printout's PDF must match the sha256 in its
+        row and in its audit entry. Returns {"ok", "entries", "first_broken", "reason"}."""
+        previous, count, broken, reason, last_id = AUDIT_GENESIS, 0, None, None, 0
+        printed_hashes: dict[str, str] = {}
+        with self._read() as session:
+            head = session.exec(select(Setting).where(Setting.key == AUDIT_HEAD)).first()
+            rows = session.execute(select(AuditEntry.id, AuditEntry.at, AuditEntry.user,
+                                          AuditEntry.action, AuditEntry.object,
+                                          AuditEntry.details, AuditEntry.hash)
+                                   .order_by(AuditEntry.id))
+            for row in rows:
+                count += 1
+                expected = audit_hash(previous, row.at.isoformat(), row.user, row.action,
+                                      row.object, row.details)
+                if broken is None and row.hash != expected:
+                    broken, reason = row.id, "hash"
+                previous, last_id = row.hash or expected, row.id
+                if row.action == "print" and row.object.startswith("printed:"):
+                    try:
+                        printed_hashes[row.object[8:]] = json.loads(row.details).get("sha256")
+                    except ValueError:
+                        pass
+            head_id, _, head_hash = (head.value if head else "0:").partition(":")
+            if broken is None and (str(last_id) != head_id or (last_id and previous != head_hash)):
+                broken, reason = last_id or None, "head (rows removed or added past the chain)"
+            for p in session.execute(select(PrintedDocument.number, PrintedDocument.sha256,
+                                            PrintedDocument.pdf)):
+                actual = hashlib.sha256(p.pdf).hexdigest()
+                if broken is None and (actual != p.sha256 or printed_hashes.get(p.number) not in (None, actual)):
+                    broken, reason = f"printed:{p.number}", "printed document differs from its hash"
+        return {"ok": broken is None, "entries": count, "first_broken": broken, "reason": reason}
 
     # --- backups ---------------------------------------------------------------------------------
 
@@ -670,6 +848,8 @@ class Registry:
         """Administrator: copy the registry to `out_path` (SQLite online backup), verify the
         copy (integrity check, row counts equal), return the row counts."""
         self.require_admin(actor)
+        if self.damaged is not None:
+            raise self.damaged
         counts = backup_database(self.path, Path(out_path))
         self.log(user=actor, action="backup", obj=f"backup:{Path(out_path).name}", now=now,
                  details={"patient": counts.get("patient", 0)})
@@ -703,7 +883,7 @@ class Registry:
                               ORDER BY y.taken_at DESC, y.id DESC LIMIT 1)
             ) w JOIN patient p ON p.id = w.patient_id
             ORDER BY w.until, p.surname_key, p.id, w.ends""")
-        with self.engine.connect() as connection:
+        with self._guard(), self.engine.connect() as connection:
             rows = connection.execute(sql, {"start": start, "end": end}).all()
         parse = date.fromisoformat
         return [WorklistItem(pid, " ".join(filter(None, (surname, given, patronymic))), iin, ends,
@@ -715,52 +895,101 @@ class Registry:
     def export_attachments(self, out_csv: Path, out_json: Path, *, now: datetime, user: str,
                            again: bool = False) -> dict:
         """Administrator: write the allowed attachments not yet exported (from each patient's
-        latest decision) to CSV and JSON and record them in the outbox, in one transaction.
-        With again=True, every current allowed attachment is written again.
+        latest decision) to CSV and JSON, exactly once across a crash.
 
+        The batch is staged whole in one transaction (both files' bytes, and the outbox rows);
+        then the files are written under temporary names and renamed, and the batch is marked
+        done. A run that finds a staged batch (the previous run crashed in between) finishes
+        that batch — the same files with the same content — instead of starting a new one.
+        With again=True, every current allowed attachment is written again.
         Nothing to export: no files are written. Returns {"count", "decision_ids", ...}.
         """
         out_csv, out_json = Path(out_csv), Path(out_json)
+        self.require_admin(user)
+        pending = self._staged_export()
+        if pending is not None:
+            return self._finish_export(pending, now=now, user=user, resumed=True)
         with self._write() as session:
             self._require_role(session, user)
-            sql = sa.text("""
-                SELECT d.id AS decision_id, d.patient_id, d.as_of, d.taken_at, d.category,
-                       d.attachment_until, d.reference_version, d.user,
-                       p.iin, p.surname, p.given_name, p.patronymic, p.birth_date, p.sex,
-                       p.citizenship
-                FROM decision d JOIN patient p ON p.id = d.patient_id
-                WHERE d.attachment_status = 'allowed'
-                  AND d.id = (SELECT y.id FROM decision y WHERE y.patient_id = d.patient_id
-                              ORDER BY y.taken_at DESC, y.id DESC LIMIT 1)
-                  AND (:again OR NOT EXISTS (SELECT 1 FROM export_outbox o
-                                             WHERE o.decision_id = d.id))
-                ORDER BY d.id""")
-            rows = [dict(r._mapping) for r in session.execute(sql, {"again": again})]
-            result = {"count": len(rows), "decision_ids": [r["decision_id"] for r in rows],
-                      "csv": str(out_csv), "json": str(out_json)}
-            if not rows:
-                return result
-            clinic = {k: v for k, v in self.clinic_details().items()}
-            columns = ["decision_id", "patient_id", "iin", "surname", "given_name", "patronymic",
-                       "birth_date", "sex", "citizenship", "category", "attachment_until",
-                       "as_of", "taken_at", "user", "reference_version"]
-            buffer = io.StringIO()
-            writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(rows)
-            _write_atomically(out_csv, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
-            document = {"exported_at": now.isoformat(), "clinic": clinic,
-                        "attachments": [{k: r[k] for k in columns} for r in rows]}
-            _write_atomically(out_json, json.dumps(document, ensure_ascii=False, indent=1)
-                              .encode("utf-8"))
-            for r in rows:
-                session.add(ExportOutbox(decision_id=r["decision_id"], patient_id=r["patient_id"],
-                                         exported_at=now, user=user, csv_file=str(out_csv),
-                                         json_file=str(out_json)))
-            self._audit(session, user=user, action="export", obj=f"export:{out_csv.name}",
-                        now=now, details={"count": len(rows), "again": again,
-                                          "json": out_json.name})
-            return result
+            if session.exec(select(ExportBatch.id).where(ExportBatch.status == "staged")).first():
+                staged = True  # another process staged one meanwhile: finish that instead
+            else:
+                staged = False
+                batch = self._stage_export(session, out_csv, out_json, now=now, user=user, again=again)
+        if staged:
+            return self._finish_export(self._staged_export(), now=now, user=user, resumed=True)
+        if batch is None:
+            return {"count": 0, "decision_ids": [], "csv": str(out_csv), "json": str(out_json)}
+        _crash_point("export-staged")
+        return self._finish_export(batch, now=now, user=user, resumed=False)
+
+    def _staged_export(self) -> ExportBatch | None:
+        with self._read() as session:
+            return session.exec(select(ExportBatch).where(ExportBatch.status == "staged")
+                                .order_by(ExportBatch.id)).first()
+
+    def _stage_export(self, session: Session, out_csv: Path, out_json: Path, *, now: datetime,
+                      user: str, again: bool) -> ExportBatch | None:
+        sql = sa.text("""
+            SELECT d.id AS decision_id, d.patient_id, d.as_of, d.taken_at, d.category,
+                   d.attachment_until, d.reference_version, d.user,
+                   p.iin, p.surname, p.given_name, p.patronymic, p.birth_date, p.sex,
+                   p.citizenship
+            FROM decision d JOIN patient p ON p.id = d.patient_id
+            WHERE d.attachment_status = 'allowed'
+              AND d.id = (SELECT y.id FROM decision y WHERE y.patient_id = d.patient_id
+                          ORDER BY y.taken_at DESC, y.id DESC LIMIT 1)
+              AND (:again OR NOT EXISTS (SELECT 1 FROM export_outbox o
+                                         WHERE o.decision_id = d.id))
+            ORDER BY d.id""")
+        rows = [dict(r._mapping) for r in session.execute(sql, {"again": again})]
+        if not rows:
+            return None
+        clinic = {k: v for k, v in self.clinic_details().items()}
+        columns = ["decision_id", "patient_id", "iin", "surname", "given_name", "patronymic",
+                   "birth_date", "sex", "citizenship", "category", "attachment_until",
+                   "as_of", "taken_at", "user", "reference_version"]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        for r in rows:
+            writer.writerow(csv_row([r[c] for c in columns]))
+        document = {"exported_at": now.isoformat(), "clinic": clinic,
+                    "attachments": [{k: r[k] for k in columns} for r in rows]}
+        batch = ExportBatch(created_at=now, user=user, csv_file=str(out_csv), json_file=str(out_json),
+                            csv_data=("\ufeff" + buffer.getvalue()).encode("utf-8"),
+                            json_data=json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"),
+                            count=len(rows), status="staged")
+        session.add(batch)
+        session.flush()
+        for r in rows:
+            session.add(ExportOutbox(decision_id=r["decision_id"], patient_id=r["patient_id"],
+                                     exported_at=now, user=user, csv_file=str(out_csv),
+                                     json_file=str(out_json), batch_id=batch.id))
+        self._audit(session, user=user, action="export_staged", obj=f"export:{batch.id}", now=now,
+                    details={"count": len(rows), "again": again, "csv": out_csv.name,
+                             "json": out_json.name})
+        return batch
+
+    def _finish_export(self, batch: ExportBatch, *, now: datetime, user: str, resumed: bool) -> dict:
+        """Write a staged batch's files (temporary names, renamed) and mark it done."""
+        write_private(Path(batch.csv_file), batch.csv_data)
+        _crash_point("export-csv-written")
+        write_private(Path(batch.json_file), batch.json_data)
+        _crash_point("export-files-written")
+        with self._write() as session:
+            row = session.get(ExportBatch, batch.id)
+            if row.status == "staged":
+                row.status, row.done_at = "done", now
+                session.add(row)
+                self._audit(session, user=user, action="export", obj=f"export:{Path(batch.csv_file).name}",
+                            now=now, details={"count": batch.count, "batch": batch.id,
+                                              "json": Path(batch.json_file).name, "resumed": resumed})
+            ids = list(session.exec(select(ExportOutbox.decision_id)
+                                    .where(ExportOutbox.batch_id == batch.id)
+                                    .order_by(ExportOutbox.decision_id)))
+        return {"count": batch.count, "decision_ids": ids, "csv": batch.csv_file,
+                "json": batch.json_file, "batch": batch.id, "resumed": resumed}
 
     def exported(self) -> list[ExportOutbox]:
         with self._read() as session:
@@ -768,13 +997,16 @@ class Registry:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with tmp.open("wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_private(Path(path), data)
+
+
+def _crash_point(name: str) -> None:
+    """Fault injection for the crash tests: POLYCLINIC_CRASH_AT=<name> kills the process
+    here with SIGKILL (as a power cut would). Does nothing otherwise."""
+    if os.environ.get("POLYCLINIC_CRASH_AT") == name:
+        import signal
+
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 # --- module functions: opening, backups, restore ---------------------------------------------------
@@ -792,9 +1024,15 @@ def open_registry(path: Path, *, now: datetime) -> Registry:
         exc.backup = latest_backup(path, default_backups_dir(path))
         raise
     registry = Registry(path, engine)
-    if migrated_from != db.head_revision():
-        registry.log(user=SYSTEM_USER, action="migrate", obj="schema", now=now,
-                     details={"from": migrated_from, "to": db.head_revision()})
+    try:
+        if migrated_from != db.head_revision():
+            registry.log(user=SYSTEM_USER, action="migrate", obj="schema", now=now,
+                         details={"from": migrated_from, "to": db.head_revision()})
+        registry.void_interrupted_numbers(now)
+    except RegistryError as exc:
+        registry.close()
+        exc.backup = latest_backup(path, default_backups_dir(path))
+        raise
     return registry
 
 
@@ -803,9 +1041,14 @@ def backup_database(db_path: Path, out_path: Path) -> dict[str, int]:
     same row counts as the source); returns the counts. No role check: callers do that."""
     db_path, out_path = Path(db_path), Path(out_path)
     db.check_file(db_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
+    if not out_path.parent.exists():
+        private_dir(out_path.parent)
     db.sqlite_backup(db_path, out_path)
-    counts = db.integrity_counts(out_path)
+    try:
+        counts = db.integrity_counts(out_path)
+    except RegistryError:
+        out_path.unlink(missing_ok=True)  # never leave an unverified copy that looks like a backup
+        raise
     return counts
 
 
@@ -816,19 +1059,32 @@ def default_backups_dir(db_path: Path) -> Path:
 
 def auto_backup(db_path: Path, folder: Path, now: datetime, keep: int = 10) -> Path | None:
     """The backup at start: copy the registry into `folder` as
-    `<name>-YYYYMMDD-HHMMSS.sqlite`, verify it, keep the newest `keep` such copies.
+    `<name>-YYYYMMDD-HHMMSS[-n].sqlite`, verify it, keep the newest `keep` such copies.
+    Only a registry that opens and verifies is copied (call it after open_registry); a copy
+    that fails verification raises before any older copy is rotated away. The name is claimed
+    atomically, so desks starting in the same second get different files.
     Returns the new file, or None when there is no registry yet."""
     db_path, folder = Path(db_path), Path(folder)
-    if not db_path.exists() or db_path.stat().st_size == 0:
+    if not db_path.exists():
         return None
-    folder.mkdir(parents=True, exist_ok=True)
+    db.check_file(db_path)
+    db.quick_check(db_path)
+    private_dir(folder)
     stem = db_path.stem
-    out = folder / f"{stem}-{now:%Y%m%d-%H%M%S}.sqlite"
-    n = 1
-    while out.exists():
-        out = folder / f"{stem}-{now:%Y%m%d-%H%M%S}-{n}.sqlite"
-        n += 1
-    backup_database(db_path, out)
+    n = 0
+    while True:
+        out = folder / (f"{stem}-{now:%Y%m%d-%H%M%S}.sqlite" if n == 0
+                        else f"{stem}-{now:%Y%m%d-%H%M%S}-{n}.sqlite")
+        try:
+            os.close(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            break
+        except FileExistsError:
+            n += 1
+    try:
+        backup_database(db_path, out)
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
     ours = sorted(_auto_backups(folder, stem), key=lambda p: p.name)
     for old in ours[:-keep] if keep > 0 else []:
         old.unlink(missing_ok=True)
@@ -849,30 +1105,140 @@ def latest_backup(path: Path, folder: Path | None = None) -> Path | None:
     candidates = list(path.parent.glob(f"{path.name}.pre-migration-*.bak"))
     if folder is not None and Path(folder).is_dir():
         candidates += _auto_backups(Path(folder), path.stem)
-    candidates = [c for c in candidates if c.is_file()]
+    candidates = [c for c in candidates if c.is_file() and c.stat().st_size > 0]
     if not candidates:
         return None
     return max(candidates, key=lambda p: (p.stat().st_mtime, p.name))
 
 
-def restore(backup_file: Path, target: Path, *, now: datetime) -> Path | None:
-    """Replace the registry at `target` by `backup_file`. The backup is verified first; the
-    current file is kept aside as `<target>.before-restore-YYYYMMDD-HHMMSS.bak` (returned;
-    None if there was no current file); the new file is moved in atomically. The registry
-    must not be open anywhere while restoring."""
+def _sequences_of(path: Path) -> dict[tuple[str, int], int] | None:
+    """The highest document number per (clinic, year) known to the registry file at `path`
+    (its sequence and its printouts), read-only; None when it cannot be read at all."""
+    import re
+    import sqlite3
+
+    found: dict[tuple[str, int], int] = {}
+    readable = False
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=db.BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error:
+        return None
+    try:
+        for sql in ("SELECT clinic_key, year, last_number FROM document_sequence",
+                    "SELECT clinic_key, year, number FROM document_number",
+                    "SELECT 'main', year, number FROM printed_document"):
+            try:
+                rows = con.execute(sql).fetchall()
+            except sqlite3.Error:
+                continue
+            readable = True
+            for clinic, year, value in rows:
+                if isinstance(value, str):
+                    m = re.fullmatch(r"\d{4}-(\d+)", value)
+                    if not m:
+                        continue
+                    value = int(m.group(1))
+                try:
+                    key = (str(clinic), int(year))
+                    found[key] = max(found.get(key, 0), int(value))
+                except (TypeError, ValueError):
+                    continue
+    finally:
+        con.close()
+    return found if readable else None
+
+
+def _carry_sequences(path: Path, previous: dict[tuple[str, int], int], now: datetime) -> list[str]:
+    """In the restored file (not yet in place), move each sequence forward to the replaced
+    registry's and list the numbers in between as void: they were handed out on papers that
+    are not in the backup. Returns the void numbers."""
+    import sqlite3
+
+    voided = []
+    con = sqlite3.connect(path)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        current = _sequences_of(path) or {}
+        for (clinic, year), last in sorted(previous.items()):
+            have = current.get((clinic, year), 0)
+            if last <= have:
+                continue
+            con.execute("INSERT INTO document_sequence (clinic_key, year, last_number, updated_at) "
+                        "VALUES (?, ?, ?, ?) ON CONFLICT (clinic_key, year) DO UPDATE SET "
+                        "last_number = excluded.last_number, updated_at = excluded.updated_at",
+                        (clinic, year, last, now.isoformat()))
+            if "document_number" in tables:
+                for n in range(have + 1, last + 1):
+                    number = f"{year}-{n:06d}"
+                    con.execute(
+                        'INSERT OR IGNORE INTO document_number (number, clinic_key, year, kind, "user", '
+                        "reserved_at, status, reason, closed_at) VALUES (?, ?, ?, NULL, ?, ?, 'void', ?, ?)",
+                        (number, clinic, year, SYSTEM_USER, now.isoformat(),
+                         "выдан до восстановления, документа нет в копии — issued before the restore; "
+                         "the document is not in the backup", now.isoformat()))
+                    voided.append(number)
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    return voided
+
+
+def _rotate_before_restore(target: Path, keep: int) -> None:
+    import re
+
+    pattern = re.compile(re.escape(target.name) + r"\.before-restore-\d{8}-\d{6}(-\d+)?\.bak$")
+    copies = sorted(p for p in target.parent.glob(f"{target.name}.before-restore-*.bak")
+                    if pattern.fullmatch(p.name))
+    for old in copies[:-keep] if keep > 0 else []:
+        old.unlink(missing_ok=True)
+        for suffix in ("-wal",):
+            Path(str(old) + suffix).unlink(missing_ok=True)
+
+
+def restore(backup_file: Path, target: Path, *, now: datetime, passphrase: str | None = None,
+            keep_before_restore: int = 5) -> Path | None:
+    """Replace the registry at `target` by `backup_file`. The backup is verified first (an
+    encrypted one is decrypted with `passphrase`), and a backup from a newer schema is refused
+    before anything is replaced; the current file is kept aside as
+    `<target>.before-restore-YYYYMMDD-HHMMSS.bak` (returned; None if there was no current
+    file; the newest `keep_before_restore` such copies are kept); the document numbering of the
+    replaced registry is carried forward (numbers it issued that the backup lacks are listed as
+    void), so no number is ever handed out twice; the new file is moved in atomically. The
+    registry must not be open anywhere while restoring."""
     import shutil
     import sqlite3
 
+    from .crypt import decrypt_file, is_encrypted
+
     backup_file, target = Path(backup_file), Path(target)
-    db.integrity_counts(backup_file)
-    tmp = target.with_name(target.name + ".restore-tmp")
-    db.sqlite_backup(backup_file, tmp)
+    plain = None
+    if is_encrypted(backup_file):
+        if passphrase is None:
+            raise ValueError("the backup is encrypted: give its passphrase (--passphrase-file or "
+                             "POLYCLINIC_BACKUP_PASSPHRASE)")
+        plain = temp_name(target.with_name(target.name + ".decrypted"))
+        decrypt_file(backup_file, plain, passphrase)
+        backup_file = plain
+    tmp = temp_name(target.with_name(target.name + ".restore"))
     try:
+        db.integrity_counts(backup_file)
+        revision = db.file_revision(backup_file)
+        if revision is not None and revision not in db.known_revisions():
+            raise RegistryError(backup_file, f"Копия создана более новой версией программы ({revision})",
+                                f"The backup was made by a newer version of the program ({revision})")
+        db.sqlite_backup(backup_file, tmp)
         db.integrity_counts(tmp)
         aside = None
         wal, shm = (target.with_name(target.name + s) for s in ("-wal", "-shm"))
         if target.exists():
-            aside = target.with_name(f"{target.name}.before-restore-{now:%Y%m%d-%H%M%S}.bak")
+            previous = _sequences_of(target) if target.stat().st_size else None
+            stamp = f"{now:%Y%m%d-%H%M%S}"
+            aside = target.with_name(f"{target.name}.before-restore-{stamp}.bak")
+            n = 1
+            while aside.exists():
+                aside = target.with_name(f"{target.name}.before-restore-{stamp}-{n}.bak")
+                n += 1
             try:
                 db.check_file(target)
                 db.sqlite_backup(target, aside)
@@ -889,19 +1255,27 @@ def restore(backup_file: Path, target: Path, *, now: datetime) -> Path | None:
                 except sqlite3.Error:
                     mode = None
                 if mode != "delete":
+                    aside.unlink(missing_ok=True)
                     raise RegistryError(target, "Реестр открыт другой программой; закройте её",
                                         "The registry is open in another program; close it first")
             else:  # damaged: keep the raw files exactly as they are
                 shutil.copy2(target, aside)
+                tighten(aside)
                 if wal.exists():
                     shutil.copy2(wal, aside.with_name(aside.name + "-wal"))
+                    tighten(aside.with_name(aside.name + "-wal"))
+            if previous:
+                _carry_sequences(tmp, previous, now)
             wal.unlink(missing_ok=True)
             shm.unlink(missing_ok=True)
         os.replace(tmp, target)
         db._fsync_dir(target.parent)
+        _rotate_before_restore(target, keep_before_restore)
         return aside
     finally:
         tmp.unlink(missing_ok=True)
+        if plain is not None:
+            plain.unlink(missing_ok=True)
 
 
 def verify_admin_in_file(path: Path, login: str | None, password: str) -> bool:

@@ -1,0 +1,172 @@
+"""Small file helpers shared by the store and the reference-data installer (stdlib only):
+private files and folders, unique temporary names, atomic writes, a cross-process lock, and
+CSV cells that a spreadsheet never runs as formulas.
+
+Patient data is private: files are created 0600 and folders 0700 (on Windows, files live in
+the user's own profile, whose ACL already keeps other users out).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from contextlib import contextmanager
+from pathlib import Path
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+TMP_MARK = ".tmp-"
+
+
+def private_umask() -> None:
+    """Make every file this process creates private to its user (0600 files, 0700 folders).
+    Called once by the program's entry point, never by the core."""
+    if os.name == "posix":
+        os.umask(0o077)
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and parents) as 0700 if missing; tighten a folder we own. Returns it."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    tighten(path, DIR_MODE)
+    return path
+
+
+def tighten(path: Path, mode: int = FILE_MODE) -> None:
+    """chmod `path` to `mode` if it exists and belongs to us (silently otherwise)."""
+    if os.name != "posix":
+        return
+    try:
+        st = os.stat(path)
+        if st.st_uid == os.getuid() and (st.st_mode & 0o777) & ~mode:
+            os.chmod(path, mode)
+    except OSError:
+        pass
+
+
+def temp_name(path: Path) -> Path:
+    """A name beside `path` that no other process or thread will pick:
+    `<name>.tmp-<pid>-<random>`. Leftovers carry the mark and are removed at start."""
+    path = Path(path)
+    return path.with_name(f"{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def fsync_dir(path: Path) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically (unique temporary name, fsync, rename), 0600."""
+    path = Path(path)
+    if not path.parent.exists():
+        private_dir(path.parent)
+    tmp = temp_name(path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    fsync_dir(path.parent)
+
+
+def remove_leftovers(folder: Path, stem: str) -> list[Path]:
+    """Remove temporary files `<stem>*.tmp-<pid>-<rand>` left by a process that is gone
+    (its pid no longer runs). Returns what was removed."""
+    removed = []
+    try:
+        candidates = list(Path(folder).glob(f"{stem}*{TMP_MARK}*"))
+    except OSError:
+        return removed
+    for p in candidates:
+        tail = p.name.rsplit(TMP_MARK, 1)[-1]
+        pid_text = tail.split("-", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        try:
+            if p.is_file():
+                p.unlink()
+                removed.append(p)
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        return True  # cannot tell cheaply: keep it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+@contextmanager
+def file_lock(path: Path):
+    """An exclusive lock between processes, held while the block runs (the lock file stays)."""
+    path = Path(path)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        if os.name == "nt":  # pragma: no cover - Windows
+            import msvcrt
+            import time
+
+            while True:
+                try:
+                    msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                os.lseek(fd, 0, 0)
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """A CSV cell a spreadsheet shows as text: a string starting with = + - @, tab or CR gets
+    a leading apostrophe (OWASP's advice against formula injection). Other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_row(values) -> list:
+    return [csv_safe(v) for v in values]
