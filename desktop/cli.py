@@ -197,10 +197,13 @@ def cmd_print(args) -> int:
         return EXIT_INVALID
     on = date.fromisoformat(decision.data["as_of"])
     with _open_registry(args, ref) as registry:
+        user = _signed_in(registry, args)
+        if user is None:
+            return EXIT_DENIED
         clinic_unset = not registry.clinic_details().get("name")
         try:
             printed = print_document(registry, ref, kind=args.kind, case=data, decision=decision.to_dict(),
-                                     lang=args.lang, on=on, now=_now(), user=args.user or "cli",
+                                     lang=args.lang, on=on, now=_now(), user=user,
                                      services=services)
         except ServiceError as e:
             _emit_errors([{"field": "--service", "message": str(e)}])
@@ -220,6 +223,32 @@ def cmd_print(args) -> int:
     sys.stdout.write(json.dumps({"number": printed.number, "kind": printed.kind, "file": str(args.output),
                                  "reference": ref.version}, ensure_ascii=False) + "\n")
     return EXIT_OK
+
+
+def _signed_in(registry, args) -> str | None:
+    """The login of `--user` once its password (--password-file or POLYCLINIC_PASSWORD) is
+    checked against the registry (the attempt is audited); None, with the reason on stderr."""
+    import os
+
+    password = None
+    if getattr(args, "password_file", None):
+        try:
+            text = Path(args.password_file).read_text(encoding="utf-8")
+            password = text.splitlines()[0] if text else ""
+        except (OSError, UnicodeDecodeError) as e:
+            sys.stderr.write(f"polyclinic: отказано — refused: cannot read the password file: {e}\n")
+            return None
+    if password is None:
+        password = os.environ.get("POLYCLINIC_PASSWORD")
+    if not args.user or password is None:
+        sys.stderr.write("polyclinic: отказано — refused: нужны --user и --password-file (или "
+                         "POLYCLINIC_PASSWORD) — --user and --password-file (or POLYCLINIC_PASSWORD) "
+                         "are required\n")
+        return None
+    if registry.login(args.user, password, now=_now()) is None:
+        sys.stderr.write("polyclinic: отказано — refused: неверный логин или пароль — wrong login or password\n")
+        return None
+    return args.user
 
 
 # --- refdata --------------------------------------------------------------------------------
@@ -392,7 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
     pp.add_argument("--on", help="document and decision date YYYY-MM-DD (default: the case's as_of, else today)")
     pp.add_argument("--service", action="append", default=[], metavar="CODE=QTY",
                     help="estimate: a service and its quantity; repeat for more")
-    pp.add_argument("--user", help="who prints (recorded in the audit log)")
+    pp.add_argument("--user", metavar="LOGIN", help="who prints: a signed-in user (recorded in the audit log)")
+    pp.add_argument("--password-file", help="file whose first line is the password (or POLYCLINIC_PASSWORD)")
     common(pp)
     pp.set_defaults(func=cmd_print)
 
@@ -406,7 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     store_commands.add_commands(sub)
     for name, sp in sub.choices.items():
-        if name in ("backup", "restore", "worklist", "export", "users", "audit"):
+        if name in ("backup", "restore", "worklist", "export", "users", "audit", "numbers"):
             _add_db_option(sp)
     return p
 
@@ -430,6 +460,9 @@ def cmd_store(args) -> int:
 
 
 def main(argv=None) -> int:
+    from desktop.fileutil import private_umask
+
+    private_umask()  # every file with patient data: 0600, folders 0700
     args = build_parser().parse_args(argv)
     func = getattr(args, "func", None)
     if func is None and getattr(args, "store_command", None) is not None:
@@ -444,6 +477,17 @@ def main(argv=None) -> int:
         return EXIT_FAIL
     except _RegistryUnusable:
         return EXIT_FAIL
+    except Exception as e:  # a damaged registry found mid-command: the message, never a traceback
+        from desktop.store.errors import RegistryError
+
+        if isinstance(e, RegistryError):
+            sys.stderr.write(f"polyclinic: {e}\n")
+            return EXIT_FAIL
+        if type(e).__module__.startswith(("sqlite3", "sqlalchemy")):
+            sys.stderr.write(f"polyclinic: База данных повреждена или недоступна — the database is "
+                             f"damaged or unavailable: {e}\n")
+            return EXIT_FAIL
+        raise
 
 
 if __name__ == "__main__":

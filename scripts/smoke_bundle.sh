@@ -28,7 +28,9 @@ out=$(run ./app/polyclinic decide p05.json)
 echo "$out" | grep -q '"category": "eaeu_worker"' || { echo "smoke: decide gave: $out" >&2; exit 1; }
 echo "smoke: decide ok"
 
-run ./app/polyclinic print estimate p05.json -o estimate.pdf --lang kk >/dev/null
+run env POLYCLINIC_NEW_PASSWORD=smoke-admin-1 ./app/polyclinic users add smoke --full-name Smoke --role admin >/dev/null
+run env POLYCLINIC_PASSWORD=smoke-admin-1 ./app/polyclinic print estimate p05.json -o estimate.pdf --lang kk \
+    --user smoke >/dev/null
 head -c 5 "$work/estimate.pdf" | grep -q '%PDF-' || { echo "smoke: estimate.pdf is not a PDF" >&2; exit 1; }
 echo "smoke: print estimate ok ($(stat -c %s "$work/estimate.pdf") bytes)"
 

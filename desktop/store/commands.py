@@ -26,6 +26,7 @@ from .errors import PermissionDenied, StoreError
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_REFUSED = 0, 1, 2, 3
 PASSWORD_ENV = "POLYCLINIC_PASSWORD"
+PASSPHRASE_ENV = "POLYCLINIC_BACKUP_PASSPHRASE"
 NEW_PASSWORD_ENV = "POLYCLINIC_NEW_PASSWORD"
 
 Handler = Callable[[argparse.Namespace, Path, datetime], int]
@@ -35,11 +36,15 @@ def add_commands(subparsers) -> None:
     """Add backup, restore, worklist, export, users and audit to `subparsers`."""
     p = subparsers.add_parser("backup", help="copy the registry to OUT and verify the copy (admin)")
     p.add_argument("out", type=Path, metavar="OUT")
+    p.add_argument("--encrypt", action="store_true",
+                   help="encrypt the copy (AES-256-GCM) for a USB stick or another PC")
+    _passphrase(p)
     _credentials(p)
     p.set_defaults(store_command=cmd_backup)
 
     p = subparsers.add_parser("restore", help="replace the registry by a verified backup (admin)")
     p.add_argument("file", type=Path, metavar="FILE")
+    _passphrase(p)
     _credentials(p)
     p.set_defaults(store_command=cmd_restore)
 
@@ -70,11 +75,20 @@ def add_commands(subparsers) -> None:
     _credentials(listing)
     listing.set_defaults(store_command=cmd_users_list)
 
-    p = subparsers.add_parser("audit", help="browse or export the audit log (admin)")
+    p = subparsers.add_parser("audit", help="browse or export the audit log; `audit verify` checks "
+                                            "its hash chain (admin)")
+    p.add_argument("action", nargs="?", choices=("verify",),
+                   help="verify: report the first broken link of the audit chain (exit 1 if any)")
     p.add_argument("--csv", type=Path, dest="csv_out", metavar="OUT")
     p.add_argument("--limit", type=int, default=100)
     _credentials(p)
     p.set_defaults(store_command=cmd_audit)
+
+    p = subparsers.add_parser("numbers", help="document numbers (admin): void-list lists numbers "
+                                              "taken whose document was never stored, with the reason")
+    p.add_argument("action", choices=("void-list",))
+    _credentials(p)
+    p.set_defaults(store_command=cmd_numbers)
 
 
 def run(args: argparse.Namespace, registry_path: Path, now: datetime) -> int:
@@ -88,6 +102,11 @@ def _credentials(parser: argparse.ArgumentParser, *, required: bool = True) -> N
     parser.add_argument("--user", required=required, metavar="LOGIN")
     parser.add_argument("--password-file", type=Path, metavar="F",
                         help=f"first line is the password (or set {PASSWORD_ENV})")
+
+
+def _passphrase(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--passphrase-file", type=Path, metavar="F",
+                        help=f"first line is the backup passphrase (or set {PASSPHRASE_ENV})")
 
 
 def _iso_date(text: str) -> date:
@@ -135,6 +154,14 @@ def _guarded(handler: Callable[..., int]) -> Handler:
             return EXIT_INVALID
         except StoreError as exc:
             return _fail(str(exc), EXIT_FAILED)
+        except OSError as exc:
+            return _fail(f"Ошибка файла — file error: {exc}", EXIT_FAILED)
+        except Exception as exc:  # SQLite found damage mid-command: the message, no traceback
+            if type(exc).__module__.startswith(("sqlite3", "sqlalchemy")):
+                from . import db
+
+                return _fail(str(db.wrap_db_error(Path(registry_path), exc)), EXIT_FAILED)
+            raise
 
     wrapper.__name__ = handler.__name__
     wrapper.__doc__ = handler.__doc__
@@ -161,10 +188,18 @@ def cmd_backup(args, registry_path: Path, now: datetime) -> int:
     """backup OUT: an online copy, verified (integrity check and row counts)."""
     from .registry import open_registry
 
+    passphrase = None
+    if args.encrypt:
+        passphrase = _read_secret(args.passphrase_file, PASSPHRASE_ENV)
+        if not passphrase:
+            raise ValueError(f"--encrypt needs a passphrase: --passphrase-file or {PASSPHRASE_ENV}")
     with open_registry(registry_path, now=now) as registry:
         user = _authenticate(registry, args, now, admin=True)
-        counts = registry.backup(args.out, actor=user, now=now)
-    _print_json({"backup": str(args.out), "rows": counts})
+        if passphrase is None:
+            counts = registry.backup(args.out, actor=user, now=now)
+        else:
+            counts = registry.backup_encrypted(args.out, passphrase, actor=user, now=now)
+    _print_json({"backup": str(args.out), "rows": counts, "encrypted": passphrase is not None})
     return EXIT_OK
 
 
@@ -178,6 +213,12 @@ def cmd_restore(args, registry_path: Path, now: datetime) -> int:
     from .errors import RegistryError
     from .registry import open_registry, restore, verify_admin_in_file
 
+    from .crypt import decrypt_file, is_encrypted
+    from desktop.fileutil import temp_name
+
+    passphrase = _read_secret(args.passphrase_file, PASSPHRASE_ENV) if is_encrypted(args.file) else None
+    if is_encrypted(args.file) and not passphrase:
+        raise ValueError(f"the backup is encrypted: give --passphrase-file or {PASSPHRASE_ENV}")
     try:
         registry = open_registry(registry_path, now=now) if registry_path.exists() else None
     except RegistryError:
@@ -187,11 +228,22 @@ def cmd_restore(args, registry_path: Path, now: datetime) -> int:
             user = _authenticate(registry, args, now, admin=True)
     else:
         password = _read_secret(args.password_file, PASSWORD_ENV)
-        if password is None or not verify_admin_in_file(args.file, args.user, password):
+        accounts = args.file
+        plain = None
+        try:
+            if passphrase is not None:
+                plain = temp_name(registry_path.with_name(registry_path.name + ".accounts"))
+                decrypt_file(args.file, plain, passphrase)
+                accounts = plain
+            allowed = password is not None and verify_admin_in_file(accounts, args.user, password)
+        finally:
+            if plain is not None:
+                plain.unlink(missing_ok=True)
+        if not allowed:
             raise PermissionDenied("нужен администратор из этой копии — "
                                    "an administrator of the backup is required")
         user = args.user
-    aside = restore(args.file, registry_path, now=now)
+    aside = restore(args.file, registry_path, now=now, passphrase=passphrase)
     with open_registry(registry_path, now=now) as registry:
         registry.log(user=user, action="restore", obj=f"backup:{Path(args.file).name}", now=now,
                      details={"previous_kept_as": str(aside) if aside else None})
@@ -235,7 +287,7 @@ def cmd_users_add(args, registry_path: Path, now: datetime) -> int:
 
     with open_registry(registry_path, now=now) as registry:
         actor = None
-        if not (registry.needs_admin_setup() and args.role == "admin"):
+        if registry.admin_ever_existed() or args.role != "admin":
             actor = _authenticate(registry, args, now, admin=True)
         new_password = _read_secret(args.new_password_file, NEW_PASSWORD_ENV)
         if not new_password:
@@ -267,6 +319,10 @@ def cmd_audit(args, registry_path: Path, now: datetime) -> int:
 
     with open_registry(registry_path, now=now) as registry:
         user = _authenticate(registry, args, now, admin=True)
+        if args.action == "verify":
+            result = registry.verify_audit()
+            _print_json(result)
+            return EXIT_OK if result["ok"] else EXIT_FAILED
         if args.csv_out is not None:
             count = registry.export_audit(args.csv_out, actor=user, now=now)
             _print_json({"csv": str(args.csv_out), "entries": count})
@@ -274,4 +330,18 @@ def cmd_audit(args, registry_path: Path, now: datetime) -> int:
         entries = registry.audit_entries(limit=args.limit)
     _print_json([{"id": e.id, "at": e.at.isoformat(), "user": e.user, "action": e.action,
                   "object": e.object, "details": json.loads(e.details)} for e in entries])
+    return EXIT_OK
+
+
+@_guarded
+def cmd_numbers(args, registry_path: Path, now: datetime) -> int:
+    """numbers void-list: numbers taken whose document was never stored, with the reason."""
+    from .registry import open_registry
+
+    with open_registry(registry_path, now=now) as registry:
+        _authenticate(registry, args, now, admin=True)
+        rows = registry.document_numbers(status="void")
+    _print_json([{"number": r.number, "kind": r.kind, "user": r.user,
+                  "reserved_at": r.reserved_at.isoformat(), "reason": r.reason,
+                  "voided_at": r.closed_at.isoformat() if r.closed_at else None} for r in rows])
     return EXIT_OK

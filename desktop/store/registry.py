@@ -673,6 +673,11 @@ class Registry:
             return session.exec(select(User.id).where(User.role == "admin",
                                                       User.active == True)).first() is None  # noqa: E712
 
+    def admin_ever_existed(self) -> bool:
+        """True once any administrator account was created (locked ones included)."""
+        with self._read() as session:
+            return session.exec(select(User.id).where(User.role == "admin")).first() is not None
+
     def create_user(self, login: str, password: str, *, full_name: str, role: str,
                     now: datetime, actor: str | None = None) -> int:
         """Create an account. Needs an administrator `actor`, except for the very first
@@ -853,6 +858,29 @@ class Registry:
         counts = backup_database(self.path, Path(out_path))
         self.log(user=actor, action="backup", obj=f"backup:{Path(out_path).name}", now=now,
                  details={"patient": counts.get("patient", 0)})
+        return counts
+
+    def backup_encrypted(self, out_path: Path, passphrase: str, *, actor: str,
+                         now: datetime) -> dict[str, int]:
+        """Administrator: a verified copy (as `backup`), encrypted with AES-256-GCM under a
+        key derived from `passphrase` (scrypt): for copies that leave the PC. `restore`
+        decrypts it. The plain copy exists only as a private temporary file beside the registry."""
+        from .crypt import encrypt_file
+
+        self.require_admin(actor)
+        if self.damaged is not None:
+            raise self.damaged
+        plain = temp_name(self.path.with_name(self.path.name + ".backup"))
+        try:
+            counts = backup_database(self.path, plain)
+            out_path = Path(out_path)
+            if not out_path.parent.exists():
+                private_dir(out_path.parent)
+            encrypt_file(plain, out_path, passphrase)
+        finally:
+            plain.unlink(missing_ok=True)
+        self.log(user=actor, action="backup", obj=f"backup:{out_path.name}", now=now,
+                 details={"patient": counts.get("patient", 0), "encrypted": True})
         return counts
 
     # --- worklist --------------------------------------------------------------------------------

@@ -16,7 +16,13 @@ ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "tests" / "cases"
 
 
+DESK = {"POLYCLINIC_PASSWORD": "desk-pass-1"}
+
+
 def run(args, db: Path, stdin=None, env_extra=None):
+    """Run the CLI; `print` signs in as the registrar "desk" unless the test gives --user."""
+    if args and args[0] == "print" and "--user" not in args:
+        args, env_extra = [*args, "--user", "desk"], {**DESK, **(env_extra or {})}
     env = dict(os.environ, POLYCLINIC_DB=str(db), **(env_extra or {}))
     return subprocess.run([sys.executable, "-m", "desktop", *args], input=stdin, capture_output=True,
                           text=True, env=env, cwd=ROOT, timeout=120)
@@ -35,7 +41,16 @@ def text(pdf: Path) -> str:
 
 @pytest.fixture
 def db(tmp_path) -> Path:
-    return tmp_path / "registry.sqlite"
+    """A registry with the administrator "boss" and the registrar "desk"."""
+    from desktop.store import open_registry
+
+    path = tmp_path / "registry.sqlite"
+    now = datetime(2026, 11, 22, 8, 0)
+    with open_registry(path, now=now) as reg:
+        reg.create_user("boss", "admin-pass-1", full_name="Главный", role="admin", now=now)
+        reg.create_user("desk", "desk-pass-1", full_name="Регистратор", role="registrar", now=now,
+                        actor="boss")
+    return path
 
 
 def test_estimate_prefills_the_immigrant_exam(tmp_path, db):
@@ -111,7 +126,8 @@ def test_prices_come_from_the_clinic_list(tmp_path, db):
     before = {i["code"]: i["price"] for i in json.loads(p.stdout)}
     assert before["CONS-GP"] == "6000"
     with open_registry(db, now=datetime(2026, 11, 22, 12, 0)) as reg:
-        reg.create_user("admin", "s3cret-pass", full_name="Админ", role="admin", now=datetime(2026, 11, 22, 12, 0))
+        reg.create_user("admin", "s3cret-pass", full_name="Админ", role="admin", now=datetime(2026, 11, 22, 12, 0),
+                        actor="boss")
         reg.set_price("CONS-GP", price="6500", valid_from=datetime(2026, 7, 1).date(), actor="admin",
                       now=datetime(2026, 11, 22, 12, 0))
     after = {i["code"]: i["price"] for i in json.loads(run(["prices", "--on", "2026-07-01"], db).stdout)}
@@ -123,8 +139,6 @@ def test_prices_come_from_the_clinic_list(tmp_path, db):
 def accounts(tmp_path, db):
     pw = tmp_path / "pw"
     pw.write_text("admin-pass-1\n")
-    env = {"POLYCLINIC_NEW_PASSWORD": "admin-pass-1"}
-    assert run(["users", "add", "boss", "--full-name", "Главный", "--role", "admin"], db, env_extra=env).returncode == 0
     env2 = {"POLYCLINIC_NEW_PASSWORD": "registrar-pass-1"}
     r = run(["users", "add", "reg", "--full-name", "Регистратор", "--role", "registrar", "--user", "boss",
              "--password-file", str(pw)], db, env_extra=env2)
