@@ -286,8 +286,17 @@ def cmd_refdata(args) -> int:
         if not args.out:
             _emit_errors([{"field": "--out", "message": "name the key files: --out NAME writes NAME.pem and NAME.pub"}])
             return EXIT_INVALID
+        import os
+
         k = Ed25519PrivateKey.generate()
-        Path(args.out + ".pem").write_bytes(k.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption()))
+        private = k.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption())
+        try:  # the private key: created 0600, never over an existing file
+            fd = os.open(args.out + ".pem", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            _emit_errors([{"field": "--out", "message": f"{args.out}.pem exists: a key is never overwritten"}])
+            return EXIT_INVALID
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(private)
         Path(args.out + ".pub").write_bytes(k.public_key().public_bytes(ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo))
         print(json.dumps({"private": args.out + ".pem", "public": args.out + ".pub"}))
         return EXIT_OK
@@ -308,7 +317,7 @@ def _refdata_change(args) -> int:
     import os
 
     from desktop.core.refpackage import PackageError, import_package, rollback
-    from desktop.paths import resources
+    from desktop.paths import trusted_key_dirs
 
     ref = load_ref(args)
     password = None
@@ -335,8 +344,8 @@ def _refdata_change(args) -> int:
                 if not args.file:
                     _emit_errors([{"field": "FILE", "message": "name the package file to import"}])
                     return EXIT_INVALID
-                res = import_package(_db_path(args), Path(args.file), resources() / "refdata-keys",
-                                     allow_older=args.allow_older)
+                res = import_package(_db_path(args), Path(args.file), trusted_key_dirs(),
+                                     allow_older=args.allow_older, today=_today())
                 registry.log(user=args.user, action="refdata_import", obj=f"refdata:{res.version}", now=now,
                              details={"previous": res.previous, "file": str(args.file)})
                 print(json.dumps({"version": res.version, "previous": res.previous}, ensure_ascii=False))

@@ -29,6 +29,22 @@ def bundled_reference() -> Path:
     return resources() / "reference.sqlite"
 
 
+def is_development() -> bool:
+    """A development run: from a source checkout (not a frozen bundle), with the development
+    key beside the sources. Only then is the development signing key trusted."""
+    return not getattr(sys, "frozen", False) and getattr(sys, "_MEIPASS", None) is None \
+        and (app_root() / "db" / "keys" / "dev-publisher.pub").is_file()
+
+
+def trusted_key_dirs() -> list[Path]:
+    """Folders whose *.pub keys may sign reference-data packages: the publisher keys named when
+    the app was built (resources/refdata-keys/), plus db/keys/ in a development run."""
+    dirs = [resources() / "refdata-keys"]
+    if is_development():
+        dirs.append(app_root() / "db" / "keys")
+    return dirs
+
+
 def default_db() -> Path:
     env = os.environ.get("POLYCLINIC_DB")
     if env:

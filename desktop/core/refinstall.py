@@ -1,16 +1,21 @@
 """Reference-data releases installed beside a registry database, and the one in force.
 
 Layout: for the database `registry.sqlite`, releases live in `registry.sqlite.refdata/` as
-`<version>.sqlite`, and the file `active` names the one in force. Switching writes a new
+`release-<sha256 prefix>.sqlite` (a name the program derives, never one from a package; older
+installs may have `<version>.sqlite`), and the file `active` names the one in force. Installs
+run under a lock with unique temporary names, so desks may start together. Switching writes a new
 `active` file and renames it over the old one, so a reader sees either the old release or the
 new one, never a mixture; older releases stay for rollback.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 from pathlib import Path
+
+from desktop.fileutil import file_lock, private_dir, temp_name, write_private
 
 from desktop.core.refdata import RefData, RefDataError, load_reference, read_meta
 
@@ -20,20 +25,15 @@ def refdata_dir(db_path: Path) -> Path:
 
 
 def _write_atomic(path: Path, text: str):
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    try:
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
+    write_private(path, text.encode("utf-8"))
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def active_path(db_path: Path) -> Path | None:
@@ -41,6 +41,9 @@ def active_path(db_path: Path) -> Path | None:
     try:
         name = json.loads((d / "active").read_text(encoding="utf-8"))["file"]
     except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(name, str) or Path(name).name != name or name in ("", ".", "..") \
+            or not name.endswith(".sqlite"):
         return None
     p = d / name
     return p if p.is_file() else None
@@ -64,24 +67,22 @@ def installed(db_path: Path) -> list[dict]:
 def install(db_path: Path, release: Path, *, activate: bool = True) -> RefData:
     """Copy a verified release file into the folder and (by default) make it the one in force."""
     ref = load_reference(release)
-    d = refdata_dir(db_path)
-    d.mkdir(parents=True, exist_ok=True)
-    target = d / f"{ref.version}.sqlite"
-    if target.exists():
-        try:
-            intact = load_reference(target).version == ref.version
-        except RefDataError:
-            intact = False
-    else:
-        intact = False
-    if not intact:
-        tmp = target.with_name(target.name + ".tmp")
-        shutil.copyfile(release, tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    if activate:
-        activate_file(db_path, target)
+    d = private_dir(refdata_dir(db_path))
+    digest = _sha256(release)
+    target = d / f"release-{digest[:20]}.sqlite"
+    with file_lock(d / ".lock"):
+        intact = target.is_file() and _sha256(target) == digest
+        if not intact:
+            tmp = temp_name(target)
+            try:
+                shutil.copyfile(release, tmp)
+                with open(tmp, "rb") as fh:
+                    os.fsync(fh.fileno())
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)
+        if activate:
+            activate_file(db_path, target)
     return load_reference(target)
 
 

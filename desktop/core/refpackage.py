@@ -3,19 +3,26 @@ and installed at the clinic.
 
 A package is a zip holding `reference.sqlite`, `manifest.json` (format, version, issue date,
 period, size and SHA-256 of the database) and `manifest.sig` (an Ed25519 signature of the
-manifest by the publisher). The app trusts the public keys in resources/refdata-keys/.
+manifest by the publisher). The app trusts the public keys named when it was built
+(resources/refdata-keys/), and the development key only in a development run.
 Import refuses, with a reason and no change: a file that is not a package (corrupt, truncated,
-foreign), a manifest signed by an unknown key or altered, a database whose size or hash differs
-from the manifest, a database that does not load, and a release older than the one in force.
+foreign, too large, a zip bomb), a manifest signed by an unknown key or altered, a version that
+is not a plain release name, a database whose size or hash differs from the manifest, a
+database that does not load or fails its self-check (integrity, references, sample cases), a
+release dated more than a month ahead, and a release older than the one in force.
+Nothing from a package becomes a path: the installed file's name is derived from its hash.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
+import sqlite3
 import tempfile
 import zipfile
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from desktop.core.refdata import RefData, RefDataError, load_reference
@@ -24,6 +31,30 @@ from desktop.core.refinstall import active_path, install
 FORMAT = "polyclinic-refdata"
 FORMAT_VERSION = 1
 MAX_DB_SIZE = 200 * 1024 * 1024
+MAX_MANIFEST = 64 * 1024
+MAX_SIGNATURE = 1024
+MAX_MEMBERS = 8
+MAX_AHEAD = timedelta(days=31)
+MEMBERS = ("manifest.json", "manifest.sig", "reference.sqlite")
+# A release name: letters, digits, dot, dash, underscore, plus; never a path.
+VERSION_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z._+-]{0,79}")
+
+# Built-in sample cases: a signed release must decide each of them without an error before it
+# may become the one in force (as of its own issue date).
+SAMPLE_CASES = (
+    {"person": {"surname": "Тестов", "given_name": "Тест", "birth_date": "1990-05-05", "sex": "female",
+                "citizenship": "KZ"},
+     "documents": [{"kind": "id_card_kz", "number": "040000001", "valid_until": "2040-01-01"}],
+     "needs": "attachment", "osms": {"status": "unknown"}},
+    {"person": {"surname": "Тестов", "given_name": "Тест", "birth_date": "1990-05-05", "sex": "male",
+                "citizenship": "AM"},
+     "documents": [{"kind": "passport", "number": "N123", "country": "AM", "valid_until": "2040-01-01"}],
+     "needs": "attachment", "purpose_of_stay": "work"},
+    {"person": {"surname": "Тестов", "given_name": "Тест", "birth_date": "1990-05-05", "sex": "male",
+                "citizenship": "BY"},
+     "documents": [{"kind": "passport", "number": "N123", "country": "BY", "valid_until": "2040-01-01"}],
+     "needs": "attachment", "purpose_of_stay": "tourism"},
+)
 
 
 class PackageError(Exception):
@@ -74,16 +105,60 @@ def build_package(reference: Path, out: Path, private_key_pem: bytes) -> dict:
     return manifest
 
 
-def _trusted_keys(keys_dir: Path):
+def valid_version(version) -> bool:
+    """A release name that can never be read as a path ("../reg", "a/b", "" are not)."""
+    return isinstance(version, str) and VERSION_PATTERN.fullmatch(version) is not None \
+        and ".." not in version
+
+
+def _trusted_keys(keys_dir):
+    """(name, public key) for each *.pub in `keys_dir` (a folder or a list of folders)."""
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+    dirs = [keys_dir] if isinstance(keys_dir, (str, Path)) else list(keys_dir)
     keys = []
-    for f in sorted(Path(keys_dir).glob("*.pub")):
-        try:
-            keys.append((f.stem, load_pem_public_key(f.read_bytes())))
-        except ValueError:
-            continue
+    for d in dirs:
+        for f in sorted(Path(d).glob("*.pub")):
+            try:
+                if f.stat().st_size > 16 * 1024:
+                    continue
+                keys.append((f.stem, load_pem_public_key(f.read_bytes())))
+            except (ValueError, OSError, TypeError):
+                continue
     return keys
+
+
+def self_check(path: Path) -> RefData:
+    """Load a release and prove it usable before it may be switched to: SQLite integrity and
+    foreign keys, every table the loader needs, and each built-in sample case decided without
+    an error. PackageError("selfcheck") otherwise."""
+    from desktop.core.api import decide_data
+
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            if [r[0] for r in con.execute("PRAGMA integrity_check")] != ["ok"]:
+                raise PackageError("selfcheck", "база справочных данных повреждена — the reference database "
+                                                "fails its integrity check")
+            if con.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                raise PackageError("selfcheck", "в справочных данных есть ссылки в никуда — the reference "
+                                                "data has references that do not resolve")
+        finally:
+            con.close()
+        ref = load_reference(path)
+    except sqlite3.Error as e:
+        raise PackageError("selfcheck", f"база справочных данных не читается — unreadable: {e}") from None
+    except RefDataError as e:
+        raise PackageError("selfcheck", f"справочные данные не загружаются — do not load: {e}") from None
+    on = ref.issued
+    for n, case in enumerate(SAMPLE_CASES, 1):
+        try:
+            decision = decide_data({**case, "as_of": on.isoformat()}, ref, on=None, default_date=on)
+            decision.to_dict()
+        except Exception as e:  # any failure of a sample case refuses the release
+            raise PackageError("selfcheck", f"контрольный случай {n} не решается на этих данных — sample "
+                                            f"case {n} fails with this release: {type(e).__name__}: {e}") from None
+    return ref
 
 
 def verify_package(package: Path, keys_dir: Path, workdir: Path) -> tuple[dict, Path, str]:
@@ -94,20 +169,52 @@ def verify_package(package: Path, keys_dir: Path, workdir: Path) -> tuple[dict, 
     if not package.is_file():
         raise PackageError("missing", f"файл не найден — file not found: {package}")
     try:
+        return _verify(package, keys_dir, Path(workdir))
+    except PackageError:
+        raise
+    except Exception as e:  # any decompression or format error is a refusal, never a traceback
+        raise PackageError("corrupt", f"{package.name}: пакет повреждён — the package is damaged "
+                                      f"({type(e).__name__}: {e})") from None
+
+
+def _read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    if info.file_size > limit:
+        raise PackageError("size", f"{info.filename}: слишком большой — too large ({info.file_size} bytes)")
+    with z.open(info) as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit or len(data) != info.file_size:
+        raise PackageError("size", f"{info.filename}: размер не совпадает — size differs from the archive")
+    return data
+
+
+def _verify(package: Path, keys_dir, workdir: Path) -> tuple[dict, Path, str]:
+    from cryptography.exceptions import InvalidSignature
+
+    if package.stat().st_size > MAX_DB_SIZE + 4 * MAX_MANIFEST:
+        raise PackageError("size", f"{package.name}: файл слишком большой — the file is too large")
+    try:
         z = zipfile.ZipFile(package)
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise PackageError("corrupt", f"{package.name}: это не пакет справочных данных или файл поврежден/обрезан "
                                       "— not a reference-data package, or the file is corrupt or truncated") from None
     with z:
-        names = set(z.namelist())
-        if not {"manifest.json", "manifest.sig", "reference.sqlite"} <= names:
+        infos = z.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise PackageError("foreign", f"{package.name}: лишние файлы в архиве — unexpected members")
+        by_name = {i.filename: i for i in infos}
+        if not set(MEMBERS) <= set(by_name) or len(by_name) != len(infos):
             raise PackageError("foreign", f"{package.name}: в архиве нет манифеста и базы справочных данных "
                                           "— the archive is not a reference-data package")
+        for name in MEMBERS:
+            info = by_name[name]
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
+                raise PackageError("corrupt", f"{package.name}: неподдерживаемое сжатие или шифрование — "
+                                              "unsupported compression or encryption")
         try:
-            body = z.read("manifest.json")
-            sig = bytes.fromhex(z.read("manifest.sig").decode("ascii").strip())
+            body = _read_member(z, by_name["manifest.json"], MAX_MANIFEST)
+            sig = bytes.fromhex(_read_member(z, by_name["manifest.sig"], MAX_SIGNATURE).decode("ascii").strip())
             manifest = json.loads(body)
-        except (zipfile.BadZipFile, ValueError, UnicodeDecodeError, OSError, EOFError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise PackageError("corrupt", f"{package.name}: манифест поврежден — the manifest is damaged") from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise PackageError("foreign", f"{package.name}: чужой формат файла — not a {FORMAT} package")
@@ -126,36 +233,40 @@ def verify_package(package: Path, keys_dir: Path, workdir: Path) -> tuple[dict, 
             raise PackageError("signature", f"{package.name}: подпись не подтверждена доверенным ключом — "
                                             "the signature does not match a trusted publisher key "
                                             "(altered manifest or unknown publisher)")
-        db = manifest.get("database") or {}
-        info = z.getinfo("reference.sqlite")
-        if info.file_size != db.get("size") or info.file_size > MAX_DB_SIZE:
+        if not valid_version(manifest.get("version")):
+            raise PackageError("version", f"{package.name}: недопустимое имя версии — the version "
+                                          f"{str(manifest.get('version'))[:40]!r} is not a plain release name")
+        db = manifest.get("database") if isinstance(manifest.get("database"), dict) else {}
+        info = by_name["reference.sqlite"]
+        size = db.get("size")
+        if not isinstance(size, int) or info.file_size != size or info.file_size > MAX_DB_SIZE:
             raise PackageError("hash", f"{package.name}: размер базы не совпадает с манифестом — "
                                        "the database size differs from the manifest")
         target = Path(workdir) / "incoming.sqlite"
-        h = hashlib.sha256()
-        try:
-            with z.open(info) as src, open(target, "wb") as dst:
-                for chunk in iter(lambda: src.read(1 << 20), b""):
-                    h.update(chunk)
-                    dst.write(chunk)
-        except (zipfile.BadZipFile, OSError, EOFError) as e:
-            raise PackageError("corrupt", f"{package.name}: база в архиве повреждена — "
-                                          f"the database inside is damaged ({e})") from None
-        if h.hexdigest() != db.get("sha256"):
+        h, written = hashlib.sha256(), 0
+        with z.open(info) as src, open(target, "wb") as dst:
+            for chunk in iter(lambda: src.read(1 << 20), b""):
+                written += len(chunk)
+                if written > size:
+                    raise PackageError("size", f"{package.name}: база больше заявленного — the database "
+                                               "is larger than the manifest says")
+                h.update(chunk)
+                dst.write(chunk)
+        if written != size or h.hexdigest() != db.get("sha256"):
             raise PackageError("hash", f"{package.name}: контрольная сумма базы не совпадает с манифестом — "
                                        "the database's SHA-256 differs from the manifest")
-    try:
-        ref = load_reference(target)
-    except RefDataError as e:
-        raise PackageError("corrupt", f"{package.name}: {e}") from None
+    ref = self_check(target)
     if ref.version != manifest.get("version"):
         raise PackageError("hash", f"{package.name}: версия базы {ref.version} не совпадает с манифестом — "
                                    "the database version differs from the manifest")
     return manifest, target, signer
 
 
-def import_package(db_path: Path, package: Path, keys_dir: Path, *, allow_older: bool = False) -> ImportResult:
+def import_package(db_path: Path, package: Path, keys_dir, *, allow_older: bool = False,
+                   today: date | None = None) -> ImportResult:
     """Verify `package` and make its release the one in force for `db_path`, atomically.
+    `keys_dir`: the trusted keys' folder, or a list of folders (desktop.paths.trusted_key_dirs).
+    With `today`, a release issued more than a month after it is refused.
 
     Nothing changes when the package is refused. The previous release stays installed for rollback."""
     current = active_path(db_path)
@@ -170,6 +281,9 @@ def import_package(db_path: Path, package: Path, keys_dir: Path, *, allow_older:
     with tempfile.TemporaryDirectory(dir=folder) as work:
         manifest, db_file, _ = verify_package(package, keys_dir, Path(work))
         new = load_reference(db_file)
+        if today is not None and new.issued > today + MAX_AHEAD:
+            raise PackageError("future", f"пакет {new.version} датирован {new.issued.isoformat()}, больше месяца "
+                                         f"вперёд — the release is dated more than a month ahead")
         if previous is not None:
             if new.version == previous.version:
                 raise PackageError("same", f"версия {new.version} уже действует — release {new.version} is already in force")

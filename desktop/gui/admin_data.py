@@ -15,10 +15,10 @@ from desktop.gui.admin_base import AdminDialog, RowsModel, confirm, dmy, now_of,
 from desktop.gui.extra_strings import say
 
 
-def default_keys_dir() -> Path:
-    from desktop.paths import resources
+def default_keys_dir():
+    from desktop.paths import trusted_key_dirs
 
-    return resources() / "refdata-keys"
+    return trusted_key_dirs()
 
 
 class ReferenceDataDialog(AdminDialog):
@@ -34,7 +34,7 @@ class ReferenceDataDialog(AdminDialog):
                  parent: QWidget | None = None):
         super().__init__(registry, tr, clock, user, parent)
         self.setObjectName("referenceDataDialog")
-        self.db_path, self.keys_dir = Path(db_path), Path(keys_dir) if keys_dir else default_keys_dir()
+        self.db_path, self.keys_dir = Path(db_path), keys_dir if keys_dir else default_keys_dir()
         self.choose_file = choose_file or (lambda parent: QFileDialog.getOpenFileName(
             parent, say(self.tr, "refdata.open_title"), "", say(self.tr, "refdata.filter"))[0] or None)
         self.ask = ask or confirm
@@ -91,7 +91,7 @@ class ReferenceDataDialog(AdminDialog):
         db_path, keys_dir, registry, user, now = self.db_path, self.keys_dir, self.registry, self.user, now_of(self.clock)
 
         def work():
-            result = import_package(db_path, package, keys_dir)
+            result = import_package(db_path, package, keys_dir, today=now.date())
             registry.log(user=user, action="refdata_import", obj=f"refdata:{result.version}", now=now,
                          details={"previous": result.previous, "file": str(package)})
             return result
