@@ -101,8 +101,58 @@ def build_package(reference: Path, out: Path, private_key_pem: bytes) -> dict:
         z.writestr("manifest.json", body)
         z.writestr("manifest.sig", signature.hex())
         z.write(reference, "reference.sqlite")
+    # The whole file is signed too (the zip comment carries that signature), so any changed
+    # byte anywhere — headers included — refuses the package.
+    file_signature = key.sign(_file_digest(tmp, tmp.stat().st_size - 2))
+    with open(tmp, "r+b") as fh:
+        fh.seek(-2, os.SEEK_END)
+        fh.write(len(file_signature.hex()).to_bytes(2, "little") + file_signature.hex().encode("ascii"))
     os.replace(tmp, out)
     return manifest
+
+
+FILE_SIG_HEX = 128          # an Ed25519 signature, hex
+
+
+def _file_digest(path: Path, length: int) -> bytes:
+    """What the whole-file signature covers: the package up to the zip comment length field,
+    then an empty comment's length."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        left = length
+        while left > 0:
+            chunk = fh.read(min(1 << 20, left))
+            if not chunk:
+                break
+            h.update(chunk)
+            left -= len(chunk)
+    h.update(b"\x00\x00")
+    return b"polyclinic-package-file\x00" + h.digest()
+
+
+def _check_file_signature(package: Path, keys) -> None:
+    from cryptography.exceptions import InvalidSignature
+
+    size = package.stat().st_size
+    with open(package, "rb") as fh:
+        fh.seek(max(0, size - FILE_SIG_HEX - 2))
+        tail = fh.read()
+    try:
+        if len(tail) != FILE_SIG_HEX + 2 or int.from_bytes(tail[:2], "little") != FILE_SIG_HEX:
+            raise ValueError
+        signature = bytes.fromhex(tail[2:].decode("ascii"))
+    except ValueError:
+        raise PackageError("signature", f"{package.name}: нет подписи файла — the package file is not "
+                                        "signed as a whole (altered or not from a publisher)") from None
+    digest = _file_digest(package, size - FILE_SIG_HEX - 2)
+    for _name, key in keys:
+        try:
+            key.verify(signature, digest)
+            return
+        except InvalidSignature:
+            continue
+    raise PackageError("signature", f"{package.name}: файл пакета изменён — the package file was altered "
+                                    "(its signature does not match)")
 
 
 def valid_version(version) -> bool:
@@ -255,6 +305,7 @@ def _verify(package: Path, keys_dir, workdir: Path) -> tuple[dict, Path, str]:
         if written != size or h.hexdigest() != db.get("sha256"):
             raise PackageError("hash", f"{package.name}: контрольная сумма базы не совпадает с манифестом — "
                                        "the database's SHA-256 differs from the manifest")
+    _check_file_signature(package, _trusted_keys(keys_dir))
     ref = self_check(target)
     if ref.version != manifest.get("version"):
         raise PackageError("hash", f"{package.name}: версия базы {ref.version} не совпадает с манифестом — "

@@ -340,6 +340,7 @@ class MainWindow(QMainWindow):
             return
         patient = self.registry.open_patient(patient_id, user=self.user.login, now=self.clock.now())
         self.patient_id = patient.id
+        self.patient_version = patient.version  # saving over a newer version is refused
         self.unlinked_prints = []
         self.form.set_case(patient.case, as_of=self.today)
         last = self.registry.latest_decision(patient.id)
@@ -391,14 +392,27 @@ class MainWindow(QMainWindow):
             if choice != 1:
                 return False
         from desktop.store import Conflict
+        from desktop.store.registry import StaleRecord
 
         now = self.clock.now()
         try:
-            self.patient_id = self.registry.save_patient(case, user=self.user.login, now=now,
-                                                         patient_id=self.patient_id)
+            self.patient_id = self.registry.save_patient(
+                case, user=self.user.login, now=now, patient_id=self.patient_id,
+                expected_version=getattr(self, "patient_version", None) if self.patient_id else None)
+        except StaleRecord as e:  # another desk saved this card meanwhile: offer to reload it
+            choice = self._ask(self.tr("stale.title"),
+                               self.tr("stale.text", who=e.by, when=e.at.strftime("%d.%m.%Y %H:%M")),
+                               [(self.tr("stale.reload"), QMessageBox.AcceptRole),
+                                (self.tr("btn.cancel"), QMessageBox.RejectRole)])
+            if choice == 0:
+                self.dirty = False
+                self.open_patient(e.patient_id)
+            return False
         except Conflict:
             self.statusBar().showMessage(self.tr("save.conflict"), 8000)
             return False
+        stored = self.registry.get_patient(self.patient_id)
+        self.patient_version = stored.version if stored is not None else None
         self.registry.record_decision(self.patient_id, self.decision, user=self.user.login, now=now)
         if self.unlinked_prints:
             self.registry.link_printed(self.unlinked_prints, self.patient_id, user=self.user.login, now=now)
