@@ -178,6 +178,49 @@ def _trusted_keys(keys_dir):
     return keys
 
 
+def _ids(value) -> list[str]:
+    if value in (None, ""):
+        return []
+    try:
+        parsed = json.loads(value) if isinstance(value, str) and value[:1] in "[\"" else value
+    except ValueError:
+        parsed = value
+    if isinstance(parsed, list):
+        return [str(v) for v in parsed]
+    return [str(parsed)]
+
+
+def _unresolved(con: sqlite3.Connection) -> str | None:
+    """The first reference inside a release that does not resolve, or an empty table; None if
+    all is well. Checks: no table is empty; every `basis` names an act; every category has an
+    attachment rule and every rule a category; union members name a union and a country."""
+    tables = [r[0] for r in con.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+    for t in tables:
+        if con.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() is None:
+            return f"table {t} is empty"
+    acts = {r[0] for r in con.execute("SELECT id FROM acts")}
+    for t in tables:
+        columns = [r[1] for r in con.execute(f'PRAGMA table_info("{t}")')]
+        if "basis" in columns and t != "purpose_basis":
+            for (value,) in con.execute(f'SELECT basis FROM "{t}"'):
+                missing = [a for a in _ids(value) if a not in acts]
+                if missing:
+                    return f"{t}.basis names unknown act {missing[0]!r}"
+    categories = {r[0] for r in con.execute("SELECT id FROM categories")}
+    ruled = {r[0] for r in con.execute("SELECT category FROM attachment_rules")}
+    if categories - ruled:
+        return f"category {sorted(categories - ruled)[0]!r} has no attachment rule"
+    if ruled - categories:
+        return f"attachment rule for unknown category {sorted(ruled - categories)[0]!r}"
+    unions = {r[0] for r in con.execute("SELECT id FROM unions")}
+    countries = {r[0] for r in con.execute("SELECT code FROM countries")}
+    for union, country in con.execute("SELECT union_id, country FROM union_members"):
+        if union not in unions or country not in countries:
+            return f"union member {union}/{country} does not resolve"
+    return None
+
+
 def self_check(path: Path) -> RefData:
     """Load a release and prove it usable before it may be switched to: SQLite integrity and
     foreign keys, every table the loader needs, and each built-in sample case decided without
@@ -193,6 +236,10 @@ def self_check(path: Path) -> RefData:
             if con.execute("PRAGMA foreign_key_check").fetchone() is not None:
                 raise PackageError("selfcheck", "в справочных данных есть ссылки в никуда — the reference "
                                                 "data has references that do not resolve")
+            problem = _unresolved(con)
+            if problem:
+                raise PackageError("selfcheck", f"справочные данные неполны: {problem} — the reference data "
+                                                f"is incomplete: {problem}")
         finally:
             con.close()
         ref = load_reference(path)

@@ -20,7 +20,7 @@ import pytest
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
 
 ROOT = Path(__file__).resolve().parents[2]
-KILLS = 20
+KILLS = 60  # per test; three tests: 180 SIGKILLs at random points
 
 # The driver (python -c) imports the store once, then forks one worker per "go" line: the
 # worker opens the registry and loops, writing "ack <result>" after each commit; the driver
@@ -47,6 +47,11 @@ for _ in sys.stdin:
                                        "citizenship": "KZ"},
                             "documents": [{"kind": "passport", "number": f"N {n:07d}"}]}
                     result = registry.save_patient(case, user="crash", now=now)
+                elif what == "print":
+                    number = registry.reserve_document_number(2026, now, kind="slip", user="crash")
+                    registry.store_printed(number, "slip", b"%PDF " + number.encode(), lang="ru",
+                                           user="crash", now=now)
+                    result = number
                 else:
                     result = registry.next_document_number(2026, now)
                 os.write(1, f"ack {result}\\n".encode())
@@ -124,3 +129,27 @@ def test_killed_numbering_never_hands_out_a_number_twice(tmp_path):
     last = con.execute("SELECT last_number FROM document_sequence WHERE year = 2026").fetchone()[0]
     con.close()
     assert max(int(a.split("-")[1]) for a in acknowledged) <= last
+
+
+def test_killed_printing_loses_no_document_and_leaves_no_silent_gap(tmp_path):
+    """SIGKILL while printing: every acknowledged document is stored once, every number taken
+    is in the ledger, and those never stored become void with a reason (no silent gaps)."""
+    from datetime import datetime, timedelta, timezone
+
+    from desktop.store import open_registry
+
+    db_path = tmp_path / "registry.sqlite"
+    acknowledged = _kill_repeatedly("print", db_path, seed=11)
+    assert acknowledged and len(acknowledged) == len(set(acknowledged))
+    assert _integrity(db_path) == "ok"
+    later = datetime(2026, 11, 22, tzinfo=timezone.utc) + timedelta(hours=1)
+    with open_registry(db_path, now=later) as registry:
+        ledger = {r.number: r for r in registry.document_numbers()}
+        printed = {n for n in ledger if registry.get_printed(n) is not None}
+    con = sqlite3.connect(db_path)
+    last = con.execute("SELECT last_number FROM document_sequence WHERE year = 2026").fetchone()[0]
+    con.close()
+    assert set(acknowledged) <= printed
+    assert sorted(ledger) == [f"2026-{n:06d}" for n in range(1, last + 1)]
+    assert {n for n, r in ledger.items() if r.status == "stored"} == printed
+    assert all(r.status == "void" and r.reason for n, r in ledger.items() if n not in printed)
