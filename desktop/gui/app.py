@@ -87,6 +87,26 @@ def open_registry_or_restore(db_path: Path, clock, tr, *, interactive: bool, ope
         return None
 
 
+def _show_registry_errors(tr) -> None:
+    """Damage found while the desk is in use (the store then refuses every write) is shown as
+    the damaged-registry message, never as a traceback."""
+    from desktop.store import RegistryError
+
+    previous = sys.excepthook
+
+    def hook(kind, value, tb):
+        if isinstance(value, RegistryError):
+            from PySide6.QtWidgets import QMessageBox
+
+            message = value.ru if tr.lang in ("ru", "kk") else value.en
+            _message(QMessageBox.Critical, tr("corrupt.title"),
+                     tr("corrupt.text", message=message, path=value.path))
+            return
+        previous(kind, value, tb)
+
+    sys.excepthook = hook
+
+
 def start_backup(window, db_path: Path, clock, keep: int = 10) -> None:
     """The automatic backup at start, on the window's worker thread: a verified copy in the
     backups folder beside the registry, the newest `keep` kept; the status bar says how it went."""
@@ -109,10 +129,12 @@ def run(db_path: Path, bundled_reference: Path, exit_after_start: bool, today: d
     import gc
 
     gc.disable()                  # start-up allocates much and frees little: collect once, later
+    hook = sys.excepthook
     try:
         return _run(db_path, bundled_reference, exit_after_start, today, settings_path)
     finally:
         gc.enable()
+        sys.excepthook = hook
 
 
 def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> int:
@@ -134,6 +156,7 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
     app.setApplicationName(APPLICATION)
     settings = AppSettings(settings_path)
     tr = Tr(settings.language)
+    _show_registry_errors(tr)
 
     from desktop.core.refdata import RefDataError
     from desktop.core.refinstall import ensure_reference

@@ -668,10 +668,9 @@ class Registry:
     # --- users ---------------------------------------------------------------------------------
 
     def needs_admin_setup(self) -> bool:
-        """True on first run: no active administrator exists yet."""
-        with self._read() as session:
-            return session.exec(select(User.id).where(User.role == "admin",
-                                                      User.active == True)).first() is None  # noqa: E712
+        """True on first run: no administrator has ever existed (the only time one may be
+        created without signing in)."""
+        return not self.admin_ever_existed()
 
     def admin_ever_existed(self) -> bool:
         """True once any administrator account was created (locked ones included)."""

@@ -82,3 +82,23 @@ def test_models_describe_the_migrated_schema(registry):
         diff = compare_metadata(context, metadata)
     diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name not in ours)]
     assert diff == []
+
+
+def test_upgrade_chains_the_existing_audit_log_and_lists_printed_numbers(db_path):
+    """Upgrading to 0003 gives every old audit row its hash (the chain verifies) and puts the
+    numbers already printed into the ledger as stored."""
+    engine = db.make_engine(db_path)
+    db.migrate(engine, "0002")
+    engine.dispose()
+    con = sqlite3.connect(db_path)
+    for n in range(3):
+        con.execute("INSERT INTO audit_log (at, user, action, object, details) VALUES "
+                    "('2026-01-01T00:00:00', 'u', 'view', ?, '{}')", (f"patient:{n}",))
+    con.execute("INSERT INTO printed_document (number, kind, year, lang, pdf, sha256, created_at, user) "
+                "VALUES ('2026-000007', 'slip', 2026, 'ru', x'00', 'h', '2026-01-01T00:00:00', 'u')")
+    con.commit()
+    con.close()
+    with open_registry(db_path, now=NOW) as registry:
+        assert registry.verify_audit()["entries"] >= 4
+        assert all(e.hash for e in registry.audit_entries(limit=None))
+        assert [(r.number, r.status) for r in registry.document_numbers()] == [("2026-000007", "stored")]
