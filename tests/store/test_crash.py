@@ -86,9 +86,14 @@ def _kill_repeatedly(what: str, db_path: Path, seed: int) -> list[str]:
             driver.stdin.write(b"go\n")
             driver.stdin.flush()
             worker = int(read_until("pid"))
-            if round_ == 0:  # let the first worker create the file; later kills land anywhere
+            # The first worker creates the file. Then one round in four kills at any moment of
+            # the start (opening, checking, the first transaction); the others wait for the
+            # first commit, so that the kill lands among the writes.
+            if round_ == 0 or round_ % 4:
                 read_until("ack")
-            time.sleep(rng.uniform(0.0, 0.1))
+                time.sleep(rng.uniform(0.0, 0.05))
+            else:
+                time.sleep(rng.uniform(0.0, 0.15))
             os.kill(worker, signal.SIGKILL)
             read_until("done")
     finally:
