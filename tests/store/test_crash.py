@@ -20,7 +20,7 @@ import pytest
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
 
 ROOT = Path(__file__).resolve().parents[2]
-KILLS = 60  # per test; three tests: 180 SIGKILLs at random points
+KILLS = 40  # per test; three tests: 120 SIGKILLs at random points
 
 # The driver (python -c) imports the store once, then forks one worker per "go" line: the
 # worker opens the registry and loops, writing "ack <result>" after each commit; the driver

@@ -320,3 +320,14 @@ def test_leftover_temporary_files_are_removed_at_start(db_path, registry):
     leftover.write_bytes(b"half")
     open_registry(db_path, now=NOW).close()
     assert not leftover.exists()
+
+
+def test_before_restore_copies_are_rotated(tmp_path):
+    """Each restore keeps the replaced registry aside; only the newest five such copies stay."""
+    db_path = _filled(tmp_path / "registry.sqlite")
+    copy = tmp_path / "copy.sqlite"
+    backup_database(db_path, copy)
+    for i in range(7):
+        restore(copy, db_path, now=NOW + timedelta(seconds=i))
+    kept = sorted(p.name for p in tmp_path.glob("registry.sqlite.before-restore-*.bak"))
+    assert len(kept) == 5 and kept[-1].endswith("093006.bak")
