@@ -14,7 +14,7 @@ from desktop.core.dates import parse_date, parse_month
 
 SEXES = ("male", "female")
 OSMS_STATUSES = ("insured", "not_insured", "unknown")
-PAYERS = ("employee", "entrepreneur", "self_payer", "preferential")
+PAYERS = ("employee", "entrepreneur", "self_payer", "preferential", "esp")
 NEEDS = ("attachment", "emergency", "planned", "diagnosis")
 RELATIONS = ("spouse", "child")
 REFERRAL_PURPOSES = ("consultation", "diagnostics", "hospitalisation")
@@ -22,6 +22,22 @@ URGENCIES = ("routine", "urgent")
 INSURANCE_KINDS = ("vms_contract", "dms_contract")
 _ICD = re.compile(r"[A-Z][0-9][0-9](\.[0-9]{1,2})?")  # ASCII only, used with fullmatch
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
+# Not law: a case with more documents than this is refused as input (issue 11 item 10); a real
+# person presents a handful, and a huge list would only make one decision take seconds.
+MAX_DOCUMENTS = 200
+
+# The keys each object of a case may carry (interface.md; revision 2: any other key is an input
+# error naming it, so that a typo such as `valid_untill` never passes silently). The GUI's
+# extra fields (representative, referral, previous_clinic, reason, address…) are listed too.
+CASE_KEYS = frozenset(("as_of", "person", "purpose_of_stay", "documents", "family_of_eaeu_worker", "osms",
+                       "diagnosis_icd10", "needs", "representative", "previous_clinic", "reason", "referral"))
+PERSON_KEYS = frozenset(("iin", "surname", "given_name", "patronymic", "latin_name", "birth_date", "sex",
+                         "citizenship", "address", "phone"))
+DOCUMENT_KEYS = frozenset(("kind", "number", "country", "issued_on", "valid_from", "valid_until", "covers_phc"))
+FAMILY_KEYS = frozenset(("relation", "lives_together", "worker_contract_until"))
+OSMS_KEYS = frozenset(("status", "payer", "paid_months"))
+REPRESENTATIVE_KEYS = frozenset(("full_name", "relation", "document"))
+REFERRAL_KEYS = frozenset(("purpose", "urgency", "diagnosis_text", "services"))
 
 
 class CaseError(ValueError):
@@ -87,6 +103,7 @@ class Osms:
 class Family:
     relation: str
     lives_together: bool
+    worker_contract_until: date | None = None
 
 
 @dataclass
@@ -109,6 +126,16 @@ class _Collector:
 
     def add(self, path: str, message: str):
         self.errors.append({"field": path, "message": message})
+
+    def unknown_keys(self, obj: dict, allowed: frozenset, prefix: str):
+        """Every key of `obj` not in `allowed` is an error named by its own path."""
+        if obj.keys() <= allowed:
+            return
+        for k in obj:
+            if k not in allowed:
+                name = k if isinstance(k, str) else repr(k)
+                self.add(f"{prefix}{name}", f"unknown key {name!r}: not part of a case "
+                                            f"(expected one of: {', '.join(sorted(allowed))})")
 
 
 def _text(c: _Collector, obj: dict, key: str, path: str, max_len: int = 200) -> str | None:
@@ -171,7 +198,7 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
     if not isinstance(data, dict):
         raise CaseError([{"field": "", "message": "a case must be a JSON object"}])
     kinds = document_kinds
-
+    c.unknown_keys(data, CASE_KEYS, "")
 
     as_of = _date(c, data, "as_of", "as_of")
 
@@ -182,6 +209,7 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
         p = {}
     elif "citizenship" not in p:
         c.add("person.citizenship", "required (null for a stateless person)")
+    c.unknown_keys(p, PERSON_KEYS, "person.")
     person = Person(citizenship=_country(c, p.get("citizenship"), "person.citizenship", countries))
     for k in ("surname", "given_name", "patronymic", "latin_name", "address", "phone"):
         setattr(person, k, _text(c, p, k, f"person.{k}", 300 if k == "address" else 100))
@@ -232,11 +260,15 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
     if not isinstance(raw_docs, list):
         c.add("documents", "must be a list")
         raw_docs = []
+    if len(raw_docs) > MAX_DOCUMENTS:
+        c.add("documents", f"{len(raw_docs)} documents: a case may list at most {MAX_DOCUMENTS}")
+        raw_docs = []
     for i, d in enumerate(raw_docs):
         path = f"documents[{i}]"
         if not isinstance(d, dict):
             c.add(path, "must be an object")
             continue
+        c.unknown_keys(d, DOCUMENT_KEYS, f"{path}.")
         kind = d.get("kind")
         if kind is None:
             c.add(f"{path}.kind", "required")
@@ -274,6 +306,8 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
         if not isinstance(f, dict):
             c.add("family_of_eaeu_worker", "must be null or an object {relation, lives_together}")
         else:
+            c.unknown_keys(f, FAMILY_KEYS, "family_of_eaeu_worker.")
+            wcu = _date(c, f, "worker_contract_until", "family_of_eaeu_worker.worker_contract_until")
             rel = _enum(c, f, "relation", "family_of_eaeu_worker.relation", RELATIONS)
             if f.get("relation") is None:
                 c.add("family_of_eaeu_worker.relation", "required: spouse or child")
@@ -282,7 +316,7 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
                 c.add("family_of_eaeu_worker.lives_together", "must be true or false")
                 lt = True
             if rel:
-                fam = Family(rel, lt)
+                fam = Family(rel, lt, wcu)
 
     osms = Osms()
     o = data.get("osms")
@@ -290,6 +324,7 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
         if not isinstance(o, dict):
             c.add("osms", "must be an object")
         else:
+            c.unknown_keys(o, OSMS_KEYS, "osms.")
             osms.status = _enum(c, o, "status", "osms.status", OSMS_STATUSES, "unknown")
             osms.payer = _enum(c, o, "payer", "osms.payer", PAYERS)
             months = o.get("paid_months") or []
@@ -318,6 +353,7 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
     if rep is not None and not isinstance(rep, dict):
         c.add("representative", "must be an object {full_name, relation, document}")
     elif isinstance(rep, dict):
+        c.unknown_keys(rep, REPRESENTATIVE_KEYS, "representative.")
         for k in ("full_name", "relation", "document"):
             _text(c, rep, k, f"representative.{k}", 200)
     for k in ("previous_clinic", "reason"):
@@ -327,6 +363,7 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
         if not isinstance(ref, dict):
             c.add("referral", "must be an object")
         else:
+            c.unknown_keys(ref, REFERRAL_KEYS, "referral.")
             _enum(c, ref, "purpose", "referral.purpose", REFERRAL_PURPOSES)
             _enum(c, ref, "urgency", "referral.urgency", URGENCIES)
             _text(c, ref, "diagnosis_text", "referral.diagnosis_text", 500)

@@ -12,7 +12,7 @@ from desktop.core.refdata import RefDataError, load_reference
 SOURCES = Path(__file__).resolve().parents[2] / "db" / "sources"
 WARNING_CODES = {"document_expired", "vms_required", "vms_expires_before_contract", "insurance_required",
                  "medical_exam_required", "osms_grace_period", "dangerous_disease_notice",
-                 "prepayment_required", "reference_outdated"}
+                 "prepayment_required", "reference_outdated", "hiv_investigation"}
 CATEGORIES = ["citizen", "kandas", "refugee", "permanent_resident", "eaeu_worker", "eaeu_family",
               "asylum_seeker", "trafficking_victim", "eaeu_visitor", "cis_visitor", "foreign_visitor"]
 
