@@ -196,6 +196,12 @@ class RefData:
         self._text_fixed = {k: v[0][2] for k, v in self._texts.items()
                             if len(v) == 1 and v[0][0] is None and v[0][1] is None}
         self._basis_cache: dict[tuple[str, str], dict] = {}
+        # values the rules engine derives from this release only (never from a case or a date)
+        self.derived: dict[str, dict] = {}
+        self._coverage_by_category: dict[str, list[CoverageRule]] = {}
+        for rule in self.coverage_rules:
+            for c in rule.categories:
+                self._coverage_by_category.setdefault(c, []).append(rule)
         self.country_codes = frozenset(self.countries)
         self.document_kind_codes = tuple(self.document_kinds)
         self.purpose_codes = tuple(self.purposes)
@@ -243,6 +249,14 @@ class RefData:
                     return txt, b
         f, t, txt, b = max(entries, key=lambda e: e[0] or date.min)
         return txt, b
+
+    def coverage_rules_for(self, category: str) -> list[CoverageRule]:
+        """The coverage rules naming `category`, in source order (any date)."""
+        return self._coverage_by_category.get(category, [])
+
+    def has_fixed_text(self, key: str) -> bool:
+        """A text with one entry and no dates: the same on every decision date."""
+        return key in self._text_fixed
 
     def has_text(self, key: str) -> bool:
         return key in self._texts

@@ -418,8 +418,8 @@ def _coverage(case: Case, cat: Category, valid: dict, insured, r: _Reasoning) ->
     ref, on, lang = r.ref, r.on, r.lang
     out: list[dict] = []
     seen = set()
-    for rule in ref.coverage_rules:
-        if cat.id not in rule.categories or not in_force(rule.valid_from, rule.valid_until, on):
+    for rule in ref.coverage_rules_for(cat.id):
+        if not in_force(rule.valid_from, rule.valid_until, on):
             continue
         if rule.when == "insured" and insured is not True:
             continue
@@ -467,6 +467,21 @@ def _coverage(case: Case, cat: Category, valid: dict, insured, r: _Reasoning) ->
 
 
 def _coverage_words(c: dict, r: _Reasoning) -> str:
+    """The words for one coverage line; cached per release and language when every text they
+    use has a single, open-ended entry (the usual case: the batch's hot path)."""
+    key = (r.lang, c["scheme"], c["scope"], c.get("active"), c.get("note"))
+    cache = r.ref.derived.setdefault("coverage_words", {})
+    words = cache.get(key)
+    if words is None:
+        words = _coverage_words_uncached(c, r)
+        fixed = r.ref.has_fixed_text
+        if fixed("scheme." + c["scheme"]) and fixed("scope." + c["scope"]) and fixed("osms.unknown") \
+                and fixed("osms.insured") and fixed("osms.not_insured"):
+            cache[key] = words
+    return words
+
+
+def _coverage_words_uncached(c: dict, r: _Reasoning) -> str:
     words = f"{r.t('scheme.' + c['scheme'])} — {r.t('scope.' + c['scope'])}"
     if c["scheme"] == "OSMS":
         state = {True: "osms.insured", False: "osms.not_insured", None: "osms.unknown"}[c.get("active")]
