@@ -376,3 +376,56 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
     return Case(person=person, as_of=as_of, purpose_of_stay=purpose, documents=docs,
                 family_of_eaeu_worker=fam, osms=osms, diagnosis_icd10=diag, needs=needs,
                 input_notes=notes, raw=data)
+
+
+def case_json_schema(document_kinds=(), purposes=()) -> dict:
+    """The JSON Schema (draft 2020-12) of a case, built from the same key tables the validator
+    uses: published as docs/case.schema.json for other programs. `document_kinds` and
+    `purposes` are the enumerations of the reference data in force."""
+    date_t = {"type": ["string", "null"], "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+    text = {"type": ["string", "null"]}
+    country = {"type": ["string", "null"], "pattern": "^[A-Za-z]{2}$"}
+
+    def obj(props: dict, keys: frozenset, required=()):
+        assert set(props) == set(keys), set(keys) ^ set(props)
+        return {"type": "object", "properties": props, "required": list(required), "additionalProperties": False}
+
+    def enum(values):
+        return {"enum": [*values, None]}
+
+    person = obj({
+        "iin": {"type": ["string", "integer", "null"], "description": "12-digit ИИН"},
+        "surname": text, "given_name": text, "patronymic": text, "latin_name": text,
+        "birth_date": date_t, "sex": enum(SEXES),
+        "citizenship": {**country, "description": "ISO 3166-1 alpha-2; null for a stateless person"},
+        "address": text, "phone": text}, PERSON_KEYS, required=("citizenship",))
+    document = obj({
+        "kind": {"enum": list(document_kinds)} if document_kinds else {"type": "string"},
+        "number": text, "country": country, "issued_on": date_t, "valid_from": date_t, "valid_until": date_t,
+        "covers_phc": {"type": ["boolean", "null"]}}, DOCUMENT_KEYS, required=("kind",))
+    family = obj({"relation": {"enum": list(RELATIONS)}, "lives_together": {"type": "boolean"},
+                  "worker_contract_until": date_t}, FAMILY_KEYS, required=("relation",))
+    osms = obj({"status": enum(OSMS_STATUSES), "payer": enum(PAYERS),
+                "paid_months": {"type": ["array", "null"],
+                                "items": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}}},
+               OSMS_KEYS)
+    representative = obj({k: text for k in REPRESENTATIVE_KEYS}, REPRESENTATIVE_KEYS)
+    referral = obj({"purpose": enum(REFERRAL_PURPOSES), "urgency": enum(URGENCIES), "diagnosis_text": text,
+                    "services": {"type": ["array", "null"], "items": {"type": "string"}}}, REFERRAL_KEYS)
+    top = obj({
+        "as_of": date_t, "person": person,
+        "purpose_of_stay": enum(purposes) if purposes else text,
+        "documents": {"type": ["array", "null"], "items": document, "maxItems": MAX_DOCUMENTS},
+        "family_of_eaeu_worker": {"oneOf": [{"type": "null"}, family]},
+        "osms": {"oneOf": [{"type": "null"}, osms]},
+        "diagnosis_icd10": {"type": ["string", "null"], "pattern": r"^[A-Za-z][0-9][0-9](\.[0-9]{1,2})?$"},
+        "needs": enum(NEEDS),
+        "representative": {"oneOf": [{"type": "null"}, representative]},
+        "previous_clinic": text, "reason": text,
+        "referral": {"oneOf": [{"type": "null"}, referral]}}, CASE_KEYS, required=("person",))
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "https://polyclinic.example/case.schema.json",
+            "title": "A case for `polyclinic decide` (interface.md, revision 2)",
+            "description": "Unknown keys are input errors. Dates YYYY-MM-DD, months YYYY-MM. The program "
+                           "checks more than this schema says (ИИН check digit, known country codes, dates "
+                           "in order); its error list is the authority.", **top}
