@@ -409,7 +409,7 @@ def case_json_schema(document_kinds=(), purposes=()) -> dict:
                 "paid_months": {"type": ["array", "null"],
                                 "items": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}}},
                OSMS_KEYS)
-    representative = obj({k: text for k in REPRESENTATIVE_KEYS}, REPRESENTATIVE_KEYS)
+    representative = obj({k: text for k in ("full_name", "relation", "document")}, REPRESENTATIVE_KEYS)
     referral = obj({"purpose": enum(REFERRAL_PURPOSES), "urgency": enum(URGENCIES), "diagnosis_text": text,
                     "services": {"type": ["array", "null"], "items": {"type": "string"}}}, REFERRAL_KEYS)
     top = obj({

@@ -47,7 +47,10 @@ class _Reasoning:
         return self.ref.text(key, self.lang, self.on).format(**kw)
 
     def say(self, key: str, **kw):
-        self.explanation.append(self.t(key, **kw))
+        text = self.t(key, **kw)
+        if text[:1] == "«" and text[1:2].islower():  # a sentence opening on a quoted name
+            text = "«" + text[1].upper() + text[2:]
+        self.explanation.append(text)
 
     def cite(self, ids):
         for b in ids:
