@@ -198,7 +198,8 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
     if not isinstance(data, dict):
         raise CaseError([{"field": "", "message": "a case must be a JSON object"}])
     kinds = document_kinds
-    c.unknown_keys(data, CASE_KEYS, "")
+    if not data.keys() <= CASE_KEYS:
+        c.unknown_keys(data, CASE_KEYS, "")
 
     as_of = _date(c, data, "as_of", "as_of")
 
@@ -209,10 +210,12 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
         p = {}
     elif "citizenship" not in p:
         c.add("person.citizenship", "required (null for a stateless person)")
-    c.unknown_keys(p, PERSON_KEYS, "person.")
+    if not p.keys() <= PERSON_KEYS:
+        c.unknown_keys(p, PERSON_KEYS, "person.")
     person = Person(citizenship=_country(c, p.get("citizenship"), "person.citizenship", countries))
     for k in ("surname", "given_name", "patronymic", "latin_name", "address", "phone"):
-        setattr(person, k, _text(c, p, k, f"person.{k}", 300 if k == "address" else 100))
+        if k in p:
+            setattr(person, k, _text(c, p, k, f"person.{k}", 300 if k == "address" else 100))
     person.birth_date = _date(c, p, "birth_date", "person.birth_date")
     person.sex = _enum(c, p, "sex", "person.sex", SEXES)
     notes: list[dict] = []
@@ -268,7 +271,8 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
         if not isinstance(d, dict):
             c.add(path, "must be an object")
             continue
-        c.unknown_keys(d, DOCUMENT_KEYS, f"{path}.")
+        if not d.keys() <= DOCUMENT_KEYS:
+            c.unknown_keys(d, DOCUMENT_KEYS, f"{path}.")
         kind = d.get("kind")
         if kind is None:
             c.add(f"{path}.kind", "required")
@@ -277,11 +281,16 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
             c.add(f"{path}.kind", f"{kind!r} is not a known document kind")
             continue
         doc = Document(kind=kind, index=i)
-        doc.number = _text(c, d, "number", f"{path}.number", 50)
-        doc.country = _country(c, d.get("country"), f"{path}.country", countries)
-        doc.issued_on = _date(c, d, "issued_on", f"{path}.issued_on")
-        doc.valid_from = _date(c, d, "valid_from", f"{path}.valid_from")
-        doc.valid_until = _date(c, d, "valid_until", f"{path}.valid_until")
+        if "number" in d:
+            doc.number = _text(c, d, "number", f"{path}.number", 50)
+        if "country" in d:
+            doc.country = _country(c, d["country"], f"{path}.country", countries)
+        if "issued_on" in d:
+            doc.issued_on = _date(c, d, "issued_on", f"{path}.issued_on")
+        if "valid_from" in d:
+            doc.valid_from = _date(c, d, "valid_from", f"{path}.valid_from")
+        if "valid_until" in d:
+            doc.valid_until = _date(c, d, "valid_until", f"{path}.valid_until")
         if "covers_phc" in d and d["covers_phc"] is not None:
             if not isinstance(d["covers_phc"], bool):
                 c.add(f"{path}.covers_phc", "must be true or false")
@@ -306,7 +315,8 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
         if not isinstance(f, dict):
             c.add("family_of_eaeu_worker", "must be null or an object {relation, lives_together}")
         else:
-            c.unknown_keys(f, FAMILY_KEYS, "family_of_eaeu_worker.")
+            if not f.keys() <= FAMILY_KEYS:
+                c.unknown_keys(f, FAMILY_KEYS, "family_of_eaeu_worker.")
             wcu = _date(c, f, "worker_contract_until", "family_of_eaeu_worker.worker_contract_until")
             rel = _enum(c, f, "relation", "family_of_eaeu_worker.relation", RELATIONS)
             if f.get("relation") is None:
@@ -324,7 +334,8 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
         if not isinstance(o, dict):
             c.add("osms", "must be an object")
         else:
-            c.unknown_keys(o, OSMS_KEYS, "osms.")
+            if not o.keys() <= OSMS_KEYS:
+                c.unknown_keys(o, OSMS_KEYS, "osms.")
             osms.status = _enum(c, o, "status", "osms.status", OSMS_STATUSES, "unknown")
             osms.payer = _enum(c, o, "payer", "osms.payer", PAYERS)
             months = o.get("paid_months") or []
@@ -353,17 +364,20 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
     if rep is not None and not isinstance(rep, dict):
         c.add("representative", "must be an object {full_name, relation, document}")
     elif isinstance(rep, dict):
-        c.unknown_keys(rep, REPRESENTATIVE_KEYS, "representative.")
+        if not rep.keys() <= REPRESENTATIVE_KEYS:
+            c.unknown_keys(rep, REPRESENTATIVE_KEYS, "representative.")
         for k in ("full_name", "relation", "document"):
             _text(c, rep, k, f"representative.{k}", 200)
     for k in ("previous_clinic", "reason"):
-        _text(c, data, k, k, 500)
+        if k in data:
+            _text(c, data, k, k, 500)
     ref = data.get("referral")
     if ref is not None:
         if not isinstance(ref, dict):
             c.add("referral", "must be an object")
         else:
-            c.unknown_keys(ref, REFERRAL_KEYS, "referral.")
+            if not ref.keys() <= REFERRAL_KEYS:
+                c.unknown_keys(ref, REFERRAL_KEYS, "referral.")
             _enum(c, ref, "purpose", "referral.purpose", REFERRAL_PURPOSES)
             _enum(c, ref, "urgency", "referral.urgency", URGENCIES)
             _text(c, ref, "diagnosis_text", "referral.diagnosis_text", 500)

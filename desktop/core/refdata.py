@@ -254,6 +254,16 @@ class RefData:
         """The coverage rules naming `category`, in source order (any date)."""
         return self._coverage_by_category.get(category, [])
 
+    @property
+    def fixed_texts(self) -> dict[str, dict]:
+        """Texts with one entry and no dates, by key: {"ru": ..., "kk": ...} (read only)."""
+        return self._text_fixed
+
+    @property
+    def basis_cache(self) -> dict[tuple[str, str], dict]:
+        """Basis entries already built, by (act id, language) (read only; copy before changing)."""
+        return self._basis_cache
+
     def has_fixed_text(self, key: str) -> bool:
         """A text with one entry and no dates: the same on every decision date."""
         return key in self._text_fixed
@@ -289,8 +299,14 @@ class RefData:
         return p[lang] if p else code
 
     def attachment_rule(self, category: str, on: date) -> AttachmentRule | None:
-        for r in self.attachment_rules:
-            if r.category == category and in_force(r.valid_from, r.valid_until, on):
+        by_category = self.derived.get("attachment_rules")
+        if by_category is None:
+            by_category = {}
+            for r in self.attachment_rules:
+                by_category.setdefault(r.category, []).append(r)
+            self.derived["attachment_rules"] = by_category
+        for r in by_category.get(category, ()):
+            if in_force(r.valid_from, r.valid_until, on):
                 return r
         return None
 

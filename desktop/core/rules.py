@@ -39,22 +39,28 @@ class _Reasoning:
 
     def __init__(self, ref: RefData, on: date, lang: str):
         self.ref, self.on, self.lang = ref, on, lang
+        self._fixed = ref.fixed_texts
+        self.listed_disease = False  # the diagnosis is on the dangerous-disease list
         self.explanation: list[str] = []
         self.warnings: list[dict] = []
         self.basis: dict[str, None] = {}
 
     def t(self, key: str, **kw) -> str:
-        return self.ref.text(key, self.lang, self.on).format(**kw)
+        fixed = self._fixed.get(key)  # texts with one open-ended entry: the hot path
+        text = fixed[self.lang] if fixed is not None else self.ref.text(key, self.lang, self.on)
+        return text.format(**kw) if kw else text
 
     def say(self, key: str, **kw):
-        text = self.t(key, **kw)
+        fixed = self._fixed.get(key)
+        text = fixed[self.lang] if fixed is not None else self.ref.text(key, self.lang, self.on)
+        if kw:
+            text = text.format(**kw)
         if text[:1] == "«" and text[1:2].islower():  # a sentence opening on a quoted name
             text = "«" + text[1].upper() + text[2:]
         self.explanation.append(text)
 
     def cite(self, ids):
-        for b in ids:
-            self.basis.setdefault(b, None)
+        self.basis.update(dict.fromkeys(ids))  # keeps the order of first use
         return list(ids)
 
     def warn(self, warning_code: str, **kw):
@@ -122,7 +128,12 @@ def _categorise(case: Case, valid: dict, r: _Reasoning) -> Category:
         r.say("explain.family_not_together")
     elif fam is not None and fam.worker_contract_until is not None and on > fam.worker_contract_until:
         r.say("explain.family_worker_contract_ended", until=_dmy(fam.worker_contract_until))
+    cit = case.person.citizenship
     for cat in ref.categories:
+        m = cat.match
+        # cheap rejections first (the batch's hot loop); _matched_clause decides the rest
+        if ("document" in m and m["document"] not in valid) or ("citizenship" in m and m["citizenship"] != cit):
+            continue
         clause = _matched_clause(cat, case, valid, ref, on)
         if clause is None:
             continue
@@ -536,6 +547,7 @@ def _warnings(case: Case, cat: Category, valid: dict, in_grace: bool, osms: dict
     if case.diagnosis_icd10:
         dis = ref.disease_for(case.diagnosis_icd10, on)
         if dis is not None:
+            r.listed_disease = True
             r.cite(dis.basis)
             r.say("explain.diagnosis_listed", code=case.diagnosis_icd10, disease=dis.name[lang])
             extra = r.t("tb.extra") if dis.notice == "tb" else ""
@@ -561,7 +573,7 @@ def _care(case: Case, coverage: list[dict], valid: dict, r: _Reasoning) -> dict 
     if need == "attachment":
         return None
     by = {(c["scheme"], c["scope"]): c for c in coverage}
-    listed = bool(case.diagnosis_icd10) and r.ref.disease_for(case.diagnosis_icd10, r.on) is not None
+    listed = r.listed_disease
     need_words = r.t(f"need.{need}")
 
     def answer(entry, free, payment=None, basis=None):
@@ -603,6 +615,15 @@ def _care(case: Case, coverage: list[dict], valid: dict, r: _Reasoning) -> dict 
     return answer(insurance[0] if insurance else paid, False, payment, basis)
 
 
+def _basis_entries(ref: RefData, ids, lang: str) -> list[dict]:
+    cache = ref.basis_cache
+    out = []
+    for b in ids:
+        entry = cache.get((b, lang))
+        out.append(dict(entry) if entry is not None else ref.basis_entry(b, lang))
+    return out
+
+
 def decide(case: Case, ref: RefData, on: date, lang: str = "ru") -> Decision:
     """Decide category, attachment, coverage, ОСМС status and warnings for `case` as of `on`."""
     lang = lang if lang in ("ru", "kk") else "ru"
@@ -630,7 +651,7 @@ def decide(case: Case, ref: RefData, on: date, lang: str = "ru") -> Decision:
         "care": care,
         "warnings": r.warnings,
         "input_notes": case.input_notes,
-        "basis": [ref.basis_entry(b, lang) for b in r.basis],
+        "basis": _basis_entries(ref, r.basis, lang),
         "explanation": r.explanation,
         "reference": {"version": ref.version, "valid_from": iso(ref.valid_from),
                       "valid_until": iso(ref.valid_until)},
