@@ -438,7 +438,10 @@ def _funding(case, decision, ref, on, lang, L) -> tuple[list[str], list[str], st
     icd = case.get("diagnosis_icd10")
     disease = ref.disease_for(icd, on) if icd else None
     gobmp_any = any(c.get("scheme") == "GOBMP" for c in cov)
-    if disease is not None and gobmp_any:
+    gobmp_full = any(c.get("scheme") == "GOBMP" and c.get("scope") == "full" for c in cov)
+    # the dangerous-disease text (R665 p.5, ДСМ-121) is for temporarily staying foreigners; a
+    # citizen or permanent resident is funded under the full ГОБМП package (rev. 2 citations)
+    if disease is not None and gobmp_any and not gobmp_full:
         ids = [i for c in cov if c.get("scheme") == "GOBMP" and c.get("scope") in ("dangerous_diseases", "full")
                for i in c.get("basis") or []]
         return [L["referral.funding.free_dangerous"]], ids, _text(ref, "care.dangerous_free", lang, on)

@@ -38,3 +38,12 @@ def test_need_other_than_attachment_is_referred(ref):
     data = case("US", [doc("passport")], diagnosis_icd10="B05", needs="diagnosis")
     model, _ = _build(ref, "referral", data)
     assert content.labels("ru")["referral.purpose.diagnostics"].lower() in model["title"].lower()
+
+
+def test_citizens_referral_for_a_dangerous_disease_is_not_funded_as_an_immigrants(ref):
+    """A citizen's tuberculosis referral is funded under the full ГОБМП, not the immigrants' list (R665 p.5)."""
+    data = case("KZ", [doc("id_card_kz")], diagnosis_icd10="A15", needs="diagnosis")
+    model, _ = _build(ref, "referral", data)
+    text = repr(model["blocks"])
+    assert ref.text("care.dangerous_free", "ru", ON)[:60] not in text
+    assert "ГОБМП — в полном об" in text
