@@ -198,7 +198,7 @@ def _attachment(case: Case, cat: Category, valid: dict, r: _Reasoning) -> dict:
     if missing:
         status = "needs_documents"
         r.say("explain.att.needs_documents", category=cat.name[lang],
-              documents="; ".join(ref.document_kind_name(k, lang) for k in missing))
+              documents="; ".join(_in_sentence(ref.document_kind_name(k, lang)) for k in missing))
     else:
         status = "allowed"
         r.say("explain.att.allowed", channels="; ".join(r.t(f"explain.channel.{c}") for c in rule.channels))
@@ -211,6 +211,14 @@ def _attachment(case: Case, cat: Category, valid: dict, r: _Reasoning) -> dict:
             r.say("explain.channel.children_egov")
     return {"status": status, "channels": list(rule.channels), "required_documents": required,
             "missing_documents": missing, "until": iso(until), "basis": list(rule.basis)}
+
+
+def _in_sentence(name: str) -> str:
+    """A list name inside a sentence: «Трудовой договор» → «трудовой договор»; abbreviations
+    («ҚР азаматының…», «ДМС») keep their capitals."""
+    if len(name) > 1 and name[0].isupper() and name[1].islower():
+        return name[0].lower() + name[1:]
+    return name
 
 
 def _attachment_limits(case: Case, names, valid: dict) -> list[tuple[date, str, str | None]]:
@@ -538,7 +546,7 @@ def _warnings(case: Case, cat: Category, valid: dict, in_grace: bool, osms: dict
                 r.warn("vms_expires_before_contract", vms_until=_dmy(vms_end), contract_until=_dmy(max(ends)))
     if cat.temporary and flags.get("insurance_required") and not any(k in valid for k in INSURANCE_KINDS):
         r.cite(ref.purpose_basis.get("insurance_required", ()))
-        r.warn("insurance_required", purpose=ref.purpose_name(purpose, lang))
+        r.warn("insurance_required", purpose=_in_sentence(ref.purpose_name(purpose, lang)))
     if not citizen_kz and flags.get("immigrant") and "medical_certificate_hiv_tb" not in valid:
         r.cite(ref.purpose_basis.get("immigrant", ()))
         r.warn("medical_exam_required")
