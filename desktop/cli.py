@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 EXIT_OK, EXIT_FAIL, EXIT_INVALID, EXIT_DENIED = 0, 1, 2, 3
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
 def _today() -> date:
@@ -61,6 +62,24 @@ def _read_input(name: str) -> str:
     return Path(name).read_text(encoding="utf-8-sig")
 
 
+def _read_bytes(name: str) -> bytes:
+    """The bytes of a batch file or of standard input."""
+    if name == "-":
+        return sys.stdin.buffer.read()
+    return Path(name).read_bytes()
+
+
+def _batch_lines(data: bytes) -> list[bytes]:
+    """A batch's lines: split on b"\n" only (U+2028, U+0085 or a form feed inside a case never
+    split one), a final newline ends the last line, a CR before it is dropped, and a UTF-8
+    byte-order mark at the start is ignored."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines]
+
+
 def _load_json(text: str):
     """json.loads, with input nested too deeply for the parser reported as invalid JSON
     (ValueError) rather than a RecursionError."""
@@ -77,7 +96,8 @@ def cmd_decide(args) -> int:
     from desktop.core.refdata import RefDataError
 
     try:
-        text = _read_input(args.case)
+        # a batch is read as bytes and decoded line by line: one bad byte spoils one line only
+        text = _read_bytes(args.case) if args.batch else _read_input(args.case)
     except (OSError, UnicodeDecodeError) as e:
         _emit_errors([{"field": "CASE", "message": f"cannot read {args.case}: {e}"}])
         return EXIT_INVALID
@@ -106,11 +126,27 @@ def cmd_decide(args) -> int:
     # with its line number.
     out = sys.stdout
     all_errors: list[dict] = []
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+
+    def dumps(obj) -> str:
+        # characters that some readers take as line breaks stay escaped inside strings, so
+        # that output lines stay one a case whoever reads them
+        text = encode(obj)
+        if text.isascii() or not any(ch in text for ch in _LINE_BREAKS):
+            return text
+        for ch, esc in _LINE_BREAKS.items():
+            text = text.replace(ch, esc)
+        return text
+
+    for n, raw in enumerate(_batch_lines(text), 1):
         try:
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise CaseError([{"field": "CASE", "message": f"not valid UTF-8 text (byte {e.start + 1} "
+                                                              f"of the line)"}]) from None
+            if not line.strip():
+                raise CaseError([{"field": "CASE", "message": "empty line: one case a line"}])
             data = _load_json(line)
             out.write(dumps(decide_data(data, ref, on=args.on, default_date=today,
                                         lang=args.lang).to_dict()) + "\n")

@@ -14,7 +14,7 @@ from desktop.core.dates import parse_date, parse_month
 
 SEXES = ("male", "female")
 OSMS_STATUSES = ("insured", "not_insured", "unknown")
-PAYERS = ("employee", "entrepreneur", "self_payer", "preferential")
+PAYERS = ("employee", "entrepreneur", "self_payer", "preferential", "esp")
 NEEDS = ("attachment", "emergency", "planned", "diagnosis")
 RELATIONS = ("spouse", "child")
 REFERRAL_PURPOSES = ("consultation", "diagnostics", "hospitalisation")
@@ -22,6 +22,22 @@ URGENCIES = ("routine", "urgent")
 INSURANCE_KINDS = ("vms_contract", "dms_contract")
 _ICD = re.compile(r"[A-Z][0-9][0-9](\.[0-9]{1,2})?")  # ASCII only, used with fullmatch
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
+# Not law: a case with more documents than this is refused as input (issue 11 item 10); a real
+# person presents a handful, and a huge list would only make one decision take seconds.
+MAX_DOCUMENTS = 200
+
+# The keys each object of a case may carry (interface.md; revision 2: any other key is an input
+# error naming it, so that a typo such as `valid_untill` never passes silently). The GUI's
+# extra fields (representative, referral, previous_clinic, reason, address…) are listed too.
+CASE_KEYS = frozenset(("as_of", "person", "purpose_of_stay", "documents", "family_of_eaeu_worker", "osms",
+                       "diagnosis_icd10", "needs", "representative", "previous_clinic", "reason", "referral"))
+PERSON_KEYS = frozenset(("iin", "surname", "given_name", "patronymic", "latin_name", "birth_date", "sex",
+                         "citizenship", "address", "phone"))
+DOCUMENT_KEYS = frozenset(("kind", "number", "country", "issued_on", "valid_from", "valid_until", "covers_phc"))
+FAMILY_KEYS = frozenset(("relation", "lives_together", "worker_contract_until"))
+OSMS_KEYS = frozenset(("status", "payer", "paid_months"))
+REPRESENTATIVE_KEYS = frozenset(("full_name", "relation", "document"))
+REFERRAL_KEYS = frozenset(("purpose", "urgency", "diagnosis_text", "services"))
 
 
 class CaseError(ValueError):
@@ -87,6 +103,7 @@ class Osms:
 class Family:
     relation: str
     lives_together: bool
+    worker_contract_until: date | None = None
 
 
 @dataclass
@@ -109,6 +126,16 @@ class _Collector:
 
     def add(self, path: str, message: str):
         self.errors.append({"field": path, "message": message})
+
+    def unknown_keys(self, obj: dict, allowed: frozenset, prefix: str):
+        """Every key of `obj` not in `allowed` is an error named by its own path."""
+        if obj.keys() <= allowed:
+            return
+        for k in obj:
+            if k not in allowed:
+                name = k if isinstance(k, str) else repr(k)
+                self.add(f"{prefix}{name}", f"unknown key {name!r}: not part of a case "
+                                            f"(expected one of: {', '.join(sorted(allowed))})")
 
 
 def _text(c: _Collector, obj: dict, key: str, path: str, max_len: int = 200) -> str | None:
@@ -171,7 +198,8 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
     if not isinstance(data, dict):
         raise CaseError([{"field": "", "message": "a case must be a JSON object"}])
     kinds = document_kinds
-
+    if not data.keys() <= CASE_KEYS:
+        c.unknown_keys(data, CASE_KEYS, "")
 
     as_of = _date(c, data, "as_of", "as_of")
 
@@ -182,9 +210,12 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
         p = {}
     elif "citizenship" not in p:
         c.add("person.citizenship", "required (null for a stateless person)")
+    if not p.keys() <= PERSON_KEYS:
+        c.unknown_keys(p, PERSON_KEYS, "person.")
     person = Person(citizenship=_country(c, p.get("citizenship"), "person.citizenship", countries))
     for k in ("surname", "given_name", "patronymic", "latin_name", "address", "phone"):
-        setattr(person, k, _text(c, p, k, f"person.{k}", 300 if k == "address" else 100))
+        if k in p:
+            setattr(person, k, _text(c, p, k, f"person.{k}", 300 if k == "address" else 100))
     person.birth_date = _date(c, p, "birth_date", "person.birth_date")
     person.sex = _enum(c, p, "sex", "person.sex", SEXES)
     notes: list[dict] = []
@@ -232,11 +263,16 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
     if not isinstance(raw_docs, list):
         c.add("documents", "must be a list")
         raw_docs = []
+    if len(raw_docs) > MAX_DOCUMENTS:
+        c.add("documents", f"{len(raw_docs)} documents: a case may list at most {MAX_DOCUMENTS}")
+        raw_docs = []
     for i, d in enumerate(raw_docs):
         path = f"documents[{i}]"
         if not isinstance(d, dict):
             c.add(path, "must be an object")
             continue
+        if not d.keys() <= DOCUMENT_KEYS:
+            c.unknown_keys(d, DOCUMENT_KEYS, f"{path}.")
         kind = d.get("kind")
         if kind is None:
             c.add(f"{path}.kind", "required")
@@ -245,11 +281,16 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
             c.add(f"{path}.kind", f"{kind!r} is not a known document kind")
             continue
         doc = Document(kind=kind, index=i)
-        doc.number = _text(c, d, "number", f"{path}.number", 50)
-        doc.country = _country(c, d.get("country"), f"{path}.country", countries)
-        doc.issued_on = _date(c, d, "issued_on", f"{path}.issued_on")
-        doc.valid_from = _date(c, d, "valid_from", f"{path}.valid_from")
-        doc.valid_until = _date(c, d, "valid_until", f"{path}.valid_until")
+        if "number" in d:
+            doc.number = _text(c, d, "number", f"{path}.number", 50)
+        if "country" in d:
+            doc.country = _country(c, d["country"], f"{path}.country", countries)
+        if "issued_on" in d:
+            doc.issued_on = _date(c, d, "issued_on", f"{path}.issued_on")
+        if "valid_from" in d:
+            doc.valid_from = _date(c, d, "valid_from", f"{path}.valid_from")
+        if "valid_until" in d:
+            doc.valid_until = _date(c, d, "valid_until", f"{path}.valid_until")
         if "covers_phc" in d and d["covers_phc"] is not None:
             if not isinstance(d["covers_phc"], bool):
                 c.add(f"{path}.covers_phc", "must be true or false")
@@ -274,6 +315,9 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
         if not isinstance(f, dict):
             c.add("family_of_eaeu_worker", "must be null or an object {relation, lives_together}")
         else:
+            if not f.keys() <= FAMILY_KEYS:
+                c.unknown_keys(f, FAMILY_KEYS, "family_of_eaeu_worker.")
+            wcu = _date(c, f, "worker_contract_until", "family_of_eaeu_worker.worker_contract_until")
             rel = _enum(c, f, "relation", "family_of_eaeu_worker.relation", RELATIONS)
             if f.get("relation") is None:
                 c.add("family_of_eaeu_worker.relation", "required: spouse or child")
@@ -282,7 +326,7 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
                 c.add("family_of_eaeu_worker.lives_together", "must be true or false")
                 lt = True
             if rel:
-                fam = Family(rel, lt)
+                fam = Family(rel, lt, wcu)
 
     osms = Osms()
     o = data.get("osms")
@@ -290,6 +334,8 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
         if not isinstance(o, dict):
             c.add("osms", "must be an object")
         else:
+            if not o.keys() <= OSMS_KEYS:
+                c.unknown_keys(o, OSMS_KEYS, "osms.")
             osms.status = _enum(c, o, "status", "osms.status", OSMS_STATUSES, "unknown")
             osms.payer = _enum(c, o, "payer", "osms.payer", PAYERS)
             months = o.get("paid_months") or []
@@ -318,15 +364,20 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
     if rep is not None and not isinstance(rep, dict):
         c.add("representative", "must be an object {full_name, relation, document}")
     elif isinstance(rep, dict):
+        if not rep.keys() <= REPRESENTATIVE_KEYS:
+            c.unknown_keys(rep, REPRESENTATIVE_KEYS, "representative.")
         for k in ("full_name", "relation", "document"):
             _text(c, rep, k, f"representative.{k}", 200)
     for k in ("previous_clinic", "reason"):
-        _text(c, data, k, k, 500)
+        if k in data:
+            _text(c, data, k, k, 500)
     ref = data.get("referral")
     if ref is not None:
         if not isinstance(ref, dict):
             c.add("referral", "must be an object")
         else:
+            if not ref.keys() <= REFERRAL_KEYS:
+                c.unknown_keys(ref, REFERRAL_KEYS, "referral.")
             _enum(c, ref, "purpose", "referral.purpose", REFERRAL_PURPOSES)
             _enum(c, ref, "urgency", "referral.urgency", URGENCIES)
             _text(c, ref, "diagnosis_text", "referral.diagnosis_text", 500)
@@ -339,3 +390,56 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
     return Case(person=person, as_of=as_of, purpose_of_stay=purpose, documents=docs,
                 family_of_eaeu_worker=fam, osms=osms, diagnosis_icd10=diag, needs=needs,
                 input_notes=notes, raw=data)
+
+
+def case_json_schema(document_kinds=(), purposes=()) -> dict:
+    """The JSON Schema (draft 2020-12) of a case, built from the same key tables the validator
+    uses: published as docs/case.schema.json for other programs. `document_kinds` and
+    `purposes` are the enumerations of the reference data in force."""
+    date_t = {"type": ["string", "null"], "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+    text = {"type": ["string", "null"]}
+    country = {"type": ["string", "null"], "pattern": "^[A-Za-z]{2}$"}
+
+    def obj(props: dict, keys: frozenset, required=()):
+        assert set(props) == set(keys), set(keys) ^ set(props)
+        return {"type": "object", "properties": props, "required": list(required), "additionalProperties": False}
+
+    def enum(values):
+        return {"enum": [*values, None]}
+
+    person = obj({
+        "iin": {"type": ["string", "integer", "null"], "description": "12-digit ИИН"},
+        "surname": text, "given_name": text, "patronymic": text, "latin_name": text,
+        "birth_date": date_t, "sex": enum(SEXES),
+        "citizenship": {**country, "description": "ISO 3166-1 alpha-2; null for a stateless person"},
+        "address": text, "phone": text}, PERSON_KEYS, required=("citizenship",))
+    document = obj({
+        "kind": {"enum": list(document_kinds)} if document_kinds else {"type": "string"},
+        "number": text, "country": country, "issued_on": date_t, "valid_from": date_t, "valid_until": date_t,
+        "covers_phc": {"type": ["boolean", "null"]}}, DOCUMENT_KEYS, required=("kind",))
+    family = obj({"relation": {"enum": list(RELATIONS)}, "lives_together": {"type": "boolean"},
+                  "worker_contract_until": date_t}, FAMILY_KEYS, required=("relation",))
+    osms = obj({"status": enum(OSMS_STATUSES), "payer": enum(PAYERS),
+                "paid_months": {"type": ["array", "null"],
+                                "items": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}}},
+               OSMS_KEYS)
+    representative = obj({k: text for k in ("full_name", "relation", "document")}, REPRESENTATIVE_KEYS)
+    referral = obj({"purpose": enum(REFERRAL_PURPOSES), "urgency": enum(URGENCIES), "diagnosis_text": text,
+                    "services": {"type": ["array", "null"], "items": {"type": "string"}}}, REFERRAL_KEYS)
+    top = obj({
+        "as_of": date_t, "person": person,
+        "purpose_of_stay": enum(purposes) if purposes else text,
+        "documents": {"type": ["array", "null"], "items": document, "maxItems": MAX_DOCUMENTS},
+        "family_of_eaeu_worker": {"oneOf": [{"type": "null"}, family]},
+        "osms": {"oneOf": [{"type": "null"}, osms]},
+        "diagnosis_icd10": {"type": ["string", "null"], "pattern": r"^[A-Za-z][0-9][0-9](\.[0-9]{1,2})?$"},
+        "needs": enum(NEEDS),
+        "representative": {"oneOf": [{"type": "null"}, representative]},
+        "previous_clinic": text, "reason": text,
+        "referral": {"oneOf": [{"type": "null"}, referral]}}, CASE_KEYS, required=("person",))
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "https://polyclinic.example/case.schema.json",
+            "title": "A case for `polyclinic decide` (interface.md, revision 2)",
+            "description": "Unknown keys are input errors. Dates YYYY-MM-DD, months YYYY-MM. The program "
+                           "checks more than this schema says (ИИН check digit, known country codes, dates "
+                           "in order); its error list is the authority.", **top}

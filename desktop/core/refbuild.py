@@ -21,6 +21,8 @@ SCHEMES = {"GOBMP", "OSMS", "VMS", "DMS", "PAID"}
 SCOPES = {"full", "dangerous_diseases", "emergency", "special_list", "minimal_list", "contract", "planned"}
 CHANNELS = {"egov", "clinic"}
 CONDITIONS = {"citizenship", "union", "document", "stateless", "family_link", "any"}
+UNTIL_LIMITS = {"insurance", "work_contract", "worker_contract"}
+PAYMENTS = {None, "guarantee_or_prepayment"}
 
 
 class SourceError(ValueError):
@@ -165,6 +167,7 @@ def compile_sources(src: Path) -> dict[str, list[tuple]]:
     cat_ids = {c[0] for c in cats}
 
     # Attachment ----------------------------------------------------------------------------
+    param_names = set((_load_yaml(src / "parameters.yaml").get("parameters") or {}))
     rows["attachment_rules"] = []
     for i, a in enumerate(_load_yaml(src / "attachment.yaml").get("attachment") or []):
         where = f"attachment.yaml: attachment[{i}] ({a.get('category')})"
@@ -175,11 +178,18 @@ def compile_sources(src: Path) -> dict[str, list[tuple]]:
         for r in a.get("requires") or []:
             if not r.get("any_of") or not set(r["any_of"]) <= kind_ids:
                 raise SourceError(f"{where}: requires.any_of must list known document kinds")
-        if a.get("until") not in (None, "insurance"):
-            raise SourceError(f"{where}: until must be 'insurance' or absent")
+        for r in a.get("requires") or []:
+            for k, pname in (r.get("below_age") or {}).items():
+                if k not in r["any_of"] or pname not in param_names:
+                    raise SourceError(f"{where}: below_age needs a kind of any_of and a parameter "
+                                      f"of parameters.yaml, got {k!r}: {pname!r}")
+        until = a.get("until")
+        until = [until] if isinstance(until, str) else list(until or [])
+        if not set(until) <= UNTIL_LIMITS:
+            raise SourceError(f"{where}: until must list some of {sorted(UNTIL_LIMITS)}")
         rows["attachment_rules"].append((
             a["category"], int(bool(a.get("may_attach"))), json.dumps(a.get("channels") or []),
-            json.dumps(a.get("requires") or [], sort_keys=True), a.get("until"),
+            json.dumps(a.get("requires") or [], sort_keys=True), json.dumps(until),
             basis(a.get("basis"), where), _d(a.get("valid_from"), where),
             _d(a.get("valid_until"), where)))
     missing = cat_ids - {r[0] for r in rows["attachment_rules"]}
@@ -201,6 +211,20 @@ def compile_sources(src: Path) -> dict[str, list[tuple]]:
             i, json.dumps(c["categories"]), c["scheme"], c["scope"], c.get("when", "always"),
             c.get("active"), c.get("note"), basis(c.get("basis"), where),
             _d(c.get("valid_from"), where), _d(c.get("valid_until"), where)))
+    rows["treaty_layers"] = []
+    for i, c in enumerate(cov.get("treaties") or []):
+        where = f"coverage.yaml: treaties[{i}]"
+        if c.get("union") not in union_ids:
+            raise SourceError(f"{where}: unknown union {c.get('union')!r}")
+        if c.get("scheme") not in SCHEMES or c.get("scope") not in SCOPES:
+            raise SourceError(f"{where}: scheme/scope must be among {sorted(SCHEMES)} / {sorted(SCOPES)}")
+        if c.get("payment") not in PAYMENTS:
+            raise SourceError(f"{where}: payment must be guarantee_or_prepayment or absent")
+        if not c.get("basis"):
+            raise SourceError(f"{where}: a treaty layer needs its basis")
+        rows["treaty_layers"].append((i, c["union"], c["scheme"], c["scope"], c.get("note"),
+                                      c.get("payment"), basis(c.get("basis"), where),
+                                      _d(c.get("valid_from"), where), _d(c.get("valid_until"), where)))
     rows["coverage_layers"] = []
     for i, c in enumerate(cov.get("layers") or []):
         where = f"coverage.yaml: layers[{i}]"
@@ -233,6 +257,11 @@ def compile_sources(src: Path) -> dict[str, list[tuple]]:
     for name, p in sorted((_load_yaml(src / "parameters.yaml").get("parameters") or {}).items()):
         for v in p.get("values") or []:
             where = f"parameters.yaml: {name} from {v.get('from')}"
+            if name.endswith("_icd10"):
+                for code in v.get("value") or []:
+                    lo, _, hi = str(code).partition("-")
+                    if not (_icd_ok(lo.strip()) and _icd_ok((hi or lo).strip())):
+                        raise SourceError(f"{where}: {code!r} is not an ICD-10 code or range")
             rows["parameters"].append((name, _d(v.get("from"), where), json.dumps(v.get("value"), sort_keys=True),
                                        p.get("unit"), p.get("description", ""), basis(v.get("basis"), where)))
 
@@ -255,6 +284,14 @@ def compile_sources(src: Path) -> dict[str, list[tuple]]:
             texts[key] = (key[0], ru, kk, basis(t.get("basis"), where), key[1],
                           _d(t.get("valid_until"), where))
     rows["texts"] = sorted(texts.values(), key=lambda r: (r[0], r[4] or ""))
+    text_keys = {k for k, _ in texts}
+    for r in rows["treaty_layers"]:
+        if f"explain.treaty.{r[1]}" not in text_keys:
+            raise SourceError(f"coverage.yaml: treaty layer of {r[1]!r} has no text explain.treaty.{r[1]}")
+    notes = [r[6] for r in rows["coverage_rules"]] + [r[4] for r in rows["treaty_layers"]]
+    for note in notes:
+        if note and f"note.{note}" not in text_keys:
+            raise SourceError(f"coverage.yaml: note {note!r} has no text note.{note} in messages.yaml")
 
     # Prices -----------------------------------------------------------------------------------
     rows["prices"] = []
@@ -300,6 +337,7 @@ TABLES = {
     "attachment_rules": "category, may_attach, channels, requires, until_rule, basis, valid_from, valid_until",
     "coverage_rules": "ord, categories, scheme, scope, when_, active, note, basis, valid_from, valid_until",
     "coverage_layers": "ord, document, scheme, scope, basis, valid_from, valid_until",
+    "treaty_layers": "ord, union_id, scheme, scope, note, payment, basis, valid_from, valid_until",
     "diseases": "id, name_ru, name_kk, icd_from, icd_to, notice, basis, valid_from, valid_until",
     "parameters": "name, valid_from, value, unit, description, basis",
     "warnings": "code TEXT PRIMARY KEY, message_ru, message_kk, basis",

@@ -46,7 +46,7 @@ class AttachmentRule:
     may_attach: bool
     channels: tuple[str, ...]
     requires: tuple[dict, ...]
-    until: str | None
+    until: tuple[str, ...]
     basis: tuple[str, ...]
     valid_from: date | None
     valid_until: date | None
@@ -73,6 +73,27 @@ class CoverageLayer:
     basis: tuple[str, ...]
     valid_from: date | None
     valid_until: date | None
+
+
+@dataclass(frozen=True)
+class TreatyLayer:
+    union: str
+    scheme: str
+    scope: str
+    note: str | None
+    payment: str | None
+    basis: tuple[str, ...]
+    valid_from: date | None
+    valid_until: date | None
+
+
+def _until_limits(value) -> tuple[str, ...]:
+    """The attachment's end limits: a JSON list (rev. 2) or one name (older releases)."""
+    if not value:
+        return ()
+    if value.startswith("["):
+        return tuple(json.loads(value))
+    return (value,)
 
 
 @dataclass(frozen=True)
@@ -142,7 +163,8 @@ class RefData:
                            for r in q("SELECT * FROM categories ORDER BY rank")]
         self.category_by_id = {c.id: c for c in self.categories}
         self.attachment_rules = [AttachmentRule(r[0], bool(r[1]), tuple(json.loads(r[2])),
-                                                tuple(json.loads(r[3])), r[4], tuple(json.loads(r[5])),
+                                                tuple(json.loads(r[3])), _until_limits(r[4]),
+                                                tuple(json.loads(r[5])),
                                                 opt_date(r[6]), opt_date(r[7]))
                                  for r in q("SELECT * FROM attachment_rules")]
         self.coverage_rules = [CoverageRule(frozenset(json.loads(r[1])), r[2], r[3], r[4], r[5], r[6],
@@ -151,6 +173,10 @@ class RefData:
         self.coverage_layers = [CoverageLayer(r[1], r[2], r[3], tuple(json.loads(r[4])),
                                               opt_date(r[5]), opt_date(r[6]))
                                 for r in q("SELECT * FROM coverage_layers ORDER BY ord")]
+        has_treaties = q("SELECT 1 FROM sqlite_master WHERE type='table' AND name='treaty_layers'")
+        self.treaty_layers = [TreatyLayer(r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6])),
+                                          opt_date(r[7]), opt_date(r[8]))
+                              for r in (q("SELECT * FROM treaty_layers ORDER BY ord") if has_treaties else ())]
         self.diseases = [Disease(r[0], {"ru": r[1], "kk": r[2]}, _icd_key(r[3]), _icd_key(r[4]), r[5],
                                  tuple(json.loads(r[6])), opt_date(r[7]), opt_date(r[8]))
                          for r in q("SELECT * FROM diseases")]
@@ -170,6 +196,12 @@ class RefData:
         self._text_fixed = {k: v[0][2] for k, v in self._texts.items()
                             if len(v) == 1 and v[0][0] is None and v[0][1] is None}
         self._basis_cache: dict[tuple[str, str], dict] = {}
+        # values the rules engine derives from this release only (never from a case or a date)
+        self.derived: dict[str, dict] = {}
+        self._coverage_by_category: dict[str, list[CoverageRule]] = {}
+        for rule in self.coverage_rules:
+            for c in rule.categories:
+                self._coverage_by_category.setdefault(c, []).append(rule)
         self.country_codes = frozenset(self.countries)
         self.document_kind_codes = tuple(self.document_kinds)
         self.purpose_codes = tuple(self.purposes)
@@ -218,6 +250,24 @@ class RefData:
         f, t, txt, b = max(entries, key=lambda e: e[0] or date.min)
         return txt, b
 
+    def coverage_rules_for(self, category: str) -> list[CoverageRule]:
+        """The coverage rules naming `category`, in source order (any date)."""
+        return self._coverage_by_category.get(category, [])
+
+    @property
+    def fixed_texts(self) -> dict[str, dict]:
+        """Texts with one entry and no dates, by key: {"ru": ..., "kk": ...} (read only)."""
+        return self._text_fixed
+
+    @property
+    def basis_cache(self) -> dict[tuple[str, str], dict]:
+        """Basis entries already built, by (act id, language) (read only; copy before changing)."""
+        return self._basis_cache
+
+    def has_fixed_text(self, key: str) -> bool:
+        """A text with one entry and no dates: the same on every decision date."""
+        return key in self._text_fixed
+
     def has_text(self, key: str) -> bool:
         return key in self._texts
 
@@ -249,8 +299,14 @@ class RefData:
         return p[lang] if p else code
 
     def attachment_rule(self, category: str, on: date) -> AttachmentRule | None:
-        for r in self.attachment_rules:
-            if r.category == category and in_force(r.valid_from, r.valid_until, on):
+        by_category = self.derived.get("attachment_rules")
+        if by_category is None:
+            by_category = {}
+            for r in self.attachment_rules:
+                by_category.setdefault(r.category, []).append(r)
+            self.derived["attachment_rules"] = by_category
+        for r in by_category.get(category, ()):
+            if in_force(r.valid_from, r.valid_until, on):
                 return r
         return None
 
@@ -266,6 +322,18 @@ class RefData:
             if d.icd_from <= key and (key <= d.icd_to or key.startswith(d.icd_to)):
                 return d
         return None
+
+    def code_in(self, icd10: str | None, parameter: str, on: date) -> bool:
+        """Whether `icd10` falls in one of the codes or ranges of an *_icd10 parameter on `on`."""
+        if not icd10:
+            return False
+        key = _icd_key(icd10.upper())
+        for code in self.parameter(parameter, on) or ():
+            lo, _, hi = code.partition("-")
+            lo, hi = _icd_key(lo.strip()), _icd_key((hi or lo).strip())
+            if lo <= key and (key <= hi or key.startswith(hi)):
+                return True
+        return False
 
     def prices_on(self, on: date) -> list[PriceItem]:
         return sorted((p for p in self._prices if in_force(p.valid_from, p.valid_until, on)),

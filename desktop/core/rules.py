@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from desktop.core.case import INSURANCE_KINDS, Case, Document
+
+WORK_KINDS = ("employment_contract", "civil_contract")
+from desktop.core.iin import layout as iin_layout
 from desktop.core.dates import in_force, iso, month_end, month_from_index, month_index
 from desktop.core.refdata import Category, RefData
 
@@ -35,19 +39,28 @@ class _Reasoning:
 
     def __init__(self, ref: RefData, on: date, lang: str):
         self.ref, self.on, self.lang = ref, on, lang
+        self._fixed = ref.fixed_texts
+        self.listed_disease = False  # the diagnosis is on the dangerous-disease list
         self.explanation: list[str] = []
         self.warnings: list[dict] = []
         self.basis: dict[str, None] = {}
 
     def t(self, key: str, **kw) -> str:
-        return self.ref.text(key, self.lang, self.on).format(**kw)
+        fixed = self._fixed.get(key)  # texts with one open-ended entry: the hot path
+        text = fixed[self.lang] if fixed is not None else self.ref.text(key, self.lang, self.on)
+        return text.format(**kw) if kw else text
 
     def say(self, key: str, **kw):
-        self.explanation.append(self.t(key, **kw))
+        fixed = self._fixed.get(key)
+        text = fixed[self.lang] if fixed is not None else self.ref.text(key, self.lang, self.on)
+        if kw:
+            text = text.format(**kw)
+        if text[:1] == "«" and text[1:2].islower():  # a sentence opening on a quoted name
+            text = "«" + text[1].upper() + text[2:]
+        self.explanation.append(text)
 
     def cite(self, ids):
-        for b in ids:
-            self.basis.setdefault(b, None)
+        self.basis.update(dict.fromkeys(ids))  # keeps the order of first use
         return list(ids)
 
     def warn(self, warning_code: str, **kw):
@@ -87,7 +100,9 @@ def _matches(cond: dict, case: Case, valid: dict, ref: RefData, on: date) -> boo
             return False
         if k == "family_link":
             fam = case.family_of_eaeu_worker
-            if bool(fam is not None and fam.lives_together) != bool(v):
+            linked = fam is not None and fam.lives_together and \
+                (fam.worker_contract_until is None or on <= fam.worker_contract_until)
+            if linked != bool(v):
                 return False
         if k == "any" and not any(_matches(sub, case, valid, ref, on) for sub in v):
             return False
@@ -111,7 +126,14 @@ def _categorise(case: Case, valid: dict, r: _Reasoning) -> Category:
     fam = case.family_of_eaeu_worker
     if fam is not None and not fam.lives_together:
         r.say("explain.family_not_together")
+    elif fam is not None and fam.worker_contract_until is not None and on > fam.worker_contract_until:
+        r.say("explain.family_worker_contract_ended", until=_dmy(fam.worker_contract_until))
+    cit = case.person.citizenship
     for cat in ref.categories:
+        m = cat.match
+        # cheap rejections first (the batch's hot loop); _matched_clause decides the rest
+        if ("document" in m and m["document"] not in valid) or ("citizenship" in m and m["citizenship"] != cit):
+            continue
         clause = _matched_clause(cat, case, valid, ref, on)
         if clause is None:
             continue
@@ -120,8 +142,9 @@ def _categorise(case: Case, valid: dict, r: _Reasoning) -> Category:
         if "citizenship" in clause:
             r.say("explain.cat.citizenship", country=country, category=cname)
         elif "family_link" in clause:
-            r.say("explain.cat.family", country=country, category=cname,
-                  relation=r.t(f"explain.relation.{fam.relation}"))
+            sex = case.person.sex
+            rel = f"explain.relation.{fam.relation}" + (f".{sex}" if sex else "")
+            r.say("explain.cat.family", country=country, category=cname, relation=r.t(rel))
         elif "union" in clause and "document" in clause:
             r.say("explain.cat.worker", country=country, category=cname)
         elif "document" in clause:
@@ -153,10 +176,13 @@ def _attachment(case: Case, cat: Category, valid: dict, r: _Reasoning) -> dict:
         r.say("explain.att.not_allowed", category=cat.name[lang])
         return {"status": "not_allowed", "channels": [], "required_documents": [],
                 "missing_documents": [], "until": None, "basis": list(rule.basis) if rule else []}
-    required, missing, until, until_doc = [], [], None, None
+    required, missing = [], []
     for req in rule.requires:
         kinds = req["any_of"]
         found = [d for k in kinds for d in valid.get(k, ())]
+        ages = req.get("below_age")
+        if ages:
+            found = [d for d in found if d.kind not in ages or _young_enough(case, d, ages[d.kind], r)]
         if req.get("covers_phc"):
             for d in found:
                 if not _covers_phc(d):
@@ -164,37 +190,107 @@ def _attachment(case: Case, cat: Category, valid: dict, r: _Reasoning) -> dict:
             found = [d for d in found if _covers_phc(d)]
         if found:
             required.append(found[0].kind)
-            if rule.until == "insurance" and found[0].kind in INSURANCE_KINDS:
-                best = max(found, key=lambda d: d.valid_until or date.max)
-                until, until_doc = best.valid_until, best
         else:
             required.append(kinds[0])
             missing.append(kinds[0])
     r.cite(rule.basis)
+    until = None
     if missing:
         status = "needs_documents"
         r.say("explain.att.needs_documents", category=cat.name[lang],
-              documents="; ".join(ref.document_kind_name(k, lang) for k in missing))
-        until = None
+              documents="; ".join(_in_sentence(ref.document_kind_name(k, lang)) for k in missing))
     else:
         status = "allowed"
         r.say("explain.att.allowed", channels="; ".join(r.t(f"explain.channel.{c}") for c in rule.channels))
-        if until_doc is not None and until is not None:
-            r.say("explain.att.until", document=ref.document_kind_name(until_doc.kind, lang), until=_dmy(until))
-        bd = case.person.birth_date
+        limits = _attachment_limits(case, rule.until, valid)
+        if limits:
+            until, key, kind = min(limits, key=lambda x: x[0])
+            r.say(key, document=ref.document_kind_name(kind, lang) if kind else "", until=_dmy(until))
+        bd = _birth_date(case)
         if "egov" in rule.channels and bd is not None and _age(bd, r.on) < 18:
             r.say("explain.channel.children_egov")
     return {"status": status, "channels": list(rule.channels), "required_documents": required,
             "missing_documents": missing, "until": iso(until), "basis": list(rule.basis)}
 
 
+def _in_sentence(name: str) -> str:
+    """A list name inside a sentence: «Трудовой договор» → «трудовой договор»; abbreviations
+    («ҚР азаматының…», «ДМС») keep their capitals."""
+    if len(name) > 1 and name[0].isupper() and name[1].islower():
+        return name[0].lower() + name[1:]
+    return name
+
+
+def _attachment_limits(case: Case, names, valid: dict) -> list[tuple[date, str, str | None]]:
+    """The end dates that bound an attachment (attachment.yaml `until`): the latest-ending
+    contract of each kind of limit, then the earliest of those wins (rules.md section 2)."""
+    out = []
+    for name in names:
+        if name == "insurance":
+            docs = [d for k in INSURANCE_KINDS for d in valid.get(k, ()) if _covers_phc(d)]
+            key = "explain.att.until"
+        elif name == "work_contract":
+            docs = [d for k in WORK_KINDS for d in valid.get(k, ())]
+            key = "explain.att.until_work"
+        else:  # worker_contract: the EAEU worker's contract, as the family member states it
+            fam = case.family_of_eaeu_worker
+            if fam is not None and fam.worker_contract_until is not None:
+                out.append((fam.worker_contract_until, "explain.att.until_worker", None))
+            continue
+        if docs and all(d.valid_until is not None for d in docs):
+            best = max(docs, key=lambda d: d.valid_until)
+            out.append((best.valid_until, key, best.kind))
+    return out
+
+
+def _birth_date(case: Case) -> date | None:
+    """The stated birth date, else the one a valid ИИН encodes."""
+    if case.person.birth_date is not None:
+        return case.person.birth_date
+    if case.person.iin:
+        return iin_layout(case.person.iin).birth_date
+    return None
+
+
+def _young_enough(case: Case, doc: Document, parameter: str, r: _Reasoning) -> bool:
+    """A document limited by age (a citizen's birth certificate) counts only below the age the
+    parameter gives on the date; with no birth date known it cannot be shown to count."""
+    limit, basis = r.ref.parameter_entry(parameter, r.on)
+    if limit is None:
+        return True
+    bd = _birth_date(case)
+    if bd is not None and _age(bd, r.on) < int(limit):
+        return True
+    r.cite(basis)
+    r.say("explain.att.birth_certificate_age" if bd is not None else "explain.att.birth_certificate_no_date",
+          document=r.ref.document_kind_name(doc.kind, r.lang), age=int(limit))
+    return False
+
+
 def _age(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+def _runs(paid: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs (first, last) of sorted month indices."""
+    runs: list[tuple[int, int]] = []
+    for m in paid:
+        if runs and m == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], m)
+        else:
+            runs.append((m, m))
+    return runs
+
+
+def _month_words(idx: int, r: _Reasoning) -> str:
+    """A month in words for a sentence: «январь 2026 г.» / «2026 жылғы қаңтар»."""
+    y, m = month_from_index(idx)
+    return r.t("month.format", month=r.t(f"month.{m}"), year=y)
+
+
 def _osms(case: Case, cat: Category, r: _Reasoning) -> tuple[dict, bool]:
-    """ОСМС status (rules.md section 4). Returns the osms object and whether only the grace
-    period keeps the person insured."""
+    """ОСМС status (rules.md section 4). Returns the osms object and whether the grace warning
+    is due (insured only by the grace, and a contribution already overdue)."""
     ref, on, o = r.ref, r.on, case.osms
     if not cat.osms:
         r.say("explain.osms.not_applicable", category=cat.name[r.lang])
@@ -210,60 +306,142 @@ def _osms(case: Case, cat: Category, r: _Reasoning) -> tuple[dict, bool]:
             r.say("explain.osms.preferential")
         return {"insured": True, "until": None, "source": "computed", "applicable": cat.osms}, False
     now_idx = month_index(on.year, on.month)
+    # open reading (rules.md section 8): months paid after the decision date's month are not counted
     paid = sorted(month_index(y, m) for y, m in o.paid_months if month_index(y, m) <= now_idx)
     if not paid:
         if cat.osms:
             r.say("explain.osms.unknown")
         return {"insured": None, "until": None, "source": "unknown", "applicable": cat.osms}, False
-    last = paid[-1]
-    run = 1
-    paid_set = set(paid)
-    while last - run in paid_set:
-        run += 1
-    last_month = "%04d-%02d" % month_from_index(last)
-    grace, gbasis = ref.parameter_entry("osms_grace_months", on)
-    grace = int(grace or 0)
-    cited = list(gbasis)
+    cited: list[str] = []
+    no_grace, ngbasis = ref.parameter_entry("osms_no_grace_payers", on)
+    if no_grace and o.payer in no_grace:
+        grace = 0
+        cited += ngbasis
+    else:
+        grace, gbasis = ref.parameter_entry("osms_grace_months", on)
+        grace = int(grace or 0)
+        cited += gbasis
+    runs = _runs(paid)
     ext, ebasis = ref.parameter_entry("osms_extended_grace", on)
-    ext_applies = bool(ext and o.payer in ext.get("payers", ()) and run >= int(ext["consecutive_months"]))
+    short_run = None
+    if o.payer == "self_payer":
+        need, nbasis = ref.parameter_entry("osms_self_payer_min_consecutive", on)
+        need = int(need or 1)
+        cited += nbasis
+        qualifying = [run for run in runs if run[1] - run[0] + 1 >= need]
+        if not qualifying:
+            short_run = runs[-1]
+        # every run of `need` months gives the status through its own grace; a later, shorter
+        # run never takes it away (rules.md section 4, rev. 2): the governing run is the last
+        # qualifying one
+        governing = qualifying[-1] if qualifying else runs[-1]
+    else:
+        governing = runs[-1]
+    first, last = governing
+    run_len = last - first + 1
+    ext_applies = bool(grace and ext and o.payer in ext.get("payers", ())
+                       and run_len >= int(ext["consecutive_months"]))
     if ext_applies:
         grace = int(ext["months"])
         cited += ebasis
     until = month_end(*month_from_index(last + grace))
+    last_month = "%04d-%02d" % month_from_index(last)
     result = {"insured": on <= until, "until": until.isoformat(), "source": "computed",
               "applicable": cat.osms, "last_paid_month": last_month}
+    if short_run is not None:
+        # never insured by these payments: no end date to state
+        result["insured"], result["until"] = False, None
     if not cat.osms:
         return result, False
     r.cite(cited)
-    if ext_applies:
+    if short_run is not None:
+        r.say("explain.osms.self_payer_short", paid=short_run[1] - short_run[0] + 1, required=need)
+    elif ext_applies:
         r.say("explain.osms.extended_grace", consecutive=ext["consecutive_months"], months=grace)
-    if o.payer == "self_payer":
-        need, nbasis = ref.parameter_entry("osms_self_payer_min_consecutive", on)
-        if need and run < int(need):
-            r.cite(nbasis)
-            r.say("explain.osms.self_payer_short", paid=run, required=need)
-            # never insured by these payments: no end date to state (a lapsed status keeps
-            # the past end of its grace, a short run has none)
-            result["insured"], result["until"] = False, None
-            return result, False
-    if not result["insured"]:
-        r.cite(ref.parameter_entry("osms_regain_max_months", on)[1])
-        r.say("explain.osms.computed_lapsed", month=last_month, until=_dmy(until))
+    if short_run is None and grace == 0 and result["insured"] is not None:
+        r.say("explain.osms.esp", month=_month_words(last, r), until=_dmy(until))
+    if result["insured"] is False:
+        if short_run is None and grace:
+            r.say("explain.osms.computed_lapsed", month=_month_words(last, r), until=_dmy(until))
+        regain = _regain(paid, r)
+        if regain is not None:
+            result["regain"] = regain
         return result, False
+    if paid[-1] != last:
+        r.say("explain.osms.later_short_run", month=_month_words(paid[-1], r))
     in_grace = on > month_end(*month_from_index(last))
-    if in_grace:
-        r.say("explain.osms.computed_grace", month=last_month, months=grace, until=_dmy(until))
-    else:
-        r.say("explain.osms.computed_paying", month=last_month, until=_dmy(until))
-    return result, in_grace
+    if not in_grace:
+        r.say("explain.osms.computed_paying", month=_month_words(last, r), until=_dmy(until))
+        return result, False
+    r.say("explain.osms.computed_grace", month=_month_words(last, r), months=grace, until=_dmy(until))
+    # the warning only once the contribution for the month after the last paid one is overdue:
+    # due by the due day of the month after that (ОСМС Law art. 28)
+    due_day, dbasis = ref.parameter_entry("osms_contribution_due_day", on)
+    if due_day is None:
+        return result, True
+    y, m = month_from_index(last + 2)
+    due = date(y, m, min(int(due_day), month_end(y, m).day))
+    if on > due:
+        r.cite(dbasis)
+        return result, True
+    return result, False
 
 
-def _coverage(cat: Category, valid: dict, insured, r: _Reasoning) -> list[dict]:
+def _regain(paid: list[int], r: _Reasoning) -> dict | None:
+    """What regaining the status costs (ОСМС Law art. 5 p.3; rules.md section 4): the months
+    from the one after the last paid through the month before the decision's, at most the
+    `osms_regain_max_months` before it and none before 2020-01, times rate × minimum wage."""
+    ref, on = r.ref, r.on
+    max_months, mbasis = ref.parameter_entry("osms_regain_max_months", on)
+    rate, rbasis = ref.parameter_entry("osms_regain_rate", on)
+    wage, wbasis = ref.parameter_entry("min_wage", on)
+    since, sbasis = ref.parameter_entry("osms_regain_earliest_month", on)
+    if max_months is None or rate is None or wage is None:
+        return None
+    now_idx = month_index(on.year, on.month)
+    start = max(paid[-1] + 1, now_idx - int(max_months))
+    if since:
+        start = max(start, month_index(*map(int, str(since).split("-"))))
+    months = now_idx - start
+    if months <= 0:
+        return None
+    per_month = Decimal(str(wage)) * Decimal(str(rate))
+    amount = per_month * months
+    amount = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.quantize(Decimal("0.01"))
+    per = per_month.quantize(Decimal(1)) if per_month == per_month.to_integral_value() else per_month.quantize(Decimal("0.01"))
+    basis = list(dict.fromkeys([*mbasis, *rbasis, *sbasis, *wbasis]))
+    r.cite(basis)
+    r.say("explain.osms.regain", months=months, first=_month_words(start, r), last=_month_words(now_idx - 1, r),
+          per_month=_money(per), amount=_money(amount))
+    return {"months": months, "amount": str(amount), "currency": "KZT", "basis": basis,
+            "from_month": "%04d-%02d" % month_from_index(start),
+            "to_month": "%04d-%02d" % month_from_index(now_idx - 1)}
+
+
+def _money(v: Decimal) -> str:
+    """17000 -> «17 000» (a narrow no-break space between thousands)."""
+    whole, _, frac = str(v).partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    return "\u00a0".join(groups) + (f",{frac}" if frac else "")
+
+
+def _treaties(case: Case, r: _Reasoning) -> list:
+    """The treaty layers for this person's citizenship on the date (rules.md section 3)."""
+    cit = case.person.citizenship
+    return [t for t in r.ref.treaty_layers
+            if in_force(t.valid_from, t.valid_until, r.on) and r.ref.is_member(t.union, cit, r.on)]
+
+
+def _coverage(case: Case, cat: Category, valid: dict, insured, r: _Reasoning) -> list[dict]:
     ref, on, lang = r.ref, r.on, r.lang
     out: list[dict] = []
     seen = set()
-    for rule in ref.coverage_rules:
-        if cat.id not in rule.categories or not in_force(rule.valid_from, rule.valid_until, on):
+    for rule in ref.coverage_rules_for(cat.id):
+        if not in_force(rule.valid_from, rule.valid_until, on):
             continue
         if rule.when == "insured" and insured is not True:
             continue
@@ -276,6 +454,28 @@ def _coverage(cat: Category, valid: dict, insured, r: _Reasoning) -> list[dict]:
             entry["note"] = r.t(f"note.{rule.note}")
         out.append(entry)
         seen.add((rule.scheme, rule.scope))
+    rule = ref.attachment_rule(cat.id, on)
+    if rule is None or not rule.may_attach:
+        added: dict[str, list[str]] = {}
+        for t in _treaties(case, r):
+            entry = {"scheme": t.scheme, "scope": t.scope, "basis": list(t.basis)}
+            if t.note:
+                entry["note"] = r.t(f"note.{t.note}")
+            if t.payment:
+                entry["payment"] = t.payment
+            r.cite(t.basis)
+            if (t.scheme, t.scope) in seen:
+                # the category already has this line (PAID planned): the treaty adds its terms
+                old = next(c for c in out if (c["scheme"], c["scope"]) == (t.scheme, t.scope))
+                old["basis"] = list(dict.fromkeys(old["basis"] + entry["basis"]))
+                old.update({k: v for k, v in entry.items() if k in ("note", "payment")})
+            else:
+                out.append(entry)
+                seen.add((t.scheme, t.scope))
+            added.setdefault(t.union, []).append(_coverage_words(entry, r))
+        for union, items in added.items():
+            r.say(f"explain.treaty.{union}", country=ref.country_name(case.person.citizenship, lang),
+                  items="; ".join(items))
     for layer in ref.coverage_layers:
         if layer.document in valid and in_force(layer.valid_from, layer.valid_until, on) \
                 and (layer.scheme, layer.scope) not in seen:
@@ -289,6 +489,21 @@ def _coverage(cat: Category, valid: dict, insured, r: _Reasoning) -> list[dict]:
 
 
 def _coverage_words(c: dict, r: _Reasoning) -> str:
+    """The words for one coverage line; cached per release and language when every text they
+    use has a single, open-ended entry (the usual case: the batch's hot path)."""
+    key = (r.lang, c["scheme"], c["scope"], c.get("active"), c.get("note"))
+    cache = r.ref.derived.setdefault("coverage_words", {})
+    words = cache.get(key)
+    if words is None:
+        words = _coverage_words_uncached(c, r)
+        fixed = r.ref.has_fixed_text
+        if fixed("scheme." + c["scheme"]) and fixed("scope." + c["scope"]) and fixed("osms.unknown") \
+                and fixed("osms.insured") and fixed("osms.not_insured"):
+            cache[key] = words
+    return words
+
+
+def _coverage_words_uncached(c: dict, r: _Reasoning) -> str:
     words = f"{r.t('scheme.' + c['scheme'])} — {r.t('scope.' + c['scope'])}"
     if c["scheme"] == "OSMS":
         state = {True: "osms.insured", False: "osms.not_insured", None: "osms.unknown"}[c.get("active")]
@@ -304,14 +519,15 @@ def _effective_purpose(case: Case, cat: Category, valid: dict) -> str | None:
     return to the historic homeland."""
     if case.purpose_of_stay:
         return case.purpose_of_stay
-    if cat.temporary and "employment_contract" in valid:
+    if cat.temporary and any(k in valid for k in WORK_KINDS):
         return "work"
     if cat.id == "kandas":
         return "return_to_homeland"
     return None
 
 
-def _warnings(case: Case, cat: Category, valid: dict, in_grace: bool, osms: dict, r: _Reasoning):
+def _warnings(case: Case, cat: Category, valid: dict, in_grace: bool, osms: dict, coverage: list[dict],
+              r: _Reasoning):
     ref, on, lang = r.ref, r.on, r.lang
     purpose = _effective_purpose(case, cat, valid)
     flags = ref.purposes.get(purpose, {}) if purpose else {}
@@ -324,13 +540,13 @@ def _warnings(case: Case, cat: Category, valid: dict, in_grace: bool, osms: dict
             r.warn("vms_required")
         else:
             vms_end = max((d.valid_until or date.max) for d in vms)
-            contracts = valid.get("employment_contract", [])
+            contracts = [d for k in WORK_KINDS for d in valid.get(k, ())]
             ends = [d.valid_until for d in contracts if d.valid_until is not None]
             if ends and vms_end < max(ends):
                 r.warn("vms_expires_before_contract", vms_until=_dmy(vms_end), contract_until=_dmy(max(ends)))
     if cat.temporary and flags.get("insurance_required") and not any(k in valid for k in INSURANCE_KINDS):
         r.cite(ref.purpose_basis.get("insurance_required", ()))
-        r.warn("insurance_required", purpose=ref.purpose_name(purpose, lang))
+        r.warn("insurance_required", purpose=_in_sentence(ref.purpose_name(purpose, lang)))
     if not citizen_kz and flags.get("immigrant") and "medical_certificate_hiv_tb" not in valid:
         r.cite(ref.purpose_basis.get("immigrant", ()))
         r.warn("medical_exam_required")
@@ -339,6 +555,7 @@ def _warnings(case: Case, cat: Category, valid: dict, in_grace: bool, osms: dict
     if case.diagnosis_icd10:
         dis = ref.disease_for(case.diagnosis_icd10, on)
         if dis is not None:
+            r.listed_disease = True
             r.cite(dis.basis)
             r.say("explain.diagnosis_listed", code=case.diagnosis_icd10, disease=dis.name[lang])
             extra = r.t("tb.extra") if dis.notice == "tb" else ""
@@ -346,22 +563,73 @@ def _warnings(case: Case, cat: Category, valid: dict, in_grace: bool, osms: dict
                    extra=extra, icd10=case.diagnosis_icd10)
         else:
             r.say("explain.diagnosis_not_listed", code=case.diagnosis_icd10)
-    if case.needs == "planned" and cat.id == "cis_visitor":
+        if not citizen_kz and ref.code_in(case.diagnosis_icd10, "hiv_investigation_icd10", on):
+            # R665 p.14 sp.3: an immigrant's HIV is investigated; HIV gives no free care by itself
+            r.cite(ref.parameter_entry("hiv_investigation_icd10", on)[1])
+            r.warn("hiv_investigation", code=case.diagnosis_icd10, icd10=case.diagnosis_icd10)
+    if case.needs == "planned" and any(c.get("payment") == "guarantee_or_prepayment" for c in coverage):
         if "guarantee_letter" in valid:
             r.say("explain.needs.guarantee")
         else:
             r.warn("prepayment_required")
 
 
-def _needs(case: Case, cat: Category, coverage: list[dict], r: _Reasoning):
-    scopes = {(c["scheme"], c["scope"]) for c in coverage}
-    if case.needs == "emergency":
-        if ("GOBMP", "emergency") in scopes or ("GOBMP", "full") in scopes:
-            r.say("explain.needs.emergency")
-        else:
-            r.say("explain.needs.emergency_none", category=cat.name[r.lang])
-    elif case.needs == "planned" and ("PAID", "planned") in scopes:
-        r.say("explain.needs.planned_paid")
+def _care(case: Case, coverage: list[dict], valid: dict, r: _Reasoning) -> dict | None:
+    """The answer to today's need (interface.md `care`): free under which scheme, or paid how.
+    None when the need is attachment."""
+    need = case.needs
+    if need == "attachment":
+        return None
+    by = {(c["scheme"], c["scope"]): c for c in coverage}
+    listed = r.listed_disease
+    need_words = r.t(f"need.{need}")
+
+    def answer(entry, free, payment=None, basis=None):
+        paid_line = entry is None or entry["scheme"] == "PAID"
+        return {"need": need, "free": free, "scheme": "PAID" if paid_line else entry["scheme"],
+                "scope": None if paid_line else entry["scope"], "payment": payment,
+                "basis": list(basis if basis is not None else entry["basis"])}
+
+    for key in (("GOBMP", "full"),) + ((("GOBMP", "dangerous_diseases"),) if listed else ()) \
+            + ((("GOBMP", "emergency"),) if need == "emergency" else ()):
+        if key in by:
+            if key == ("GOBMP", "emergency"):
+                r.say("explain.needs.emergency")
+            r.say("explain.care.free", need=need_words, item=_coverage_words(by[key], r))
+            return answer(by[key], True)
+    osms = by.get(("OSMS", "full"))
+    if osms is not None and osms.get("active") is True:
+        r.say("explain.care.free", need=need_words, item=_coverage_words(osms, r))
+        return answer(osms, True)
+    if osms is not None and osms.get("active") is None:
+        r.say("explain.care.osms_unknown", need=need_words)
+        return answer(osms, None)
+    special = by.get(("GOBMP", "special_list"))
+    if special is not None:
+        r.say("explain.care.special_list", need=need_words)
+        return answer(special, None)
+    insurance = [c for c in coverage if c["scheme"] in ("DMS", "VMS")]
+    treaty = next((c for c in coverage if c.get("payment") == "guarantee_or_prepayment"), None)
+    paid = by.get(("PAID", "planned"))
+    if insurance:
+        payment, basis = "insurance", [b for c in insurance for b in c["basis"]]
+    elif treaty is not None and need != "emergency":
+        payment = "guarantee_letter" if "guarantee_letter" in valid else "prepayment"
+        basis = treaty["basis"]
+    else:
+        payment, basis = "price_list", (paid["basis"] if paid else [])
+    r.cite(basis)
+    r.say("explain.care.paid", need=need_words, payment=r.t(f"care.payment.{payment}"))
+    return answer(insurance[0] if insurance else paid, False, payment, basis)
+
+
+def _basis_entries(ref: RefData, ids, lang: str) -> list[dict]:
+    cache = ref.basis_cache
+    out = []
+    for b in ids:
+        entry = cache.get((b, lang))
+        out.append(dict(entry) if entry is not None else ref.basis_entry(b, lang))
+    return out
 
 
 def decide(case: Case, ref: RefData, on: date, lang: str = "ru") -> Decision:
@@ -376,9 +644,9 @@ def decide(case: Case, ref: RefData, on: date, lang: str = "ru") -> Decision:
     cat = _categorise(case, valid, r)
     attachment = _attachment(case, cat, valid, r)
     osms, in_grace = _osms(case, cat, r)
-    coverage = _coverage(cat, valid, osms["insured"], r)
-    _needs(case, cat, coverage, r)
-    _warnings(case, cat, valid, in_grace, osms, r)
+    coverage = _coverage(case, cat, valid, osms["insured"], r)
+    _warnings(case, cat, valid, in_grace, osms, coverage, r)
+    care = _care(case, coverage, valid, r)
     data = {
         "as_of": on.isoformat(),
         "lang": lang,
@@ -388,9 +656,10 @@ def decide(case: Case, ref: RefData, on: date, lang: str = "ru") -> Decision:
         "attachment": attachment,
         "coverage": coverage,
         "osms": osms,
+        "care": care,
         "warnings": r.warnings,
         "input_notes": case.input_notes,
-        "basis": [ref.basis_entry(b, lang) for b in r.basis],
+        "basis": _basis_entries(ref, r.basis, lang),
         "explanation": r.explanation,
         "reference": {"version": ref.version, "valid_from": iso(ref.valid_from),
                       "valid_until": iso(ref.valid_until)},

@@ -380,9 +380,13 @@ def _refusal(case, decision, ref, clinic, number, on, lang, L) -> dict:
         missing = [_kind_name(ref, k, lang) for k in att.get("missing_documents") or []]
         b.append({"t": "h", "text": L["refusal.missing"]})
         b.append({"t": "list", "items": missing, "numbered": True, "bold": True})
-    if decision.get("explanation"):
+    # the grounds are the legal reasoning; the sentence naming the reference-data version is
+    # not a ground (the version is printed in the header and the footer of every page)
+    version = (decision.get("reference") or {}).get("version") or ref.version
+    grounds = [str(x) for x in decision.get("explanation") or [] if version not in str(x)]
+    if grounds:
         b.append({"t": "h", "text": L["refusal.reasons"]})
-        b.append({"t": "list", "items": [str(x) for x in decision["explanation"]], "numbered": True})
+        b.append({"t": "list", "items": grounds, "numbered": True})
     warn = []
     for w in decision.get("warnings") or []:
         if isinstance(w, dict) and w.get("message"):
@@ -403,7 +407,9 @@ def _refusal(case, decision, ref, clinic, number, on, lang, L) -> dict:
     if not any(c.get("scheme") == "GOBMP" and c.get("scope") == "full" for c in decision.get("coverage") or []):
         b.append({"t": "h", "text": L["refusal.paid"]})
         b.append({"t": "small", "text": _text(ref, "care.paid_services", lang, on)})
-        if decision.get("category") == "cis_visitor":
+        # rev. 2: the CIS terms follow the treaty layer (any category), not the category
+        if any(isinstance(c, dict) and c.get("payment") == "guarantee_or_prepayment"
+               for c in decision.get("coverage") or []) or decision.get("category") == "cis_visitor":
             b.append({"t": "small", "text": _text(ref, "care.cis_planned", lang, on)})
     b.append({"t": "h", "text": L["refusal.appeal"]})
     b.append({"t": "small", "text": _text(ref, "refusal.appeal", lang, on)})
@@ -432,7 +438,10 @@ def _funding(case, decision, ref, on, lang, L) -> tuple[list[str], list[str], st
     icd = case.get("diagnosis_icd10")
     disease = ref.disease_for(icd, on) if icd else None
     gobmp_any = any(c.get("scheme") == "GOBMP" for c in cov)
-    if disease is not None and gobmp_any:
+    gobmp_full = any(c.get("scheme") == "GOBMP" and c.get("scope") == "full" for c in cov)
+    # the dangerous-disease text (R665 p.5, ДСМ-121) is for temporarily staying foreigners; a
+    # citizen or permanent resident is funded under the full ГОБМП package (rev. 2 citations)
+    if disease is not None and gobmp_any and not gobmp_full:
         ids = [i for c in cov if c.get("scheme") == "GOBMP" and c.get("scope") in ("dangerous_diseases", "full")
                for i in c.get("basis") or []]
         return [L["referral.funding.free_dangerous"]], ids, _text(ref, "care.dangerous_free", lang, on)
@@ -464,8 +473,18 @@ def _funding(case, decision, ref, on, lang, L) -> tuple[list[str], list[str], st
     return lines, ids, paid_text
 
 
+# rev. 2: a need other than attachment is itself a reason to refer (interface.md `care`); the
+# case's own referral purpose, when given, wins
+NEED_REFERRAL = {"diagnosis": ("diagnostics", "routine"), "planned": ("consultation", "routine"),
+                 "emergency": ("hospitalisation", "urgent")}
+
+
 def _referral(case, decision, ref, clinic, number, on, lang, L) -> dict:
     r = case.get("referral")
+    by_need = NEED_REFERRAL.get(case.get("needs"))
+    if (not isinstance(r, dict) or not r.get("purpose")) and by_need:
+        r = {**(r if isinstance(r, dict) else {}), "purpose": by_need[0]}
+        r.setdefault("urgency", by_need[1])
     if not isinstance(r, dict) or not r.get("purpose"):
         raise ValueError("referral needs case.referral with a purpose (consultation, diagnostics or hospitalisation)")
     purpose = r["purpose"]

@@ -235,9 +235,24 @@ class DecisionPanel(QWidget):
         until = att.get("until")
         if until and status == "allowed":
             words += f"<br><span style='font-weight:500'>{escape(tr('panel.until', date=dmy(until)))}</span>"
-        self.status_icon.setText(STATUS_ICON.get(status, "?"))
+        care = d.get("care")
+        shown = status
+        if care:
+            # rev. 2: the need of today comes first, so that "attachment impossible" is never
+            # read as "no care"; the attachment status follows in small type
+            free = care.get("free")
+            head = {True: "care.head.free", False: "care.head.paid", None: "care.head.unknown"}[free]
+            line = self.ref.text(head, lang).upper()
+            if free is not False and care.get("scope"):
+                detail = f"{self.ref.text('scheme.' + care['scheme'], lang)} — {self.ref.text('scope.' + care['scope'], lang)}"
+            else:
+                detail = self.ref.text(f"care.payment.{care.get('payment') or 'price_list'}", lang)
+            words = (f"{escape(line)}<br><span style='font-weight:500'>{escape(detail)}</span>"
+                     f"<br><span style='font-weight:400'>{escape(self.ref.text(f'status.{status}', lang))}</span>")
+            shown = {True: "allowed", False: "needs_documents", None: "needs_documents"}[free]
+        self.status_icon.setText(STATUS_ICON.get(shown, "?"))
         self.status_text.setText(words)
-        self._status_style(status)
+        self._status_style(shown)
 
         channels = att.get("channels") or []
         self.bodies["channels"].setText(", ".join(escape(tr(f"channel.{c}")) for c in channels) or "—")

@@ -65,7 +65,10 @@ def kinds_for(case: dict | None, decision: dict | None) -> dict[str, bool]:
     if status in ("not_allowed", "needs_documents"):
         shown["refusal"] = True
     referral = (case or {}).get("referral")
-    shown["referral"] = isinstance(referral, dict) and bool(referral.get("purpose"))
+    # rev. 2: a need other than attachment (emergency, planned care, a diagnosis) is offered
+    # the referral too, its purpose taken from the need
+    shown["referral"] = (isinstance(referral, dict) and bool(referral.get("purpose"))) \
+        or bool(decision.get("care"))
     return {k: shown[k] for k in KINDS if k in shown}
 
 

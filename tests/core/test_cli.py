@@ -201,3 +201,71 @@ def test_refdata_installed_beside_the_database(tmp_path):
     p = run(["refdata", "list"], tmp_path)
     rel = json.loads(p.stdout)
     assert len(rel) == 1 and rel[0]["active"] is True
+
+
+# --- batches keep every line (issue 11 item 10) -------------------------------------------------
+def run_bytes(args, tmp_path, stdin: bytes):
+    env = dict(os.environ, POLYCLINIC_DB=str(tmp_path / "registry.sqlite"))
+    return subprocess.run([sys.executable, "-m", "desktop", *args], input=stdin, capture_output=True,
+                          env=env, cwd=ROOT, timeout=120)
+
+
+def _line(citizenship="KZ", surname="Тестов", **kw) -> bytes:
+    c = {"as_of": "2026-11-22", "person": {"citizenship": citizenship, "surname": surname},
+         "documents": [{"kind": "id_card_kz"}] if citizenship == "KZ" else [{"kind": "passport"}], **kw}
+    return json.dumps(c, ensure_ascii=False).encode("utf-8")
+
+
+def test_batch_invalid_utf8_spoils_only_its_line(tmp_path):
+    """One invalid UTF-8 byte gives an error line for that line only; the others are decided."""
+    bad = _line(surname="Те").replace("Те".encode(), b"\xff\xfe")
+    p = run_bytes(["decide", "-", "--batch"], tmp_path, _line() + b"\n" + bad + b"\n" + _line("RU") + b"\n")
+    out = p.stdout.decode("utf-8").split("\n")
+    assert p.returncode == 2 and out[-1] == "" and len(out) == 4
+    assert json.loads(out[0])["category"] == "citizen" and json.loads(out[2])["category"] == "eaeu_visitor"
+    assert json.loads(out[1])["errors"][0]["line"] == 2 and "UTF-8" in json.loads(out[1])["errors"][0]["message"]
+    assert b"Traceback" not in p.stderr
+
+
+def test_batch_u2028_inside_a_string_never_splits_a_line(tmp_path):
+    """U+2028, U+2029 and U+0085 inside a string stay in their case: one output line per input line."""
+    odd = _line(surname="Иван\u2028ов\u2029\u0085")
+    p = run_bytes(["decide", "-", "--batch"], tmp_path, odd + b"\n" + _line("RU") + b"\n")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.decode("utf-8").splitlines()  # str.splitlines splits on U+2028 too
+    assert len(lines) == 2 and json.loads(lines[1])["category"] == "eaeu_visitor"
+
+
+def test_batch_bad_lines_get_their_own_error_lines(tmp_path):
+    """Bad JSON, an empty line and an invalid case each give an error line; good lines stay in step."""
+    text = b"\n".join([_line(), b"{not json", b"", _line(docs=[]), _line("RU")]) + b"\n"
+    p = run_bytes(["decide", "-", "--batch"], tmp_path, text)
+    out = [json.loads(x) for x in p.stdout.decode("utf-8").splitlines()]
+    assert len(out) == 5 and p.returncode == 2
+    assert [("errors" in o) for o in out] == [False, True, True, True, False]
+    assert [o["errors"][0]["line"] for o in out[1:4]] == [2, 3, 4]
+    assert out[3]["errors"][0]["field"] == "docs"
+    assert {e["line"] for e in json.loads(p.stderr)["errors"]} == {2, 3, 4}
+
+
+def test_batch_crlf_and_no_final_newline(tmp_path):
+    """CRLF line ends are accepted and a last line without a newline is still decided."""
+    p = run_bytes(["decide", "-", "--batch"], tmp_path, _line() + b"\r\n" + _line("RU"))
+    assert p.returncode == 0, p.stderr
+    assert [json.loads(x)["category"] for x in p.stdout.decode().splitlines()] == ["citizen", "eaeu_visitor"]
+
+
+def test_batch_case_with_too_many_documents_is_an_input_error(tmp_path):
+    """A case with more than 200 documents is an input error on its line, not a slow decision."""
+    big = json.dumps({"person": {"citizenship": "KZ"}, "documents": [{"kind": "id_card_kz"}] * 5000}).encode()
+    p = run_bytes(["decide", "-", "--batch"], tmp_path, big + b"\n" + _line() + b"\n")
+    out = [json.loads(x) for x in p.stdout.decode().splitlines()]
+    assert out[0]["errors"][0]["field"] == "documents" and out[1]["category"] == "citizen"
+
+
+def test_unknown_key_exits_2_naming_the_key(tmp_path):
+    """`decide` with valid_untill on a document exits 2 and names documents[N].valid_untill."""
+    case = {"person": {"citizenship": "RU"}, "documents": [{"kind": "passport"},
+                                                           {"kind": "dms_contract", "valid_untill": "2027-01-01"}]}
+    p = run(["decide", "-"], tmp_path, stdin=json.dumps(case))
+    assert p.returncode == 2 and json.loads(p.stderr)["errors"][0]["field"] == "documents[1].valid_untill"

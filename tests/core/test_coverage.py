@@ -21,7 +21,7 @@ FAMILY = {"relation": "spouse", "lives_together": True}
     (case("MD", [doc("passport")]), {("GOBMP", "dangerous_diseases"), ("GOBMP", "emergency"), ("PAID", "planned")}),
     (case("US", [doc("passport")]), {("GOBMP", "dangerous_diseases"), ("PAID", "planned")}),
     (case("SY", [doc("asylum_seeker_certificate")]), {("GOBMP", "dangerous_diseases"), ("PAID", "planned")}),
-    (case("NP", [doc("trafficking_victim_notice")]), {("GOBMP", "special_list")}),
+    (case("NP", [doc("trafficking_victim_notice")]), {("GOBMP", "dangerous_diseases"), ("GOBMP", "special_list")}),
 ])
 def test_matrix_rows(ref, data, expected):
     """Each row of the coverage matrix gives exactly its schemes and scopes."""

@@ -17,9 +17,11 @@ def test_mrp_by_date(ref, on, value):
     assert ref.parameter("mrp", on) == value
 
 
-@pytest.mark.parametrize("on,value", [(date(2023, 12, 31), None), (date(2024, 1, 1), "85000"), (date(2024, 1, 2), "85000")])
+@pytest.mark.parametrize("on,value", [(date(2019, 12, 31), None), (date(2020, 1, 1), "42500"),
+                                      (date(2023, 12, 31), "70000"), (date(2024, 1, 1), "85000"),
+                                      (date(2024, 1, 2), "85000")])
 def test_min_wage_by_date(ref, on, value):
-    """The minimum wage is known from 2024 on."""
+    """The minimum wage takes each budget law's value from 1 January (known from 2020, art. 5 p.3)."""
     assert ref.parameter("min_wage", on) == value
 
 

@@ -38,8 +38,8 @@ def test_grace_ends_on_last_day_of_m_plus_3(ref, on, insured):
 
 
 def test_grace_period_warning_names_the_end(ref):
-    """Insured only by the grace: warning osms_grace_period with the end date."""
-    d = decide(ref, citizen(paid_months=["2026-09"]))
+    """Insured only by the grace, a contribution overdue: warning osms_grace_period with the end date."""
+    d = decide(ref, citizen(paid_months=["2026-09"]), on=date(2026, 11, 26))
     assert "osms_grace_period" in codes(d)
     assert "31.12.2026" in next(w["message"] for w in d["warnings"] if w["code"] == "osms_grace_period")
 

@@ -12,7 +12,7 @@ from desktop.core.refdata import RefDataError, load_reference
 SOURCES = Path(__file__).resolve().parents[2] / "db" / "sources"
 WARNING_CODES = {"document_expired", "vms_required", "vms_expires_before_contract", "insurance_required",
                  "medical_exam_required", "osms_grace_period", "dangerous_disease_notice",
-                 "prepayment_required", "reference_outdated"}
+                 "prepayment_required", "reference_outdated", "hiv_investigation"}
 CATEGORIES = ["citizen", "kandas", "refugee", "permanent_resident", "eaeu_worker", "eaeu_family",
               "asylum_seeker", "trafficking_victim", "eaeu_visitor", "cis_visitor", "foreign_visitor"]
 
@@ -124,3 +124,63 @@ def test_no_legal_numbers_in_rules_code():
     src = (Path(__file__).resolve().parents[2] / "desktop" / "core" / "rules.py").read_text(encoding="utf-8")
     for literal in ("85000", "4250", "5950", "3932", "4325", "0.05", "= 3", "months=3"):
         assert literal not in src
+
+
+# --- revision 2 values are checked too ----------------------------------------------------------
+def _edit(path: Path, old: str, new: str):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_treaty_layer_with_unknown_union_is_refused(sources, tmp_path):
+    """A treaty layer must name a union of countries.yaml."""
+    _edit(sources / "coverage.yaml", "  - union: CIS\n    scheme: GOBMP", "  - union: NOPE\n    scheme: GOBMP")
+    with pytest.raises(SourceError, match="treaties.*NOPE"):
+        build_reference(sources, tmp_path / "t.sqlite")
+
+
+def test_treaty_layer_without_basis_is_refused(sources, tmp_path):
+    """A treaty layer needs its citation."""
+    _edit(sources / "coverage.yaml", "    payment: guarantee_or_prepayment\n    basis: [fms-cis, cis-agreement-1997]",
+          "    payment: guarantee_or_prepayment\n    basis: []")
+    with pytest.raises(SourceError, match="treaties.*basis"):
+        build_reference(sources, tmp_path / "t.sqlite")
+
+
+def test_treaty_layer_needs_its_explanation_in_both_languages(sources, tmp_path):
+    """A treaty layer's union needs the sentence explain.treaty.UNION."""
+    _edit(sources / "messages.yaml", "key: explain.treaty.CIS", "key: explain.treaty.OTHER")
+    with pytest.raises(SourceError, match="explain.treaty.CIS"):
+        build_reference(sources, tmp_path / "t.sqlite")
+
+
+def test_unknown_attachment_limit_is_refused(sources, tmp_path):
+    """`until` may list only insurance, work_contract and worker_contract."""
+    _edit(sources / "attachment.yaml", "until: [insurance, work_contract]", "until: [insurance, visa]")
+    with pytest.raises(SourceError, match="until"):
+        build_reference(sources, tmp_path / "t.sqlite")
+
+
+def test_below_age_must_name_a_parameter(sources, tmp_path):
+    """A document's age limit must name a parameter of parameters.yaml."""
+    _edit(sources / "attachment.yaml", "{birth_certificate: identity_birth_certificate_below_age}",
+          "{birth_certificate: no_such_parameter}")
+    with pytest.raises(SourceError, match="below_age"):
+        build_reference(sources, tmp_path / "t.sqlite")
+
+
+def test_bad_hiv_code_is_refused(sources, tmp_path):
+    """An *_icd10 parameter holds ICD-10 codes or ranges only."""
+    _edit(sources / "parameters.yaml", '["B20-B24", "Z21"]', '["B20-B24", "HIV"]')
+    with pytest.raises(SourceError, match="hiv_investigation_icd10.*HIV"):
+        build_reference(sources, tmp_path / "t.sqlite")
+
+
+def test_dated_parameters_of_rev2_carry_citations(ref):
+    """The ОСМС parameters of rev. 2 are dated and cited."""
+    on = __import__("datetime").date(2026, 6, 15)
+    for name in ("osms_contribution_due_day", "osms_no_grace_payers", "osms_regain_rate", "min_wage",
+                 "osms_regain_earliest_month", "hiv_investigation_icd10", "identity_birth_certificate_below_age"):
+        value, basis = ref.parameter_entry(name, on)
+        assert value is not None and basis, name

@@ -34,7 +34,7 @@ def release(tmp_path: Path, issued: str, name: str) -> Path:
     src = tmp_path / f"src-{name}"
     shutil.copytree(SOURCES, src)
     meta = src / "meta.yaml"
-    meta.write_text(meta.read_text(encoding="utf-8").replace("issued: 2026-11-22", f"issued: {issued}"), encoding="utf-8")
+    meta.write_text(meta.read_text(encoding="utf-8").replace("issued: 2026-11-23", f"issued: {issued}"), encoding="utf-8")
     out = tmp_path / f"{name}.sqlite"
     build_reference(src, out)
     return out
@@ -43,7 +43,7 @@ def release(tmp_path: Path, issued: str, name: str) -> Path:
 @pytest.fixture
 def setup(tmp_path, keys, reference_file):
     db = tmp_path / "registry.sqlite"
-    ensure_reference(db, reference_file)  # first start: the bundled release (issued 2026-11-22)
+    ensure_reference(db, reference_file)  # first start: the bundled release (issued 2026-11-23)
     newer = release(tmp_path, "2026-12-15", "newer")
     pkg = tmp_path / "update.zip"
     build_package(newer, pkg, keys["pem"])

@@ -115,6 +115,6 @@ def newer_sources(root, folder, issued: str = "2026-12-15"):
     src = Path(folder)
     shutil.copytree(Path(root) / "db" / "sources", src)
     meta = src / "meta.yaml"
-    meta.write_text(meta.read_text(encoding="utf-8").replace("issued: 2026-11-22", f"issued: {issued}"),
+    meta.write_text(meta.read_text(encoding="utf-8").replace("issued: 2026-11-23", f"issued: {issued}"),
                     encoding="utf-8")
     return src

@@ -88,7 +88,9 @@ def test_reprint_from_history_gives_the_stored_bytes(qtbot, desk, registry):
 
 def test_referral_fields_make_the_referral_printable(qtbot, desk):
     """Choosing a referral purpose puts it in the case and enables the referral button."""
-    show_case(desk, "p09")
+    # needs attachment: a need other than attachment offers the referral by itself (rev. 2)
+    desk.form.set_case(dict(case_of("p09"), needs="attachment"))
+    desk.recompute()
     assert not desk.print_panel.buttons["referral"].isEnabled()
     pick(qtbot, desk.form.ref_purpose, "консультация")
     desk.form.ref_services.setText("консультация инфекциониста; ОАК")
