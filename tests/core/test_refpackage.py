@@ -1,6 +1,8 @@
 """Reference-data updates from a file: verified, refused with a reason and no change, switched atomically."""
 from __future__ import annotations
 
+import re
+
 import json
 import shutil
 import zipfile
@@ -34,7 +36,7 @@ def release(tmp_path: Path, issued: str, name: str) -> Path:
     src = tmp_path / f"src-{name}"
     shutil.copytree(SOURCES, src)
     meta = src / "meta.yaml"
-    meta.write_text(meta.read_text(encoding="utf-8").replace("issued: 2026-11-23", f"issued: {issued}"), encoding="utf-8")
+    meta.write_text(re.sub(r"issued: \d{4}-\d{2}-\d{2}", f"issued: {issued}", meta.read_text(encoding="utf-8"), count=1), encoding="utf-8")
     out = tmp_path / f"{name}.sqlite"
     build_reference(src, out)
     return out

@@ -1,6 +1,8 @@
 """Keyboard and mouse steps shared by the GUI tests."""
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
@@ -115,6 +117,6 @@ def newer_sources(root, folder, issued: str = "2026-12-15"):
     src = Path(folder)
     shutil.copytree(Path(root) / "db" / "sources", src)
     meta = src / "meta.yaml"
-    meta.write_text(meta.read_text(encoding="utf-8").replace("issued: 2026-11-23", f"issued: {issued}"),
+    meta.write_text(re.sub(r"issued: \d{4}-\d{2}-\d{2}", f"issued: {issued}", meta.read_text(encoding="utf-8"), count=1),
                     encoding="utf-8")
     return src

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import shutil
 import sqlite3
 import zipfile
@@ -40,7 +41,7 @@ def newer(tmp_path_factory) -> Path:
     src = tmp_path_factory.mktemp("src") / "sources"
     shutil.copytree(SOURCES, src)
     meta = src / "meta.yaml"
-    meta.write_text(meta.read_text(encoding="utf-8").replace("issued: 2026-11-22", "issued: 2026-12-15"),
+    meta.write_text(re.sub(r"issued: \d{4}-\d{2}-\d{2}", "issued: 2026-12-15", meta.read_text(encoding="utf-8"), count=1),
                     encoding="utf-8")
     out = src.parent / "newer.sqlite"
     build_reference(src, out)
@@ -181,7 +182,7 @@ def test_release_dated_more_than_a_month_ahead_is_refused(registry_dir, keys, tm
     src = tmp_path / "src"
     shutil.copytree(SOURCES, src)
     meta = src / "meta.yaml"
-    meta.write_text(meta.read_text(encoding="utf-8").replace("issued: 2026-11-22", "issued: 2027-03-01"),
+    meta.write_text(re.sub(r"issued: \d{4}-\d{2}-\d{2}", "issued: 2027-03-01", meta.read_text(encoding="utf-8"), count=1),
                     encoding="utf-8")
     release = tmp_path / "future.sqlite"
     build_reference(src, release)

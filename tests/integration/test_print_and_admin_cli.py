@@ -1,6 +1,8 @@
 """`polyclinic print`, `prices` and the administrator's reference-data commands, end to end."""
 from __future__ import annotations
 
+import re
+
 import io
 import json
 import os
@@ -156,7 +158,7 @@ def test_admin_imports_a_signed_package(tmp_path, db, accounts):
     src = tmp_path / "sources"
     shutil.copytree(ROOT / "db" / "sources", src)
     meta = src / "meta.yaml"
-    meta.write_text(meta.read_text(encoding="utf-8").replace("issued: 2026-11-23", "issued: 2026-12-20"), encoding="utf-8")
+    meta.write_text(re.sub(r"issued: \d{4}-\d{2}-\d{2}", "issued: 2026-12-20", meta.read_text(encoding="utf-8"), count=1), encoding="utf-8")
     pkg = tmp_path / "update.zip"
     b = run(["refdata", "build", "--sources", str(src), "--out", str(tmp_path / "ref.sqlite"), "--package", str(pkg)], db)
     assert b.returncode == 0, b.stderr
