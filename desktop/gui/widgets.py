@@ -138,7 +138,13 @@ class CaseDateField(DateField):
 
 
 class TextField(QLineEdit):
-    """A text input of the case: `value()` is the trimmed text or None when empty."""
+    """A text input of the case: `value()` is the trimmed text or None when empty; `field`
+    sets the dynamic property outside checks find it by."""
+
+    def __init__(self, parent: QWidget | None = None, *, field: str | None = None):
+        super().__init__(parent)
+        if field:
+            self.setProperty("field", field)
 
     def value(self) -> str | None:
         return self.text().strip() or None
@@ -184,6 +190,17 @@ def name_problem(text: str) -> str | None:
         if cat.startswith("C") or not cat.startswith("L") or not font.supportsCharacter(code):
             return "U+%04X" % ord(ch) if cat.startswith("C") or ch.isspace() else ch
     return None
+
+
+class SecretField(TextField):
+    """A password input: hidden as typed; `value()` is the text exactly as typed (or None)."""
+
+    def __init__(self, parent: QWidget | None = None, *, field: str | None = None):
+        super().__init__(parent, field=field)
+        self.setEchoMode(QLineEdit.Password)
+
+    def value(self) -> str | None:
+        return self.text() or None
 
 
 class ChoiceCombo(QComboBox):
