@@ -123,7 +123,7 @@ class PatientForm(QWidget):
         header = self.documents_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.Stretch)
-        self.documents_view.setMinimumHeight(150)
+        self.documents_view.setFixedHeight(150)      # never grows or shrinks under the mouse
         self.documents_view.doubleClicked.connect(lambda _i: self.edit_document())
         box.addWidget(self.documents_view)
         buttons = QHBoxLayout()

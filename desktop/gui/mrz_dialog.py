@@ -67,6 +67,8 @@ class MrzDialog(QDialog):
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._maybe_complete)
         self.text.textChanged.connect(self._timer.start)
+        self._bad = False                 # a bad read is on screen: the next scan replaces it
+        self.text.installEventFilter(self)
         self.text.setFocus()
 
     def _maybe_complete(self) -> None:
@@ -83,13 +85,22 @@ class MrzDialog(QDialog):
             zone = mrz_mod.parse(self.text.toPlainText(), self.today)
         except mrz_mod.MrzError as e:
             self.error.show_message(mrz_error_text(e, self.tr))
-            self.text.selectAll()         # the next scan replaces the bad one
+            self._bad = True
             return False
         self.error.show_message(None)
         self.result_mrz = zone
         self.read.emit(zone)
         self.accept()
         return True
+
+    def eventFilter(self, obj, event):
+        if obj is self.text and event.type() == event.Type.KeyPress and self._bad:
+            if event.key() in (Qt.Key_Return, Qt.Key_Enter):
+                return True               # the reader's last Enter after a bad read
+            if event.text() and event.text().isprintable() and not event.modifiers() & Qt.ControlModifier:
+                self._bad = False
+                self.text.clear()         # a new scan starts over
+        return False
 
     def keyPressEvent(self, event) -> None:
         # Enter belongs to the text (the reader ends each line with it); never closes the dialog

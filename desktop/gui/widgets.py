@@ -435,7 +435,11 @@ class ErrorLabel(QLabel):
         self.setWordWrap(True)
         self.reserve = reserve
         if reserve:
-            self.setMinimumHeight(self.fontMetrics().height() + 2)
+            # two lines kept free: a message appearing never moves what lies below it
+            font = self.font()
+            font.setPointSizeF(9)
+            self.setFixedHeight(self.fontMetrics().lineSpacing() * 2 + 2)
+            self.setAlignment(Qt.AlignLeft | Qt.AlignTop)
             self.setProperty("kind", "none")
         else:
             self.hide()
@@ -450,6 +454,7 @@ class ErrorLabel(QLabel):
         self.style().unpolish(self)
         self.style().polish(self)
         self.setText(text)
+        self.setToolTip(text if self.reserve else "")
         self.show()
 
 

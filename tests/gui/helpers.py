@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 def key_text(qtbot, widget, text: str) -> None:
     """Type any text (Cyrillic too: QTest's keyClicks knows ASCII only) as key events."""
     for ch in text:
-        if ch.isascii():
+        if ch.isascii() and ch.isprintable():
             qtbot.keyClicks(widget, ch)
             continue
         for kind in (QEvent.KeyPress, QEvent.KeyRelease):
