@@ -123,7 +123,8 @@ class PatientForm(QWidget):
         header = self.documents_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.Stretch)
-        self.documents_view.setFixedHeight(150)      # never grows or shrinks under the mouse
+        self.documents_view.setFixedHeight(150)
+        self.documents_view.setTabKeyNavigation(False)       # Tab leaves the table      # never grows or shrinks under the mouse
         self.documents_view.doubleClicked.connect(lambda _i: self.edit_document())
         box.addWidget(self.documents_view)
         buttons = QHBoxLayout()
@@ -462,6 +463,7 @@ class PatientForm(QWidget):
         self.dialog = dialog
         dialog.setWindowModality(Qt.WindowModal)
         dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        dialog.finished.connect(lambda _r: self.doc_add.setFocus())   # the next document, or Tab on
         dialog.show()
         dialog.kind.setFocus()
 

@@ -80,6 +80,7 @@ class SearchPanel(QWidget):
         self.model = PatientsModel(ref, tr, self)
         self.view = QTableView()
         self.view.setObjectName("results")
+        self.view.setTabKeyNavigation(False)
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SingleSelection)

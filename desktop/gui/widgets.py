@@ -387,29 +387,39 @@ class CountryCombo(ChoiceCombo):
         """"unknown" or "ambiguous" when the typed text names no single country; else None."""
         return self._problem
 
+    def keyPressEvent(self, event) -> None:
+        # keys reach the combo first when it holds the focus; the same rules as in its line edit
+        if not self._key(event):
+            super().keyPressEvent(event)
+
     def eventFilter(self, obj, event):
         if obj is self.lineEdit() and event.type() == QEvent.KeyPress:
-            key = event.key()
-            text = event.text()
-            if text and text.isprintable() and self.currentIndex() >= 0 \
-                    and self.lineEdit().text() == self.itemText(self.currentIndex()):
-                self.lineEdit().clear()      # a shown choice (or the placeholder) is never typed onto
-            if key in (Qt.Key_Return, Qt.Key_Enter):
-                self._settle()               # Enter chooses; it never closes the dialog around
-                return True
-            if key in (Qt.Key_Down, Qt.Key_Up) and not self.popup_completer.popup().isVisible():
-                # never step to the neighbouring item unseen: show the matches (or the list)
-                if self.lineEdit().text().strip() and self.currentIndex() <= 0:
-                    self._typed(self.lineEdit().text())
-                else:
-                    self.showPopup()
-                return True
-            if event.type() == QEvent.KeyPress and key == Qt.Key_Escape and self._problem:
-                self.lineEdit().setText("")
+            return self._key(event)
         if obj is self.lineEdit() and event.type() == QEvent.FocusIn:
             from PySide6.QtCore import QTimer
 
             QTimer.singleShot(0, self.lineEdit().selectAll)
+        return False
+
+    def _key(self, event) -> bool:
+        """True when the key was handled here."""
+        key, text = event.key(), event.text()
+        if text and text.isprintable() and self.currentIndex() >= 0 \
+                and self.lineEdit().text() == self.itemText(self.currentIndex()):
+            self.lineEdit().clear()      # a shown choice (or the placeholder) is never typed onto
+        if key in (Qt.Key_Return, Qt.Key_Enter):
+            self._settle()               # Enter chooses; it never closes the dialog around
+            return True
+        if key in (Qt.Key_Down, Qt.Key_Up, Qt.Key_PageDown, Qt.Key_PageUp) \
+                and not self.popup_completer.popup().isVisible():
+            # never step to the neighbouring item unseen: show the matches (or the list)
+            if self.lineEdit().text().strip() and self.currentIndex() <= 0:
+                self._typed(self.lineEdit().text())
+            else:
+                self.showPopup()
+            return True
+        if key == Qt.Key_Escape and self._problem:
+            self.lineEdit().setText("")
         return False
 
     def set_code(self, code) -> None:
