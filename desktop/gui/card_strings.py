@@ -4,6 +4,7 @@ from __future__ import annotations
 
 CARD_STRINGS: dict[str, dict[str, str]] = {
     # --- dates, countries, names beside the fields ---------------------------------------------
+    "ph.date": {"ru": "ДД.ММ.ГГГГ", "kk": "КК.АА.ЖЖЖЖ"},
     "date.incomplete": {"ru": "Дата в виде ДД.ММ.ГГГГ", "kk": "Күн КК.АА.ЖЖЖЖ түрінде"},
     "date.impossible": {"ru": "Такой даты нет в календаре", "kk": "Күнтізбеде мұндай күн жоқ"},
     "date.range": {"ru": "Год должен быть от 1900 до 2100", "kk": "Жыл 1900 бен 2100 аралығында болуы керек"},

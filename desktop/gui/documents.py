@@ -134,6 +134,8 @@ class DocumentDialog(QDialog):
         self.valid_from = CaseDateField(today)
         self.valid_until = CaseDateField(today)
         self.covers_phc = CheckField(tr("doc.covers_phc"))
+        for field in (self.issued_on, self.valid_from, self.valid_until):
+            field.setPlaceholderText(tr("ph.date"))
         self.error = ErrorLabel(reserve=True)
         for name in ("kind", "number", "country", "issued_on", "valid_from", "valid_until", "covers_phc"):
             getattr(self, name).setProperty("field", f"documents[].{name}")

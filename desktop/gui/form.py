@@ -92,17 +92,18 @@ class PatientForm(QWidget):
         self.iin.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,12}"), self))
         self.iin.setMaxLength(12)
         self.citizenship = CountryCombo(with_stateless=True)
-        self._place(grid, 0, 0, "person.surname", "f.surname", self.surname)
-        self._place(grid, 0, 1, "person.given_name", "f.given_name", self.given_name)
-        self._place(grid, 1, 0, "person.patronymic", "f.patronymic", self.patronymic)
-        self._place(grid, 1, 1, "person.latin_name", "f.latin_name", self.latin_name)
-        self._place(grid, 2, 0, "person.birth_date", "f.birth_date", self.birth_date)
-        self._place(grid, 2, 1, "person.sex", "f.sex", self.sex)
-        self._place(grid, 3, 0, "person.iin", "f.iin", self.iin)
-        self._place(grid, 3, 1, "person.citizenship", "f.citizenship", self.citizenship)
+        self._place(grid, 1, 0, "person.surname", "f.surname", self.surname)
+        self._place(grid, 1, 1, "person.given_name", "f.given_name", self.given_name)
+        self._place(grid, 2, 0, "person.patronymic", "f.patronymic", self.patronymic)
+        self._place(grid, 2, 1, "person.latin_name", "f.latin_name", self.latin_name)
+        self._place(grid, 3, 0, "person.birth_date", "f.birth_date", self.birth_date)
+        self._place(grid, 3, 1, "person.sex", "f.sex", self.sex)
+        self._place(grid, 4, 0, "person.iin", "f.iin", self.iin)
+        self._place(grid, 4, 1, "person.citizenship", "f.citizenship", self.citizenship)
         self.scan_button = QPushButton()
         self.scan_button.setObjectName("scanButton")
-        grid.addWidget(self.scan_button, 8, 1, 1, 1, Qt.AlignLeft)
+        grid.addWidget(self.scan_button, 0, 0, 1, 1, Qt.AlignLeft)
+        grid.setRowMinimumHeight(1, 10)
         self.scan_button.clicked.connect(lambda: self.scan_mrz())
         outer.addWidget(self.identity_box)
 
@@ -123,7 +124,10 @@ class PatientForm(QWidget):
         header = self.documents_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.Stretch)
-        self.documents_view.setFixedHeight(150)
+        for signal in (self.documents.rowsInserted, self.documents.dataChanged, self.documents.modelReset,
+                       self.documents.rowsRemoved):
+            signal.connect(lambda *_a: header.resizeSections())   # numbers and dates never clipped
+        self.documents_view.setFixedHeight(176)
         self.documents_view.setTabKeyNavigation(False)       # Tab leaves the table      # never grows or shrinks under the mouse
         self.documents_view.doubleClicked.connect(lambda _i: self.edit_document())
         box.addWidget(self.documents_view)
@@ -191,7 +195,7 @@ class PatientForm(QWidget):
         self._place(grid, 0, 0, "needs", "f.needs", self.needs)
         self._place(grid, 0, 1, "as_of", "f.as_of", self.as_of)
         self._place(grid, 1, 0, "diagnosis_icd10", "f.diagnosis", self.diagnosis)
-        grid.addWidget(self.diagnosis_name, 2, 2, 1, 2)
+        grid.addWidget(self.diagnosis_name, 4, 1, 1, 1)
         # the referral (направление), printed from the decision panel
         self.ref_purpose = ChoiceCombo()
         self.ref_urgency = ChoiceCombo()
@@ -263,31 +267,31 @@ class PatientForm(QWidget):
 
     # --- layout helpers -------------------------------------------------------------------------
     def _grid(self, box: QGroupBox) -> QGridLayout:
+        """Two columns; each field has its label above it and its message below it."""
         grid = QGridLayout(box)
-        grid.setHorizontalSpacing(10)
+        grid.setHorizontalSpacing(16)
         grid.setVerticalSpacing(2)
-        grid.setContentsMargins(12, 16, 12, 12)
+        grid.setContentsMargins(12, 16, 12, 8)
+        grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
-        grid.setColumnMinimumWidth(2, 8)
         return grid
 
     def _place(self, grid: QGridLayout, row: int, col: int, path: str, label_key: str | None,
                widget: QWidget, span: int = 1) -> None:
-        r, c = row * 2, col * 2
+        r, c, span = row * 3, col, (2 if span > 1 else 1)
         widget.setProperty("field", path)
         if label_key:
             label = QLabel()
             label.setProperty("i18n", label_key)
             label.setBuddy(widget)
-            label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            label.setAlignment(Qt.AlignLeft | Qt.AlignBottom)
             label.setObjectName("fieldLabel")
             self._labels[path] = label
-            grid.addWidget(label, r, c)
-        grid.addWidget(widget, r, c + 1, 1, span)
+            grid.addWidget(label, r, c, 1, span)
+        grid.addWidget(widget, r + 1, c, 1, span)
         error = ErrorLabel(reserve=True)
         self._errors[path] = error
-        grid.addWidget(error, r + 1, c + 1, 1, span)
+        grid.addWidget(error, r + 2, c, 1, span)
 
     # --- language ------------------------------------------------------------------------------
     def retranslate(self) -> None:
@@ -306,6 +310,8 @@ class PatientForm(QWidget):
         self.doc_edit.setText(tr("doc.edit"))
         self.doc_remove.setText(tr("doc.remove"))
         self.banner_open.setText(tr("dup.open"))
+        for field in (self.birth_date, self.as_of, self.worker_until):
+            field.setPlaceholderText(tr("ph.date"))
         self.scan_button.setText(tr("mrz.button"))
         self.scan_button.setToolTip(tr("mrz.hint"))
         self.latin_name.setPlaceholderText(tr("ph.latin"))

@@ -317,8 +317,14 @@ class MainWindow(QMainWindow):
         except CaseError as e:
             errors = typed + [err for err in e.errors if err["field"] not in {t["field"] for t in typed}]
             self.decision, self.errors = None, errors
-            self.panel.show_errors(errors)
-            self.form.show_errors(errors)
+            if errors and all(err["field"] == "person.citizenship" and err["message"].startswith("required")
+                              for err in errors):
+                # only the citizenship is still to come: a hint beside it, no red alarm while typing
+                self.panel.show_errors([])
+                self.form.show_errors([], [{"field": "person.citizenship", "message": self.tr("err.citizenship")}])
+            else:
+                self.panel.show_errors(errors)
+                self.form.show_errors(errors)
         else:
             self.decision, self.errors = decision, []
             self.panel.show_decision(decision)

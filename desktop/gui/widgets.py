@@ -38,9 +38,12 @@ class DateField(QLineEdit):
         self.setPlaceholderText("ДД.ММ.ГГГГ")
         self.setMinimumWidth(118)
         self.setMaximumWidth(160)
-        self._calendar_action = self.addAction(
-            self.style().standardIcon(self.style().StandardPixmap.SP_FileDialogDetailedView),
-            QLineEdit.TrailingPosition)
+        from PySide6.QtGui import QIcon
+
+        icon = QIcon.fromTheme("x-office-calendar")
+        if icon.isNull():
+            icon = self.style().standardIcon(self.style().StandardPixmap.SP_ArrowDown)
+        self._calendar_action = self.addAction(icon, QLineEdit.TrailingPosition)
         self._calendar_action.triggered.connect(self.open_calendar)
         self._popup = None
         self.textChanged.connect(lambda _t: self.changed.emit())
@@ -265,7 +268,7 @@ class CountryCombo(ChoiceCombo):
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.NoInsert)
         self.setCompleter(None)
-        self.setMinimumContentsLength(22)
+        self.setMinimumContentsLength(16)
         self.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self._keys: list[tuple[int, list[str], list[str]]] = []   # (index, full keys, word keys)
         self._problem: str | None = None
