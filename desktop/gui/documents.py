@@ -130,6 +130,7 @@ class DocumentDialog(QDialog):
         self.number = TextField()
         self.country = CountryCombo(with_stateless=False)
         self.country.fill(ref.countries, tr, getattr(ref, "country_aliases", {}))
+        self.country.lineEdit().setPlaceholderText(tr("ph.citizenship"))
         self.issued_on = CaseDateField(today)
         self.valid_from = CaseDateField(today)
         self.valid_until = CaseDateField(today)
@@ -157,8 +158,10 @@ class DocumentDialog(QDialog):
         box = QVBoxLayout(self)
         box.addLayout(form)
         box.addWidget(buttons)
+        self._phc_touched = bool(doc)
         if doc:
             self.set_document(doc)
+        self.covers_phc.clicked.connect(lambda: setattr(self, "_phc_touched", True))
         for w in (self.issued_on, self.valid_from, self.valid_until):
             w.changed.connect(self.check)
         self.country.changed.connect(self.check)
@@ -168,6 +171,9 @@ class DocumentDialog(QDialog):
     def _kind_changed(self) -> None:
         """«Покрывает ПМСП» exists only for insurance contracts."""
         self.covers_phc.setVisible(self.kind.code() in INSURANCE)
+        if not self._phc_touched:
+            # a ВМС contract covers ПМСП unless it says otherwise (the core reads it so too)
+            self.covers_phc.setChecked(self.kind.code() == "vms_contract")
 
     def set_document(self, doc: dict) -> None:
         self.kind.set_code(doc.get("kind"))

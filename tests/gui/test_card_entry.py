@@ -382,3 +382,31 @@ def test_login_and_setup_inputs_carry_fields(make_window):
         found = {w.property("field"): w for w in page.findChildren(QLineEdit) if w.property("field")}
         assert set(names) <= set(found)
         assert all(found[n].value() is None for n in names)
+
+
+def test_stateless_is_chosen_on_purpose_from_its_own_words(qtbot, window):
+    """«Без гр», Down, Enter in the list: statelessness, chosen on purpose; the case says null."""
+    combo = window.form.citizenship
+    combo.setFocus()
+    key_text(qtbot, combo.lineEdit(), "Без гр")
+    assert combo.itemText(1) in combo._matches.stringList()
+    qtbot.keyClick(combo.lineEdit(), Qt.Key_Down)
+    popup = combo.popup_completer.popup()
+    if popup.isVisible():
+        qtbot.keyClick(popup, Qt.Key_Down)
+        qtbot.keyClick(popup, Qt.Key_Return)
+    else:                                   # no window manager: choose as the popup would
+        combo.popup_completer.activated[str].emit(combo.itemText(1))
+    assert window.form.case()["person"]["citizenship"] is None
+
+
+def test_new_vms_contract_starts_as_covering_phc(qtbot, window):
+    """A new ВМС contract starts with «Покрывает ПМСП» ticked (the core's reading of an unstated
+    one); a ДМС contract starts unticked."""
+    qtbot.mouseClick(window.form.doc_add, Qt.LeftButton)
+    dialog = window.form.dialog
+    pick(qtbot, dialog.kind, "(ВМС)")
+    assert dialog.covers_phc.isChecked()
+    pick(qtbot, dialog.kind, "(ДМС)")
+    assert not dialog.covers_phc.isChecked()
+    dialog.reject()
