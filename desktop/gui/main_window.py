@@ -326,8 +326,10 @@ class MainWindow(QMainWindow):
                 self.panel.show_errors(errors)
                 self.form.show_errors(errors)
         else:
+            unchanged = decision == self.decision and not self.errors and self.panel.decision == decision
             self.decision, self.errors = decision, []
-            self.panel.show_decision(decision)
+            if not unchanged:            # a keystroke that changes nothing decided redraws nothing
+                self.panel.show_decision(decision)
             self.form.show_errors([], decision.get("input_notes") or [])
         self.print_panel.set_context(case, self.decision, self.patient_id)
         self.decided.emit()

@@ -458,6 +458,9 @@ class ErrorLabel(QLabel):
             self.hide()
 
     def show_message(self, text: str | None, kind: str = "error") -> None:
+        if (text or "") == self.text() and (not text or self.property("kind") == kind) \
+                and (self.reserve or self.isVisible() == bool(text)):
+            return                   # nothing to redraw (the form re-shows every message per keystroke)
         if not text:
             self.clear()
             if not self.reserve:
