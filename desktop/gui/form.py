@@ -11,8 +11,8 @@ from datetime import date
 
 from PySide6.QtCore import QRegularExpression, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QCompleter, QFrame, QGridLayout,
-                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QFrame, QGridLayout,
+                               QGroupBox, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from desktop.core import iin as iin_mod

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLineEdit, QWidget
 
 from tests.core.test_mrz import TD3_ICAO, kz_id_card
-from tests.gui.helpers import add_document, key_text, pick, pick_country, type_date, type_into
+from tests.gui.helpers import key_text, pick, pick_country, type_date, type_into
 
 
 def settle(qtbot, window):
