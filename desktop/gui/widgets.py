@@ -329,7 +329,12 @@ class CountryCombo(ChoiceCombo):
             hits.append(1)       # offered when its own words are typed, never chosen by itself
         self._matches.setStringList([self.itemText(i) for i in hits])
         if hits:
-            self.popup_completer.complete()
+            popup = self.popup_completer.popup()
+            # the full names, never clipped: the list is as wide as its longest name
+            wide = popup.sizeHintForColumn(0) + popup.verticalScrollBar().sizeHint().width() + 12
+            rect = self.lineEdit().rect()
+            rect.setWidth(max(rect.width(), wide))
+            self.popup_completer.complete(rect)
         else:
             self.popup_completer.popup().hide()
 
@@ -341,6 +346,7 @@ class CountryCombo(ChoiceCombo):
             self.lineEdit().setText(self.itemText(i))
 
     def _index_changed(self, i: int) -> None:
+        self.setToolTip(self.itemText(i) if i > 0 else "")
         if i == 0 and self.lineEdit() is not None:
             self.lineEdit().setText("")       # the placeholder shows; typing never appends to it
 
