@@ -107,6 +107,13 @@ def compile_sources(src: Path) -> dict[str, list[tuple]]:
         countries.append((c.alpha_2, names["ru"], names["kk"], names["en"]))
     codes = {c[0] for c in countries}
     rows["countries"] = sorted(countries)
+    # search aliases (countries.yaml `aliases`) and the ICAO alpha-3 codes read from an MRZ
+    aliases = {(c.alpha_2, "alpha3", c.alpha_3) for c in pycountry.countries}
+    for code, names in (cdata.get("aliases") or {}).items():
+        if code not in codes or not isinstance(names, list):
+            raise SourceError(f"countries.yaml: aliases {code!r}: an ISO alpha-2 code and a list of names")
+        aliases |= {(code, "alias", str(n)) for n in names}
+    rows["country_aliases"] = sorted(aliases)
     rows["unions"], rows["union_members"] = [], []
     for u in cdata.get("unions") or []:
         where = f"countries.yaml: union {u.get('id')}"
@@ -328,6 +335,7 @@ TABLES = {
     "meta": "key TEXT PRIMARY KEY, value TEXT",
     "acts": "id TEXT PRIMARY KEY, act_ru, act_kk, article_ru, article_kk, source, valid_from, valid_until",
     "countries": "code TEXT PRIMARY KEY, name_ru, name_kk, name_en",
+    "country_aliases": "code, kind, alias",
     "unions": "id TEXT PRIMARY KEY, name_ru, name_kk, basis",
     "union_members": "union_id, country, valid_from, valid_until",
     "document_kinds": "kind TEXT PRIMARY KEY, grp, name_ru, name_kk, ord",

@@ -148,6 +148,17 @@ class RefData:
         self.acts = {r[0]: Act(r[0], {"ru": r[1], "kk": r[2]}, {"ru": r[3], "kk": r[4]}, r[5])
                      for r in q("SELECT * FROM acts")}
         self.countries = {r[0]: {"ru": r[1], "kk": r[2], "en": r[3]} for r in q("SELECT * FROM countries")}
+        try:    # releases built before the aliases table have none
+            alias_rows = q("SELECT code, kind, alias FROM country_aliases")
+        except sqlite3.OperationalError:
+            alias_rows = []
+        self.country_aliases: dict[str, tuple[str, ...]] = {}
+        self.alpha3: dict[str, str] = {}
+        for code, kind, alias in alias_rows:
+            if kind == "alpha3":
+                self.alpha3[alias] = code
+            else:
+                self.country_aliases[code] = self.country_aliases.get(code, ()) + (alias,)
         self.unions = {r[0]: {"name": {"ru": r[1], "kk": r[2]}, "basis": tuple(json.loads(r[3]))}
                        for r in q("SELECT * FROM unions")}
         self._members: dict[tuple[str, str], list[tuple]] = {}

@@ -6,13 +6,13 @@ from datetime import date
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit,
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout,
                                QVBoxLayout, QWidget)
 
 from desktop.core.api import parse_for
 from desktop.core.case import CaseError
 from desktop.gui.i18n import Tr, dmy, error_text
-from desktop.gui.widgets import ChoiceCombo, CountryCombo, DateField, ErrorLabel
+from desktop.gui.widgets import CaseDateField, CheckField, ChoiceCombo, CountryCombo, ErrorLabel, TextField
 
 COLUMNS = ("kind", "number", "country", "issued_on", "validity", "covers_phc")
 _HEADERS = {"kind": "doc.kind", "number": "doc.number", "country": "doc.country_short",
@@ -116,7 +116,8 @@ class DocumentDialog(QDialog):
     """Add or edit one document. The dates may stay empty; "valid until" before "issued" or
     "valid from" is shown beside the field (the core's own check, in the interface's words)."""
 
-    def __init__(self, ref, tr: Tr, today: date, doc: dict | None = None, parent: QWidget | None = None):
+    def __init__(self, ref, tr: Tr, today: date, doc: dict | None = None, parent: QWidget | None = None,
+                 citizenship: str | None = None):
         super().__init__(parent)
         self.ref, self.tr = ref, tr
         self.setWindowTitle(tr("doc.dialog"))
@@ -124,14 +125,21 @@ class DocumentDialog(QDialog):
         self.kind = ChoiceCombo()
         self.kind.set_items([(k, v[tr.lang]) for k, v in ref.document_kinds.items()])
         self.kind.setMinimumContentsLength(34)
-        self.number = QLineEdit()
+        # the kind the person most likely holds comes first: a citizen's identity card, else a passport
+        self.kind.set_code("id_card_kz" if citizenship == "KZ" else "passport")
+        self.number = TextField()
         self.country = CountryCombo(with_stateless=False)
-        self.country.fill(ref.countries, tr)
-        self.issued_on = DateField(today)
-        self.valid_from = DateField(today)
-        self.valid_until = DateField(today)
-        self.covers_phc = QCheckBox(tr("doc.covers_phc"))
-        self.error = ErrorLabel()
+        self.country.fill(ref.countries, tr, getattr(ref, "country_aliases", {}))
+        self.country.lineEdit().setPlaceholderText(tr("ph.citizenship"))
+        self.issued_on = CaseDateField(today)
+        self.valid_from = CaseDateField(today)
+        self.valid_until = CaseDateField(today)
+        self.covers_phc = CheckField(tr("doc.covers_phc"))
+        for field in (self.issued_on, self.valid_from, self.valid_until):
+            field.setPlaceholderText(tr("ph.date"))
+        self.error = ErrorLabel(reserve=True)
+        for name in ("kind", "number", "country", "issued_on", "valid_from", "valid_until", "covers_phc"):
+            getattr(self, name).setProperty("field", f"documents[].{name}")
         form = QFormLayout()
         form.addRow(tr("doc.kind"), self.kind)
         form.addRow(tr("doc.number"), self.number)
@@ -150,15 +158,22 @@ class DocumentDialog(QDialog):
         box = QVBoxLayout(self)
         box.addLayout(form)
         box.addWidget(buttons)
+        self._phc_touched = bool(doc)
         if doc:
             self.set_document(doc)
+        self.covers_phc.clicked.connect(lambda: setattr(self, "_phc_touched", True))
         for w in (self.issued_on, self.valid_from, self.valid_until):
             w.changed.connect(self.check)
+        self.country.changed.connect(self.check)
         self.kind.changed.connect(self._kind_changed)
         self._kind_changed()
 
     def _kind_changed(self) -> None:
-        self.covers_phc.setEnabled(self.kind.code() in INSURANCE)
+        """«Покрывает ПМСП» exists only for insurance contracts."""
+        self.covers_phc.setVisible(self.kind.code() in INSURANCE)
+        if not self._phc_touched:
+            # a ВМС contract covers ПМСП unless it says otherwise (the core reads it so too)
+            self.covers_phc.setChecked(self.kind.code() == "vms_contract")
 
     def set_document(self, doc: dict) -> None:
         self.kind.set_code(doc.get("kind"))
@@ -185,6 +200,12 @@ class DocumentDialog(QDialog):
 
     def problem(self) -> str | None:
         """What the core finds wrong with this document, in words; None when it is consistent."""
+        for w in (self.issued_on, self.valid_from, self.valid_until):
+            typed = w.problem()
+            if typed and not (typed == "incomplete" and w.hasFocus()):
+                return self.tr(f"date.{typed}")
+        if self.country.problem():
+            return self.tr(f"country.{self.country.problem()}")
         try:
             parse_for({"person": {"citizenship": None}, "documents": [self.document()]}, self.ref)
         except CaseError as e:

@@ -11,16 +11,16 @@ from datetime import date
 
 from PySide6.QtCore import QRegularExpression, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QCompleter, QFrame, QGridLayout,
-                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QFrame, QGridLayout,
+                               QGroupBox, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from desktop.core import iin as iin_mod
 from desktop.core.case import NEEDS, OSMS_STATUSES, PAYERS, REFERRAL_PURPOSES, RELATIONS, SEXES, URGENCIES
 from desktop.gui.documents import DocumentDialog, DocumentsModel
 from desktop.gui.i18n import Tr, error_text, note_text
-from desktop.gui.widgets import (STATELESS, ChoiceCombo, CountryCombo, DateField, ErrorLabel,
-                                 MonthsEditor)
+from desktop.gui.widgets import (STATELESS, CaseDateField, CheckField, ChoiceCombo, CountryCombo,
+                                 ErrorLabel, MonthsEditor, TextField, name_problem)
 
 _DOC_PATH = re.compile(r"^documents\[(\d+)\]")
 
@@ -30,6 +30,14 @@ PERSON_TEXT = ("surname", "given_name", "patronymic", "latin_name", "address", "
 def _icd_code(key: str) -> str:
     """A reference ICD key ("A011") written the usual way ("A01.1")."""
     return key if len(key) <= 3 else f"{key[:3]}.{key[3:]}"
+
+
+class _DocumentsView(QTableView):
+    """The documents table; `value()` is the case's document list (None when empty)."""
+
+    def value(self):
+        docs = self.model().documents() if self.model() is not None else []
+        return docs or None
 
 
 class PatientForm(QWidget):
@@ -50,6 +58,7 @@ class PatientForm(QWidget):
         self._duplicate_id: int | None = None
         self.dialog: DocumentDialog | None = None
         self._loading = False
+        self.scan_note: dict | None = None     # a country the MRZ named that the reference lacks
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 12, 12, 12)
@@ -73,31 +82,37 @@ class PatientForm(QWidget):
         # 1. identity -------------------------------------------------------------------------
         self.identity_box = QGroupBox()
         grid = self._grid(self.identity_box)
-        self.surname = QLineEdit()
-        self.given_name = QLineEdit()
-        self.patronymic = QLineEdit()
-        self.latin_name = QLineEdit()
-        self.birth_date = DateField(date(1990, 1, 1))
+        self.surname = TextField()
+        self.given_name = TextField()
+        self.patronymic = TextField()
+        self.latin_name = TextField()
+        self.birth_date = CaseDateField(date(1990, 1, 1))
         self.sex = ChoiceCombo()
-        self.iin = QLineEdit()
+        self.iin = TextField()
         self.iin.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,12}"), self))
         self.iin.setMaxLength(12)
         self.citizenship = CountryCombo(with_stateless=True)
-        self._place(grid, 0, 0, "person.surname", "f.surname", self.surname)
-        self._place(grid, 0, 1, "person.given_name", "f.given_name", self.given_name)
-        self._place(grid, 1, 0, "person.patronymic", "f.patronymic", self.patronymic)
-        self._place(grid, 1, 1, "person.latin_name", "f.latin_name", self.latin_name)
-        self._place(grid, 2, 0, "person.birth_date", "f.birth_date", self.birth_date)
-        self._place(grid, 2, 1, "person.sex", "f.sex", self.sex)
-        self._place(grid, 3, 0, "person.iin", "f.iin", self.iin)
-        self._place(grid, 3, 1, "person.citizenship", "f.citizenship", self.citizenship)
+        self._place(grid, 1, 0, "person.surname", "f.surname", self.surname)
+        self._place(grid, 1, 1, "person.given_name", "f.given_name", self.given_name)
+        self._place(grid, 2, 0, "person.patronymic", "f.patronymic", self.patronymic)
+        self._place(grid, 2, 1, "person.latin_name", "f.latin_name", self.latin_name)
+        self._place(grid, 3, 0, "person.birth_date", "f.birth_date", self.birth_date)
+        self._place(grid, 3, 1, "person.sex", "f.sex", self.sex)
+        self._place(grid, 4, 0, "person.iin", "f.iin", self.iin)
+        self._place(grid, 4, 1, "person.citizenship", "f.citizenship", self.citizenship)
+        self.scan_button = QPushButton()
+        self.scan_button.setObjectName("scanButton")
+        grid.addWidget(self.scan_button, 0, 0, 1, 1, Qt.AlignLeft)
+        grid.setRowMinimumHeight(1, 10)
+        self.scan_button.clicked.connect(lambda: self.scan_mrz())
         outer.addWidget(self.identity_box)
 
         # 2. documents ------------------------------------------------------------------------
         self.documents_box = QGroupBox()
         box = QVBoxLayout(self.documents_box)
         self.documents = DocumentsModel(ref, tr, self)
-        self.documents_view = QTableView()
+        self.documents_view = _DocumentsView()
+        self.documents_view.setProperty("field", "documents")
         self.documents_view.setObjectName("documentsTable")
         self.documents_view.setModel(self.documents)
         self.documents_view.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -109,7 +124,11 @@ class PatientForm(QWidget):
         header = self.documents_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.Stretch)
-        self.documents_view.setMinimumHeight(150)
+        for signal in (self.documents.rowsInserted, self.documents.dataChanged, self.documents.modelReset,
+                       self.documents.rowsRemoved):
+            signal.connect(lambda *_a: header.resizeSections())   # numbers and dates never clipped
+        self.documents_view.setFixedHeight(176)
+        self.documents_view.setTabKeyNavigation(False)       # Tab leaves the table      # never grows or shrinks under the mouse
         self.documents_view.doubleClicked.connect(lambda _i: self.edit_document())
         box.addWidget(self.documents_view)
         buttons = QHBoxLayout()
@@ -120,7 +139,7 @@ class PatientForm(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
         box.addLayout(buttons)
-        self._errors["documents"] = ErrorLabel()
+        self._errors["documents"] = ErrorLabel(reserve=True)
         box.addWidget(self._errors["documents"])
         self.doc_add.clicked.connect(lambda: self.add_document())
         self.doc_edit.clicked.connect(lambda: self.edit_document())
@@ -131,14 +150,17 @@ class PatientForm(QWidget):
         self.stay_box = QGroupBox()
         grid = self._grid(self.stay_box)
         self.purpose = ChoiceCombo()
-        self.family = QCheckBox()
+        self.family = CheckField()
         self.relation = ChoiceCombo()
-        self.lives_together = QCheckBox()
+        self.lives_together = CheckField()
         self.lives_together.setChecked(True)
+        self.worker_until = CaseDateField(today)
         self._place(grid, 0, 0, "purpose_of_stay", "f.purpose", self.purpose)
         self._place(grid, 1, 0, "family_of_eaeu_worker", None, self.family)
         self._place(grid, 2, 0, "family_of_eaeu_worker.relation", "f.relation", self.relation)
         self._place(grid, 2, 1, "family_of_eaeu_worker.lives_together", None, self.lives_together)
+        self._place(grid, 3, 0, "family_of_eaeu_worker.worker_contract_until", "f.worker_until",
+                    self.worker_until)
         self.family.toggled.connect(self._family_toggled)
         outer.addWidget(self.stay_box)
 
@@ -157,7 +179,7 @@ class PatientForm(QWidget):
         self.visit_box = QGroupBox()
         grid = self._grid(self.visit_box)
         self.needs = ChoiceCombo()
-        self.diagnosis = QLineEdit()
+        self.diagnosis = TextField()
         self.diagnosis.setValidator(QRegularExpressionValidator(
             QRegularExpression(r"[A-Za-z]\d{0,2}(\.\d{0,2})?"), self))
         self._icd_model = QStringListModel(self)
@@ -168,17 +190,17 @@ class PatientForm(QWidget):
         completer.activated[str].connect(self._icd_chosen)
         self.diagnosis_name = QLabel()
         self.diagnosis_name.setObjectName("hint")
-        self.as_of = DateField(today)
+        self.as_of = CaseDateField(today)
         self.as_of.setValue(today)
         self._place(grid, 0, 0, "needs", "f.needs", self.needs)
         self._place(grid, 0, 1, "as_of", "f.as_of", self.as_of)
         self._place(grid, 1, 0, "diagnosis_icd10", "f.diagnosis", self.diagnosis)
-        grid.addWidget(self.diagnosis_name, 2, 2, 1, 2)
+        grid.addWidget(self.diagnosis_name, 4, 1, 1, 1)
         # the referral (направление), printed from the decision panel
         self.ref_purpose = ChoiceCombo()
         self.ref_urgency = ChoiceCombo()
-        self.ref_diagnosis = QLineEdit()
-        self.ref_services = QLineEdit()
+        self.ref_diagnosis = TextField()
+        self.ref_services = TextField()
         self._place(grid, 2, 0, "referral.purpose", "f.ref_purpose", self.ref_purpose)
         self._place(grid, 2, 1, "referral.urgency", "f.ref_urgency", self.ref_urgency)
         self._place(grid, 3, 0, "referral.diagnosis_text", "f.ref_diagnosis", self.ref_diagnosis, span=3)
@@ -188,13 +210,13 @@ class PatientForm(QWidget):
         # 6. contacts and representative -----------------------------------------------------
         self.contacts_box = QGroupBox()
         grid = self._grid(self.contacts_box)
-        self.address = QLineEdit()
-        self.phone = QLineEdit()
-        self.rep_name = QLineEdit()
-        self.rep_relation = QLineEdit()
-        self.rep_document = QLineEdit()
-        self.previous_clinic = QLineEdit()
-        self.reason = QLineEdit()
+        self.address = TextField()
+        self.phone = TextField()
+        self.rep_name = TextField()
+        self.rep_relation = TextField()
+        self.rep_document = TextField()
+        self.previous_clinic = TextField()
+        self.reason = TextField()
         self._place(grid, 0, 0, "person.address", "f.address", self.address)
         self._place(grid, 0, 1, "person.phone", "f.phone", self.phone)
         self._place(grid, 1, 0, "representative.full_name", "f.rep_name", self.rep_name)
@@ -205,10 +227,11 @@ class PatientForm(QWidget):
         outer.addWidget(self.contacts_box)
         outer.addStretch(1)
 
-        self._tab_chain = [self.surname, self.given_name, self.patronymic, self.latin_name,
+        self._tab_chain = [self.scan_button, self.surname, self.given_name, self.patronymic, self.latin_name,
                            self.birth_date, self.sex, self.iin, self.citizenship,
                            self.documents_view, self.doc_add, self.doc_edit, self.doc_remove,
                            self.purpose, self.family, self.relation, self.lives_together,
+                           self.worker_until,
                            self.osms_status, self.payer, self.paid_months.entry,
                            self.paid_months.add, self.paid_months.remove, self.paid_months.list,
                            self.needs, self.as_of, self.diagnosis, self.ref_purpose, self.ref_urgency,
@@ -223,7 +246,7 @@ class PatientForm(QWidget):
                   self.previous_clinic, self.reason, self.ref_diagnosis, self.ref_services):
             w.textChanged.connect(self._edited)
         self.iin.textChanged.connect(self._iin_typed)
-        for w in (self.birth_date, self.as_of, self.sex, self.citizenship, self.purpose,
+        for w in (self.birth_date, self.as_of, self.worker_until, self.sex, self.citizenship, self.purpose,
                   self.relation, self.osms_status, self.payer, self.needs, self.paid_months,
                   self.ref_purpose, self.ref_urgency):
             w.changed.connect(self._edited)
@@ -235,6 +258,7 @@ class PatientForm(QWidget):
         self.diagnosis.textChanged.connect(self._diagnosis_typed)
         self.retranslate()
         self._family_toggled(False)
+        self.clear_case()
 
     def apply_tab_order(self) -> None:
         """Tab walks the form in reading order (call again once the form sits in its window)."""
@@ -243,30 +267,31 @@ class PatientForm(QWidget):
 
     # --- layout helpers -------------------------------------------------------------------------
     def _grid(self, box: QGroupBox) -> QGridLayout:
+        """Two columns; each field has its label above it and its message below it."""
         grid = QGridLayout(box)
-        grid.setHorizontalSpacing(10)
+        grid.setHorizontalSpacing(16)
         grid.setVerticalSpacing(2)
-        grid.setContentsMargins(12, 16, 12, 12)
+        grid.setContentsMargins(12, 16, 12, 8)
+        grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
-        grid.setColumnMinimumWidth(2, 8)
         return grid
 
     def _place(self, grid: QGridLayout, row: int, col: int, path: str, label_key: str | None,
                widget: QWidget, span: int = 1) -> None:
-        r, c = row * 2, col * 2
+        r, c, span = row * 3, col, (2 if span > 1 else 1)
+        widget.setProperty("field", path)
         if label_key:
             label = QLabel()
             label.setProperty("i18n", label_key)
             label.setBuddy(widget)
-            label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            label.setAlignment(Qt.AlignLeft | Qt.AlignBottom)
             label.setObjectName("fieldLabel")
             self._labels[path] = label
-            grid.addWidget(label, r, c)
-        grid.addWidget(widget, r, c + 1, 1, span)
-        error = ErrorLabel()
+            grid.addWidget(label, r, c, 1, span)
+        grid.addWidget(widget, r + 1, c, 1, span)
+        error = ErrorLabel(reserve=True)
         self._errors[path] = error
-        grid.addWidget(error, r + 1, c + 1, 1, span)
+        grid.addWidget(error, r + 2, c, 1, span)
 
     # --- language ------------------------------------------------------------------------------
     def retranslate(self) -> None:
@@ -285,6 +310,10 @@ class PatientForm(QWidget):
         self.doc_edit.setText(tr("doc.edit"))
         self.doc_remove.setText(tr("doc.remove"))
         self.banner_open.setText(tr("dup.open"))
+        for field in (self.birth_date, self.as_of, self.worker_until):
+            field.setPlaceholderText(tr("ph.date"))
+        self.scan_button.setText(tr("mrz.button"))
+        self.scan_button.setToolTip(tr("mrz.hint"))
         self.latin_name.setPlaceholderText(tr("ph.latin"))
         self.diagnosis.setPlaceholderText(tr("ph.icd"))
         self.citizenship.lineEdit().setPlaceholderText(tr("ph.citizenship"))
@@ -292,7 +321,9 @@ class PatientForm(QWidget):
         self.sex.set_items(unset + [(s, tr(f"sex.{s}")) for s in SEXES])
         self.purpose.set_items(unset + [(c, v[lang]) for c, v in self.ref.purposes.items()])
         self.relation.set_items(unset + [(r, tr(f"relation.{r}")) for r in RELATIONS])
-        self.osms_status.set_items([(s, tr(f"osms.{s}")) for s in OSMS_STATUSES])
+        # «не проверено» is the unset item: the registrar states what the Fund's check showed
+        self.osms_status.set_items([(None, tr("osms.unknown"))]
+                                   + [(s, tr(f"osms.{s}")) for s in OSMS_STATUSES if s != "unknown"])
         self.payer.set_items(unset + [(p, tr(f"payer.{p}")) for p in PAYERS])
         self.needs.set_items([(n, tr(f"needs.{n}")) for n in NEEDS])
         self.ref_purpose.set_items(unset + [(r, tr(f"ref_purpose.{r}")) for r in REFERRAL_PURPOSES])
@@ -300,7 +331,7 @@ class PatientForm(QWidget):
         self.ref_services.setPlaceholderText(tr("ph.ref_services"))
         was_loading, self._loading = self._loading, True
         self.citizenship.blockSignals(True)
-        self.citizenship.fill(self.ref.countries, tr)
+        self.citizenship.fill(self.ref.countries, tr, getattr(self.ref, "country_aliases", {}))
         self.citizenship.blockSignals(False)
         self._loading = was_loading
         self._icd_model.setStringList([
@@ -320,6 +351,7 @@ class PatientForm(QWidget):
     def _family_toggled(self, on: bool) -> None:
         self.relation.setEnabled(on)
         self.lives_together.setEnabled(on)
+        self.worker_until.setEnabled(on)
 
     def _iin_typed(self, text: str) -> None:
         """Live check of the ИИН (the core's check digit); a valid one fills empty birth date and sex."""
@@ -330,7 +362,7 @@ class PatientForm(QWidget):
                 error.show_message(self.tr("err.iin_ok"), "ok")
                 layout = iin_mod.layout(text)
                 if not self._loading:
-                    if layout.birth_date and self.birth_date.value() is None:
+                    if layout.birth_date and not self.birth_date.text().strip():
                         self.birth_date.setValue(layout.birth_date)
                     if layout.sex and self.sex.code() is None:
                         self.sex.set_code(layout.sex)
@@ -347,9 +379,69 @@ class PatientForm(QWidget):
 
     def _diagnosis_typed(self, *_args) -> None:
         code = self.diagnosis.text().strip().upper()
-        disease = self.ref.disease_for(code, self.as_of.value() or self.today) \
+        disease = self.ref.disease_for(code, self.as_of.date_value() or self.today) \
             if re.match(r"^[A-Z]\d\d(\.\d{1,2})?$", code) else None
         self.diagnosis_name.setText(disease.name[self.tr.lang] if disease else "")
+
+    # --- the machine-readable zone -------------------------------------------------------------
+    def scan_mrz(self):
+        """Open the MRZ scan (F2); a good read fills the identity and a document row."""
+        from desktop.gui.mrz_dialog import MrzDialog
+
+        dialog = MrzDialog(self.tr, self.today, self)
+        dialog.read.connect(self.apply_mrz)
+        self.dialog = dialog
+        dialog.setWindowModality(Qt.WindowModal)
+        dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        dialog.show()
+        dialog.text.setFocus()
+        return dialog
+
+    def country_of(self, alpha3: str) -> str | None:
+        """ISO alpha-2 of an ICAO code from the zone ('D' is Germany), if the reference knows it."""
+        code = {"D": "DEU"}.get(alpha3, alpha3)
+        found = getattr(self.ref, "alpha3", {}).get(code)
+        return found if found in self.ref.countries else None
+
+    def apply_mrz(self, zone) -> None:
+        """Fill the identity and add (or update) the document row from a verified zone."""
+        from desktop.core import mrz as mrz_mod
+
+        self._loading = True
+        try:
+            self.latin_name.setText(zone.latin_name)
+            if not self.surname.text().strip():
+                self.surname.setText(zone.surname.title())
+            if not self.given_name.text().strip():
+                self.given_name.setText(zone.given_names.title())
+            if zone.birth_date:
+                self.birth_date.setValue(zone.birth_date)
+            if zone.sex:
+                self.sex.set_code(zone.sex)
+            if zone.iin:
+                self.iin.setText(zone.iin)
+            citizenship = self.country_of(zone.nationality)
+            if citizenship:
+                self.citizenship.set_code(citizenship)
+        finally:
+            self._loading = False
+        doc = {"kind": mrz_mod.document_kind(zone), "number": zone.number}
+        issuer = self.country_of(zone.issuing_state)
+        if issuer:
+            doc["country"] = issuer
+        if zone.valid_until:
+            doc["valid_until"] = zone.valid_until.isoformat()
+        docs = self.documents.documents()
+        same = [i for i, d in enumerate(docs) if d.get("kind") == doc["kind"] and d.get("number") == doc["number"]]
+        if same:
+            self.documents.replace(same[0], {**docs[same[0]], **doc})
+        else:
+            self.documents.add(doc)
+        self._edited()
+        self.scan_note = None if citizenship else {
+            "field": "person.citizenship", "message": self.tr("mrz.country_unknown", code=zone.nationality)}
+        self.error_label("person.citizenship").show_message(
+            self.scan_note and self.scan_note["message"], "note")
 
     # --- documents ----------------------------------------------------------------------------
     def selected_document(self) -> int | None:
@@ -358,7 +450,8 @@ class PatientForm(QWidget):
 
     def add_document(self, doc: dict | None = None) -> DocumentDialog:
         """Open the document dialog (window-modal, not blocking); the row is added on OK."""
-        dialog = DocumentDialog(self.ref, self.tr, self.today, doc, self)
+        dialog = DocumentDialog(self.ref, self.tr, self.today, doc, self,
+                                citizenship=self.citizenship.code())
         dialog.accepted.connect(lambda: self._document_done(dialog, None))
         self._show_dialog(dialog)
         return dialog
@@ -376,6 +469,7 @@ class PatientForm(QWidget):
         self.dialog = dialog
         dialog.setWindowModality(Qt.WindowModal)
         dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        dialog.finished.connect(lambda _r: self.doc_add.setFocus())   # the next document, or Tab on
         dialog.show()
         dialog.kind.setFocus()
 
@@ -422,6 +516,8 @@ class PatientForm(QWidget):
         if self.family.isChecked():
             case["family_of_eaeu_worker"] = {"relation": self.relation.code(),
                                              "lives_together": self.lives_together.isChecked()}
+            if self.worker_until.iso():
+                case["family_of_eaeu_worker"]["worker_contract_until"] = self.worker_until.iso()
         osms: dict = {"status": self.osms_status.code() or "unknown"}
         if self.payer.code():
             osms["payer"] = self.payer.code()
@@ -461,7 +557,7 @@ class PatientForm(QWidget):
                 self.citizenship.set_code(STATELESS if person["citizenship"] is None
                                           else person["citizenship"])
             else:
-                self.citizenship.set_code("")
+                self.citizenship.set_code(None)
             self.as_of.setValue(as_of or case.get("as_of") or self.today)
             self.purpose.set_code(case.get("purpose_of_stay"))
             self.documents.set_documents(case.get("documents") or [])
@@ -469,8 +565,9 @@ class PatientForm(QWidget):
             self.family.setChecked(bool(family))
             self.relation.set_code((family or {}).get("relation"))
             self.lives_together.setChecked((family or {}).get("lives_together", True))
+            self.worker_until.setValue((family or {}).get("worker_contract_until"))
             osms = case.get("osms") or {}
-            self.osms_status.set_code(osms.get("status") or "unknown")
+            self.osms_status.set_code(osms.get("status"))
             self.payer.set_code(osms.get("payer"))
             self.paid_months.set_months(list(osms.get("paid_months") or []))
             self.diagnosis.setText(case.get("diagnosis_icd10") or "")
@@ -488,12 +585,63 @@ class PatientForm(QWidget):
             self.ref_services.setText("; ".join(referral.get("services") or []))
         finally:
             self._loading = False
+        self.scan_note = None
         self.show_errors([])
         self.hide_duplicate()
 
     def clear_case(self) -> None:
+        """The blank card: nothing chosen that the registrar did not enter."""
         self.set_case({"person": {}, "as_of": self.today.isoformat()})
-        self.citizenship.set_code("")
+        self.citizenship.set_code(None)
+        self.family.setChecked(False)
+
+    def is_blank(self) -> bool:
+        """True while nothing has been entered (the desk invites instead of complaining)."""
+        case = self.case()
+        person = case["person"]
+        return not person and not case["documents"] and "purpose_of_stay" not in case \
+            and "family_of_eaeu_worker" not in case and case["osms"] == {"status": "unknown"} \
+            and "diagnosis_icd10" not in case and case["needs"] == "attachment" \
+            and not any(k in case for k in ("representative", "previous_clinic", "reason", "referral")) \
+            and not self.input_errors()
+
+    def input_errors(self) -> list[dict]:
+        """What the form itself cannot turn into a case value: dates typed wrong, a country
+        that names none or several, names with characters that cannot be printed. The texts
+        are in the interface's language (error_text passes them through)."""
+        out = []
+        dates = [("person.birth_date", self.birth_date), ("as_of", self.as_of)]
+        if self.family.isChecked():
+            dates.append(("family_of_eaeu_worker.worker_contract_until", self.worker_until))
+        for path, field in dates:
+            problem = field.problem()
+            if problem == "incomplete" and field.hasFocus():
+                continue
+            if problem:
+                out.append({"field": path, "message": self.tr(f"date.{problem}")})
+        problem = self.citizenship.problem()
+        if problem:
+            out.append({"field": "person.citizenship", "message": self.tr(f"country.{problem}")})
+        for name in PERSON_TEXT[:4]:
+            problem = name_problem(getattr(self, name).text())
+            if problem:
+                out.append({"field": f"person.{name}", "message": self.tr("name.bad_char", char=problem)})
+        return out
+
+    def save_errors(self) -> list[dict]:
+        """What must be there before a save: surname and given name."""
+        return [{"field": f"person.{name}", "message": self.tr("name.required")}
+                for name in ("surname", "given_name") if not getattr(self, name).text().strip()]
+
+    def focus_first(self) -> None:
+        """An opened or new card: scrolled to the top, the cursor in its first field."""
+        self.surname.setFocus(Qt.OtherFocusReason)
+        self.surname.selectAll()
+        scroll = self.parent()
+        while scroll is not None and not hasattr(scroll, "ensureVisible"):
+            scroll = scroll.parent()
+        if scroll is not None:
+            scroll.verticalScrollBar().setValue(0)
 
     # --- messages beside the fields ------------------------------------------------------------
     def error_label(self, path: str) -> ErrorLabel:
@@ -520,6 +668,8 @@ class PatientForm(QWidget):
                 text = f"{self.tr('doc.row', n=int(m.group(1)) + 1)}: {text}"
             grouped.setdefault(id(label), []).append(text)
         note_lines: dict[int, list[str]] = {}
+        if self.scan_note:
+            notes = list(notes) + [self.scan_note]
         for n in notes:
             note_lines.setdefault(id(self.error_label(n.get("field", ""))), []).append(note_text(n, self.tr))
         for label in list(self._errors.values()) + [self.general_error]:

@@ -294,6 +294,12 @@ def _merge_extra() -> None:
     if clash:
         raise RuntimeError(f"interface strings defined twice: {sorted(clash)}")
     STRINGS.update(EXTRA_STRINGS)
+    from desktop.gui.card_strings import CARD_STRINGS
+
+    clash = set(STRINGS) & set(CARD_STRINGS)
+    if clash:
+        raise RuntimeError(f"interface strings defined twice: {sorted(clash)}")
+    STRINGS.update(CARD_STRINGS)
 
 
 _merge_extra()

@@ -193,6 +193,8 @@ class MainWindow(QMainWindow):
         self.action_settings = action(None, self.open_settings)
         self.action_lock = action(None, self.lock)
         self.action_quit = action("Ctrl+Q", self.close)
+        self.action_keys = action("F1", self.show_keys)          # the desk's keys
+        self.action_scan = action("F2", self.scan_mrz)           # the document's MRZ
         self.menu_patient = self.menuBar().addMenu("")
         for a in (self.action_new, self.action_search, self.action_save, self.action_print):
             self.menu_patient.addAction(a)
@@ -212,7 +214,8 @@ class MainWindow(QMainWindow):
         for a, key in ((self.action_new, "action.new"), (self.action_save, "action.save"),
                        (self.action_print, "action.print"), (self.action_search, "action.search"),
                        (self.action_language, "action.language"), (self.action_settings, "action.settings"),
-                       (self.action_lock, "action.lock"), (self.action_quit, "action.quit")):
+                       (self.action_lock, "action.lock"), (self.action_quit, "action.quit"),
+                       (self.action_keys, "keys.action"), (self.action_scan, "mrz.action")):
             a.setText(tr(key))
         self.menu_patient.setTitle(tr("menu.patient"))
         self.menu_service.setTitle(tr("menu.service"))
@@ -241,7 +244,8 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         on_desk = self.stack.currentIndex() == self.PAGE_DESK
-        for a in (self.action_new, self.action_save, self.action_print, self.action_search, self.action_lock):
+        for a in (self.action_new, self.action_save, self.action_print, self.action_search, self.action_lock,
+                  self.action_scan):
             a.setEnabled(on_desk)
         self.action_settings.setEnabled(on_desk and self.is_admin())
         self.admin_menu.menu.menuAction().setVisible(on_desk)
@@ -277,6 +281,22 @@ class MainWindow(QMainWindow):
         if self.stack.currentIndex() == self.PAGE_DESK:
             self.show_login(self.user.login if self.user else "", locked=True)
 
+    # --- keyboard -------------------------------------------------------------------------------
+    def show_keys(self) -> QMessageBox:
+        """F1: the desk's keys, in the interface's language."""
+        box = QMessageBox(QMessageBox.Information, self.tr("keys.title"), self.tr("keys.text"), parent=self)
+        box.setObjectName("keysBox")
+        box.open()
+        self.keys_box = box
+        return box
+
+    def scan_mrz(self):
+        """F2: read the document's machine-readable zone into the card."""
+        if self.stack.currentIndex() != self.PAGE_DESK or self.form.dialog is not None:
+            return None
+        self.tabs.setCurrentIndex(0)
+        return self.form.scan_mrz()
+
     # --- the decision ---------------------------------------------------------------------------
     def _form_changed(self) -> None:
         self.dirty = True
@@ -286,15 +306,30 @@ class MainWindow(QMainWindow):
         """Take the decision again from the form (the core decides; the panel shows)."""
         self.recompute_timer.stop()
         case = self.form.case()
+        self.panel.case = case
+        typed = self.form.input_errors()     # what the form could not turn into a value
         try:
+            if self.form.is_blank():
+                raise CaseError([])          # the blank card: an invitation, not an error
             decision = decide_data(case, self.ref, default_date=self.today, lang=self.tr.lang).to_dict()
+            if typed:
+                raise CaseError([])
         except CaseError as e:
-            self.decision, self.errors = None, e.errors
-            self.panel.show_errors(e.errors)
-            self.form.show_errors(e.errors)
+            errors = typed + [err for err in e.errors if err["field"] not in {t["field"] for t in typed}]
+            self.decision, self.errors = None, errors
+            if errors and all(err["field"] == "person.citizenship" and err["message"].startswith("required")
+                              for err in errors):
+                # only the citizenship is still to come: a hint beside it, no red alarm while typing
+                self.panel.show_errors([])
+                self.form.show_errors([], [{"field": "person.citizenship", "message": self.tr("err.citizenship")}])
+            else:
+                self.panel.show_errors(errors)
+                self.form.show_errors(errors)
         else:
+            unchanged = decision == self.decision and not self.errors and self.panel.decision == decision
             self.decision, self.errors = decision, []
-            self.panel.show_decision(decision)
+            if not unchanged:            # a keystroke that changes nothing decided redraws nothing
+                self.panel.show_decision(decision)
             self.form.show_errors([], decision.get("input_notes") or [])
         self.print_panel.set_context(case, self.decision, self.patient_id)
         self.decided.emit()
@@ -331,7 +366,7 @@ class MainWindow(QMainWindow):
         self.dirty = False
         self.recompute()
         self.tabs.setCurrentIndex(0)
-        self.form.surname.setFocus()
+        self.form.focus_first()
 
     def open_patient(self, patient_id: int) -> None:
         """Open a stored patient: the decision is re-taken as of today; differences from the
@@ -352,6 +387,7 @@ class MainWindow(QMainWindow):
         self.dirty = False
         self.recompute()
         self.tabs.setCurrentIndex(0)
+        self.form.focus_first()
 
     def _who(self, patient) -> str:
         parts = [patient.full_name or "—"]
@@ -375,6 +411,12 @@ class MainWindow(QMainWindow):
         if self.stack.currentIndex() != self.PAGE_DESK:
             return False
         self.recompute()
+        required = self.form.save_errors()
+        if required:                         # a card without a name is never saved
+            self.form.show_errors(required + self.errors)
+            self.statusBar().showMessage(self.tr("save.required"), 8000)
+            getattr(self.form, required[0]["field"].split(".")[1]).setFocus()
+            return False
         if self.decision is None:
             self.statusBar().showMessage(self.tr("save.invalid"), 8000)
             return False

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QFormLayout, QFrame, QLabel, QLineEdit, QPushButt
 
 from desktop.gui.clock import Clock
 from desktop.gui.i18n import Tr
-from desktop.gui.widgets import ErrorLabel
+from desktop.gui.widgets import ErrorLabel, SecretField, TextField
 from desktop.gui.worker import Worker
 
 
@@ -62,12 +62,10 @@ class SetupPage(_Card):
         super().__init__(parent)
         self.registry, self.tr, self.clock, self.worker = registry, tr, clock, worker
         self.setObjectName("setupPage")
-        self.full_name = QLineEdit()
-        self.login = QLineEdit()
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.Password)
-        self.repeat = QLineEdit()
-        self.repeat.setEchoMode(QLineEdit.Password)
+        self.full_name = TextField(field="setup.full_name")
+        self.login = TextField(field="setup.login")
+        self.password = SecretField(field="setup.password")
+        self.repeat = SecretField(field="setup.repeat")
         self.row("setup.full_name", self.full_name)
         self.row("setup.login", self.login)
         self.row("setup.password", self.password)
@@ -120,9 +118,8 @@ class LoginPage(_Card):
         super().__init__(parent)
         self.registry, self.tr, self.clock, self.worker = registry, tr, clock, worker
         self.setObjectName("loginPage")
-        self.login = QLineEdit()
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.Password)
+        self.login = TextField(field="login.login")
+        self.password = SecretField(field="login.password")
         self.row("setup.login", self.login)
         self.row("setup.password", self.password)
         self.locked = False

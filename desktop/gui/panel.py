@@ -220,7 +220,7 @@ class DecisionPanel(QWidget):
                 self.message.setText(f"<p><b>{escape(tr('panel.errors'))}</b></p><ul>{items}</ul>")
                 self.message.setProperty("kind", "error")
             else:
-                self.message.setText(escape(tr("panel.empty")))
+                self.message.setText(escape(tr("panel.invite")))
                 self.message.setProperty("kind", "empty")
             self.message.style().unpolish(self.message)
             self.message.style().polish(self.message)
@@ -264,7 +264,14 @@ class DecisionPanel(QWidget):
         for kind in dict.fromkeys(required + sorted(missing - set(required))):
             name = escape(self.ref.document_kind_name(kind, lang))
             if kind in missing:
-                rows.append(f"<div style='color:#b42318'><b>✖ {name}</b> — {escape(tr('panel.missing'))}</div>")
+                why = tr("panel.missing")
+                not_phc = [d for d in (getattr(self, "case", None) or {}).get("documents") or []
+                           if d.get("kind") in ("dms_contract", "vms_contract") and d.get("covers_phc") is False]
+                if kind == "dms_contract" and not_phc:
+                    # a contract exists but does not cover primary care: never read as "no contract"
+                    why = tr("panel.not_phc", kind=self.ref.text(
+                        f"scheme.{'DMS' if not_phc[0]['kind'] == 'dms_contract' else 'VMS'}", lang))
+                rows.append(f"<div style='color:#b42318'><b>✖ {name}</b> — {escape(why)}</div>")
             else:
                 rows.append(f"<div style='color:#1e6b3a'>✔ {name}</div>")
         self.bodies["documents"].setText("".join(rows) or escape(tr("panel.no_documents")))

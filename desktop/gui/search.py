@@ -2,7 +2,7 @@
 over what the store returns, and the widgets that show them."""
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
@@ -80,6 +80,7 @@ class SearchPanel(QWidget):
         self.model = PatientsModel(ref, tr, self)
         self.view = QTableView()
         self.view.setObjectName("results")
+        self.view.setTabKeyNavigation(False)
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SingleSelection)
@@ -107,7 +108,14 @@ class SearchPanel(QWidget):
         box.addWidget(self.count)
         box.addWidget(self.view, 1)
         box.addWidget(self.new_button)
-        self.query.returnPressed.connect(self.search)
+        self._shown_for: str | None = None       # the query whose results are on screen
+        self.live = QTimer(self)
+        self.live.setSingleShot(True)
+        self.live.setInterval(150)
+        self.live.timeout.connect(self.search)
+        self.query.textEdited.connect(lambda _t: self.live.start())
+        self.query.returnPressed.connect(self.enter)
+        self.query.installEventFilter(self)
         self.button.clicked.connect(self.search)
         self.view.doubleClicked.connect(lambda i: self.open_patient.emit(self.model.patient_id(i.row())))
         self.view.activated.connect(lambda i: self.open_patient.emit(self.model.patient_id(i.row())))
@@ -134,8 +142,32 @@ class SearchPanel(QWidget):
         else:
             self.count.setText(self.tr("search.none"))
 
+    def enter(self) -> None:
+        """Enter in the search box: the selected patient of the results on screen opens; if
+        the results are not yet those of the typed text, search first (one match opens)."""
+        fresh = self._shown_for != self.query.text() or self.live.isActive()
+        if fresh:
+            self.search()
+        rows = self.view.selectionModel().selectedRows()
+        if self.model.rows and (not fresh or len(self.model.rows) == 1):
+            row = rows[0].row() if rows else 0
+            self.open_patient.emit(self.model.patient_id(row))
+
+    def eventFilter(self, obj, event):
+        if obj is self.query and event.type() == QEvent.KeyPress and event.key() == Qt.Key_Down:
+            if self.live.isActive() or self._shown_for != self.query.text():
+                self.search()
+            if self.model.rows:          # Down goes to the results
+                self.view.setFocus(Qt.TabFocusReason)
+                if not self.view.selectionModel().selectedRows():
+                    self.view.selectRow(0)
+                return True
+        return False
+
     def search(self) -> None:
         """Ask the store (ИИН exact, surname prefix in either script, document number)."""
+        self.live.stop()
+        self._shown_for = self.query.text()
         rows = self.registry.search(self.query.text())
         self._searched = bool(self.query.text().strip())
         self.model.set_rows(rows)

@@ -5,44 +5,75 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from PySide6.QtCore import QDate, QEvent, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, Qt, Signal  # noqa: F401
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import (QAbstractSpinBox, QComboBox, QCompleter, QDateEdit, QHBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QHBoxLayout,
                                QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
                                QSizePolicy, QVBoxLayout, QWidget)
 
 from desktop.gui.i18n import Tr
 
-_EMPTY = QDate(1900, 1, 1)          # the minimum date stands for "no date"
-_TYPING_BASE = QDate(2000, 1, 1)    # a leap year and a 31-day month: any day typed first fits
-_SEPARATORS = {Qt.Key_Period, Qt.Key_Comma, Qt.Key_Slash, Qt.Key_Minus}
+_SEPARATORS = {Qt.Key_Period, Qt.Key_Comma, Qt.Key_Slash, Qt.Key_Minus, Qt.Key_Space}
+_DMY = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$")
+MIN_YEAR, MAX_YEAR = 1900, 2100     # the core's input bounds (desktop.core.dates)
 
 
-class DateField(QDateEdit):
-    """A QDateEdit that may be empty: typed as ДДММГГГГ (dots optional), picked from a
-    calendar, cleared with Delete. `value()` is a date or None; `changed` fires on edits."""
+class DateField(QLineEdit):
+    """A date typed as ДД.ММ.ГГГГ (the dots come by themselves), never changed behind the
+    registrar's back: an impossible or out-of-range date stays as typed and `problem()` says
+    what is wrong. Empty is empty (Tab passes at once); Delete empties the field; the calendar
+    button (or Alt+Down) is an optional picker. `value()` is a date or None; `iso()` its text."""
 
     changed = Signal()
 
     def __init__(self, page: date | None = None, parent: QWidget | None = None):
         super().__init__(parent)
-        self._page = page
-        self.setDisplayFormat("dd.MM.yyyy")
-        self.setCalendarPopup(True)
-        self.setMinimumDate(_EMPTY)
-        self.setMaximumDate(QDate(2199, 12, 31))
-        self.setSpecialValueText(" ")
-        self.setButtonSymbols(QAbstractSpinBox.NoButtons)
-        self.setDate(_EMPTY)
-        self.setMinimumWidth(118)
-        self.dateChanged.connect(lambda _d: self.changed.emit())
-        self.calendarWidget().installEventFilter(self)
+        from PySide6.QtCore import QRegularExpression
+        from PySide6.QtGui import QRegularExpressionValidator
 
-    def value(self) -> date | None:
-        d = self.date()
-        if d == _EMPTY or not d.isValid():
+        self._page = page
+        self.setValidator(QRegularExpressionValidator(
+            QRegularExpression(r"\d{0,2}(\.\d{0,2}(\.\d{0,4})?)?"), self))
+        self.setMaxLength(10)
+        self.setPlaceholderText("ДД.ММ.ГГГГ")
+        self.setMinimumWidth(118)
+        self.setMaximumWidth(160)
+        from PySide6.QtGui import QIcon
+
+        icon = QIcon.fromTheme("x-office-calendar")
+        if icon.isNull():
+            icon = self.style().standardIcon(self.style().StandardPixmap.SP_ArrowDown)
+        self._calendar_action = self.addAction(icon, QLineEdit.TrailingPosition)
+        self._calendar_action.triggered.connect(self.open_calendar)
+        self._popup = None
+        self.textChanged.connect(lambda _t: self.changed.emit())
+
+    # --- values -------------------------------------------------------------------------------
+    def problem(self) -> str | None:
+        """None when empty or a real date; else "incomplete", "impossible" or "range"."""
+        text = self.text().strip()
+        if not text:
             return None
-        return date(d.year(), d.month(), d.day())
+        m = _DMY.match(text)
+        if not m:
+            return "incomplete"
+        d, mo, y = (int(x) for x in m.groups())
+        if not MIN_YEAR <= y <= MAX_YEAR:
+            return "range"
+        try:
+            date(y, mo, d)
+        except ValueError:
+            return "impossible"
+        return None
+
+    def date_value(self) -> date | None:
+        if not self.text().strip() or self.problem():
+            return None
+        d, mo, y = (int(x) for x in _DMY.match(self.text().strip()).groups())
+        return date(y, mo, d)
+
+    def value(self):
+        return self.date_value()
 
     def setValue(self, value: date | str | None) -> None:
         if isinstance(value, str):
@@ -50,46 +81,134 @@ class DateField(QDateEdit):
                 value = date.fromisoformat(value[:10])
             except ValueError:
                 value = None
-        self.setDate(_EMPTY if value is None else QDate(value.year, value.month, value.day))
+        self.setText("" if value is None else value.strftime("%d.%m.%Y"))
 
     def iso(self) -> str | None:
-        v = self.value()
+        v = self.date_value()
         return v.isoformat() if v else None
 
-    def clear(self) -> None:  # noqa: D401 - QAbstractSpinBox.clear would leave the old date
-        self.setDate(_EMPTY)
+    def date(self):  # noqa: A003 - the QDateEdit name, kept for old callers
+        from PySide6.QtCore import QDate as _QDate
 
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Show and self.value() is None and self._page is not None:
-            self.calendarWidget().setCurrentPage(self._page.year, self._page.month)
-        return False
+        v = self.date_value()
+        return _QDate(v.year, v.month, v.day) if v else _QDate()
 
+    # --- typing -------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        if key == Qt.Key_Delete:
+        key, text = event.key(), event.text()
+        if key == Qt.Key_Delete and not self.hasSelectedText() and self.cursorPosition() == len(self.text()):
             self.clear()
             return
-        text = event.text()
-        if text.isdigit() and self.value() is None:
-            self.setDate(_TYPING_BASE)
-            self.setSelectedSection(QDateEdit.DaySection)
-        elif key in _SEPARATORS:
-            # sections advance by themselves after two (four) digits; a separator typed after a
-            # full section is swallowed, one typed after a single digit moves on
-            le = self.lineEdit()
-            pos = le.cursorPosition()
-            if pos > 0 and le.text()[pos - 1:pos] == "." or le.hasSelectedText():
-                return
-            section = self.currentSectionIndex()
-            if section < self.sectionCount() - 1:
-                self.setCurrentSectionIndex(section + 1)
-                self.setSelectedSection(self.sectionAt(section + 1))
+        if key == Qt.Key_Down and event.modifiers() & Qt.AltModifier:
+            self.open_calendar()
             return
+        at_end = self.cursorPosition() == len(self.text()) and not self.hasSelectedText()
+        if key in _SEPARATORS and at_end:
+            # a separator after one digit pads it ("1." -> "01."); after a full part it is swallowed
+            t = self.text()
+            part = t.rsplit(".", 1)[-1]
+            if len(part) == 1 and t.count(".") < 2:
+                self.setText(t[:-1] + "0" + part + ".")
+            return
+        if text.isdigit() and at_end:
+            t = self.text()
+            if len(t) in (2, 5) and t.count(".") == len(t) // 3:
+                self.setText(t + ".")
         super().keyPressEvent(event)
+
+    def open_calendar(self) -> None:
+        """The optional picker: a calendar under the field; a chosen day is written as text."""
+        from PySide6.QtWidgets import QCalendarWidget
+
+        cal = QCalendarWidget()
+        cal.setWindowFlags(Qt.Popup)
+        cal.setGridVisible(True)
+        v = self.date_value() or self._page
+        if v is not None:
+            cal.setSelectedDate(QDate(v.year, v.month, v.day))
+        cal.clicked.connect(lambda d: (self.setValue(date(d.year(), d.month(), d.day())), cal.close()))
+        cal.activated.connect(lambda d: (self.setValue(date(d.year(), d.month(), d.day())), cal.close()))
+        cal.move(self.mapToGlobal(self.rect().bottomLeft()))
+        self._popup = cal
+        cal.show()
+
+
+class CaseDateField(DateField):
+    """A date of the case: `value()` is the case's ISO text (or None when empty or invalid)."""
+
+    def value(self):
+        return self.iso()
+
+
+class TextField(QLineEdit):
+    """A text input of the case: `value()` is the trimmed text or None when empty; `field`
+    sets the dynamic property outside checks find it by."""
+
+    def __init__(self, parent: QWidget | None = None, *, field: str | None = None):
+        super().__init__(parent)
+        if field:
+            self.setProperty("field", field)
+
+    def value(self) -> str | None:
+        return self.text().strip() or None
+
+
+class CheckField(QCheckBox):
+    """A yes/no input of the case: `value()` is True or False."""
+
+    def value(self) -> bool:
+        return self.isChecked()
+
+
+_NAME_PUNCT = set(" -'’.")
+
+
+def _print_font():
+    from functools import lru_cache
+
+    @lru_cache(maxsize=1)
+    def load():
+        from PySide6.QtGui import QRawFont
+
+        from desktop.documents.fonts import font_dir
+
+        return QRawFont(str(font_dir() / "DejaVuSans.ttf"), 12)
+    return load
+
+
+_font_loader = _print_font()
+
+
+def name_problem(text: str) -> str | None:
+    """The first character of a name that cannot be entered: a control character, a symbol
+    or digit, or a letter the printing font (DejaVu Sans) lacks; None when the name is fine."""
+    import unicodedata
+
+    font = _font_loader()
+    for ch in text:
+        code = ord(ch)
+        if ch in _NAME_PUNCT:
+            continue
+        cat = unicodedata.category(ch)
+        if cat.startswith("C") or not cat.startswith("L") or not font.supportsCharacter(code):
+            return "U+%04X" % ord(ch) if cat.startswith("C") or ch.isspace() else ch
+    return None
+
+
+class SecretField(TextField):
+    """A password input: hidden as typed; `value()` is the text exactly as typed (or None)."""
+
+    def __init__(self, parent: QWidget | None = None, *, field: str | None = None):
+        super().__init__(parent, field=field)
+        self.setEchoMode(QLineEdit.Password)
+
+    def value(self) -> str | None:
+        return self.text() or None
 
 
 class ChoiceCombo(QComboBox):
-    """A combo box whose items carry codes; `code()` is the chosen code or None."""
+    """A combo box whose items carry codes; `code()` (= `currentData()`) is the chosen code or
+    None while unset. Every list starts with its unset item (a placeholder is never a value)."""
 
     changed = Signal()
 
@@ -112,6 +231,9 @@ class ChoiceCombo(QComboBox):
     def code(self):
         return self.currentData() if self.currentIndex() >= 0 else None
 
+    def value(self):
+        return self.code()
+
     def set_code(self, code) -> None:
         for i in range(self.count()):
             if self.itemData(i) == code:
@@ -123,77 +245,238 @@ class ChoiceCombo(QComboBox):
 STATELESS = "__stateless__"
 
 
+def fold(text: str) -> str:
+    """Case- and ё/е-insensitive form of a name for matching."""
+    return text.casefold().replace("ё", "е").replace("й", "и").strip()
+
+
+_WORD = re.compile(r"[\s\-(),.«»\"']+")
+
+
 class CountryCombo(ChoiceCombo):
-    """Citizenship or country of issue: type part of the name (Russian or Kazakh) or the code."""
+    """Citizenship or country of issue. Typing searches Russian, Kazakh and English names, ISO
+    codes and the short names people say (reference `country_aliases`), by prefix or word
+    start, case- and ё/е-insensitive; the matches pop up, Down/Enter choose one. Leaving the
+    field with a single match chooses it; with none or several the field says so and stays
+    unset. «Без гражданства» is chosen only from the list, never by a fragment."""
 
     def __init__(self, with_stateless: bool, parent: QWidget | None = None):
         super().__init__(parent)
+        from PySide6.QtCore import QStringListModel
+
         self.with_stateless = with_stateless
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.NoInsert)
-        self.setMinimumContentsLength(10)
-        completer = QCompleter(self.model(), self)
-        completer.setFilterMode(Qt.MatchContains)
-        completer.setCaseSensitivity(Qt.CaseInsensitive)
-        completer.setCompletionMode(QCompleter.PopupCompletion)
-        self.setCompleter(completer)
-        completer.activated[str].connect(self._pick_text)
-        self.lineEdit().editingFinished.connect(self._settle)
+        self.setCompleter(None)
+        self.setMinimumContentsLength(16)
+        self.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self._keys: list[tuple[int, list[str], list[str]]] = []   # (index, full keys, word keys)
+        self._problem: str | None = None
+        self._matches = QStringListModel(self)
+        self.popup_completer = QCompleter(self._matches, self)
+        self.popup_completer.setCompletionMode(QCompleter.UnfilteredPopupCompletion)
+        self.popup_completer.setWidget(self.lineEdit())
+        self.popup_completer.setMaxVisibleItems(12)
+        self.popup_completer.activated[str].connect(self._pick_text)
+        self.lineEdit().textEdited.connect(self._typed)
+        self.lineEdit().editingFinished.connect(self._left)
+        self.currentIndexChanged.connect(self._index_changed)
+        self.lineEdit().installEventFilter(self)
 
-    def fill(self, countries: dict, tr: Tr) -> None:
-        items: list[tuple[object, str]] = [("", tr("choice.unset"))]
+    def fill(self, countries: dict, tr: Tr, aliases: dict | None = None) -> None:
+        items: list[tuple[object, str]] = [(None, tr("choice.unset"))]
         if self.with_stateless:
             items.append((STATELESS, tr("choice.stateless")))
         names = sorted(((c, v.get(tr.lang) or v.get("ru") or c) for c, v in countries.items()),
-                       key=lambda x: x[1].casefold())
+                       key=lambda x: fold(x[1]))
         items += [(c, f"{name} — {c}") for c, name in names]
         self.set_items(items)
+        self._keys = []
+        aliases = aliases or {}
+        first = 2 if self.with_stateless else 1
+        for i, (c, _name) in enumerate(names, first):
+            v = countries[c]
+            full = [fold(x) for x in (v.get("ru"), v.get("kk"), v.get("en"), *aliases.get(c, ())) if x]
+            words = [w for f in full for w in _WORD.split(f)[1:] if w]
+            self._keys.append((i, [fold(c)] + full, words))
+        if self.currentIndex() <= 0:
+            self.lineEdit().setText("")
+        for i in range(self.count()):
+            self.setItemData(i, self.itemText(i), Qt.ToolTipRole)
+
+    # --- search -------------------------------------------------------------------------------
+    def matches(self, typed: str) -> list[int]:
+        """Indexes of the countries `typed` names: exact code or name first, then prefixes of
+        a whole name, then word starts."""
+        t = fold(typed)
+        if not t:
+            return []
+        exact, prefix, word = [], [], []
+        for i, full, words in self._keys:
+            if t in full:
+                exact.append(i)
+            elif any(f.startswith(t) for f in full):
+                prefix.append(i)
+            elif any(w.startswith(t) for w in words):
+                word.append(i)
+        return exact + prefix + word
+
+    def _typed(self, text: str) -> None:
+        self._problem = None
+        hits = self.matches(text)
+        if self.with_stateless and fold(text) and fold(self.itemText(1)).startswith(fold(text)) \
+                and len(fold(text)) >= 3:
+            hits.append(1)       # offered when its own words are typed, never chosen by itself
+        self._matches.setStringList([self.itemText(i) for i in hits])
+        if hits:
+            popup = self.popup_completer.popup()
+            # the full names, never clipped: the list is as wide as its longest name
+            wide = popup.sizeHintForColumn(0) + popup.verticalScrollBar().sizeHint().width() + 12
+            rect = self.lineEdit().rect()
+            rect.setWidth(max(rect.width(), wide))
+            self.popup_completer.complete(rect)
+        else:
+            self.popup_completer.popup().hide()
 
     def _pick_text(self, text: str) -> None:
         i = self.findText(text, Qt.MatchExactly)
         if i >= 0:
+            self._problem = None
             self.setCurrentIndex(i)
+            self.lineEdit().setText(self.itemText(i))
+
+    def _index_changed(self, i: int) -> None:
+        self.setToolTip(self.itemText(i) if i > 0 else "")
+        if i == 0 and self.lineEdit() is not None:
+            self.lineEdit().setText("")       # the placeholder shows; typing never appends to it
+
+    def _left(self) -> None:
+        if not self.popup_completer.popup().isVisible():   # not the popup taking the focus
+            self._settle()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.currentIndex() <= 0 and self.lineEdit().text() == self.itemText(0):
+            self.lineEdit().clear()
 
     def _settle(self) -> None:
-        """After typing: the single match (by name or code) is chosen; otherwise keep the choice."""
+        """Leaving the field: a single match (or an exact code, name or short name) is chosen."""
+        self.popup_completer.popup().hide()
         typed = self.lineEdit().text().strip()
         if not typed:
-            self.setCurrentIndex(0)
+            self._problem = None
+            if self.currentIndex() != 0:
+                self.setCurrentIndex(0)
             return
-        if self.findText(typed, Qt.MatchExactly) >= 0:
-            self.setCurrentIndex(self.findText(typed, Qt.MatchExactly))
+        if self.currentIndex() > 0 and typed == self.itemText(self.currentIndex()):
+            self._problem = None
             return
-        folded = typed.casefold()
-        exact_code = [i for i in range(self.count()) if str(self.itemData(i)).casefold() == folded]
-        hits = exact_code or [i for i in range(self.count()) if folded in self.itemText(i).casefold()]
-        if len(hits) >= 1:
-            self.setCurrentIndex(hits[0])
-        else:
-            self.setEditText(self.itemText(self.currentIndex()))
+        exact = self.findText(typed, Qt.MatchExactly)
+        if exact > 0:
+            self._problem = None
+            self.setCurrentIndex(exact)
+            return
+        hits = list(dict.fromkeys(self.matches(typed)))
+        t = fold(typed)
+        exact_hits = [i for i, full, _w in self._keys if t in full]
+        chosen = exact_hits if len(exact_hits) == 1 else hits if len(hits) == 1 else []
+        if chosen:
+            self._problem = None
+            self.setCurrentIndex(chosen[0])
+            self.lineEdit().setText(self.itemText(chosen[0]))
+            return
+        self._problem = "ambiguous" if hits else "unknown"
+        self.blockSignals(True)
+        self.setCurrentIndex(0)
+        self.blockSignals(False)
+        self.lineEdit().setText(typed)
+        self.changed.emit()
+
+    def problem(self) -> str | None:
+        """"unknown" or "ambiguous" when the typed text names no single country; else None."""
+        return self._problem
+
+    def keyPressEvent(self, event) -> None:
+        # keys reach the combo first when it holds the focus; the same rules as in its line edit
+        if not self._key(event):
+            super().keyPressEvent(event)
+
+    def eventFilter(self, obj, event):
+        if obj is self.lineEdit() and event.type() == QEvent.KeyPress:
+            return self._key(event)
+        if obj is self.lineEdit() and event.type() == QEvent.FocusIn:
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(0, self.lineEdit().selectAll)
+        return False
+
+    def _key(self, event) -> bool:
+        """True when the key was handled here."""
+        key, text = event.key(), event.text()
+        if text and text.isprintable() and self.currentIndex() >= 0 \
+                and self.lineEdit().text() == self.itemText(self.currentIndex()):
+            self.lineEdit().clear()      # a shown choice (or the placeholder) is never typed onto
+        if key in (Qt.Key_Return, Qt.Key_Enter):
+            self._settle()               # Enter chooses; it never closes the dialog around
+            return True
+        if key in (Qt.Key_Down, Qt.Key_Up, Qt.Key_PageDown, Qt.Key_PageUp) \
+                and not self.popup_completer.popup().isVisible():
+            # never step to the neighbouring item unseen: show the matches (or the list)
+            if self.lineEdit().text().strip() and self.currentIndex() <= 0:
+                self._typed(self.lineEdit().text())
+            else:
+                self.showPopup()
+            return True
+        if key == Qt.Key_Escape and self._problem:
+            self.lineEdit().setText("")
+        return False
+
+    def set_code(self, code) -> None:
+        self._problem = None
+        if code == "":
+            code = None
+        super().set_code(code)
+        if self.currentIndex() <= 0 and self.lineEdit() is not None:
+            self.lineEdit().setText("")
 
     def country(self) -> str | None:
         code = self.code()
-        return None if code in ("", STATELESS) else code
+        return None if code in (None, "", STATELESS) else code
 
 
 class ErrorLabel(QLabel):
-    """An inline message beside a field (red for errors, amber for notes)."""
+    """An inline message beside a field (red for errors, amber for notes). With `reserve`, an
+    empty label keeps one line of space, so nothing below it moves when a message appears."""
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, reserve: bool = False):
         super().__init__(parent)
         self.setObjectName("fieldError")
         self.setWordWrap(True)
-        self.hide()
+        self.reserve = reserve
+        if reserve:
+            # two lines kept free: a message appearing never moves what lies below it
+            font = self.font()
+            font.setPointSizeF(9)
+            self.setFixedHeight(self.fontMetrics().lineSpacing() * 2 + 2)
+            self.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+            self.setProperty("kind", "none")
+        else:
+            self.hide()
 
     def show_message(self, text: str | None, kind: str = "error") -> None:
+        if (text or "") == self.text() and (not text or self.property("kind") == kind) \
+                and (self.reserve or self.isVisible() == bool(text)):
+            return                   # nothing to redraw (the form re-shows every message per keystroke)
         if not text:
             self.clear()
-            self.hide()
+            if not self.reserve:
+                self.hide()
             return
         self.setProperty("kind", kind)
         self.style().unpolish(self)
         self.style().polish(self)
         self.setText(text)
+        self.setToolTip(text if self.reserve else "")
         self.show()
 
 
@@ -264,6 +547,9 @@ class MonthsEditor(QWidget):
             self.list.takeItem(r)
         if rows:
             self.changed.emit()
+
+    def value(self) -> list[str] | None:
+        return self.months() or None
 
     def months(self) -> list[str]:
         return [self.list.item(i).text() for i in range(self.list.count())]

@@ -77,6 +77,67 @@ def main() -> int:
             settle()
             window.panel.grab().save(str(out / f"gui-panel-p05-{lang}.png"))
             window.dirty = False
+        # a new user's first minutes, typed with real key presses (the screen is grabbed, so
+        # popups and dialogs show as the registrar sees them)
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        from tests.core.test_mrz import kz_id_card
+
+        def screen(name):
+            settle()
+            app.primaryScreen().grabWindow(0).copy(window.frameGeometry()).save(str(out / name))
+
+        for lang in ("ru", "kk"):
+            window.switch_language(lang)
+            window.dirty = False
+            window.new_patient()
+            window.activateWindow()
+            settle()
+            QTest.keyClicks(window.form.surname, "Smith")
+            window.form.citizenship.setFocus()
+            settle()
+            from PySide6.QtCore import QEvent
+            from PySide6.QtGui import QKeyEvent
+
+            for ch in ("США" if lang == "ru" else "АҚШ"):       # Cyrillic: key events with text
+                for kind in (QEvent.KeyPress, QEvent.KeyRelease):
+                    app.sendEvent(window.form.citizenship.lineEdit(), QKeyEvent(kind, 0, Qt.NoModifier, ch))
+            screen(f"gui-citizenship-{lang}.png")
+            QTest.keyClick(window.form.citizenship.popup_completer.popup(), Qt.Key_Escape)
+            window.form.birth_date.setFocus()
+            QTest.keyClicks(window.form.birth_date, "31022021")
+            QTest.keyClick(window.form.birth_date, Qt.Key_Tab)
+            settle()
+            screen(f"gui-date-error-{lang}.png")
+            window.dirty = False
+            window.new_patient()
+            settle()
+            dialog = window.scan_mrz()
+            lines = kz_id_card()
+            lines[1] = lines[1][:6] + "9" + lines[1][7:]
+            for line in lines:
+                QTest.keyClicks(dialog.text, line)
+                QTest.keyClick(dialog.text, Qt.Key_Return)
+            screen(f"gui-mrz-bad-{lang}.png")
+            for line in kz_id_card():
+                QTest.keyClicks(dialog.text, line)
+                QTest.keyClick(dialog.text, Qt.Key_Return)
+            settle()
+            screen(f"gui-mrz-filled-{lang}.png")
+            doc_dialog = window.form.add_document()
+            doc_dialog.kind.set_code("dms_contract")
+            QTest.keyClicks(doc_dialog.number, "DMS-2026/118")
+            doc_dialog.valid_from.setFocus()
+            QTest.keyClicks(doc_dialog.valid_from, "15012026")
+            screen(f"gui-document-dialog-{lang}.png")
+            doc_dialog.reject()
+            box = window.show_keys()
+            screen(f"gui-keys-{lang}.png")
+            box.close()
+            window.dirty = False
+            window.new_patient()
+        window.switch_language("ru")
         # printing: the preview of the real pages, the estimate's service picker, the history
         window.switch_language("ru")
         window.open_patient(window.search.model.rows[0].id)

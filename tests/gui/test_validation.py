@@ -32,7 +32,7 @@ def test_citizen_iin_with_impossible_date_is_refused_beside_the_field(qtbot, win
 def test_valid_iin_fills_birth_date_and_sex(qtbot, window):
     """A valid ИИН is confirmed and fills an empty birth date and sex from its layout."""
     type_into(qtbot, window.form.iin, "900505300013")
-    assert window.form.birth_date.value().isoformat() == "1990-05-05"
+    assert window.form.birth_date.value() == "1990-05-05"
     assert window.form.sex.code() == "male"
     assert "корректен" in window.form.error_label("person.iin").text()
 
@@ -63,7 +63,7 @@ def test_date_field_may_stay_empty_and_clears_with_delete(qtbot, window):
     """A date typed as digits is read; Delete empties it again."""
     field = window.form.birth_date
     type_date(qtbot, field, "29022000")
-    assert field.value().isoformat() == "2000-02-29"
+    assert field.value() == "2000-02-29"
     qtbot.keyClick(field, Qt.Key_Delete)
     assert field.value() is None
 
