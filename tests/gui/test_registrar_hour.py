@@ -73,8 +73,6 @@ def test_registrar_enters_the_case_by_keyboard(qtbot, window, ref, name):
     assert normalized(window.form.case()) == normalized(case)
     reopened = decide_data(dict(case, as_of="2026-11-22"), ref, default_date=date(2026, 11, 22), lang="ru").to_dict()
     assert window.decision == reopened
-    if wrong and name in ("p12", "p13", "p14", "p15", "p16"):
-        pytest.xfail(f"rules rev. 2 land with the rules branch: {wrong}")
     assert wrong == []
 
 
