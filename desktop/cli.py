@@ -406,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     store_commands.add_commands(sub)
     for name, sp in sub.choices.items():
-        if name in ("backup", "restore", "worklist", "export", "users", "audit"):
+        if name in ("backup", "restore", "worklist", "export", "users", "audit", "clinic"):
             _add_db_option(sp)
     return p
 

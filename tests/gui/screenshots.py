@@ -33,7 +33,7 @@ def main() -> int:
         ref = load_reference(tmp / "ref.sqlite")
         clock = fixed_clock(datetime(2026, 11, 22, 10, 30))
         registry = open_registry(tmp / "r.sqlite", now=clock.now())
-        registry.create_user("admin", "pw", full_name="Айгерим Сапарова", role="admin", now=clock.now())
+        registry.create_user("admin", "admin-pass-1", full_name="Айгерим Сапарова", role="admin", now=clock.now())
         from desktop.services import seed_prices_from_reference
 
         seed_prices_from_reference(registry, ref, clock.now())

@@ -154,7 +154,7 @@ def test_backup_writes_a_verified_copy(qtbot, registry, db_path, tr, clock, tmp_
 def test_restore_brings_back_the_backup(qtbot, registry, db_path, tr, clock, tmp_path):
     """Restoring a backup after confirmation replaces later changes by the copy's contents."""
     registry.backup(tmp_path / "copy.sqlite", actor="admin", now=NOW)
-    registry.create_user("late", "pw", full_name="Поздний", role="registrar", now=NOW, actor="admin")
+    registry.create_user("late", "late-pass-01", full_name="Поздний", role="registrar", now=NOW, actor="admin")
     dialog = open_dialog(qtbot, BackupDialog(registry, tr, clock, "admin", db_path,
                                              choose_open=lambda _p: str(tmp_path / "copy.sqlite"),
                                              ask=lambda *_: True))

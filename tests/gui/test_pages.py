@@ -40,7 +40,7 @@ def test_setup_refuses_different_passwords(qtbot, make_window, registry):
 
 def test_wrong_password_stays_on_login(qtbot, make_window, registry):
     """A wrong password is refused with a message."""
-    registry.create_user("admin", "secret", full_name="A", role="admin", now=NOW)
+    registry.create_user("admin", "secret-pass-1", full_name="A", role="admin", now=NOW)
     window = make_window(logged_in=None)
     assert window.stack.currentWidget() is window.login_page
     type_into(qtbot, window.login_page.login, "admin")
