@@ -36,6 +36,9 @@ class UserDialog(QDialog):
         self.password, self.repeat = QLineEdit(), QLineEdit()
         for w in (self.password, self.repeat):
             w.setEchoMode(QLineEdit.Password)
+        self.rule = QLabel(say(tr, "password.rule"))
+        self.rule.setObjectName("hint")
+        self.rule.setWordWrap(True)
         self.error = ErrorLabel()
         form = QFormLayout()
         form.addRow(say(tr, "users.login"), self.login)
@@ -50,15 +53,24 @@ class UserDialog(QDialog):
         buttons.rejected.connect(self.reject)
         box = QVBoxLayout(self)
         box.addLayout(form)
+        box.addWidget(self.rule)
         box.addWidget(self.error)
         box.addWidget(buttons)
 
     def values(self) -> dict | None:
+        from desktop.store.errors import PasswordRejected
+        from desktop.store.passwords import check_password
+
         if not self.password.text() or self.password.text() != self.repeat.text():
             self.error.show_message(say(self.tr, "users.mismatch"))
             return None
         if not self.login.text().strip() or (not self.reset and not self.full_name.text().strip()):
             self.error.show_message(say(self.tr, "users.required"))
+            return None
+        try:                      # the store's rule, shown before the dialog closes
+            check_password(self.password.text(), self.login.text().strip())
+        except PasswordRejected as e:
+            self.error.show_message(say(self.tr, f"password.{e.reason}"))
             return None
         return {"login": self.login.text().strip(), "full_name": self.full_name.text().strip(),
                 "role": self.role.currentData(), "password": self.password.text()}

@@ -1,10 +1,12 @@
-"""The pages before the desk: first-run administrator setup and login (pages of the main
-window, not modal dialogs, so nothing blocks start-up). Password hashing runs off the GUI thread."""
+"""The pages before the desk: first-run setup in one pass (the administrator, then the clinic's
+details) and login (pages of the main window, not modal dialogs, so nothing blocks start-up),
+and the dialog in which a user changes their own password. Password hashing runs off the GUI
+thread. Every input carries the dynamic property `field` (see README, "Inputs by name")."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFormLayout, QFrame, QLabel, QLineEdit, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
 from desktop.gui.clock import Clock
 from desktop.gui.i18n import Tr
@@ -26,7 +28,9 @@ class _Card(QWidget):
         self.hint = QLabel()
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
-        self.form = QFormLayout()
+        self.form_box = QWidget()
+        self.form = QFormLayout(self.form_box)
+        self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.form.setVerticalSpacing(10)
         self.error = ErrorLabel()
@@ -38,25 +42,44 @@ class _Card(QWidget):
         inner.setSpacing(12)
         inner.addWidget(self.heading)
         inner.addWidget(self.hint)
-        inner.addLayout(self.form)
+        inner.addWidget(self.form_box)
+        self.extra = QVBoxLayout()
+        inner.addLayout(self.extra)
         inner.addWidget(self.error)
-        inner.addWidget(self.button, 0, Qt.AlignRight)
+        self.buttons = QHBoxLayout()
+        self.buttons.addStretch(1)
+        self.buttons.addWidget(self.button)
+        inner.addLayout(self.buttons)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         outer.addWidget(self.card, 0, Qt.AlignHCenter)
         outer.addStretch(2)
         self.labels: list[tuple[QLabel, str]] = []
 
-    def row(self, key: str, widget: QWidget) -> None:
+    def row(self, key: str, widget: QWidget, field: str | None = None) -> None:
+        if field:
+            widget.setProperty("field", field)
         label = QLabel()
         self.labels.append((label, key))
         self.form.addRow(label, widget)
 
 
+def password_problem(tr: Tr, error: Exception) -> str:
+    """The message for a password the store refused (PasswordRejected), else str(error)."""
+    from desktop.store.errors import PasswordRejected
+
+    if isinstance(error, PasswordRejected):
+        return tr(f"password.{error.reason}")
+    return str(error)
+
+
 class SetupPage(_Card):
-    """First run: create the administrator (the store allows this once, without an actor)."""
+    """First run in one pass: step 1 creates the administrator (the store allows this once,
+    without an actor), step 2 the clinic's details (saved as that administrator; "later"
+    leaves them for Сервис → Реквизиты). `created(login)` when both steps are done."""
 
     created = Signal(str)   # login
+    STEP_ADMIN, STEP_CLINIC = 1, 2
 
     def __init__(self, registry, tr: Tr, clock: Clock, worker: Worker, parent: QWidget | None = None):
         super().__init__(parent)
@@ -68,24 +91,59 @@ class SetupPage(_Card):
         self.password.setEchoMode(QLineEdit.Password)
         self.repeat = QLineEdit()
         self.repeat.setEchoMode(QLineEdit.Password)
-        self.row("setup.full_name", self.full_name)
-        self.row("setup.login", self.login)
-        self.row("setup.password", self.password)
-        self.row("setup.repeat", self.repeat)
+        self.row("setup.full_name", self.full_name, "setup.admin.full_name")
+        self.row("setup.login", self.login, "setup.admin.login")
+        self.row("setup.password", self.password, "setup.admin.password")
+        self.row("setup.repeat", self.repeat, "setup.admin.repeat")
+        from desktop.gui.clinic import ClinicForm
+
+        self.step = self.STEP_ADMIN
+        self.admin_login = ""
+        self.clinic = ClinicForm(tr, prefix="setup.clinic.")
+        self.clinic.hide()
+        self.extra.addWidget(self.clinic)
+        self.later = QPushButton()
+        self.later.setObjectName("setupLater")
+        self.later.setAutoDefault(False)
+        self.later.hide()
+        self.later.clicked.connect(self.finish)
+        self.buttons.insertWidget(1, self.later)
         self.button.clicked.connect(self.submit)
         for w in (self.full_name, self.login, self.password, self.repeat):
+            w.returnPressed.connect(self.submit)
+        for w in self.clinic.inputs.values():
             w.returnPressed.connect(self.submit)
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.heading.setText(self.tr("setup.title"))
-        self.hint.setText(self.tr("setup.hint"))
-        self.button.setText(self.tr("setup.create"))
+        clinic_step = self.step == self.STEP_CLINIC
+        self.heading.setText(self.tr("setup.clinic_title" if clinic_step else "setup.title"))
+        self.hint.setText(self.tr("setup.clinic_hint" if clinic_step else "setup.hint"))
+        self.button.setText(self.tr("setup.clinic_save" if clinic_step else "setup.create"))
+        self.later.setText(self.tr("setup.later"))
         for label, key in self.labels:
             label.setText(self.tr(key))
+        self.clinic.retranslate(self.tr)
+
+    def show_clinic_step(self, login: str) -> None:
+        """Step 2: the clinic's details, entered as the administrator just created."""
+        self.step, self.admin_login = self.STEP_CLINIC, login
+        self.card.setFixedWidth(620)
+        self.form_box.hide()
+        self.clinic.show()
+        self.later.show()
+        self.error.show_message(None)
+        self.retranslate()
+        self.clinic.inputs["name_ru"].setFocus()
+
+    def finish(self) -> None:
+        self.created.emit(self.admin_login)
 
     def submit(self) -> None:
         if self.worker.busy():
+            return
+        if self.step == self.STEP_CLINIC:
+            self._save_clinic()
             return
         full_name, login = self.full_name.text().strip(), self.login.text().strip()
         password = self.password.text()
@@ -104,11 +162,25 @@ class SetupPage(_Card):
     def _done(self, _result, error) -> None:
         self.button.setEnabled(True)
         if error is not None:
-            self.error.show_message(str(error))
+            self.error.show_message(password_problem(self.tr, error))
+            (self.password if hasattr(error, "reason") else self.login).setFocus()
             return
         self.password.clear()
         self.repeat.clear()
-        self.created.emit(self.login.text().strip())
+        self.show_clinic_step(self.login.text().strip())
+
+    def _save_clinic(self) -> None:
+        if not self.clinic.check():
+            return
+        from desktop.store.errors import ClinicDetailsInvalid
+
+        try:
+            self.registry.set_clinic_details(self.clinic.values(), actor=self.admin_login,
+                                             now=self.clock.now())
+        except ClinicDetailsInvalid as e:
+            self.clinic.show_problems(e.problems)
+            return
+        self.finish()
 
 
 class LoginPage(_Card):
@@ -123,9 +195,10 @@ class LoginPage(_Card):
         self.login = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.Password)
-        self.row("setup.login", self.login)
-        self.row("setup.password", self.password)
+        self.row("setup.login", self.login, "login.login")
+        self.row("setup.password", self.password, "login.password")
         self.locked = False
+        self.reason = ""          # why the desk was locked: "manual" or "idle"
         self.button.clicked.connect(self.submit)
         self.login.returnPressed.connect(self.submit)
         self.password.returnPressed.connect(self.submit)
@@ -133,14 +206,16 @@ class LoginPage(_Card):
 
     def retranslate(self) -> None:
         self.heading.setText(self.tr("login.title"))
-        self.hint.setText(self.tr("login.locked") if self.locked else "")
+        self.hint.setText(self.tr(f"login.locked_{self.reason}" if self.reason in ("manual", "idle")
+                                  else "login.locked") if self.locked else "")
         self.hint.setVisible(self.locked)
         self.button.setText(self.tr("login.button"))
         for label, key in self.labels:
             label.setText(self.tr(key))
 
-    def prepare(self, login: str = "", locked: bool = False) -> None:
+    def prepare(self, login: str = "", locked: bool = False, reason: str = "") -> None:
         self.locked = locked
+        self.reason = reason
         if login:
             self.login.setText(login)
         self.password.clear()
@@ -160,9 +235,71 @@ class LoginPage(_Card):
     def _done(self, user, error) -> None:
         self.button.setEnabled(True)
         self.password.clear()
+        from desktop.store.errors import AccountLocked
+
+        if isinstance(error, AccountLocked):
+            minutes, seconds = divmod(error.seconds_left, 60)
+            self.error.show_message(self.tr("login.account_locked", left=f"{minutes}:{seconds:02d}"))
+            self.password.setFocus()
+            return
         if error is not None or user is None:
             self.error.show_message(self.tr("login.failed"))
             self.password.setFocus()
             return
         self.error.show_message(None)
         self.logged_in.emit(user)
+
+
+class PasswordDialog(QDialog):
+    """Сервис → Сменить пароль: the signed-in user changes their own password (the current
+    one, the new one twice); the store's rule is shown before and enforced on save."""
+
+    def __init__(self, registry, tr: Tr, clock: Clock, login: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.registry, self.tr, self.clock, self.login = registry, tr, clock, login
+        self.setObjectName("passwordDialog")
+        self.setWindowTitle(tr("password.title"))
+        self.setMinimumWidth(460)
+        self.current, self.new, self.repeat = QLineEdit(), QLineEdit(), QLineEdit()
+        form = QFormLayout()
+        for edit, key, field in ((self.current, "password.current", "password.current"),
+                                 (self.new, "password.new", "password.new"),
+                                 (self.repeat, "password.repeat", "password.repeat")):
+            edit.setEchoMode(QLineEdit.Password)
+            edit.setProperty("field", field)
+            form.addRow(tr(key), edit)
+        self.rule = QLabel(tr("password.rule"))
+        self.rule.setObjectName("hint")
+        self.rule.setWordWrap(True)
+        self.error = ErrorLabel()
+        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Save).setText(tr("btn.save"))
+        buttons.button(QDialogButtonBox.Cancel).setText(tr("btn.cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        box = QVBoxLayout(self)
+        box.addLayout(form)
+        box.addWidget(self.rule)
+        box.addWidget(self.error)
+        box.addWidget(buttons)
+
+    def accept(self) -> None:
+        from desktop.store import PermissionDenied
+        from desktop.store.errors import PasswordRejected
+
+        if self.new.text() != self.repeat.text():
+            self.error.show_message(self.tr("setup.mismatch"))
+            self.repeat.setFocus()
+            return
+        try:
+            self.registry.change_own_password(self.login, self.current.text(), self.new.text(),
+                                              now=self.clock.now())
+        except PasswordRejected as e:
+            self.error.show_message(password_problem(self.tr, e))
+            self.new.setFocus()
+            return
+        except PermissionDenied:
+            self.error.show_message(self.tr("password.wrong_current"))
+            self.current.setFocus()
+            return
+        super().accept()

@@ -54,5 +54,8 @@ def registry(db_path, ref):
     reg.create_user("admin", "admin-secret-1", full_name="Старший регистратор", role="admin", now=NOW)
     reg.create_user("reg", "reg-secret-1", full_name="Регистратор", role="registrar", now=NOW, actor="admin")
     seed_prices_from_reference(reg, ref, NOW)
+    from tests.gui.helpers import CLINIC
+
+    reg.set_clinic_details(CLINIC, actor="admin", now=NOW)
     yield reg
     reg.close()

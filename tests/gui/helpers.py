@@ -118,3 +118,12 @@ def newer_sources(root, folder, issued: str = "2026-12-15"):
     meta.write_text(meta.read_text(encoding="utf-8").replace("issued: 2026-11-22", f"issued: {issued}"),
                     encoding="utf-8")
     return src
+
+
+# The details of a configured clinic (the БИН has a correct check digit).
+CLINIC = {"name_ru": "ГКП на ПХВ «Городская поликлиника № 5»",
+          "name_kk": "«№ 5 қалалық емхана» ШЖҚ МКК",
+          "bin": "990340001230",
+          "address_ru": "г. Астана, ул. Бейбітшілік, 10",
+          "address_kk": "Астана қ., Бейбітшілік к-сі, 10",
+          "head": "Әбілқасымова Ә. Ғ."}

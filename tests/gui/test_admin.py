@@ -177,7 +177,7 @@ def test_registrar_cannot_back_up(qtbot, registry, db_path, tr, clock, tmp_path)
 def test_add_user_with_role(qtbot, registry, tr, clock):
     """Adding an account stores it with its role and lists it."""
     dialog = open_dialog(qtbot, UsersDialog(registry, tr, clock, "admin"))
-    dialog.add_user("nurse", "Медсестра", "registrar", "pw-1")
+    dialog.add_user("nurse", "Медсестра", "registrar", "nurse-pass-1")
     settled(qtbot, dialog)
     assert registry.get_user("nurse").role == "registrar" and "nurse" in dialog.model.column(0)
 

@@ -1,0 +1,190 @@
+"""The desk around the card: first-run clinic step, the password rule and lockout as shown,
+one's own password, the lock's reason and the hand-over to another user, printing refused
+without the clinic's details, Qt's own translations."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit
+
+from tests.gui.conftest import NOW, case_of
+from tests.gui.helpers import CLINIC, type_into
+
+
+def _create_admin(qtbot, page, password="s3cret-pass"):
+    for field, text in ((page.full_name, "Әлия Админова"), (page.login, "admin"),
+                        (page.password, password), (page.repeat, password)):
+        type_into(qtbot, field, text)
+    qtbot.mouseClick(page.button, Qt.LeftButton)
+
+
+def test_first_run_and_login_inputs_carry_field_names(make_window):
+    """Every input of the setup and login pages has its `field` property."""
+    window = make_window(logged_in=None)
+    fields = {w.property("field") for page in (window.setup_page, window.login_page)
+              for w in page.findChildren(QLineEdit) if w.property("field")}
+    assert {"setup.admin.full_name", "setup.admin.login", "setup.admin.password",
+            "setup.admin.repeat", "setup.clinic.name_ru", "setup.clinic.name_kk",
+            "setup.clinic.bin", "setup.clinic.address_ru", "setup.clinic.address_kk",
+            "setup.clinic.head", "login.login", "login.password"} <= fields
+
+
+def test_setup_refuses_a_digits_only_password(qtbot, make_window, registry):
+    """The store's password rule is shown on the setup page, and nothing is created."""
+    window = make_window(logged_in=None)
+    _create_admin(qtbot, window.setup_page, "1234567890")
+    qtbot.waitUntil(lambda: "только из цифр" in window.setup_page.error.text(), timeout=5000)
+    assert registry.needs_admin_setup()
+
+
+def test_setup_refuses_a_bad_bin_naming_the_field(qtbot, make_window, registry):
+    """БИН 123456789012 is refused under the БИН field; the step stays open, nothing saved."""
+    window = make_window(logged_in=None)
+    page = window.setup_page
+    _create_admin(qtbot, page)
+    qtbot.waitUntil(lambda: page.clinic.isVisible(), timeout=5000)
+    for name, value in {**CLINIC, "bin": "123456789012"}.items():
+        type_into(qtbot, page.clinic.inputs[name], value)
+    qtbot.mouseClick(page.button, Qt.LeftButton)
+    assert "контрольной цифрой" in page.clinic.errors["bin"].text()
+    assert window.stack.currentWidget() is page and registry.clinic_details()["bin"] == ""
+
+
+def test_setup_clinic_step_can_wait(qtbot, make_window, registry):
+    """"Later" leaves the clinic's details for the settings and goes to the login page."""
+    window = make_window(logged_in=None)
+    page = window.setup_page
+    _create_admin(qtbot, page)
+    qtbot.waitUntil(lambda: page.later.isVisible(), timeout=5000)
+    qtbot.mouseClick(page.later, Qt.LeftButton)
+    assert window.stack.currentWidget() is window.login_page
+    assert registry.clinic_details()["name_ru"] == ""
+
+
+def test_lockout_is_shown_with_the_time_left(qtbot, make_window, registry, clock):
+    """After 5 failed sign-ins the login page says the account waits, with minutes left."""
+    registry.create_user("admin", "secret-pass-1", full_name="A", role="admin", now=NOW)
+    window = make_window(logged_in=None)
+    for _ in range(5):
+        registry.login("admin", "wrong-one-1", now=NOW - timedelta(minutes=1))
+    page = window.login_page
+    type_into(qtbot, page.login, "admin")
+    type_into(qtbot, page.password, "secret-pass-1")
+    qtbot.keyClick(page.password, Qt.Key_Return)
+    qtbot.waitUntil(lambda: "4:00" in page.error.text(), timeout=5000)
+    assert "заблокирована" in page.error.text()
+    assert window.stack.currentWidget() is page
+
+
+def test_lock_by_hand_says_so(qtbot, window):
+    """Сервис → Заблокировать names the reason on the lock screen."""
+    window.action_lock.trigger()
+    assert window.stack.currentWidget() is window.login_page
+    assert "заблокировано пользователем" in window.login_page.hint.text()
+
+
+def test_lock_after_inactivity_says_so(qtbot, window):
+    """The inactivity lock names inactivity as the reason."""
+    window.lock_timer.timeout.emit()
+    assert "после простоя" in window.login_page.hint.text()
+
+
+def _sign_in(qtbot, window, login, password="secret-pass-1"):
+    page = window.login_page
+    page.login.clear()
+    type_into(qtbot, page.login, login)
+    type_into(qtbot, page.password, password)
+    qtbot.keyClick(page.password, Qt.Key_Return)
+    qtbot.waitUntil(lambda: window.stack.currentIndex() == window.PAGE_DESK, timeout=5000)
+
+
+def test_another_user_gets_a_blank_desk(qtbot, window):
+    """After the lock, a different user sees no patient, no search text and no results."""
+    window.form.set_case(case_of("p04"))
+    window.dirty = True
+    window.search.query.setText("Иванов")
+    window.search.search()
+    window.lock("manual")
+    _sign_in(qtbot, window, "reg")
+    assert window.form.case()["person"].get("surname") in (None, "")
+    assert window.search.query.text() == "" and window.search.model.rowCount() == 0
+    assert window.patient_id is None and not window.dirty
+
+
+def test_unsaved_card_is_offered_back_to_its_user(qtbot, window):
+    """The previous user's unsaved card is kept as their draft and offered back at sign-in."""
+    case = case_of("p04")
+    window.form.set_case(case)
+    window.dirty = True
+    window.lock("idle")
+    _sign_in(qtbot, window, "reg")
+    window.lock("manual")
+    window.answer = 0                      # "Вернуть карту"
+    _sign_in(qtbot, window, "admin")
+    assert any("несохранённая" in q for q in window.questions)
+    assert window.form.case()["person"]["surname"] == case["person"]["surname"] and window.dirty
+
+
+def test_same_user_after_lock_keeps_the_card(qtbot, window):
+    """The same user signing in again finds the card as they left it."""
+    window.form.set_case(case_of("p04"))
+    window.lock("manual")
+    _sign_in(qtbot, window, "admin")
+    assert window.form.case()["person"]["surname"] == case_of("p04")["person"]["surname"]
+
+
+def test_user_changes_own_password(qtbot, make_window, registry):
+    """Сервис → Сменить пароль: a registrar sets a new password that then signs in."""
+    window = make_window("reg")
+    dialog = window.change_password()
+    type_into(qtbot, dialog.current, "secret-pass-1")
+    type_into(qtbot, dialog.new, "new-pass-2026")
+    type_into(qtbot, dialog.repeat, "new-pass-2026")
+    dialog.accept()
+    assert not dialog.isVisible()
+    assert registry.verify_password("reg", "new-pass-2026")
+
+
+def test_own_password_change_shows_the_rule(qtbot, make_window, registry):
+    """A new password equal to the login is refused with the reason; the old one stays."""
+    window = make_window("reg")
+    dialog = window.change_password()
+    type_into(qtbot, dialog.current, "secret-pass-1")
+    type_into(qtbot, dialog.new, "reg")
+    type_into(qtbot, dialog.repeat, "reg")
+    dialog.accept()
+    assert "короче 10" in dialog.error.text()
+    assert registry.verify_password("reg", "secret-pass-1")
+    dialog.reject()
+
+
+def test_printing_without_clinic_details_is_refused_with_a_way_to_them(qtbot, make_window):
+    """No clinic details: printing is refused, and the button opens the details dialog."""
+    window = make_window("admin", clinic=False)
+    window.form.set_case(case_of("p04"))
+    window.recompute()
+    window.print_panel.open_kind("slip")
+    box = window.print_panel.clinic_box
+    assert box is not None and box.isVisible() and window.print_panel.dialog is None
+    opened = []
+    window.print_panel.clinic_needed.connect(lambda: opened.append(True))
+    box.findChild(type(box.buttons()[0]), "clinicOpen").click()
+    assert opened
+    dialogs = [w for w in QApplication.topLevelWidgets() if w.objectName() == "clinicDialog" and w.isVisible()]
+    assert dialogs
+    for d in dialogs:
+        d.reject()
+
+
+def test_qt_standard_buttons_follow_the_language(qtbot, window):
+    """Qt's own buttons speak Russian, then Kazakh after the switch (qtbase_ru / qtbase_kk)."""
+    def cancel_text():
+        box = QDialogButtonBox(QDialogButtonBox.Cancel | QDialogButtonBox.Yes)
+        return box.button(QDialogButtonBox.Cancel).text(), box.button(QDialogButtonBox.Yes).text()
+
+    assert cancel_text() == ("Отмена", "&Да")
+    window.switch_language("kk")
+    assert cancel_text() == ("Бас тарту", "&Иә")
+    window.switch_language("ru")
+    assert cancel_text() == ("Отмена", "&Да")
