@@ -16,8 +16,9 @@ from desktop.gui.admin_base import AdminDialog, RowsModel, dmy, now_of, selected
 from desktop.gui.extra_strings import say
 from desktop.gui.widgets import DateField, ErrorLabel
 
-AUDIT_ACTIONS = ("login", "login_failed", "create", "update", "view", "decide", "print", "reprint",
-                 "backup", "restore", "export", "refdata_import", "refdata_rollback", "seed", "migrate")
+AUDIT_ACTIONS = ("login", "login_failed", "login_refused", "account_locked", "create", "update", "view",
+                 "decide", "print", "reprint", "link_printed", "backup", "restore", "export",
+                 "refdata_import", "refdata_rollback", "seed", "migrate")
 
 
 class UserDialog(QDialog):
@@ -206,7 +207,7 @@ class AuditDialog(AdminDialog):
         self.export_button = QPushButton()
         self.count = QLabel()
         self.count.setObjectName("hint")
-        self.model = RowsModel(["audit.at", "audit.user", "audit.action", "audit.object", "audit.details"], tr, self)
+        self.model = RowsModel(["audit.at", "audit.user", "audit.sentence", "audit.details"], tr, self)
         self.view = table(self.model, stretch=4)
         row = QHBoxLayout()
         for key, w in (("audit.user", self.user_filter), ("audit.action", self.action_filter),
@@ -243,12 +244,12 @@ class AuditDialog(AdminDialog):
         self.user_filter.addItem(say(self.tr, "audit.any"), None)
         if self.allowed:
             for u in self.registry.users():
-                self.user_filter.addItem(u.login, u.login)
+                self.user_filter.addItem(f"{u.full_name} ({u.login})", u.login)
             self.user_filter.addItem("system", "system")
         self.action_filter.clear()
         self.action_filter.addItem(say(self.tr, "audit.any"), None)
         for a in AUDIT_ACTIONS:
-            self.action_filter.addItem(a, a)
+            self.action_filter.addItem(say(self.tr, f"auditw.{a}").replace("{a}", "(а)"), a)
         self.set_filters(user=user, action=action)
 
     def set_filters(self, *, user: str | None = None, action: str | None = None, since=None, until=None) -> None:
@@ -271,9 +272,16 @@ class AuditDialog(AdminDialog):
         return out
 
     def refresh(self) -> None:
+        from desktop.gui.audit_words import AuditWords
+
+        words = AuditWords(self.registry, self.tr)
         entries = self.registry.audit_entries(limit=self.LIMIT, **self.filters())
-        self.model.set_rows([([dmy(e.at), e.user, e.action, e.object, e.details],
-                              [e.at.isoformat(), e.user, e.action, e.object, e.details], e.id) for e in entries])
+        rows = []
+        for e in entries:
+            sentence, details = words.sentence(e), words.details(e)
+            rows.append(([dmy(e.at), words.who(e.user), sentence, details],
+                         [e.at.isoformat(), e.user, sentence, details], e.id))
+        self.model.set_rows(rows)
         self.view.sortByColumn(0, Qt.DescendingOrder)
         self.count.setText(say(self.tr, "audit.count", n=len(entries)))
 

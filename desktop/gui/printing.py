@@ -346,6 +346,7 @@ class PrintDialog(QDialog):
         pdf = self.stored.pdf
         dpi = max(72, min(MAX_PRINT_DPI, printer.resolution()))
         number = self.stored.number
+        printer.setDocName(f"{number} {self.stored.kind}")   # the job's name in the print queue
         self._busy(True)
 
         def finished(images, error):

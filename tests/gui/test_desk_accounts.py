@@ -188,3 +188,35 @@ def test_qt_standard_buttons_follow_the_language(qtbot, window):
     assert cancel_text() == ("Бас тарту", "&Иә")
     window.switch_language("ru")
     assert cancel_text() == ("Отмена", "&Да")
+
+
+def test_audit_log_in_words(qtbot, window, registry, clock):
+    """The audit dialog says who did what to whom: «… открыла карту: Петров П. П. (ИИН …)»."""
+    from desktop.gui.admin_people import AuditDialog
+
+    registry.create_user("ivanova", "ivanova-pass-1", full_name="Иванова Анна Сергеевна",
+                         role="registrar", now=NOW, actor="admin")
+    case = case_of("p04")
+    pid = registry.save_patient(case, user="ivanova", now=NOW)
+    registry.open_patient(pid, user="ivanova", now=NOW)
+    dialog = AuditDialog(registry, window.tr, clock, "admin", window.today)
+    qtbot.addWidget(dialog)
+    dialog.set_filters(user="ivanova", action="view")
+    dialog.refresh()
+    p = case["person"]
+    sentences = dialog.model.column(2)
+    assert sentences == [f"Иванова А. С. (ivanova) открыла карту: {p['surname']} "
+                         f"{p['given_name'][0]}." + (f" {p['patronymic'][0]}." if p.get('patronymic') else "")
+                         + (f" (ИИН {p['iin']})" if p.get("iin") else "")]
+
+
+def test_audit_details_are_words_not_json(qtbot, window, registry, clock):
+    """An account created by the administrator is described with its role in words."""
+    from desktop.gui.admin_people import AuditDialog
+
+    dialog = AuditDialog(registry, window.tr, clock, "admin", window.today)
+    qtbot.addWidget(dialog)
+    dialog.set_filters(action="create")
+    dialog.refresh()
+    assert any(d.startswith("роль: ") for d in dialog.model.column(3))
+    assert not any("{" in d for d in dialog.model.column(3))
