@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
@@ -302,12 +302,16 @@ class WorklistDialog(AdminDialog):
 
     title_key = "worklist.title"
     admin_only = False
+    open_patient = Signal(int)   # double-click or Enter on a row
 
     def __init__(self, registry, ref, tr, clock, user: str, today, *, days: int = 30,
-                 parent: QWidget | None = None):
+                 choose_save: Callable | None = None, parent: QWidget | None = None):
         super().__init__(registry, tr, clock, user, parent)
         self.setObjectName("worklistDialog")
         self.ref, self.today = ref, today
+        self.choose_save = choose_save or (lambda parent, suggested, filter_key: QFileDialog.getSaveFileName(
+            parent, say(self.tr, "worklist.save_title"), suggested, say(self.tr, filter_key))[0] or None)
+        self.items: list = []
         self.resize(860, 520)
         self.days_label = QLabel()
         self.days = QSpinBox()
@@ -316,8 +320,17 @@ class WorklistDialog(AdminDialog):
         self.refresh_button = QPushButton()
         self.count = QLabel()
         self.count.setObjectName("hint")
-        self.model = RowsModel(["worklist.patient", "worklist.iin", "worklist.ends", "worklist.until"], tr, self)
+        self.model = RowsModel(["worklist.patient", "worklist.iin", "worklist.phone", "worklist.ends",
+                                "worklist.until"], tr, self)
         self.view = table(self.model, stretch=0)
+        self.view.doubleClicked.connect(self._activated)
+        self.view.activated.connect(self._activated)
+        self.pdf_button = QPushButton()
+        self.pdf_button.setObjectName("worklistPdf")
+        self.csv_button = QPushButton()
+        self.csv_button.setObjectName("worklistCsv")
+        self.pdf_button.clicked.connect(self.pdf_clicked)
+        self.csv_button.clicked.connect(self.csv_clicked)
         row = QHBoxLayout()
         row.addWidget(self.days_label)
         row.addWidget(self.days)
@@ -328,6 +341,13 @@ class WorklistDialog(AdminDialog):
         box.setContentsMargins(0, 0, 0, 0)
         box.addLayout(row)
         box.addWidget(self.view, 1)
+        bottom = QHBoxLayout()
+        self.hint = QLabel()
+        self.hint.setObjectName("hint")
+        bottom.addWidget(self.hint, 1)
+        bottom.addWidget(self.pdf_button)
+        bottom.addWidget(self.csv_button)
+        box.addLayout(bottom)
         self.days.valueChanged.connect(lambda _v: self.refresh())
         self.refresh_button.clicked.connect(self.refresh)
         self.finish_setup()
@@ -335,6 +355,9 @@ class WorklistDialog(AdminDialog):
     def retranslate_body(self) -> None:
         self.days_label.setText(say(self.tr, "worklist.days"))
         self.refresh_button.setText(say(self.tr, "worklist.refresh"))
+        self.pdf_button.setText(say(self.tr, "worklist.pdf"))
+        self.csv_button.setText(say(self.tr, "worklist.csv"))
+        self.hint.setText(say(self.tr, "worklist.hint"))
         self.model.set_tr(self.tr)
         self.refresh()
 
@@ -343,9 +366,73 @@ class WorklistDialog(AdminDialog):
             return say(self.tr, "worklist.osms")
         return self.ref.document_kind_name(ends, self.tr.lang)
 
+    def _phone(self, patient_id: int) -> str:
+        patient = self.registry.get_patient(patient_id)
+        person = (patient.case or {}).get("person") or {} if patient is not None else {}
+        return str(person.get("phone") or "")
+
     def refresh(self) -> None:
         items = self.registry.worklist(today_of(self.today), self.days.value())
-        self.model.set_rows([([i.name, i.iin or "", self._ends(i.ends), dmy(i.until)],
-                              [i.name.casefold(), i.iin or "", i.ends, i.until.isoformat()], i.patient_id)
-                             for i in items])
+        phones = {pid: self._phone(pid) for pid in {i.patient_id for i in items}}
+        self.items = [(i, phones[i.patient_id]) for i in items]
+        self.model.set_rows([([i.name, i.iin or "", phone, self._ends(i.ends), dmy(i.until)],
+                              [i.name.casefold(), i.iin or "", phone, i.ends, i.until.isoformat()], i.patient_id)
+                             for i, phone in self.items])
         self.count.setText(say(self.tr, "worklist.count", n=len({i.patient_id for i in items})))
+
+    def _activated(self, index) -> None:
+        pid = index.data(Qt.UserRole) if index.isValid() else None
+        if pid is not None:
+            self.open_patient.emit(pid)
+
+    def table_rows(self) -> tuple[list[str], list[list[str]]]:
+        """The header and rows as shown (sorted as the table is), for the PDF and the CSV."""
+        header = [say(self.tr, k) for k in self.model.header_keys]
+        view_model = self.view.model()
+        rows = [[str(view_model.index(r, c).data() or "") for c in range(view_model.columnCount())]
+                for r in range(view_model.rowCount())]
+        return header, rows
+
+    def pdf_clicked(self) -> None:
+        path = self.choose_save(self, f"worklist-{today_of(self.today):%Y%m%d}.pdf", "print.pdf_filter")
+        if path:
+            self.write_pdf(Path(path))
+
+    def csv_clicked(self) -> None:
+        path = self.choose_save(self, f"worklist-{today_of(self.today):%Y%m%d}.csv", "audit.csv_filter")
+        if path:
+            self.write_csv(Path(path))
+
+    def write_pdf(self, out: Path) -> None:
+        """The call list as a PDF (to print or keep)."""
+        from desktop.documents.table import render_table
+
+        header, rows = self.table_rows()
+        on = today_of(self.today)
+        subtitle = say(self.tr, "worklist.subtitle", days=self.days.value(), date=dmy(on))
+        pdf = render_table(say(self.tr, "worklist.title"), subtitle, header, rows, on=on,
+                           widths=[0.30, 0.14, 0.16, 0.26, 0.14])
+        self._write(out, pdf, len(rows))
+
+    def write_csv(self, out: Path) -> None:
+        """The call list as CSV (UTF-8 with BOM, for spreadsheet programs); cells that a
+        spreadsheet would run as a formula are prefixed with an apostrophe."""
+        import csv
+        import io
+
+        header, rows = self.table_rows()
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in [header] + rows:
+            writer.writerow(["'" + v if v[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in row])
+        self._write(out, ("\ufeff" + buffer.getvalue()).encode("utf-8"), len(rows))
+
+    def _write(self, out: Path, data: bytes, n: int) -> None:
+        try:
+            out.write_bytes(data)
+        except OSError as exc:
+            self.show_status("admin.error", "error", message=exc)
+            return
+        self.registry.log(user=self.user, action="export", obj=f"worklist:{out.name}",
+                          now=now_of(self.clock), details={"entries": n})
+        self.show_status("worklist.written", "ok", n=n, path=str(out))

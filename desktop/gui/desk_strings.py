@@ -118,4 +118,14 @@ DESK_STRINGS: dict[str, dict[str, str]] = {
     "auditw.key.lang": {"ru": "язык", "kk": "тілі"},
     "auditw.key.kind": {"ru": "документ", "kk": "құжат"},
     "audit.sentence": {"ru": "Запись", "kk": "Жазба"},
+    # the worklist as a call list
+    "worklist.phone": {"ru": "Телефон", "kk": "Телефон"},
+    "worklist.pdf": {"ru": "Печать списка (PDF)…", "kk": "Тізімді басып шығару (PDF)…"},
+    "worklist.csv": {"ru": "Экспорт CSV…", "kk": "CSV экспорттау…"},
+    "worklist.save_title": {"ru": "Сохранить список", "kk": "Тізімді сақтау"},
+    "worklist.hint": {"ru": "Двойной щелчок или Enter — открыть карту пациента",
+                      "kk": "Екі рет басу немесе Enter — пациент картасын ашу"},
+    "worklist.subtitle": {"ru": "Основание истекает в ближайшие {days} дн. (на {date})",
+                          "kk": "Негіз жақын {days} күнде аяқталады ({date} бойынша)"},
+    "worklist.written": {"ru": "Записано строк: {n} → {path}", "kk": "Жолдар жазылды: {n} → {path}"},
 }

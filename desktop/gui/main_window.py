@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         self.history.reprint.connect(self.reprint)
         self.admin_menu.reference_changed.connect(self._reference_changed)
         self.admin_menu.restored.connect(self._restored)
+        self.admin_menu.open_patient.connect(self._open_from_list)
 
         geometry = settings.geometry()
         if geometry is not None:
@@ -420,6 +421,14 @@ class MainWindow(QMainWindow):
         self.dirty = False
         self.recompute()
         self.tabs.setCurrentIndex(0)
+
+    def _open_from_list(self, patient_id: int) -> None:
+        """A row of the worklist: the patient's card, in front of the list."""
+        if self.stack.currentIndex() != self.PAGE_DESK:
+            return
+        self.open_patient(patient_id)
+        self.raise_()
+        self.activateWindow()
 
     def _who(self, patient) -> str:
         parts = [patient.full_name or "—"]

@@ -230,7 +230,7 @@ def test_worklist_lists_lapsing_contracts_and_sorts(qtbot, registry, ref, tr, cl
     saved_patient(registry, ref, "p04", dms_contract="2026-12-10")
     dialog = open_dialog(qtbot, WorklistDialog(registry, ref, tr, clock, "reg", TODAY, days=30))
     assert dialog.body.isEnabled()
-    assert ref.document_kind_name("dms_contract", "ru") in dialog.model.column(2)
+    assert ref.document_kind_name("dms_contract", "ru") in dialog.model.column(3)
     dialog.view.sortByColumn(0, Qt.DescendingOrder)
     names = [dialog.view.model().index(r, 0).data() for r in range(dialog.view.model().rowCount())]
     assert names == sorted(names, key=str.casefold, reverse=True) and names

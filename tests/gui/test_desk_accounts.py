@@ -220,3 +220,56 @@ def test_audit_details_are_words_not_json(qtbot, window, registry, clock):
     dialog.refresh()
     assert any(d.startswith("роль: ") for d in dialog.model.column(3))
     assert not any("{" in d for d in dialog.model.column(3))
+
+
+def _lapsing_patient(registry, ref, phone="+7 701 000 11 22"):
+    from tests.gui.conftest_extra import decision_for
+
+    case = case_of("p04")
+    case["person"]["phone"] = phone
+    for doc in case["documents"]:
+        if doc["kind"] == "dms_contract":
+            doc["valid_until"] = "2026-12-10"
+    pid = registry.save_patient(case, user="reg", now=NOW)
+    registry.record_decision(pid, decision_for(case, ref), user="reg", now=NOW)
+    return pid, case
+
+
+def _worklist(qtbot, window):
+    dialog = window.admin_menu.open("worklist")
+    qtbot.waitUntil(lambda: dialog.model.rowCount() > 0, timeout=5000)
+    return dialog
+
+
+def test_worklist_shows_the_phone(qtbot, window, registry, ref):
+    """The call list shows the patient's phone number from the card."""
+    _lapsing_patient(registry, ref)
+    dialog = _worklist(qtbot, window)
+    assert "+7 701 000 11 22" in dialog.model.column(2)
+
+
+def test_worklist_double_click_opens_the_patient(qtbot, window, registry, ref):
+    """Double-clicking a row of the worklist opens that patient's card."""
+    pid, case = _lapsing_patient(registry, ref)
+    dialog = _worklist(qtbot, window)
+    view = dialog.view
+    rect = view.visualRect(view.model().index(0, 0))
+    qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(view.viewport(), Qt.LeftButton, pos=rect.center())
+    assert window.patient_id == pid
+    assert window.form.case()["person"]["surname"] == case["person"]["surname"]
+
+
+def test_worklist_prints_to_pdf_and_exports_csv(qtbot, window, registry, ref, tmp_path):
+    """The list is written as a PDF with the rows' text, and as a CSV a spreadsheet opens."""
+    from pypdf import PdfReader
+
+    _lapsing_patient(registry, ref, phone="=1+2")
+    dialog = _worklist(qtbot, window)
+    dialog.write_pdf(tmp_path / "list.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(tmp_path / "list.pdf").pages)
+    surname = case_of("p04")["person"]["surname"]
+    assert surname in text and "Телефон" in text
+    dialog.write_csv(tmp_path / "list.csv")
+    csv_text = (tmp_path / "list.csv").read_text(encoding="utf-8-sig")
+    assert surname in csv_text and "'=1+2" in csv_text
