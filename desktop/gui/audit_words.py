@@ -104,7 +104,8 @@ class AuditWords:
         ending = {"f": "а", "m": ""}.get(gender, "(а)")
         verb = self.tr(f"auditw.{action}").replace("{a}", ending)
         thing = self.thing(entry.object)
-        if action in ("login", "login_failed", "login_refused") and entry.object == f"user:{entry.user}":
+        if action in ("login", "login_failed", "login_refused", "account_locked") \
+                and entry.object == f"user:{entry.user}":
             thing = ""
         return f"{self.who(entry.user)} {verb}" + (f": {thing}" if thing else "")
 
@@ -118,6 +119,14 @@ class AuditWords:
             return str(data)
         out = []
         for key, value in data.items():
+            if key == "kind" and isinstance(value, str) and f"print.kind.{value}" in _strings():
+                value = self.tr(f"print.kind.{value}")
+            elif key == "lang" and value in ("ru", "kk"):
+                value = self.tr(f"auditw.lang.{value}")
+            elif key == "patient" and isinstance(value, int) and entry.action in ("print", "reprint"):
+                value = self.patient(value)
+            elif isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and value[10:11] == "T":
+                value = f"{value[8:10]}.{value[5:7]}.{value[0:4]} {value[11:16]}"   # an ISO time
             if isinstance(value, bool):
                 value = self.tr("admin.yes" if value else "admin.no")
             elif isinstance(value, list):
@@ -125,8 +134,12 @@ class AuditWords:
             elif value is None:
                 value = "—"
             label_key = f"auditw.key.{key}"
-            from desktop.gui.i18n import STRINGS
-
-            label = self.tr(label_key) if label_key in STRINGS else key
+            label = self.tr(label_key) if label_key in _strings() else key
             out.append(f"{label}: {value}")
         return "; ".join(out)
+
+
+def _strings() -> dict:
+    from desktop.gui.i18n import STRINGS
+
+    return STRINGS

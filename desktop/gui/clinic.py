@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QRegularExpression
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
-                               QSpinBox, QVBoxLayout, QWidget)
+                               QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
 from desktop.gui.clock import Clock
 from desktop.gui.i18n import Tr
@@ -51,15 +51,15 @@ class ClinicForm(QWidget):
             if name == "bin":
                 edit.setValidator(QRegularExpressionValidator(QRegularExpression("[0-9]{0,12}"), edit))
                 edit.setMaxLength(12)
-            edit.textEdited.connect(lambda _t, n=name: self.errors[n].show_message(None))
+            edit.textEdited.connect(lambda _t, n=name: self._edited(n))
             label = QLabel()
             label.setBuddy(edit)
-            error = ErrorLabel()
-            error.setObjectName(f"clinicError_{name}")
+            error = ErrorLabel()               # objectName "fieldError" gives it the red style
+            error.setProperty("for_field", f"{prefix}{name}")
             self.inputs[name], self.errors[name], self.labels[name] = edit, error, label
             self.form.addRow(label, edit)
             self.form.addRow("", error)
-        # the Kazakh fields are filled with the Russian ones' text to start from (often the same)
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)   # never squeezed
         self.retranslate(tr)
 
     def __getattr__(self, name):   # form.bin, form.name_ru … for tests and callers
@@ -73,6 +73,12 @@ class ClinicForm(QWidget):
         for name, label in self.labels.items():
             label.setText(tr(f"clinic.{name}"))
         self.inputs["bin"].setPlaceholderText(tr("clinic.bin_hint"))
+        if getattr(self, "problems", None):
+            self.show_problems(self.problems, focus=False)
+
+    def _edited(self, name: str) -> None:
+        self.errors[name].show_message(None)
+        self.problems = [p for p in getattr(self, "problems", []) if p.get("field") != name]
 
     def values(self) -> dict[str, str]:
         return {name: edit.text().strip() for name, edit in self.inputs.items()}
@@ -85,13 +91,14 @@ class ClinicForm(QWidget):
         self.show_problems(problems)
         return not problems
 
-    def show_problems(self, problems: list[dict]) -> None:
+    def show_problems(self, problems: list[dict], focus: bool = True) -> None:
+        self.problems = problems
         for label in self.errors.values():
             label.show_message(None)
         for p in problems:
             if p.get("field") in self.errors:
                 self.errors[p["field"]].show_message(problem_text(self.tr, p))
-        if problems and problems[0].get("field") in self.inputs:
+        if focus and problems and problems[0].get("field") in self.inputs:
             self.inputs[problems[0]["field"]].setFocus()
 
 

@@ -62,6 +62,7 @@ DESK_STRINGS: dict[str, dict[str, str]] = {
                    "kk": "Жұмыс орны құлыпталғанда сізде сақталмаған карта қалды: {name}. "
                          "Оны қайтару керек пе?"},
     "draft.restore": {"ru": "Вернуть карту", "kk": "Картаны қайтару"},
+    "draft.discard": {"ru": "Не возвращать", "kk": "Қайтармау"},
     # printing without the clinic's details
     "print.clinic_missing_title": {"ru": "Нет реквизитов поликлиники", "kk": "Емхана деректемелері жоқ"},
     "print.clinic_missing": {"ru": "Документ нельзя напечатать, пока не заполнены реквизиты "
@@ -114,7 +115,9 @@ DESK_STRINGS: dict[str, dict[str, str]] = {
     "auditw.key.locked_until": {"ru": "заблокирована до", "kk": "дейін құлыпталған"},
     "auditw.key.failures": {"ru": "неудачных попыток", "kk": "сәтсіз әрекеттер"},
     "auditw.key.entries": {"ru": "записей", "kk": "жазбалар"},
-    "auditw.key.patient": {"ru": "пациентов", "kk": "пациенттер"},
+    "auditw.key.patient": {"ru": "пациент", "kk": "пациент"},
+    "auditw.lang.ru": {"ru": "русский", "kk": "орыс тілі"},
+    "auditw.lang.kk": {"ru": "казахский", "kk": "қазақ тілі"},
     "auditw.key.lang": {"ru": "язык", "kk": "тілі"},
     "auditw.key.kind": {"ru": "документ", "kk": "құжат"},
     "audit.sentence": {"ru": "Запись", "kk": "Жазба"},

@@ -325,7 +325,7 @@ class MainWindow(QMainWindow):
         name = " ".join(p for p in (person.get("surname"), person.get("given_name")) if p) or "—"
         choice = self._ask(self.tr("draft.title"), self.tr("draft.text", name=name),
                            [(self.tr("draft.restore"), QMessageBox.AcceptRole),
-                            (self.tr("btn.discard"), QMessageBox.DestructiveRole)])
+                            (self.tr("draft.discard"), QMessageBox.DestructiveRole)])
         if choice != 0:
             return False
         self.patient_id = draft["patient_id"]

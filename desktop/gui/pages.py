@@ -4,9 +4,9 @@ and the dialog in which a user changes their own password. Password hashing runs
 thread. Every input carries the dynamic property `field` (see README, "Inputs by name")."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QVBoxLayout, QWidget)
+                               QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget)
 
 from desktop.gui.clock import Clock
 from desktop.gui.i18n import Tr
@@ -14,12 +14,24 @@ from desktop.gui.widgets import ErrorLabel
 from desktop.gui.worker import Worker
 
 
+class _CardFrame(QFrame):
+    """The card: never shorter than its contents at its width (the wrapped title, hint and
+    messages need more height than their one-line size hints say)."""
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.LayoutRequest and self.layout() is not None:
+            needed = self.heightForWidth(self.width())
+            if needed > 0 and needed != self.minimumHeight():
+                self.setMinimumHeight(needed)
+        return super().event(event)
+
+
 class _Card(QWidget):
     """A centred card with a title, a hint, a form and one button."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.card = QFrame()
+        self.card = _CardFrame()
         self.card.setObjectName("card")
         self.card.setFixedWidth(460)
         self.heading = QLabel()
@@ -29,6 +41,7 @@ class _Card(QWidget):
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
         self.form_box = QWidget()
+        self.form_box.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)   # never squeezed
         self.form = QFormLayout(self.form_box)
         self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
@@ -56,12 +69,35 @@ class _Card(QWidget):
         outer.addStretch(2)
         self.labels: list[tuple[QLabel, str]] = []
 
+    def say(self, message, kind: str = "error") -> None:
+        """Show a message under the form: (catalogue key, fields) — shown again in the new
+        language after a switch — or a plain string, or None to clear."""
+        self._message = (message, kind) if message else None
+        self._show_message()
+
+    def _show_message(self) -> None:
+        if getattr(self, "_message", None) is None:
+            self.error.show_message(None)
+            return
+        message, kind = self._message
+        text = self.tr(message[0], **message[1]) if isinstance(message, tuple) else str(message)
+        self.error.show_message(text, kind)
+
     def row(self, key: str, widget: QWidget, field: str | None = None) -> None:
         if field:
             widget.setProperty("field", field)
         label = QLabel()
         self.labels.append((label, key))
         self.form.addRow(label, widget)
+
+
+def password_key(error: Exception):
+    """(catalogue key, fields) for a password the store refused, else the error's text."""
+    from desktop.store.errors import PasswordRejected
+
+    if isinstance(error, PasswordRejected):
+        return (f"password.{error.reason}", {})
+    return str(error)
 
 
 def password_problem(tr: Tr, error: Exception) -> str:
@@ -124,6 +160,7 @@ class SetupPage(_Card):
         for label, key in self.labels:
             label.setText(self.tr(key))
         self.clinic.retranslate(self.tr)
+        self._show_message()
 
     def show_clinic_step(self, login: str) -> None:
         """Step 2: the clinic's details, entered as the administrator just created."""
@@ -132,7 +169,7 @@ class SetupPage(_Card):
         self.form_box.hide()
         self.clinic.show()
         self.later.show()
-        self.error.show_message(None)
+        self.say(None)
         self.retranslate()
         self.clinic.inputs["name_ru"].setFocus()
 
@@ -148,12 +185,12 @@ class SetupPage(_Card):
         full_name, login = self.full_name.text().strip(), self.login.text().strip()
         password = self.password.text()
         if not (full_name and login and password):
-            self.error.show_message(self.tr("setup.required"))
+            self.say(("setup.required", {}))
             return
         if password != self.repeat.text():
-            self.error.show_message(self.tr("setup.mismatch"))
+            self.say(("setup.mismatch", {}))
             return
-        self.error.show_message(None)
+        self.say(None)
         self.button.setEnabled(False)
         now = self.clock.now()
         self.worker.submit(lambda: self.registry.create_user(
@@ -162,7 +199,7 @@ class SetupPage(_Card):
     def _done(self, _result, error) -> None:
         self.button.setEnabled(True)
         if error is not None:
-            self.error.show_message(password_problem(self.tr, error))
+            self.say(password_key(error))
             (self.password if hasattr(error, "reason") else self.login).setFocus()
             return
         self.password.clear()
@@ -212,6 +249,7 @@ class LoginPage(_Card):
         self.button.setText(self.tr("login.button"))
         for label, key in self.labels:
             label.setText(self.tr(key))
+        self._show_message()
 
     def prepare(self, login: str = "", locked: bool = False, reason: str = "") -> None:
         self.locked = locked
@@ -219,7 +257,7 @@ class LoginPage(_Card):
         if login:
             self.login.setText(login)
         self.password.clear()
-        self.error.show_message(None)
+        self.say(None)
         self.retranslate()
         (self.password if self.login.text() else self.login).setFocus()
 
@@ -228,7 +266,7 @@ class LoginPage(_Card):
             return
         login, password = self.login.text().strip(), self.password.text()
         self.button.setEnabled(False)
-        self.error.show_message(self.tr("login.checking"), "note")
+        self.say(("login.checking", {}), "note")
         now = self.clock.now()
         self.worker.submit(lambda: self.registry.login(login, password, now=now), self._done)
 
@@ -239,14 +277,14 @@ class LoginPage(_Card):
 
         if isinstance(error, AccountLocked):
             minutes, seconds = divmod(error.seconds_left, 60)
-            self.error.show_message(self.tr("login.account_locked", left=f"{minutes}:{seconds:02d}"))
+            self.say(("login.account_locked", {"left": f"{minutes}:{seconds:02d}"}))
             self.password.setFocus()
             return
         if error is not None or user is None:
-            self.error.show_message(self.tr("login.failed"))
+            self.say(("login.failed", {}))
             self.password.setFocus()
             return
-        self.error.show_message(None)
+        self.say(None)
         self.logged_in.emit(user)
 
 

@@ -273,3 +273,16 @@ def test_worklist_prints_to_pdf_and_exports_csv(qtbot, window, registry, ref, tm
     dialog.write_csv(tmp_path / "list.csv")
     csv_text = (tmp_path / "list.csv").read_text(encoding="utf-8-sig")
     assert surname in csv_text and "'=1+2" in csv_text
+
+
+def test_login_message_follows_the_language(qtbot, make_window, registry):
+    """A refusal on the login page is shown again in Kazakh after the language switch."""
+    registry.create_user("admin", "secret-pass-1", full_name="A", role="admin", now=NOW)
+    window = make_window(logged_in=None)
+    page = window.login_page
+    type_into(qtbot, page.login, "admin")
+    type_into(qtbot, page.password, "wrong-pass-1")
+    qtbot.keyClick(page.password, Qt.Key_Return)
+    qtbot.waitUntil(lambda: "Неверный" in page.error.text(), timeout=5000)
+    window.switch_language("kk")
+    assert page.error.text() == "Логин немесе құпиясөз қате"
