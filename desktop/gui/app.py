@@ -134,6 +134,9 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
     app.setApplicationName(APPLICATION)
     settings = AppSettings(settings_path)
     tr = Tr(settings.language)
+    from desktop.gui.qt_translations import QtTranslations
+
+    QtTranslations.of(app).load(tr.lang)   # Qt's own buttons and dialogs, from the first message on
 
     from desktop.core.refdata import RefDataError
     from desktop.core.refinstall import ensure_reference

@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         self.drafts: dict[str, dict] = {}  # login -> the unsaved card kept when another user signed in
         from desktop.gui.qt_translations import QtTranslations
 
-        self.qt_translations = QtTranslations()
+        self.qt_translations = QtTranslations.of(QApplication.instance())
         self.qt_translations.load(self.tr.lang)
 
         self.stack = QStackedWidget()

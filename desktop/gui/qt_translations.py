@@ -16,6 +16,16 @@ class QtTranslations:
         self.lang: str | None = None
         self.installed = False
 
+    @classmethod
+    def of(cls, app: QApplication | None = None) -> "QtTranslations":
+        """The one instance of the application (made on first use, kept on the app object)."""
+        app = app or QApplication.instance()
+        existing = getattr(app, "_polyclinic_qt_translations", None)
+        if existing is None:
+            existing = cls(app)
+            app._polyclinic_qt_translations = existing
+        return existing
+
     @staticmethod
     def folder() -> str:
         return QLibraryInfo.path(QLibraryInfo.TranslationsPath)
