@@ -131,4 +131,6 @@ DESK_STRINGS: dict[str, dict[str, str]] = {
     "worklist.subtitle": {"ru": "Основание истекает в ближайшие {days} дн. (на {date})",
                           "kk": "Негіз жақын {days} күнде аяқталады ({date} бойынша)"},
     "worklist.written": {"ru": "Записано строк: {n} → {path}", "kk": "Жолдар жазылды: {n} → {path}"},
+    # the card: the attachment channel used (printed on the notice)
+    "f.attachment_channel": {"ru": "Прикрепление через", "kk": "Тіркелу арнасы"},
 }

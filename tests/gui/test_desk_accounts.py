@@ -286,3 +286,16 @@ def test_login_message_follows_the_language(qtbot, make_window, registry):
     qtbot.waitUntil(lambda: "Неверный" in page.error.text(), timeout=5000)
     window.switch_language("kk")
     assert page.error.text() == "Логин немесе құпиясөз қате"
+
+
+def test_attachment_channel_is_on_the_card_and_in_the_case(qtbot, window):
+    """The card's channel choice goes into the case (and back), clinic by default."""
+    from tests.gui.helpers import pick
+
+    window.form.set_case(case_of("p04"))
+    assert window.form.case()["attachment_channel"] == "clinic"
+    pick(qtbot, window.form.attachment_channel, "eGov")
+    case = window.form.case()
+    assert case["attachment_channel"] == "egov"
+    window.form.set_case(case)
+    assert window.form.attachment_channel.code() == "egov"
