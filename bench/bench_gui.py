@@ -85,7 +85,7 @@ def recompute(tmp: Path, changes: int = 400) -> None:
     ref = load_reference(ref_file)
     clock = fixed_clock(datetime(2026, 11, 22, 10, 0))
     registry = open_registry(tmp / "bench-gui.sqlite", now=clock.now())
-    registry.create_user("admin", "pw", full_name="Bench", role="admin", now=clock.now())
+    registry.create_user("admin", "admin-pass-1", full_name="Bench", role="admin", now=clock.now())
     window = MainWindow(registry, ref, AppSettings(tmp / "bench.ini"), clock, date(2026, 11, 22))
     app.setStyleSheet(STYLE)
     window.show()

@@ -481,7 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     store_commands.add_commands(sub)
     for name, sp in sub.choices.items():
-        if name in ("backup", "restore", "worklist", "export", "users", "audit", "numbers"):
+        if name in ("backup", "restore", "worklist", "export", "users", "audit", "numbers", "clinic"):
             _add_db_option(sp)
     return p
 

@@ -21,7 +21,11 @@ class ServiceError(ValueError):
 
 
 def clinic_for_print(registry, lang: str) -> dict:
-    clinic = dict(registry.clinic_details())
+    """{name, bin, address, head} for a document in `lang` (the Kazakh name and address on a
+    Kazakh document); a placeholder name while the details are not set."""
+    from desktop.store.clinic import for_language
+
+    clinic = for_language(registry.clinic_details(), lang)
     if not clinic.get("name"):
         clinic["name"] = CLINIC_PLACEHOLDER.get(lang, CLINIC_PLACEHOLDER["ru"])
     return clinic

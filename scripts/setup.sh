@@ -14,7 +14,8 @@ apt_pkgs=(libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus
           libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0
           libxcb-render-util0 libxcb-xinerama0 libxcb-image0 libnss3 libxcomposite1
           libxdamage1 libxrandr2 libxtst6 libxi6 libasound2)
-[ $want_test = 1 ] && apt_pkgs+=(xvfb poppler-utils xauth)
+# cups and cups-pdf: the printing test prints through a real CUPS queue to a PDF printer
+[ $want_test = 1 ] && apt_pkgs+=(xvfb poppler-utils xauth cups printer-driver-cups-pdf)
 
 missing=()
 for p in "${apt_pkgs[@]}"; do

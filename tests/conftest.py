@@ -24,3 +24,16 @@ def ref(reference_file):
     from desktop.core.refdata import load_reference
 
     return load_reference(reference_file)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes():
+    """Accounts made by fixtures hash at scrypt N=2^12, not the shipped 2^17 (2-3 s a hash
+    on a busy 2-core machine); tests/store/test_passwords.py checks the shipped cost, and
+    command-line runs in subprocesses always use it."""
+    from desktop.store.registry import Registry
+
+    shipped = Registry.password_log2n
+    Registry.password_log2n = 12
+    yield
+    Registry.password_log2n = shipped

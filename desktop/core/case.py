@@ -19,6 +19,8 @@ NEEDS = ("attachment", "emergency", "planned", "diagnosis")
 RELATIONS = ("spouse", "child")
 REFERRAL_PURPOSES = ("consultation", "diagnostics", "hospitalisation")
 URGENCIES = ("routine", "urgent")
+# the channel an attachment was made through, printed on the notice (a field of the card)
+ATTACHMENT_CHANNELS = ("clinic", "egov")
 INSURANCE_KINDS = ("vms_contract", "dms_contract")
 _ICD = re.compile(r"[A-Z][0-9][0-9](\.[0-9]{1,2})?")  # ASCII only, used with fullmatch
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
@@ -30,7 +32,8 @@ MAX_DOCUMENTS = 200
 # error naming it, so that a typo such as `valid_untill` never passes silently). The GUI's
 # extra fields (representative, referral, previous_clinic, reason, address…) are listed too.
 CASE_KEYS = frozenset(("as_of", "person", "purpose_of_stay", "documents", "family_of_eaeu_worker", "osms",
-                       "diagnosis_icd10", "needs", "representative", "previous_clinic", "reason", "referral"))
+                       "diagnosis_icd10", "needs", "representative", "previous_clinic", "reason", "referral",
+                       "attachment_channel"))
 PERSON_KEYS = frozenset(("iin", "surname", "given_name", "patronymic", "latin_name", "birth_date", "sex",
                          "citizenship", "address", "phone"))
 DOCUMENT_KEYS = frozenset(("kind", "number", "country", "issued_on", "valid_from", "valid_until", "covers_phc"))
@@ -359,6 +362,7 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
             diag = diag.strip().upper()
 
     needs = _enum(c, data, "needs", "needs", NEEDS, "attachment")
+    _enum(c, data, "attachment_channel", "attachment_channel", ATTACHMENT_CHANNELS)
 
     rep = data.get("representative")
     if rep is not None and not isinstance(rep, dict):
@@ -436,6 +440,7 @@ def case_json_schema(document_kinds=(), purposes=()) -> dict:
         "needs": enum(NEEDS),
         "representative": {"oneOf": [{"type": "null"}, representative]},
         "previous_clinic": text, "reason": text,
+        "attachment_channel": enum(ATTACHMENT_CHANNELS),
         "referral": {"oneOf": [{"type": "null"}, referral]}}, CASE_KEYS, required=("person",))
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": "https://polyclinic.example/case.schema.json",

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation, ROUND_HALF_UP
 from typing import Any, Iterable
 
+from desktop.core.case import ATTACHMENT_CHANNELS
 from desktop.documents.labels import labels
 from desktop.documents.words import amount_in_words, format_money, format_quantity
 
@@ -95,6 +96,30 @@ def _cites(ref, ids: Iterable[str], lang: str) -> list[str]:
         if c not in out:
             out.append(c)
     return out
+
+
+def _cites_by_act(ref, ids: Iterable[str], lang: str) -> list[str]:
+    """Citations grouped by act: "Act: art. 1; art. 2", one line per act, in first-cited order."""
+    acts: dict[str, list[str]] = {}
+    for i in ids or ():
+        e = ref.basis_entry(i, lang)
+        get = e.get if isinstance(e, dict) else (lambda k, _e=e: getattr(_e, k, ""))
+        act, article = str(get("act") or ""), str(get("article") or "")
+        articles = acts.setdefault(act, [])
+        if article and article not in articles:
+            articles.append(article)
+    return [f"{act}: {'; '.join(arts)}" if arts else act for act, arts in acts.items()]
+
+
+def _channel_used(case: dict, att: dict) -> str | None:
+    """The channel the attachment was made through (case.attachment_channel, "clinic" or
+    "egov"); a printed application is filed at the clinic unless the card says egov."""
+    used = case.get("attachment_channel")
+    if used is not None and used not in ATTACHMENT_CHANNELS:
+        raise ValueError(f"attachment_channel must be one of {', '.join(ATTACHMENT_CHANNELS)}, got {used!r}")
+    allowed = att.get("channels") or []
+    used = used or "clinic"
+    return used if not allowed or used in allowed else None
 
 
 def _full_name(person: dict) -> str:
@@ -338,12 +363,16 @@ def _slip(case, decision, ref, clinic, number, on, lang, L) -> dict:
     b.append({"t": "title", "text": f"{L['slip.notice_title']} {L['number_dated'].format(number=number, date=fmt_date(on))}"})
     b.append({"t": "fields", "rows": _clinic_rows(clinic, L)})
     b.append({"t": "p", "text": L["slip.notice_text"]})
-    rows = [[L["full_name"], _full_name(p)], [L["iin"], p.get("iin") or ""],
-            [L["slip.attached_on"], fmt_date(on)]]
+    rows = [[L["full_name"], _full_name(p)], [L["iin"], p.get("iin") or ""]]
+    identity = _identity(ref, case, lang, L)
+    if identity:
+        rows.append([L["identity_document"], identity])
+    rows.append([L["slip.attached_on"], fmt_date(on)])
     if att.get("until"):
         rows.append([L["slip.attached_until"], fmt_date(att["until"])])
-    if att.get("channels"):
-        rows.append([L["slip.channels"], ", ".join(L.get(f"channel.{c}", c) for c in att["channels"])])
+    channel = _channel_used(case, att)
+    if channel:
+        rows.append([L["slip.channels"], L.get(f"channel.{channel}", channel)])
     b.append({"t": "fields", "rows": rows})
     if att.get("until") and decision.get("category") in ("eaeu_worker", "eaeu_family"):
         b.append({"t": "small", "text": _text(ref, "slip.eaeu_term", lang, on)})
@@ -354,7 +383,7 @@ def _slip(case, decision, ref, clinic, number, on, lang, L) -> dict:
     ids = [e.get("id") for e in decision.get("basis") or [] if isinstance(e, dict)]
     if ids:
         b.append({"t": "h", "text": L["basis_title"]})
-        b.append({"t": "list", "items": _cites(ref, ids, lang), "numbered": True, "small": True})
+        b.append({"t": "list", "items": _cites_by_act(ref, ids, lang), "numbered": True, "small": True})
     b.append({"t": "signatures", "rows": [
         [L["slip.responsible"], L["signature_line"]],
         [L["stamp"], ""],

@@ -138,7 +138,7 @@ def _signatures(rows, st) -> Table:
         ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
         ("LEFTPADDING", (0, 0), (-1, -1), 2),
     ]))
-    return KeepTogether([Spacer(1, 4), t])
+    return t
 
 
 def _head(model: dict, payload: str, st) -> Table:
@@ -163,8 +163,12 @@ def _d(iso: str) -> str:
     return date.fromisoformat(iso).strftime("%d.%m.%Y")
 
 
+KEEP_WITH_SIGNATURES = 2   # flowables before a signature block kept on its page
+
+
 def flowables(model: dict, payload: str, st) -> list:
-    out = [_head(model, payload, st), Spacer(1, 3)]
+    head_of_page = _head(model, payload, st)
+    out = [head_of_page, Spacer(1, 3)]
     for b in model["blocks"]:
         t = b["t"]
         if t == "title":
@@ -188,9 +192,15 @@ def flowables(model: dict, payload: str, st) -> list:
             out.append(_estimate_table(b, st))
             out.append(Spacer(1, 4))
         elif t == "signatures":
-            out.append(_signatures(b["rows"], st))
+            # never alone on a page: the last lines before it go with it
+            tail = []
+            while out and len(tail) < KEEP_WITH_SIGNATURES and not isinstance(out[-1], (PageBreak, Spacer)) \
+                    and out[-1] is not head_of_page:
+                tail.insert(0, out.pop())
+            out.append(KeepTogether(tail + [_signatures(b["rows"], st)]))
         elif t == "newpage":
-            out += [PageBreak(), _head(model, payload, st), Spacer(1, 3)]
+            head_of_page = _head(model, payload, st)
+            out += [PageBreak(), head_of_page, Spacer(1, 3)]
         elif t == "cut":
             out += [Spacer(1, 6), HRFlowable(width="100%", thickness=0.6, dash=(4, 3), color=LINE),
                     Spacer(1, 2)]

@@ -40,6 +40,7 @@ class AdminMenu(QObject):
 
     reference_changed = Signal(str)
     restored = Signal(str)
+    open_patient = Signal(int)   # from the worklist (double-click on a row)
 
     def __init__(self, parent: QWidget, registry, ref, db_path, user: str, tr, clock, today, *,
                  keys_dir: Path | None = None, backups_dir: Path | None = None):
@@ -108,7 +109,9 @@ class AdminMenu(QObject):
         if name == "audit":
             return AuditDialog(r, tr, clock, user, self.today, parent=p)
         if name == "worklist":
-            return WorklistDialog(r, self.ref, tr, clock, user, self.today, parent=p)
+            dialog = WorklistDialog(r, self.ref, tr, clock, user, self.today, parent=p)
+            dialog.open_patient.connect(self.open_patient)
+            return dialog
         if name == "export":
             return ExportDialog(r, tr, clock, user, parent=p)
         raise KeyError(name)

@@ -218,7 +218,11 @@ class AdminDialog(QDialog):
     def show_error(self, exc: Exception) -> None:
         from desktop.store import PermissionDenied
 
-        if isinstance(exc, PermissionDenied):
+        from desktop.store.errors import AccountLocked, PasswordRejected
+
+        if isinstance(exc, PasswordRejected):
+            self.show_status(f"password.{exc.reason}", "error")
+        elif isinstance(exc, PermissionDenied) and not isinstance(exc, AccountLocked):
             self.show_status("admin.denied", "error")
         else:
             self.show_status("admin.error", "error", message=exc)

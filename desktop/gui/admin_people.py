@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
@@ -16,8 +16,9 @@ from desktop.gui.admin_base import AdminDialog, RowsModel, dmy, now_of, selected
 from desktop.gui.extra_strings import say
 from desktop.gui.widgets import DateField, ErrorLabel
 
-AUDIT_ACTIONS = ("login", "login_failed", "create", "update", "view", "decide", "print", "reprint",
-                 "backup", "restore", "export", "refdata_import", "refdata_rollback", "seed", "migrate")
+AUDIT_ACTIONS = ("login", "login_failed", "login_refused", "account_locked", "create", "update", "view",
+                 "decide", "print", "reprint", "link_printed", "backup", "restore", "export",
+                 "refdata_import", "refdata_rollback", "seed", "migrate")
 
 
 class UserDialog(QDialog):
@@ -36,6 +37,9 @@ class UserDialog(QDialog):
         self.password, self.repeat = QLineEdit(), QLineEdit()
         for w in (self.password, self.repeat):
             w.setEchoMode(QLineEdit.Password)
+        self.rule = QLabel(say(tr, "password.rule"))
+        self.rule.setObjectName("hint")
+        self.rule.setWordWrap(True)
         self.error = ErrorLabel()
         form = QFormLayout()
         form.addRow(say(tr, "users.login"), self.login)
@@ -50,15 +54,24 @@ class UserDialog(QDialog):
         buttons.rejected.connect(self.reject)
         box = QVBoxLayout(self)
         box.addLayout(form)
+        box.addWidget(self.rule)
         box.addWidget(self.error)
         box.addWidget(buttons)
 
     def values(self) -> dict | None:
+        from desktop.store.errors import PasswordRejected
+        from desktop.store.passwords import check_password
+
         if not self.password.text() or self.password.text() != self.repeat.text():
             self.error.show_message(say(self.tr, "users.mismatch"))
             return None
         if not self.login.text().strip() or (not self.reset and not self.full_name.text().strip()):
             self.error.show_message(say(self.tr, "users.required"))
+            return None
+        try:                      # the store's rule, shown before the dialog closes
+            check_password(self.password.text(), self.login.text().strip())
+        except PasswordRejected as e:
+            self.error.show_message(say(self.tr, f"password.{e.reason}"))
             return None
         return {"login": self.login.text().strip(), "full_name": self.full_name.text().strip(),
                 "role": self.role.currentData(), "password": self.password.text()}
@@ -194,7 +207,7 @@ class AuditDialog(AdminDialog):
         self.export_button = QPushButton()
         self.count = QLabel()
         self.count.setObjectName("hint")
-        self.model = RowsModel(["audit.at", "audit.user", "audit.action", "audit.object", "audit.details"], tr, self)
+        self.model = RowsModel(["audit.at", "audit.user", "audit.sentence", "audit.details"], tr, self)
         self.view = table(self.model, stretch=4)
         row = QHBoxLayout()
         for key, w in (("audit.user", self.user_filter), ("audit.action", self.action_filter),
@@ -231,12 +244,12 @@ class AuditDialog(AdminDialog):
         self.user_filter.addItem(say(self.tr, "audit.any"), None)
         if self.allowed:
             for u in self.registry.users():
-                self.user_filter.addItem(u.login, u.login)
+                self.user_filter.addItem(f"{u.full_name} ({u.login})", u.login)
             self.user_filter.addItem("system", "system")
         self.action_filter.clear()
         self.action_filter.addItem(say(self.tr, "audit.any"), None)
         for a in AUDIT_ACTIONS:
-            self.action_filter.addItem(a, a)
+            self.action_filter.addItem(say(self.tr, f"auditw.{a}").replace("{a}", "(а)"), a)
         self.set_filters(user=user, action=action)
 
     def set_filters(self, *, user: str | None = None, action: str | None = None, since=None, until=None) -> None:
@@ -259,9 +272,16 @@ class AuditDialog(AdminDialog):
         return out
 
     def refresh(self) -> None:
+        from desktop.gui.audit_words import AuditWords
+
+        words = AuditWords(self.registry, self.tr)
         entries = self.registry.audit_entries(limit=self.LIMIT, **self.filters())
-        self.model.set_rows([([dmy(e.at), e.user, e.action, e.object, e.details],
-                              [e.at.isoformat(), e.user, e.action, e.object, e.details], e.id) for e in entries])
+        rows = []
+        for e in entries:
+            sentence, details = words.sentence(e), words.details(e)
+            rows.append(([dmy(e.at), words.who(e.user), sentence, details],
+                         [e.at.isoformat(), e.user, sentence, details], e.id))
+        self.model.set_rows(rows)
         self.view.sortByColumn(0, Qt.DescendingOrder)
         self.count.setText(say(self.tr, "audit.count", n=len(entries)))
 
@@ -282,12 +302,16 @@ class WorklistDialog(AdminDialog):
 
     title_key = "worklist.title"
     admin_only = False
+    open_patient = Signal(int)   # double-click or Enter on a row
 
     def __init__(self, registry, ref, tr, clock, user: str, today, *, days: int = 30,
-                 parent: QWidget | None = None):
+                 choose_save: Callable | None = None, parent: QWidget | None = None):
         super().__init__(registry, tr, clock, user, parent)
         self.setObjectName("worklistDialog")
         self.ref, self.today = ref, today
+        self.choose_save = choose_save or (lambda parent, suggested, filter_key: QFileDialog.getSaveFileName(
+            parent, say(self.tr, "worklist.save_title"), suggested, say(self.tr, filter_key))[0] or None)
+        self.items: list = []
         self.resize(860, 520)
         self.days_label = QLabel()
         self.days = QSpinBox()
@@ -296,8 +320,17 @@ class WorklistDialog(AdminDialog):
         self.refresh_button = QPushButton()
         self.count = QLabel()
         self.count.setObjectName("hint")
-        self.model = RowsModel(["worklist.patient", "worklist.iin", "worklist.ends", "worklist.until"], tr, self)
+        self.model = RowsModel(["worklist.patient", "worklist.iin", "worklist.phone", "worklist.ends",
+                                "worklist.until"], tr, self)
         self.view = table(self.model, stretch=0)
+        self.view.doubleClicked.connect(self._activated)
+        self.view.activated.connect(self._activated)
+        self.pdf_button = QPushButton()
+        self.pdf_button.setObjectName("worklistPdf")
+        self.csv_button = QPushButton()
+        self.csv_button.setObjectName("worklistCsv")
+        self.pdf_button.clicked.connect(self.pdf_clicked)
+        self.csv_button.clicked.connect(self.csv_clicked)
         row = QHBoxLayout()
         row.addWidget(self.days_label)
         row.addWidget(self.days)
@@ -308,6 +341,13 @@ class WorklistDialog(AdminDialog):
         box.setContentsMargins(0, 0, 0, 0)
         box.addLayout(row)
         box.addWidget(self.view, 1)
+        bottom = QHBoxLayout()
+        self.hint = QLabel()
+        self.hint.setObjectName("hint")
+        bottom.addWidget(self.hint, 1)
+        bottom.addWidget(self.pdf_button)
+        bottom.addWidget(self.csv_button)
+        box.addLayout(bottom)
         self.days.valueChanged.connect(lambda _v: self.refresh())
         self.refresh_button.clicked.connect(self.refresh)
         self.finish_setup()
@@ -315,6 +355,9 @@ class WorklistDialog(AdminDialog):
     def retranslate_body(self) -> None:
         self.days_label.setText(say(self.tr, "worklist.days"))
         self.refresh_button.setText(say(self.tr, "worklist.refresh"))
+        self.pdf_button.setText(say(self.tr, "worklist.pdf"))
+        self.csv_button.setText(say(self.tr, "worklist.csv"))
+        self.hint.setText(say(self.tr, "worklist.hint"))
         self.model.set_tr(self.tr)
         self.refresh()
 
@@ -323,9 +366,73 @@ class WorklistDialog(AdminDialog):
             return say(self.tr, "worklist.osms")
         return self.ref.document_kind_name(ends, self.tr.lang)
 
+    def _phone(self, patient_id: int) -> str:
+        patient = self.registry.get_patient(patient_id)
+        person = (patient.case or {}).get("person") or {} if patient is not None else {}
+        return str(person.get("phone") or "")
+
     def refresh(self) -> None:
         items = self.registry.worklist(today_of(self.today), self.days.value())
-        self.model.set_rows([([i.name, i.iin or "", self._ends(i.ends), dmy(i.until)],
-                              [i.name.casefold(), i.iin or "", i.ends, i.until.isoformat()], i.patient_id)
-                             for i in items])
+        phones = {pid: self._phone(pid) for pid in {i.patient_id for i in items}}
+        self.items = [(i, phones[i.patient_id]) for i in items]
+        self.model.set_rows([([i.name, i.iin or "", phone, self._ends(i.ends), dmy(i.until)],
+                              [i.name.casefold(), i.iin or "", phone, i.ends, i.until.isoformat()], i.patient_id)
+                             for i, phone in self.items])
         self.count.setText(say(self.tr, "worklist.count", n=len({i.patient_id for i in items})))
+
+    def _activated(self, index) -> None:
+        pid = index.data(Qt.UserRole) if index.isValid() else None
+        if pid is not None:
+            self.open_patient.emit(pid)
+
+    def table_rows(self) -> tuple[list[str], list[list[str]]]:
+        """The header and rows as shown (sorted as the table is), for the PDF and the CSV."""
+        header = [say(self.tr, k) for k in self.model.header_keys]
+        view_model = self.view.model()
+        rows = [[str(view_model.index(r, c).data() or "") for c in range(view_model.columnCount())]
+                for r in range(view_model.rowCount())]
+        return header, rows
+
+    def pdf_clicked(self) -> None:
+        path = self.choose_save(self, f"worklist-{today_of(self.today):%Y%m%d}.pdf", "print.pdf_filter")
+        if path:
+            self.write_pdf(Path(path))
+
+    def csv_clicked(self) -> None:
+        path = self.choose_save(self, f"worklist-{today_of(self.today):%Y%m%d}.csv", "audit.csv_filter")
+        if path:
+            self.write_csv(Path(path))
+
+    def write_pdf(self, out: Path) -> None:
+        """The call list as a PDF (to print or keep)."""
+        from desktop.documents.table import render_table
+
+        header, rows = self.table_rows()
+        on = today_of(self.today)
+        subtitle = say(self.tr, "worklist.subtitle", days=self.days.value(), date=dmy(on))
+        pdf = render_table(say(self.tr, "worklist.title"), subtitle, header, rows, on=on,
+                           widths=[0.30, 0.14, 0.16, 0.26, 0.14])
+        self._write(out, pdf, len(rows))
+
+    def write_csv(self, out: Path) -> None:
+        """The call list as CSV (UTF-8 with BOM, for spreadsheet programs); cells that a
+        spreadsheet would run as a formula are prefixed with an apostrophe."""
+        import csv
+        import io
+
+        header, rows = self.table_rows()
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in [header] + rows:
+            writer.writerow(["'" + v if v[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in row])
+        self._write(out, ("\ufeff" + buffer.getvalue()).encode("utf-8"), len(rows))
+
+    def _write(self, out: Path, data: bytes, n: int) -> None:
+        try:
+            out.write_bytes(data)
+        except OSError as exc:
+            self.show_status("admin.error", "error", message=exc)
+            return
+        self.registry.log(user=self.user, action="export", obj=f"worklist:{out.name}",
+                          now=now_of(self.clock), details={"entries": n})
+        self.show_status("worklist.written", "ok", n=n, path=str(out))

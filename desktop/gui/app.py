@@ -157,6 +157,9 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
     settings = AppSettings(settings_path)
     tr = Tr(settings.language)
     _show_registry_errors(tr)
+    from desktop.gui.qt_translations import QtTranslations
+
+    QtTranslations.of(app).load(tr.lang)   # Qt's own buttons and dialogs, from the first message on
 
     from desktop.core.refdata import RefDataError
     from desktop.core.refinstall import ensure_reference

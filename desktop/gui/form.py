@@ -224,6 +224,8 @@ class PatientForm(QWidget):
         self._place(grid, 2, 0, "representative.document", "f.rep_document", self.rep_document)
         self._place(grid, 2, 1, "previous_clinic", "f.previous_clinic", self.previous_clinic)
         self._place(grid, 3, 0, "reason", "f.reason", self.reason, span=3)
+        self.attachment_channel = ChoiceCombo()     # printed on the notice: the channel used
+        self._place(grid, 4, 0, "attachment_channel", "f.attachment_channel", self.attachment_channel)
         outer.addWidget(self.contacts_box)
         outer.addStretch(1)
 
@@ -238,6 +240,7 @@ class PatientForm(QWidget):
                            self.ref_diagnosis, self.ref_services, self.address, self.phone,
                            self.rep_name, self.rep_relation, self.rep_document,
                            self.previous_clinic, self.reason]
+        self._tab_chain.append(self.attachment_channel)
         self.apply_tab_order()
 
         # change notifications ---------------------------------------------------------------
@@ -252,6 +255,7 @@ class PatientForm(QWidget):
             w.changed.connect(self._edited)
         for w in (self.family, self.lives_together):
             w.toggled.connect(self._edited)
+        self.attachment_channel.changed.connect(self._edited)
         for w in (self.iin, self.surname, self.given_name):
             w.editingFinished.connect(self.identity_left)
         self.birth_date.editingFinished.connect(self.identity_left)
@@ -328,6 +332,7 @@ class PatientForm(QWidget):
         self.needs.set_items([(n, tr(f"needs.{n}")) for n in NEEDS])
         self.ref_purpose.set_items(unset + [(r, tr(f"ref_purpose.{r}")) for r in REFERRAL_PURPOSES])
         self.ref_urgency.set_items([(u, tr(f"urgency.{u}")) for u in URGENCIES])
+        self.attachment_channel.set_items([(c, tr(f"channel.{c}")) for c in ("clinic", "egov")])
         self.ref_services.setPlaceholderText(tr("ph.ref_services"))
         was_loading, self._loading = self._loading, True
         self.citizenship.blockSignals(True)
@@ -536,6 +541,8 @@ class PatientForm(QWidget):
             value = getattr(self, name).text().strip()
             if value:
                 case[name] = value
+        if self.attachment_channel.code():
+            case["attachment_channel"] = self.attachment_channel.code()
         referral = {"purpose": self.ref_purpose.code(), "urgency": self.ref_urgency.code(),
                     "diagnosis_text": self.ref_diagnosis.text().strip(),
                     "services": [x.strip() for x in self.ref_services.text().split(";") if x.strip()]}
@@ -578,6 +585,7 @@ class PatientForm(QWidget):
             self.rep_document.setText(rep.get("document") or "")
             self.previous_clinic.setText(case.get("previous_clinic") or "")
             self.reason.setText(case.get("reason") or "")
+            self.attachment_channel.set_code(case.get("attachment_channel") or "clinic")
             referral = case.get("referral") or {}
             self.ref_purpose.set_code(referral.get("purpose"))
             self.ref_urgency.set_code(referral.get("urgency") or "routine")

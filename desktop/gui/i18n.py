@@ -31,10 +31,12 @@ STRINGS: dict[str, dict[str, str]] = {
     # first run and login
     "setup.title": {"ru": "Первый запуск: учётная запись администратора",
                     "kk": "Алғашқы іске қосу: әкімшінің тіркелгісі"},
-    "setup.hint": {"ru": "Администратор (старший регистратор) ведёт реквизиты поликлиники, "
-                         "учётные записи и справочники.",
-                   "kk": "Әкімші (аға тіркеуші) емхана деректемелерін, тіркелгілерді және "
-                         "анықтамалықтарды жүргізеді."},
+    "setup.hint": {"ru": "Шаг 1 из 2. Администратор (старший регистратор) ведёт реквизиты "
+                         "поликлиники, учётные записи и справочники. Пароль: не короче 10 символов, "
+                         "не совпадает с логином, не только цифры.",
+                   "kk": "1-қадам. Әкімші (аға тіркеуші) емхана деректемелерін, тіркелгілерді және "
+                         "анықтамалықтарды жүргізеді. Құпиясөз: кемінде 10 таңба, логинмен бірдей "
+                         "емес, тек цифрлар емес."},
     "setup.full_name": {"ru": "ФИО", "kk": "Т.А.Ә."},
     "setup.login": {"ru": "Логин", "kk": "Логин"},
     "setup.password": {"ru": "Пароль", "kk": "Құпиясөз"},
@@ -300,6 +302,13 @@ def _merge_extra() -> None:
     if clash:
         raise RuntimeError(f"interface strings defined twice: {sorted(clash)}")
     STRINGS.update(CARD_STRINGS)
+
+    from desktop.gui.desk_strings import DESK_STRINGS
+
+    clash = set(STRINGS) & set(DESK_STRINGS)
+    if clash:
+        raise RuntimeError(f"interface strings defined twice: {sorted(clash)}")
+    STRINGS.update(DESK_STRINGS)
 
 
 _merge_extra()

@@ -22,7 +22,7 @@ from desktop.gui.clinic import ClinicDialog
 from desktop.gui.clock import Clock
 from desktop.gui.form import PatientForm
 from desktop.gui.i18n import Tr, dmy
-from desktop.gui.pages import LoginPage, SetupPage
+from desktop.gui.pages import LoginPage, PasswordDialog, SetupPage
 from desktop.gui.panel import DecisionPanel
 from desktop.gui.printing import PrintPanel
 from desktop.gui.search import HistoryView, SearchPanel
@@ -81,6 +81,11 @@ class MainWindow(QMainWindow):
         self.decision: dict | None = None  # the decision on screen (None while the form has errors)
         self.errors: list[dict] = []
         self.worker = Worker(self)
+        self.drafts: dict[str, dict] = {}  # login -> the unsaved card kept when another user signed in
+        from desktop.gui.qt_translations import QtTranslations
+
+        self.qt_translations = QtTranslations.of(QApplication.instance())
+        self.qt_translations.load(self.tr.lang)
 
         self.stack = QStackedWidget()
         self.setup_page = SetupPage(registry, self.tr, clock, self.worker)
@@ -103,7 +108,7 @@ class MainWindow(QMainWindow):
         self.recompute_timer.timeout.connect(self.recompute)
         self.lock_timer = QTimer(self)
         self.lock_timer.setSingleShot(True)
-        self.lock_timer.timeout.connect(self.lock)
+        self.lock_timer.timeout.connect(lambda: self.lock("idle"))
         self._activity = _ActivityFilter(self.lock_timer, self)   # installed while on the desk
 
         self.setup_page.created.connect(lambda login: self.show_login(login))
@@ -116,9 +121,11 @@ class MainWindow(QMainWindow):
         self.panel.save_clicked.connect(self.save)
         self.print_requested.connect(self.print_panel.on_print_requested)
         self.print_panel.printed.connect(self._printed)
+        self.print_panel.clinic_needed.connect(self.open_settings)
         self.history.reprint.connect(self.reprint)
         self.admin_menu.reference_changed.connect(self._reference_changed)
         self.admin_menu.restored.connect(self._restored)
+        self.admin_menu.open_patient.connect(self._open_from_list)
 
         geometry = settings.geometry()
         if geometry is not None:
@@ -191,7 +198,8 @@ class MainWindow(QMainWindow):
         self.action_search = action("Ctrl+F", self.search.focus_query)
         self.action_language = action("Ctrl+L", self.switch_language)
         self.action_settings = action(None, self.open_settings)
-        self.action_lock = action(None, self.lock)
+        self.action_lock = action(None, lambda: self.lock("manual"))
+        self.action_password = action(None, self.change_password)
         self.action_quit = action("Ctrl+Q", self.close)
         self.action_keys = action("F1", self.show_keys)          # the desk's keys
         self.action_scan = action("F2", self.scan_mrz)           # the document's MRZ
@@ -199,7 +207,7 @@ class MainWindow(QMainWindow):
         for a in (self.action_new, self.action_search, self.action_save, self.action_print):
             self.menu_patient.addAction(a)
         self.menu_service = self.menuBar().addMenu("")
-        for a in (self.action_language, self.action_settings, self.action_lock):
+        for a in (self.action_language, self.action_settings, self.action_password, self.action_lock):
             self.menu_service.addAction(a)
         self.menu_service.addSeparator()
         self.menu_service.addAction(self.action_quit)
@@ -215,7 +223,8 @@ class MainWindow(QMainWindow):
                        (self.action_print, "action.print"), (self.action_search, "action.search"),
                        (self.action_language, "action.language"), (self.action_settings, "action.settings"),
                        (self.action_lock, "action.lock"), (self.action_quit, "action.quit"),
-                       (self.action_keys, "keys.action"), (self.action_scan, "mrz.action")):
+                       (self.action_keys, "keys.action"), (self.action_scan, "mrz.action"),
+                       (self.action_password, "action.password")):
             a.setText(tr(key))
         self.menu_patient.setTitle(tr("menu.patient"))
         self.menu_service.setTitle(tr("menu.service"))
@@ -231,13 +240,15 @@ class MainWindow(QMainWindow):
         """Russian ⇄ Kazakh at run time: every label, the reference names and the decision."""
         self.tr.lang = lang if lang in ("ru", "kk") else self.tr.other()
         self.settings.language = self.tr.lang
+        self.qt_translations.load(self.tr.lang)
         self.retranslate()
         if self.stack.currentIndex() == self.PAGE_DESK:
             self.recompute()
 
     def _update_status(self) -> None:
         tr = self.tr
-        name = self.registry.clinic_details().get("name") or tr("status.clinic_unset")
+        details = self.registry.clinic_details()
+        name = (details.get(f"name_{tr.lang}") or details.get("name")) or tr("status.clinic_unset")
         self.status_clinic.setText(tr("status.clinic", name=name))
         self.status_user.setText(tr("status.user", name=self.user.full_name if self.user else "—"))
         self.status_ref.setText(tr("status.reference", version=self.ref.version))
@@ -245,7 +256,7 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         on_desk = self.stack.currentIndex() == self.PAGE_DESK
         for a in (self.action_new, self.action_save, self.action_print, self.action_search, self.action_lock,
-                  self.action_scan):
+                  self.action_scan, self.action_password):
             a.setEnabled(on_desk)
         self.action_settings.setEnabled(on_desk and self.is_admin())
         self.admin_menu.menu.menuAction().setVisible(on_desk)
@@ -254,17 +265,19 @@ class MainWindow(QMainWindow):
         return self.user is not None and self.user.role == "admin"
 
     # --- pages ----------------------------------------------------------------------------------
-    def show_login(self, login: str = "", locked: bool = False) -> None:
+    def show_login(self, login: str = "", locked: bool = False, reason: str = "") -> None:
         for dialog in list(self.admin_menu.dialogs.values()):   # opened as someone: never left for the next
             dialog.close()
         self.admin_menu.dialogs.clear()
         self.stack.setCurrentIndex(self.PAGE_LOGIN)
-        self.login_page.prepare(login, locked)
+        self.login_page.prepare(login, locked, reason)
         self.lock_timer.stop()
         QApplication.instance().removeEventFilter(self._activity)
         self._update_actions()
 
     def enter_desk(self, user) -> None:
+        if self.user is not None and self.user.login != user.login:
+            self._hand_over()
         self.user = user
         self.print_panel.set_user(user.login)
         self.admin_menu.set_user(user.login)
@@ -275,11 +288,67 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self._update_status()
         self.search.focus_query()
+        if user.login in self.drafts:
+            self._offer_draft(user.login)
 
-    def lock(self) -> None:
-        """Back to the login page (after inactivity or on request); the form is kept."""
+    def lock(self, reason: str = "manual") -> None:
+        """Back to the login page, saying why ("manual" or "idle"); the form is kept for the
+        same user, and kept aside as a draft if another user signs in."""
         if self.stack.currentIndex() == self.PAGE_DESK:
-            self.show_login(self.user.login if self.user else "", locked=True)
+            self.show_login(self.user.login if self.user else "", locked=True, reason=reason)
+
+    def _clear_desk(self) -> None:
+        """A blank desk: no patient, no search text or results, no dialogs of the last user."""
+        self.patient_id = None
+        self.unlinked_prints = []
+        self.form.clear_case()
+        self.panel.set_previous(None)
+        self.history.set_items([])
+        self.search.query.clear()
+        self.search.model.set_rows([])
+        self.dirty = False
+        for w in (self.print_panel.dialog, self.print_panel.picker):
+            if w is not None:
+                w.close()
+        self.recompute()
+        self.tabs.setCurrentIndex(0)
+
+    def _hand_over(self) -> None:
+        """Another user signs in at a locked desk: the previous user's unsaved card becomes
+        their draft (offered back when they sign in again) and the desk is cleared."""
+        if self.dirty:
+            self.drafts[self.user.login] = {"case": self.form.case(), "patient_id": self.patient_id,
+                                            "unlinked": list(self.unlinked_prints)}
+        self._clear_desk()
+
+    def _offer_draft(self, login: str) -> bool:
+        """Offer the user their card left unsaved when another user signed in; True if taken."""
+        draft = self.drafts.pop(login)
+        person = draft["case"].get("person") or {}
+        name = " ".join(p for p in (person.get("surname"), person.get("given_name")) if p) or "—"
+        choice = self._ask(self.tr("draft.title"), self.tr("draft.text", name=name),
+                           [(self.tr("draft.restore"), QMessageBox.AcceptRole),
+                            (self.tr("draft.discard"), QMessageBox.DestructiveRole)])
+        if choice != 0:
+            return False
+        self.patient_id = draft["patient_id"]
+        self.unlinked_prints = draft["unlinked"]
+        self.form.set_case(draft["case"], as_of=self.today)
+        if self.patient_id is not None:
+            self.history.set_items(self.registry.history(self.patient_id))
+        self.dirty = True
+        self.recompute()
+        return True
+
+    def change_password(self) -> PasswordDialog | None:
+        """Сервис → Сменить пароль: the signed-in user's own password."""
+        if self.user is None or self.stack.currentIndex() != self.PAGE_DESK:
+            return None
+        dialog = PasswordDialog(self.registry, self.tr, self.clock, self.user.login, self)
+        dialog.accepted.connect(lambda: self.statusBar().showMessage(self.tr("password.changed"), 8000))
+        dialog.setWindowModality(Qt.WindowModal)
+        dialog.show()
+        return dialog
 
     # --- keyboard -------------------------------------------------------------------------------
     def show_keys(self) -> QMessageBox:
@@ -388,6 +457,14 @@ class MainWindow(QMainWindow):
         self.recompute()
         self.tabs.setCurrentIndex(0)
         self.form.focus_first()
+
+    def _open_from_list(self, patient_id: int) -> None:
+        """A row of the worklist: the patient's card, in front of the list."""
+        if self.stack.currentIndex() != self.PAGE_DESK:
+            return
+        self.open_patient(patient_id)
+        self.raise_()
+        self.activateWindow()
 
     def _who(self, patient) -> str:
         parts = [patient.full_name or "—"]
@@ -527,6 +604,7 @@ class MainWindow(QMainWindow):
         self.dirty = False
         self.recompute()
         self.admin_menu.set_user("")
+        self.drafts.clear()
         self.user = None
         self.show_login()
         self._update_status()

@@ -1,10 +1,12 @@
-"""The pages before the desk: first-run administrator setup and login (pages of the main
-window, not modal dialogs, so nothing blocks start-up). Password hashing runs off the GUI thread."""
+"""The pages before the desk: first-run setup in one pass (the administrator, then the clinic's
+details) and login (pages of the main window, not modal dialogs, so nothing blocks start-up),
+and the dialog in which a user changes their own password. Password hashing runs off the GUI
+thread. Every input carries the dynamic property `field` (see README, "Inputs by name")."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFormLayout, QFrame, QLabel, QLineEdit, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget)
 
 from desktop.gui.clock import Clock
 from desktop.gui.i18n import Tr
@@ -12,12 +14,24 @@ from desktop.gui.widgets import ErrorLabel, SecretField, TextField
 from desktop.gui.worker import Worker
 
 
+class _CardFrame(QFrame):
+    """The card: never shorter than its contents at its width (the wrapped title, hint and
+    messages need more height than their one-line size hints say)."""
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.LayoutRequest and self.layout() is not None:
+            needed = self.heightForWidth(self.width())
+            if needed > 0 and needed != self.minimumHeight():
+                self.setMinimumHeight(needed)
+        return super().event(event)
+
+
 class _Card(QWidget):
     """A centred card with a title, a hint, a form and one button."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.card = QFrame()
+        self.card = _CardFrame()
         self.card.setObjectName("card")
         self.card.setFixedWidth(460)
         self.heading = QLabel()
@@ -26,7 +40,10 @@ class _Card(QWidget):
         self.hint = QLabel()
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
-        self.form = QFormLayout()
+        self.form_box = QWidget()
+        self.form_box.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)   # never squeezed
+        self.form = QFormLayout(self.form_box)
+        self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.form.setVerticalSpacing(10)
         self.error = ErrorLabel()
@@ -38,62 +55,140 @@ class _Card(QWidget):
         inner.setSpacing(12)
         inner.addWidget(self.heading)
         inner.addWidget(self.hint)
-        inner.addLayout(self.form)
+        inner.addWidget(self.form_box)
+        self.extra = QVBoxLayout()
+        inner.addLayout(self.extra)
         inner.addWidget(self.error)
-        inner.addWidget(self.button, 0, Qt.AlignRight)
+        self.buttons = QHBoxLayout()
+        self.buttons.addStretch(1)
+        self.buttons.addWidget(self.button)
+        inner.addLayout(self.buttons)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         outer.addWidget(self.card, 0, Qt.AlignHCenter)
         outer.addStretch(2)
         self.labels: list[tuple[QLabel, str]] = []
 
-    def row(self, key: str, widget: QWidget) -> None:
+    def say(self, message, kind: str = "error") -> None:
+        """Show a message under the form: (catalogue key, fields) — shown again in the new
+        language after a switch — or a plain string, or None to clear."""
+        self._message = (message, kind) if message else None
+        self._show_message()
+
+    def _show_message(self) -> None:
+        if getattr(self, "_message", None) is None:
+            self.error.show_message(None)
+            return
+        message, kind = self._message
+        text = self.tr(message[0], **message[1]) if isinstance(message, tuple) else str(message)
+        self.error.show_message(text, kind)
+
+    def row(self, key: str, widget: QWidget, field: str | None = None) -> None:
+        if field:
+            widget.setProperty("field", field)
         label = QLabel()
         self.labels.append((label, key))
         self.form.addRow(label, widget)
 
 
+def password_key(error: Exception):
+    """(catalogue key, fields) for a password the store refused, else the error's text."""
+    from desktop.store.errors import PasswordRejected
+
+    if isinstance(error, PasswordRejected):
+        return (f"password.{error.reason}", {})
+    return str(error)
+
+
+def password_problem(tr: Tr, error: Exception) -> str:
+    """The message for a password the store refused (PasswordRejected), else str(error)."""
+    from desktop.store.errors import PasswordRejected
+
+    if isinstance(error, PasswordRejected):
+        return tr(f"password.{error.reason}")
+    return str(error)
+
+
 class SetupPage(_Card):
-    """First run: create the administrator (the store allows this once, without an actor)."""
+    """First run in one pass: step 1 creates the administrator (the store allows this once,
+    without an actor), step 2 the clinic's details (saved as that administrator; "later"
+    leaves them for Сервис → Реквизиты). `created(login)` when both steps are done."""
 
     created = Signal(str)   # login
+    STEP_ADMIN, STEP_CLINIC = 1, 2
 
     def __init__(self, registry, tr: Tr, clock: Clock, worker: Worker, parent: QWidget | None = None):
         super().__init__(parent)
         self.registry, self.tr, self.clock, self.worker = registry, tr, clock, worker
         self.setObjectName("setupPage")
-        self.full_name = TextField(field="setup.full_name")
-        self.login = TextField(field="setup.login")
-        self.password = SecretField(field="setup.password")
-        self.repeat = SecretField(field="setup.repeat")
+        self.full_name = TextField(field="setup.admin.full_name")
+        self.login = TextField(field="setup.admin.login")
+        self.password = SecretField(field="setup.admin.password")
+        self.repeat = SecretField(field="setup.admin.repeat")
         self.row("setup.full_name", self.full_name)
         self.row("setup.login", self.login)
         self.row("setup.password", self.password)
         self.row("setup.repeat", self.repeat)
+        from desktop.gui.clinic import ClinicForm
+
+        self.step = self.STEP_ADMIN
+        self.admin_login = ""
+        self.clinic = ClinicForm(tr, prefix="setup.clinic.")
+        self.clinic.hide()
+        self.extra.addWidget(self.clinic)
+        self.later = QPushButton()
+        self.later.setObjectName("setupLater")
+        self.later.setAutoDefault(False)
+        self.later.hide()
+        self.later.clicked.connect(self.finish)
+        self.buttons.insertWidget(1, self.later)
         self.button.clicked.connect(self.submit)
         for w in (self.full_name, self.login, self.password, self.repeat):
+            w.returnPressed.connect(self.submit)
+        for w in self.clinic.inputs.values():
             w.returnPressed.connect(self.submit)
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.heading.setText(self.tr("setup.title"))
-        self.hint.setText(self.tr("setup.hint"))
-        self.button.setText(self.tr("setup.create"))
+        clinic_step = self.step == self.STEP_CLINIC
+        self.heading.setText(self.tr("setup.clinic_title" if clinic_step else "setup.title"))
+        self.hint.setText(self.tr("setup.clinic_hint" if clinic_step else "setup.hint"))
+        self.button.setText(self.tr("setup.clinic_save" if clinic_step else "setup.create"))
+        self.later.setText(self.tr("setup.later"))
         for label, key in self.labels:
             label.setText(self.tr(key))
+        self.clinic.retranslate(self.tr)
+        self._show_message()
+
+    def show_clinic_step(self, login: str) -> None:
+        """Step 2: the clinic's details, entered as the administrator just created."""
+        self.step, self.admin_login = self.STEP_CLINIC, login
+        self.card.setFixedWidth(620)
+        self.form_box.hide()
+        self.clinic.show()
+        self.later.show()
+        self.say(None)
+        self.retranslate()
+        self.clinic.inputs["name_ru"].setFocus()
+
+    def finish(self) -> None:
+        self.created.emit(self.admin_login)
 
     def submit(self) -> None:
         if self.worker.busy():
             return
+        if self.step == self.STEP_CLINIC:
+            self._save_clinic()
+            return
         full_name, login = self.full_name.text().strip(), self.login.text().strip()
         password = self.password.text()
         if not (full_name and login and password):
-            self.error.show_message(self.tr("setup.required"))
+            self.say(("setup.required", {}))
             return
         if password != self.repeat.text():
-            self.error.show_message(self.tr("setup.mismatch"))
+            self.say(("setup.mismatch", {}))
             return
-        self.error.show_message(None)
+        self.say(None)
         self.button.setEnabled(False)
         now = self.clock.now()
         self.worker.submit(lambda: self.registry.create_user(
@@ -102,11 +197,25 @@ class SetupPage(_Card):
     def _done(self, _result, error) -> None:
         self.button.setEnabled(True)
         if error is not None:
-            self.error.show_message(str(error))
+            self.say(password_key(error))
+            (self.password if hasattr(error, "reason") else self.login).setFocus()
             return
         self.password.clear()
         self.repeat.clear()
-        self.created.emit(self.login.text().strip())
+        self.show_clinic_step(self.login.text().strip())
+
+    def _save_clinic(self) -> None:
+        if not self.clinic.check():
+            return
+        from desktop.store.errors import ClinicDetailsInvalid
+
+        try:
+            self.registry.set_clinic_details(self.clinic.values(), actor=self.admin_login,
+                                             now=self.clock.now())
+        except ClinicDetailsInvalid as e:
+            self.clinic.show_problems(e.problems)
+            return
+        self.finish()
 
 
 class LoginPage(_Card):
@@ -123,6 +232,7 @@ class LoginPage(_Card):
         self.row("setup.login", self.login)
         self.row("setup.password", self.password)
         self.locked = False
+        self.reason = ""          # why the desk was locked: "manual" or "idle"
         self.button.clicked.connect(self.submit)
         self.login.returnPressed.connect(self.submit)
         self.password.returnPressed.connect(self.submit)
@@ -130,18 +240,21 @@ class LoginPage(_Card):
 
     def retranslate(self) -> None:
         self.heading.setText(self.tr("login.title"))
-        self.hint.setText(self.tr("login.locked") if self.locked else "")
+        self.hint.setText(self.tr(f"login.locked_{self.reason}" if self.reason in ("manual", "idle")
+                                  else "login.locked") if self.locked else "")
         self.hint.setVisible(self.locked)
         self.button.setText(self.tr("login.button"))
         for label, key in self.labels:
             label.setText(self.tr(key))
+        self._show_message()
 
-    def prepare(self, login: str = "", locked: bool = False) -> None:
+    def prepare(self, login: str = "", locked: bool = False, reason: str = "") -> None:
         self.locked = locked
+        self.reason = reason
         if login:
             self.login.setText(login)
         self.password.clear()
-        self.error.show_message(None)
+        self.say(None)
         self.retranslate()
         (self.password if self.login.text() else self.login).setFocus()
 
@@ -150,16 +263,78 @@ class LoginPage(_Card):
             return
         login, password = self.login.text().strip(), self.password.text()
         self.button.setEnabled(False)
-        self.error.show_message(self.tr("login.checking"), "note")
+        self.say(("login.checking", {}), "note")
         now = self.clock.now()
         self.worker.submit(lambda: self.registry.login(login, password, now=now), self._done)
 
     def _done(self, user, error) -> None:
         self.button.setEnabled(True)
         self.password.clear()
-        if error is not None or user is None:
-            self.error.show_message(self.tr("login.failed"))
+        from desktop.store.errors import AccountLocked
+
+        if isinstance(error, AccountLocked):
+            minutes, seconds = divmod(error.seconds_left, 60)
+            self.say(("login.account_locked", {"left": f"{minutes}:{seconds:02d}"}))
             self.password.setFocus()
             return
-        self.error.show_message(None)
+        if error is not None or user is None:
+            self.say(("login.failed", {}))
+            self.password.setFocus()
+            return
+        self.say(None)
         self.logged_in.emit(user)
+
+
+class PasswordDialog(QDialog):
+    """Сервис → Сменить пароль: the signed-in user changes their own password (the current
+    one, the new one twice); the store's rule is shown before and enforced on save."""
+
+    def __init__(self, registry, tr: Tr, clock: Clock, login: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.registry, self.tr, self.clock, self.login = registry, tr, clock, login
+        self.setObjectName("passwordDialog")
+        self.setWindowTitle(tr("password.title"))
+        self.setMinimumWidth(460)
+        self.current, self.new, self.repeat = QLineEdit(), QLineEdit(), QLineEdit()
+        form = QFormLayout()
+        for edit, key, field in ((self.current, "password.current", "password.current"),
+                                 (self.new, "password.new", "password.new"),
+                                 (self.repeat, "password.repeat", "password.repeat")):
+            edit.setEchoMode(QLineEdit.Password)
+            edit.setProperty("field", field)
+            form.addRow(tr(key), edit)
+        self.rule = QLabel(tr("password.rule"))
+        self.rule.setObjectName("hint")
+        self.rule.setWordWrap(True)
+        self.error = ErrorLabel()
+        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Save).setText(tr("btn.save"))
+        buttons.button(QDialogButtonBox.Cancel).setText(tr("btn.cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        box = QVBoxLayout(self)
+        box.addLayout(form)
+        box.addWidget(self.rule)
+        box.addWidget(self.error)
+        box.addWidget(buttons)
+
+    def accept(self) -> None:
+        from desktop.store import PermissionDenied
+        from desktop.store.errors import PasswordRejected
+
+        if self.new.text() != self.repeat.text():
+            self.error.show_message(self.tr("setup.mismatch"))
+            self.repeat.setFocus()
+            return
+        try:
+            self.registry.change_own_password(self.login, self.current.text(), self.new.text(),
+                                              now=self.clock.now())
+        except PasswordRejected as e:
+            self.error.show_message(password_problem(self.tr, e))
+            self.new.setFocus()
+            return
+        except PermissionDenied:
+            self.error.show_message(self.tr("password.wrong_current"))
+            self.current.setFocus()
+            return
+        super().accept()

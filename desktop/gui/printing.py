@@ -349,6 +349,7 @@ class PrintDialog(QDialog):
         pdf = self.stored.pdf
         dpi = max(72, min(MAX_PRINT_DPI, printer.resolution()))
         number = self.stored.number
+        printer.setDocName(f"{number} {self.stored.kind}")   # the job's name in the print queue
         self._busy(True)
 
         def finished(images, error):
@@ -404,6 +405,7 @@ class PrintPanel(QWidget):
     preview with Print focused (the estimate first asks for its services)."""
 
     printed = Signal(str, str)   # (number, kind)
+    clinic_needed = Signal()     # "Реквизиты…" on the refusal to print without the clinic's details
 
     def __init__(self, registry, ref, tr, clock, user: str, parent: QWidget | None = None, *,
                  choose_printer: Callable | None = None, choose_path: Callable | None = None):
@@ -416,6 +418,7 @@ class PrintPanel(QWidget):
         self.patient_id: int | None = None
         self.dialog: PrintDialog | None = None
         self.picker: ServicePicker | None = None
+        self.clinic_box = None       # the refusal shown while the clinic's details are missing
         self.heading = QLabel()
         self.heading.setObjectName("sectionHead")
         self.hint = QLabel()
@@ -510,10 +513,32 @@ class PrintPanel(QWidget):
         """Click on a kind: the estimate asks for services first; then the preview."""
         if not kinds_for(self.case, self.decision).get(kind):
             return
+        if not self.clinic_ready():
+            return
         if kind == "estimate":
             self.open_picker()
             return
         self.open_preview(self._request(kind))
+
+    def clinic_ready(self) -> bool:
+        """True when the clinic's details are complete; else a refusal with a button that
+        opens them (an administrator edits them; a registrar is told to ask one)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from desktop.store.clinic import complete
+
+        if complete(self.registry.clinic_details()):
+            return True
+        box = QMessageBox(QMessageBox.Warning, say(self.tr, "print.clinic_missing_title"),
+                          say(self.tr, "print.clinic_missing"), parent=self.window())
+        box.setObjectName("clinicMissingBox")
+        open_button = box.addButton(say(self.tr, "print.clinic_open"), QMessageBox.AcceptRole)
+        open_button.setObjectName("clinicOpen")
+        box.addButton(say(self.tr, "btn.close"), QMessageBox.RejectRole)
+        box.buttonClicked.connect(lambda b: b is open_button and self.clinic_needed.emit())
+        self.clinic_box = box
+        box.open()
+        return False
 
     def open_picker(self) -> ServicePicker:
         from desktop import documents, services

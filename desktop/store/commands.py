@@ -1,5 +1,5 @@
 """Store subcommands for the `polyclinic` command line: backup, restore, worklist, export,
-users, audit.
+users, audit, clinic.
 
 Only the standard library is imported here at module level (SQLAlchemy and Alembic load
 inside the handlers), so `polyclinic decide` does not pay for them.
@@ -28,6 +28,10 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_REFUSED = 0, 1, 2, 3
 PASSWORD_ENV = "POLYCLINIC_PASSWORD"
 PASSPHRASE_ENV = "POLYCLINIC_BACKUP_PASSPHRASE"
 NEW_PASSWORD_ENV = "POLYCLINIC_NEW_PASSWORD"
+
+# `clinic set` options and the clinic fields they set
+CLINIC_OPTIONS = {"--name-ru": "name_ru", "--name-kk": "name_kk", "--bin": "bin",
+                  "--address-ru": "address_ru", "--address-kk": "address_kk", "--head": "head"}
 
 Handler = Callable[[argparse.Namespace, Path, datetime], int]
 
@@ -74,6 +78,16 @@ def add_commands(subparsers) -> None:
     listing = users.add_parser("list", help="list accounts as JSON")
     _credentials(listing)
     listing.set_defaults(store_command=cmd_users_list)
+
+    p = subparsers.add_parser("clinic", help="the clinic's details printed on documents")
+    clinic = p.add_subparsers(dest="clinic_command", required=True)
+    show = clinic.add_parser("show", help="the clinic's details as JSON")
+    show.set_defaults(store_command=cmd_clinic_show)
+    cset = clinic.add_parser("set", help="set the clinic's details (admin)")
+    for option in CLINIC_OPTIONS:
+        cset.add_argument(option, metavar="TEXT")
+    _credentials(cset)
+    cset.set_defaults(store_command=cmd_clinic_set)
 
     p = subparsers.add_parser("audit", help="browse or export the audit log; `audit verify` checks "
                                             "its hash chain (admin)")
@@ -139,10 +153,13 @@ def _guarded(handler: Callable[..., int]) -> Handler:
     """Turn the store's exceptions into messages and exit codes."""
 
     def wrapper(args: argparse.Namespace, registry_path: Path, now: datetime) -> int:
-        from .errors import Conflict, NotFound, RegistryError
+        from .errors import ClinicDetailsInvalid, Conflict, NotFound, PasswordRejected, RegistryError
 
         try:
             return handler(args, Path(registry_path), now)
+        except (PasswordRejected, ClinicDetailsInvalid) as exc:
+            sys.stderr.write(json.dumps({"errors": _input_errors(exc)}, ensure_ascii=False) + "\n")
+            return EXIT_INVALID
         except PermissionDenied as exc:
             return _fail(f"Отказано — refused: {exc}", EXIT_REFUSED)
         except RegistryError as exc:
@@ -166,6 +183,17 @@ def _guarded(handler: Callable[..., int]) -> Handler:
     wrapper.__name__ = handler.__name__
     wrapper.__doc__ = handler.__doc__
     return wrapper
+
+
+def _input_errors(exc: StoreError) -> list[dict]:
+    """The JSON error list for a store error that means bad input (exit 2)."""
+    from .errors import PasswordRejected
+
+    if isinstance(exc, PasswordRejected):
+        return [{"field": "password", "reason": exc.reason, "message": str(exc)}]
+    options = {v: k for k, v in CLINIC_OPTIONS.items()}
+    return [{"field": options.get(p["field"], p["field"]), "reason": p["reason"],
+             "message": p["message"]} for p in exc.problems]
 
 
 def _authenticate(registry, args: argparse.Namespace, now: datetime, *, admin: bool) -> str:
@@ -344,4 +372,36 @@ def cmd_numbers(args, registry_path: Path, now: datetime) -> int:
     _print_json([{"number": r.number, "kind": r.kind, "user": r.user,
                   "reserved_at": r.reserved_at.isoformat(), "reason": r.reason,
                   "voided_at": r.closed_at.isoformat() if r.closed_at else None} for r in rows])
+    return EXIT_OK
+
+
+@_guarded
+def cmd_clinic_show(args, registry_path: Path, now: datetime) -> int:
+    """clinic show: the details printed on documents (no sign-in: they are on every paper)."""
+    from .clinic import FIELDS, complete
+    from .registry import open_registry
+
+    with open_registry(registry_path, now=now) as registry:
+        details = registry.clinic_details()
+    _print_json({**{f: details[f] for f in FIELDS}, "complete": complete(details)})
+    return EXIT_OK
+
+
+@_guarded
+def cmd_clinic_set(args, registry_path: Path, now: datetime) -> int:
+    """clinic set --name-ru … --bin … (administrator): only the options given change."""
+    from .clinic import FIELDS
+    from .registry import open_registry
+
+    values = {field: getattr(args, option[2:].replace("-", "_"))
+              for option, field in CLINIC_OPTIONS.items()
+              if getattr(args, option[2:].replace("-", "_")) is not None}
+    if not values:
+        raise ValueError("nothing to set: give --name-ru, --name-kk, --bin, --address-ru, "
+                         "--address-kk or --head")
+    with open_registry(registry_path, now=now) as registry:
+        user = _authenticate(registry, args, now, admin=True)
+        registry.set_clinic_details(values, actor=user, now=now)
+        details = registry.clinic_details()
+    _print_json({f: details[f] for f in FIELDS})
     return EXIT_OK

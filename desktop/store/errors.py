@@ -34,3 +34,36 @@ class NotFound(StoreError):
 
 class Conflict(StoreError):
     """The change contradicts stored data (e.g. an ИИН already held by another patient)."""
+
+
+class PasswordRejected(StoreError, ValueError):
+    """A new password breaks the rule (at least 10 characters, not the login, not digits only).
+
+    `reason` is one of "too_short", "same_as_login", "digits_only"; the message is bilingual.
+    """
+
+    def __init__(self, reason: str, message: str):
+        self.reason = reason
+        super().__init__(message)
+
+
+class AccountLocked(PermissionDenied):
+    """Too many failed sign-ins: the account waits until `until` (a datetime)."""
+
+    def __init__(self, login: str, until, now):
+        self.login = login
+        self.until = until
+        seconds = max(0, int((until - now).total_seconds()))
+        self.seconds_left = seconds
+        minutes, secs = divmod(seconds, 60)
+        super().__init__(f"учётная запись «{login}» временно заблокирована после неудачных "
+                         f"попыток входа, осталось {minutes}:{secs:02d} — account '{login}' is "
+                         f"locked after failed sign-ins for another {minutes}:{secs:02d}")
+
+
+class ClinicDetailsInvalid(StoreError, ValueError):
+    """The clinic's details are incomplete or wrong; `problems` is [{"field", "reason", "message"}]."""
+
+    def __init__(self, problems: list[dict]):
+        self.problems = problems
+        super().__init__("; ".join(p["message"] for p in problems))

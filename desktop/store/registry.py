@@ -27,14 +27,15 @@ from sqlmodel import Session, select
 from desktop.fileutil import csv_row, private_dir, temp_name, tighten, write_private
 
 from . import db
-from .errors import Conflict, NotFound, PermissionDenied, RegistryError
+from . import clinic, passwords
+from .errors import AccountLocked, ClinicDetailsInvalid, Conflict, NotFound, PermissionDenied, RegistryError
 from .models import (AuditEntry, Decision, DocumentNumber, DocumentSequence, ExportBatch, ExportOutbox, Patient,
                      PatientDocument, PriceItem, PrintedDocument, Setting, User)
 from .text import PREFIX_END, document_key, has_cyrillic, iin_query, latin_key, name_key
 
 ROLES = ("registrar", "admin")
 SYSTEM_USER = "system"
-CLINIC_SETTINGS = ("name", "bin", "address", "head")
+CLINIC_SETTINGS = ("name_ru", "name_kk", "bin", "address_ru", "address_kk", "head")
 INSURANCE_KINDS = ("dms_contract", "vms_contract", "residence_permit", "employment_contract")
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
 AUDIT_GENESIS = "0" * 64
@@ -99,6 +100,7 @@ def _dumps(value: Any) -> str:
 
 
 def hash_password(password: str, salt: bytes) -> str:
+    """The older (N=2^14) hash; kept for reading old rows, new ones use passwords.py."""
     return hashlib.scrypt(password.encode("utf-8"), salt=salt, **_SCRYPT).hex()
 
 
@@ -111,6 +113,9 @@ def _documents_of(case: dict) -> list[dict]:
 
 class Registry:
     """The operational database of one clinic. Create with `open_registry`; close when done."""
+
+    # scrypt cost (log2 N) of the password hashes this registry writes (see passwords.py)
+    password_log2n: int = passwords.LOG2_N
 
     def __init__(self, path: Path, engine: sa.Engine):
         self.path = Path(path)
@@ -652,9 +657,23 @@ class Registry:
             return {s.key: s.value for s in session.exec(select(Setting))}
 
     def clinic_details(self) -> dict[str, str]:
-        """Clinic name, БИН, address and head, as printed on documents ("" when not set)."""
-        values = self.settings()
-        return {k: values.get(f"clinic.{k}", "") for k in CLINIC_SETTINGS}
+        """Clinic names and addresses (ru, kk), БИН and head ("" when not set); "name" and
+        "address" are the Russian ones (see clinic.for_language for a document's language)."""
+        details = clinic.from_settings(self.settings())
+        return {**details, "name": details["name_ru"], "address": details["address_ru"]}
+
+    def set_clinic_details(self, values: dict[str, str], *, actor: str, now: datetime) -> None:
+        """Administrator: set the clinic's details (all of clinic.FIELDS given are checked;
+        ValueError with the list of problems, nothing saved, when any is wrong)."""
+        unknown = sorted(set(values) - set(clinic.FIELDS))
+        if unknown:
+            raise ValueError(f"unknown clinic fields: {', '.join(unknown)}")
+        merged = {**clinic.from_settings(self.settings()),
+                  **{k: (v or "").strip() for k, v in values.items()}}
+        problems = clinic.errors(merged)
+        if problems:
+            raise ClinicDetailsInvalid(problems)
+        self.set_settings({f"clinic.{k}": merged[k] for k in clinic.FIELDS}, actor=actor, now=now)
 
     def set_settings(self, values: dict[str, str], *, actor: str, now: datetime) -> None:
         """Administrator: set settings (clinic details are keys "clinic.name" etc.)."""
@@ -686,6 +705,8 @@ class Registry:
             raise ValueError(f"role must be one of {ROLES}")
         if not login or not password:
             raise ValueError("login and password are required")
+        passwords.check_password(password, login)
+        password_hash, salt_hex = passwords.hash_password(password, self.password_log2n)
         with self._write() as session:
             # Without credentials only while no administrator has ever existed (a locked
             # administrator still counts: locking the last one must not reopen first run).
@@ -698,9 +719,8 @@ class Registry:
                 self._require_role(session, actor)
             if session.exec(select(User.id).where(User.login == login)).first() is not None:
                 raise Conflict(f"Логин «{login}» занят — login '{login}' is taken")
-            salt = secrets.token_bytes(16)
             user = User(login=login, full_name=full_name, role=role,
-                        password_hash=hash_password(password, salt), salt=salt.hex(),
+                        password_hash=password_hash, salt=salt_hex,
                         active=True, created_at=now)
             session.add(user)
             session.flush()
@@ -728,14 +748,15 @@ class Registry:
 
     def set_password(self, login: str, password: str, *, actor: str, now: datetime) -> None:
         """A user changes their own password; an administrator may change anyone's."""
+        passwords.check_password(password, login)
+        password_hash, salt_hex = passwords.hash_password(password, self.password_log2n)
         with self._write() as session:
             if actor != login:
                 self._require_role(session, actor)
             user = session.exec(select(User).where(User.login == login)).first()
             if user is None:
                 raise NotFound(f"user {login}")
-            salt = secrets.token_bytes(16)
-            user.password_hash, user.salt = hash_password(password, salt), salt.hex()
+            user.password_hash, user.salt = password_hash, salt_hex
             session.add(user)
             self._audit(session, user=actor, action="update", obj=f"user:{login}", now=now,
                         details={"password": "changed"})
@@ -752,20 +773,62 @@ class Registry:
         """True if `login` is an active account with this password."""
         user = self.get_user(login)
         if user is None or not user.active:
-            hash_password(password, b"\0" * 16)  # same cost either way
+            passwords.dummy_verify(password)  # same cost either way
             return False
-        candidate = hash_password(password, bytes.fromhex(user.salt))
-        return hmac.compare_digest(candidate, user.password_hash)
+        return passwords.verify(password, user.password_hash, user.salt)
+
+    def change_own_password(self, login: str, old_password: str, new_password: str, *,
+                            now: datetime) -> None:
+        """A signed-in user changes their own password: the old one must be right."""
+        if not self.verify_password(login, old_password):
+            raise PermissionDenied("неверный текущий пароль — the current password is wrong")
+        self.set_password(login, new_password, actor=login, now=now)
+
+    def locked_until(self, login: str, now: datetime) -> datetime | None:
+        """When the account's sign-in lockout ends, or None when it may sign in now."""
+        with self._read() as session:
+            return passwords.locked_until(self._sign_ins(session, login), now)
+
+    @staticmethod
+    def _sign_ins(session: Session, login: str) -> list[tuple[str, datetime, str]]:
+        rows = session.exec(select(AuditEntry.action, AuditEntry.at, AuditEntry.details)
+                            .where(AuditEntry.object == f"user:{login}",
+                                   AuditEntry.action.in_(passwords.SIGN_IN_ACTIONS))
+                            .order_by(AuditEntry.id.desc()).limit(passwords.MAX_FAILURES + 1))
+        return [tuple(r) for r in rows]
 
     def login(self, login: str, password: str, *, now: datetime) -> User | None:
-        """Check a password and record the attempt in the audit log; the user or None."""
+        """Check a password and record the attempt in the audit log; the user or None.
+        After MAX_FAILURES failures in a row the account waits (AccountLocked, with `until`);
+        a hash at an older cost is replaced by one at today's cost."""
+        until = self.locked_until(login, now)
+        if until is not None:
+            passwords.dummy_verify(password)
+            with self._write() as session:
+                self._audit(session, user=login, action="login_refused", obj=f"user:{login}",
+                            now=now, details={"locked_until": until.isoformat()})
+            raise AccountLocked(login, until, now)
         ok = self.verify_password(login, password)
         known = ok or self.get_user(login) is not None
+        upgrade = None
+        if ok and passwords.needs_upgrade(self.get_user(login).password_hash, self.password_log2n):
+            upgrade = passwords.hash_password(password, self.password_log2n)
         with self._write() as session:
             # A failed attempt names the login only if it exists (a mistyped password in the
             # login field must not end up in the log).
             self._audit(session, user=login if known else "?", action="login" if ok else "login_failed",
                         obj=f"user:{login}" if known else "user:?", now=now)
+            if upgrade is not None:
+                user = session.exec(select(User).where(User.login == login)).one()
+                user.password_hash, user.salt = upgrade
+                session.add(user)
+            if not ok and known:
+                session.flush()
+                if passwords.failures_reached(self._sign_ins(session, login)):
+                    until = now + passwords.LOCKOUT
+                    self._audit(session, user=login, action="account_locked", obj=f"user:{login}",
+                                now=now, details={"until": until.isoformat(),
+                                                  "failures": passwords.MAX_FAILURES})
         return self.get_user(login) if ok else None
 
     # --- audit -----------------------------------------------------------------------------------
@@ -1326,4 +1389,4 @@ def verify_admin_in_file(path: Path, login: str | None, password: str) -> bool:
         return False
     if row is None:
         return False
-    return hmac.compare_digest(hash_password(password, bytes.fromhex(row[1])), row[0])
+    return passwords.verify(password, row[0], row[1])

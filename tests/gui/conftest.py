@@ -50,9 +50,13 @@ def make_window(qtbot, registry, ref, settings, clock):
 
     def make(logged_in: str | None = "admin", **options):
         if logged_in:
-            registry.create_user("admin", "secret", full_name="Әлия Админова", role="admin", now=NOW)
-            registry.create_user("reg", "secret", full_name="Регина Регистратор", role="registrar",
+            registry.create_user("admin", "secret-pass-1", full_name="Әлия Админова", role="admin", now=NOW)
+            registry.create_user("reg", "secret-pass-1", full_name="Регина Регистратор", role="registrar",
                                  now=NOW, actor="admin")
+            if options.pop("clinic", True):
+                from tests.gui.helpers import CLINIC
+
+                registry.set_clinic_details(CLINIC, actor="admin", now=NOW)
         window = MainWindow(registry, ref, settings, clock, TODAY, **options)
         window.questions = []
         # questions are answered by the test (default: the second button, "discard"/"save anyway")

@@ -51,8 +51,11 @@ def registry(db_path, ref):
     from desktop.store import open_registry
 
     reg = open_registry(db_path, now=NOW)
-    reg.create_user("admin", "admin-secret", full_name="Старший регистратор", role="admin", now=NOW)
-    reg.create_user("reg", "reg-secret", full_name="Регистратор", role="registrar", now=NOW, actor="admin")
+    reg.create_user("admin", "admin-secret-1", full_name="Старший регистратор", role="admin", now=NOW)
+    reg.create_user("reg", "reg-secret-1", full_name="Регистратор", role="registrar", now=NOW, actor="admin")
     seed_prices_from_reference(reg, ref, NOW)
+    from tests.gui.helpers import CLINIC
+
+    reg.set_clinic_details(CLINIC, actor="admin", now=NOW)
     yield reg
     reg.close()

@@ -120,3 +120,12 @@ def newer_sources(root, folder, issued: str = "2026-12-15"):
     meta.write_text(re.sub(r"issued: \d{4}-\d{2}-\d{2}", f"issued: {issued}", meta.read_text(encoding="utf-8"), count=1),
                     encoding="utf-8")
     return src
+
+
+# The details of a configured clinic (the БИН has a correct check digit).
+CLINIC = {"name_ru": "ГКП на ПХВ «Городская поликлиника № 5»",
+          "name_kk": "«№ 5 қалалық емхана» ШЖҚ МКК",
+          "bin": "990340001230",
+          "address_ru": "г. Астана, ул. Бейбітшілік, 10",
+          "address_kk": "Астана қ., Бейбітшілік к-сі, 10",
+          "head": "Әбілқасымова Ә. Ғ."}

@@ -33,13 +33,13 @@ def main() -> int:
         ref = load_reference(tmp / "ref.sqlite")
         clock = fixed_clock(datetime(2026, 11, 22, 10, 30))
         registry = open_registry(tmp / "r.sqlite", now=clock.now())
-        registry.create_user("admin", "pw", full_name="Айгерим Сапарова", role="admin", now=clock.now())
+        registry.create_user("admin", "admin-pass-1", full_name="Айгерим Сапарова", role="admin", now=clock.now())
         from desktop.services import seed_prices_from_reference
 
         seed_prices_from_reference(registry, ref, clock.now())
-        registry.set_settings({"clinic.name": "ГКП «Городская поликлиника № 5»"}, actor="admin", now=clock.now())
-        registry.set_settings({"clinic.bin": "123456789012", "clinic.address": "г. Астана, ул. Бейбітшілік, 10",
-                               "clinic.head": "Әбілқасымова Ә. Ғ."}, actor="admin", now=clock.now())
+        from tests.gui.screenshots_desk import CLINIC
+
+        registry.set_clinic_details(CLINIC, actor="admin", now=clock.now())
         for name, iin in (("p04", "900505300013"), ("p05", None)):
             case = json.loads((ROOT / "tests" / "cases" / f"{name}.json").read_text(encoding="utf-8"))["case"]
             if iin:

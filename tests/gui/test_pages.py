@@ -8,23 +8,32 @@ from tests.gui.helpers import type_into
 
 
 def test_first_run_setup_then_login(qtbot, make_window, registry):
-    """An empty registry opens on the administrator setup page; after it, login leads to the desk."""
+    """An empty registry opens on setup: the administrator, then the clinic's details; then
+    login leads to the desk."""
+    from tests.gui.helpers import CLINIC
+
     window = make_window(logged_in=None)
     assert window.stack.currentWidget() is window.setup_page
     page = window.setup_page
     type_into(qtbot, page.full_name, "Әлия Админова")
     type_into(qtbot, page.login, "admin")
-    type_into(qtbot, page.password, "s3cret")
-    type_into(qtbot, page.repeat, "s3cret")
+    type_into(qtbot, page.password, "s3cret-pass")
+    type_into(qtbot, page.repeat, "s3cret-pass")
+    qtbot.mouseClick(page.button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: page.clinic.isVisible(), timeout=5000)
+    assert registry.get_user("admin").role == "admin"
+    for name, value in CLINIC.items():
+        type_into(qtbot, page.clinic.inputs[name], value)
     qtbot.mouseClick(page.button, Qt.LeftButton)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.login_page, timeout=5000)
-    assert registry.get_user("admin").role == "admin"
+    assert {k: registry.clinic_details()[k] for k in CLINIC} == CLINIC
     login = window.login_page
     assert login.login.text() == "admin"
-    type_into(qtbot, login.password, "s3cret")
+    type_into(qtbot, login.password, "s3cret-pass")
     qtbot.keyClick(login.password, Qt.Key_Return)
     qtbot.waitUntil(lambda: window.stack.currentIndex() == window.PAGE_DESK, timeout=5000)
     assert "Әлия Админова" in window.status_user.text()
+    assert CLINIC["name_ru"] in window.status_clinic.text()
 
 
 def test_setup_refuses_different_passwords(qtbot, make_window, registry):
@@ -40,7 +49,7 @@ def test_setup_refuses_different_passwords(qtbot, make_window, registry):
 
 def test_wrong_password_stays_on_login(qtbot, make_window, registry):
     """A wrong password is refused with a message."""
-    registry.create_user("admin", "secret", full_name="A", role="admin", now=NOW)
+    registry.create_user("admin", "secret-pass-1", full_name="A", role="admin", now=NOW)
     window = make_window(logged_in=None)
     assert window.stack.currentWidget() is window.login_page
     type_into(qtbot, window.login_page.login, "admin")
@@ -71,25 +80,22 @@ def test_registrar_cannot_open_clinic_settings(qtbot, make_window):
 def test_admin_saves_clinic_details(qtbot, window, registry):
     """An administrator saves the clinic's details; the status bar shows the name."""
     dialog = window.open_settings()
+    dialog.name.clear()
     type_into(qtbot, dialog.name, "ГП № 5")
-    dialog.bin.setFocus()
-    dialog.bin.setCursorPosition(0)
-    qtbot.keyClicks(dialog.bin, "123456789012")
     dialog.accept()
-    assert registry.clinic_details()["name"] == "ГП № 5"
-    assert registry.clinic_details()["bin"] == "123456789012"
+    assert registry.clinic_details()["name_ru"] == "ГП № 5"
     assert "ГП № 5" in window.status_clinic.text()
 
 
 def test_clinic_bin_must_have_12_digits(qtbot, window, registry):
     """A БИН shorter than 12 digits is refused beside the field."""
     dialog = window.open_settings()
-    dialog.bin.setFocus()
-    dialog.bin.setCursorPosition(0)
-    qtbot.keyClicks(dialog.bin, "12345")
+    dialog.bin.clear()
+    type_into(qtbot, dialog.bin, "12345")
     dialog.accept()
-    assert dialog.bin_error.isVisibleTo(dialog)
-    assert registry.clinic_details()["bin"] == ""
+    assert dialog.details.errors["bin"].isVisibleTo(dialog)
+    assert "12 цифр" in dialog.details.errors["bin"].text()
+    assert registry.clinic_details()["bin"] == "990340001230"
     dialog.reject()
 
 

@@ -31,13 +31,13 @@ def registry(db_path):
 
 @pytest.fixture
 def admin(registry) -> str:
-    registry.create_user("admin", "admin-secret", full_name="Старшая Регистраторша",
+    registry.create_user("admin", "admin-secret-1", full_name="Старшая Регистраторша",
                          role="admin", now=NOW)
     return "admin"
 
 
 @pytest.fixture
 def registrar(registry, admin) -> str:
-    registry.create_user("reg", "reg-secret", full_name="Регистратор", role="registrar",
+    registry.create_user("reg", "reg-secret-1", full_name="Регистратор", role="registrar",
                          now=NOW, actor=admin)
     return "reg"

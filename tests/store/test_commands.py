@@ -20,14 +20,14 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def accounts(db_path, tmp_path):
     with open_registry(db_path, now=NOW) as registry:
-        registry.create_user("admin", "admin-pw", full_name="A", role="admin", now=NOW)
-        registry.create_user("reg", "reg-pw", full_name="R", role="registrar", now=NOW,
+        registry.create_user("admin", "admin-pass-1", full_name="A", role="admin", now=NOW)
+        registry.create_user("reg", "reg-pass-01", full_name="R", role="registrar", now=NOW,
                              actor="admin")
         pid = registry.save_patient(make_case(documents=[
             {"kind": "dms_contract", "valid_until": "2026-12-01"}]), user="reg", now=NOW)
         registry.record_decision(pid, make_decision(), user="reg", now=NOW)
-    (tmp_path / "admin.pw").write_text("admin-pw\n")
-    (tmp_path / "reg.pw").write_text("reg-pw\n")
+    (tmp_path / "admin.pw").write_text("admin-pass-1\n")
+    (tmp_path / "reg.pw").write_text("reg-pass-01\n")
     return tmp_path
 
 
@@ -74,7 +74,7 @@ def test_wrong_password_is_refused_with_exit_code_3(accounts, db_path, capsys):
 
 def test_password_may_come_from_the_environment(accounts, db_path, capsys, monkeypatch):
     """POLYCLINIC_PASSWORD stands in for --password-file."""
-    monkeypatch.setenv("POLYCLINIC_PASSWORD", "admin-pw")
+    monkeypatch.setenv("POLYCLINIC_PASSWORD", "admin-pass-1")
     code, out, _ = _run(["users", "list", "--user", "admin"], db_path, capsys)
     assert code == 0 and [u["login"] for u in json.loads(out)] == ["admin", "reg"]
 
@@ -114,7 +114,7 @@ def test_export_prints_the_count(accounts, db_path, capsys):
 
 def test_first_admin_needs_no_credentials(db_path, tmp_path, capsys):
     """On a new registry, the first administrator is created without signing in."""
-    (tmp_path / "new.pw").write_text("first-pw")
+    (tmp_path / "new.pw").write_text("first-pass-1")
     code, out, _ = _run(["users", "add", "boss", "--full-name", "Главврач", "--role", "admin",
                          "--new-password-file", tmp_path / "new.pw"], db_path, capsys)
     assert code == 0 and json.loads(out)["role"] == "admin"

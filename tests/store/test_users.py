@@ -24,24 +24,24 @@ def test_first_administrator_ends_setup(registry, admin):
 
 def test_right_password_verifies(registry, admin):
     """The password given at creation verifies."""
-    assert registry.verify_password("admin", "admin-secret")
+    assert registry.verify_password("admin", "admin-secret-1")
 
 
 def test_wrong_password_fails(registry, admin):
     """Any other password does not."""
-    assert not registry.verify_password("admin", "admin-secret ")
+    assert not registry.verify_password("admin", "admin-secret-1 ")
 
 
 def test_locked_account_cannot_sign_in(registry, registrar, admin):
     """A deactivated account fails verification even with its password."""
     registry.set_user_active("reg", False, actor=admin, now=NOW)
-    assert not registry.verify_password("reg", "reg-secret")
+    assert not registry.verify_password("reg", "reg-secret-1")
 
 
 def test_passwords_are_salted_per_user(registry, admin):
     """Two accounts with one password store different hashes."""
-    registry.create_user("a", "same", full_name="A", role="registrar", now=NOW, actor=admin)
-    registry.create_user("b", "same", full_name="B", role="registrar", now=NOW, actor=admin)
+    registry.create_user("a", "same-pass-01", full_name="A", role="registrar", now=NOW, actor=admin)
+    registry.create_user("b", "same-pass-01", full_name="B", role="registrar", now=NOW, actor=admin)
     a, b = registry.get_user("a"), registry.get_user("b")
     assert a.password_hash != b.password_hash and "same" not in a.password_hash
 
@@ -49,13 +49,13 @@ def test_passwords_are_salted_per_user(registry, admin):
 def test_second_account_needs_an_administrator(registry, admin):
     """After setup, creating an account without an acting administrator is refused."""
     with pytest.raises(PermissionDenied):
-        registry.create_user("x", "pw", full_name="X", role="admin", now=NOW)
+        registry.create_user("x", "new-pass-01", full_name="X", role="admin", now=NOW)
 
 
 def test_login_is_audited(registry, admin):
     """Sign-in attempts, good and bad, are in the audit log."""
     registry.login("admin", "nope", now=NOW)
-    registry.login("admin", "admin-secret", now=NOW)
+    registry.login("admin", "admin-secret-1", now=NOW)
     assert [e.action for e in registry.audit_entries(obj="user:admin")][:2] == [
         "login", "login_failed"]
 
@@ -63,7 +63,7 @@ def test_login_is_audited(registry, admin):
 ADMIN_OPERATIONS = {
     "set_price": lambda r, who: r.set_price("X", price="1", valid_from=date(2026, 1, 1),
                                             name_ru="Услуга", actor=who, now=NOW),
-    "create_user": lambda r, who: r.create_user("new", "pw", full_name="N", role="registrar",
+    "create_user": lambda r, who: r.create_user("new", "new-pass-01", full_name="N", role="registrar",
                                                 now=NOW, actor=who),
     "set_user_active": lambda r, who: r.set_user_active("admin", True, actor=who, now=NOW),
     "backup": lambda r, who: r.backup(Path(r.path.parent / "b.sqlite"), actor=who, now=NOW),

@@ -1,0 +1,145 @@
+"""The audit log in words: «Иванова А. С. открыла карту: Петров П. П. (ИИН …)».
+
+`AuditWords(registry, tr)` turns one AuditEntry into (who, what was done, details) in the
+interface's language, looking up account and patient names in the registry (cached per
+instance). Russian past-tense verbs agree with the user's gender, guessed from the patronymic
+or the surname; when neither tells, the verb is written "открыл(а)". No Qt here."""
+from __future__ import annotations
+
+import json
+
+# action -> catalogue key of the sentence; the object is appended after ": "
+ACTIONS = ("login", "login_failed", "login_refused", "account_locked", "create", "update", "view",
+           "decide", "print", "reprint", "link_printed", "backup", "restore", "export",
+           "refdata_import", "refdata_rollback", "seed", "migrate")
+_FEMALE_ENDINGS = ("вна", "чна", "кызы", "қызы")
+_MALE_ENDINGS = ("вич", "ич", "улы", "ұлы", "оглы", "оғлы")
+_FEMALE_SURNAMES = ("ова", "ева", "ёва", "ина", "ына", "ая", "ская", "цкая")
+_MALE_SURNAMES = ("ов", "ев", "ёв", "ин", "ын", "ий", "ой", "ский", "цкий")
+
+
+def gender_of(full_name: str) -> str | None:
+    """"f", "m" or None, from the patronymic (or, failing that, the surname)."""
+    parts = [p.casefold() for p in (full_name or "").split()]
+    if len(parts) >= 3:
+        tail = " ".join(parts[2:])
+        if tail.endswith(_FEMALE_ENDINGS):
+            return "f"
+        if tail.endswith(_MALE_ENDINGS):
+            return "m"
+    if parts:
+        if parts[0].endswith(_FEMALE_SURNAMES):
+            return "f"
+        if parts[0].endswith(_MALE_SURNAMES):
+            return "m"
+    return None
+
+
+def short_name(full_name: str) -> str:
+    """"Иванова Анна Сергеевна" -> "Иванова А. С."."""
+    parts = (full_name or "").split()
+    if not parts:
+        return ""
+    return " ".join([parts[0]] + [f"{p[0]}." for p in parts[1:3] if p])
+
+
+class AuditWords:
+    """Describe audit entries in words (see module docstring)."""
+
+    def __init__(self, registry, tr):
+        self.registry, self.tr = registry, tr
+        self._users: dict[str, str] | None = None
+        self._patients: dict[int, str] = {}
+
+    def users(self) -> dict[str, str]:
+        if self._users is None:
+            self._users = {u.login: u.full_name for u in self.registry.users()}
+        return self._users
+
+    def who(self, login: str) -> str:
+        """The user's short name with the login, or the login alone (system, unknown)."""
+        if login == "system":
+            return self.tr("auditw.system")
+        name = self.users().get(login)
+        return f"{short_name(name)} ({login})" if name else login
+
+    def patient(self, patient_id: int) -> str:
+        if patient_id not in self._patients:
+            p = self.registry.get_patient(patient_id)
+            if p is None:
+                text = self.tr("auditw.patient_gone", id=patient_id)
+            else:
+                text = short_name(p.full_name or "") or "—"
+                if p.iin:
+                    text += f" ({self.tr('col.iin')} {p.iin})"
+            self._patients[patient_id] = text
+        return self._patients[patient_id]
+
+    def thing(self, obj: str) -> str:
+        """The object of an entry in words."""
+        kind, _, key = (obj or "").partition(":")
+        if kind == "patient" and key.isdigit():
+            return self.patient(int(key))
+        if kind == "user":
+            name = self.users().get(key)
+            return f"{short_name(name)} ({key})" if name else key
+        if kind == "printed":
+            printed = self.registry.get_printed(key)
+            what = self.tr(f"print.kind.{printed.kind}") if printed is not None else ""
+            return f"{what} № {key}".strip()
+        if kind in ("decision", "price", "backup", "export", "audit", "refdata"):
+            return self.tr(f"auditw.obj.{kind}", name=key)
+        if obj == "settings":
+            return self.tr("auditw.obj.settings")
+        if obj in ("schema", "price_item"):
+            return self.tr(f"auditw.obj.{obj}")
+        return obj
+
+    def sentence(self, entry) -> str:
+        """«Иванова А. С. (ivanova) открыла карту: Петров П. П. (ИИН …)»."""
+        action = entry.action if entry.action in ACTIONS else None
+        if action is None:
+            return f"{self.who(entry.user)}: {entry.action} {entry.object}"
+        gender = gender_of(self.users().get(entry.user, ""))
+        ending = {"f": "а", "m": ""}.get(gender, "(а)")
+        verb = self.tr(f"auditw.{action}").replace("{a}", ending)
+        thing = self.thing(entry.object)
+        if action in ("login", "login_failed", "login_refused", "account_locked") \
+                and entry.object == f"user:{entry.user}":
+            thing = ""
+        return f"{self.who(entry.user)} {verb}" + (f": {thing}" if thing else "")
+
+    def details(self, entry) -> str:
+        """The details JSON as "key: value; …" with the known keys in words."""
+        try:
+            data = json.loads(entry.details or "{}")
+        except ValueError:
+            return entry.details or ""
+        if not isinstance(data, dict):
+            return str(data)
+        out = []
+        for key, value in data.items():
+            if key == "kind" and isinstance(value, str) and f"print.kind.{value}" in _strings():
+                value = self.tr(f"print.kind.{value}")
+            elif key == "lang" and value in ("ru", "kk"):
+                value = self.tr(f"auditw.lang.{value}")
+            elif key == "patient" and isinstance(value, int) and entry.action in ("print", "reprint"):
+                value = self.patient(value)
+            elif isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and value[10:11] == "T":
+                value = f"{value[8:10]}.{value[5:7]}.{value[0:4]} {value[11:16]}"   # an ISO time
+            if isinstance(value, bool):
+                value = self.tr("admin.yes" if value else "admin.no")
+            elif isinstance(value, list):
+                value = ", ".join(str(v) for v in value)
+            elif value is None:
+                value = "—"
+            label_key = f"auditw.key.{key}"
+            label = self.tr(label_key) if label_key in _strings() else key
+            out.append(f"{label}: {value}")
+        return "; ".join(out)
+
+
+def _strings() -> dict:
+    from desktop.gui.i18n import STRINGS
+
+    return STRINGS
