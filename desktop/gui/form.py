@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QFrame, QGridLayou
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from desktop.core import iin as iin_mod
-from desktop.core.case import NEEDS, OSMS_STATUSES, PAYERS, REFERRAL_PURPOSES, RELATIONS, SEXES, URGENCIES
+from desktop.core.case import ATTACHMENT_CHANNELS, NEEDS, OSMS_STATUSES, PAYERS, REFERRAL_PURPOSES, RELATIONS, SEXES, URGENCIES
 from desktop.gui.documents import DocumentDialog, DocumentsModel
 from desktop.gui.i18n import Tr, error_text, note_text
 from desktop.gui.widgets import (STATELESS, CaseDateField, CheckField, ChoiceCombo, CountryCombo,
@@ -332,7 +332,7 @@ class PatientForm(QWidget):
         self.needs.set_items([(n, tr(f"needs.{n}")) for n in NEEDS])
         self.ref_purpose.set_items(unset + [(r, tr(f"ref_purpose.{r}")) for r in REFERRAL_PURPOSES])
         self.ref_urgency.set_items([(u, tr(f"urgency.{u}")) for u in URGENCIES])
-        self.attachment_channel.set_items([(c, tr(f"channel.{c}")) for c in ("clinic", "egov")])
+        self.attachment_channel.set_items(unset + [(c, tr(f"channel.{c}")) for c in ATTACHMENT_CHANNELS])
         self.ref_services.setPlaceholderText(tr("ph.ref_services"))
         was_loading, self._loading = self._loading, True
         self.citizenship.blockSignals(True)
@@ -585,7 +585,7 @@ class PatientForm(QWidget):
             self.rep_document.setText(rep.get("document") or "")
             self.previous_clinic.setText(case.get("previous_clinic") or "")
             self.reason.setText(case.get("reason") or "")
-            self.attachment_channel.set_code(case.get("attachment_channel") or "clinic")
+            self.attachment_channel.set_code(case.get("attachment_channel"))  # unset: the notice says "at the clinic"
             referral = case.get("referral") or {}
             self.ref_purpose.set_code(referral.get("purpose"))
             self.ref_urgency.set_code(referral.get("urgency") or "routine")

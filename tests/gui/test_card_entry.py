@@ -375,10 +375,14 @@ def test_values_are_the_case_values(qtbot, window):
 
 
 def test_login_and_setup_inputs_carry_fields(make_window):
-    """The login and first-run pages: login.login, login.password, setup.* with value()."""
+    """The login and first-run pages: login.login, login.password, setup.admin.*, setup.clinic.*,
+    each with value() None while empty."""
     window = make_window(None)
     for page, names in ((window.login_page, ("login.login", "login.password")),
-                        (window.setup_page, ("setup.full_name", "setup.login", "setup.password", "setup.repeat"))):
+                        (window.setup_page, ("setup.admin.full_name", "setup.admin.login", "setup.admin.password",
+                                              "setup.admin.repeat", "setup.clinic.name_ru", "setup.clinic.name_kk",
+                                              "setup.clinic.bin", "setup.clinic.address_ru",
+                                              "setup.clinic.address_kk", "setup.clinic.head"))):
         found = {w.property("field"): w for w in page.findChildren(QLineEdit) if w.property("field")}
         assert set(names) <= set(found)
         assert all(found[n].value() is None for n in names)

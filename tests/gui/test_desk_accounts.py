@@ -289,11 +289,12 @@ def test_login_message_follows_the_language(qtbot, make_window, registry):
 
 
 def test_attachment_channel_is_on_the_card_and_in_the_case(qtbot, window):
-    """The card's channel choice goes into the case (and back), clinic by default."""
+    """The card's channel choice goes into the case (and back); unset until chosen (the notice
+    then names the clinic, where it is printed)."""
     from tests.gui.helpers import pick
 
     window.form.set_case(case_of("p04"))
-    assert window.form.case()["attachment_channel"] == "clinic"
+    assert "attachment_channel" not in window.form.case()
     pick(qtbot, window.form.attachment_channel, "eGov")
     case = window.form.case()
     assert case["attachment_channel"] == "egov"
