@@ -163,7 +163,7 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
 
     from desktop.core.refdata import RefDataError
     from desktop.core.refinstall import ensure_reference
-    from desktop.gui.main_window import MainWindow
+    from desktop.gui.desk.main_window import MainWindow
 
     try:
         ref = ensure_reference(Path(db_path), Path(bundled_reference))

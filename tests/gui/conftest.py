@@ -46,7 +46,7 @@ def tr():
 @pytest.fixture
 def make_window(qtbot, registry, ref, settings, clock):
     """A main window; `logged_in` as "admin" (an administrator) or "reg" (a registrar)."""
-    from desktop.gui.main_window import MainWindow
+    from desktop.gui.desk.main_window import MainWindow
 
     def make(logged_in: str | None = "admin", **options):
         if logged_in:

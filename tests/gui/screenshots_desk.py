@@ -38,7 +38,7 @@ def main(argv: list[str]) -> int:
     from desktop.core.refbuild import build_reference
     from desktop.core.refdata import load_reference
     from desktop.gui.clock import fixed_clock
-    from desktop.gui.main_window import MainWindow
+    from desktop.gui.desk.main_window import MainWindow
     from desktop.gui.settings import AppSettings
     from desktop.gui.style import STYLE
     from desktop.store import open_registry

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from desktop.gui.admin import (AdminMenu, AuditDialog, BackupDialog, ExportDialog, PriceEditor,
+from desktop.gui.admin.menu import (AdminMenu, AuditDialog, BackupDialog, ExportDialog, PriceEditor,
                                ReferenceDataDialog, UsersDialog, WorklistDialog)
 from desktop.gui.i18n import Tr
 from tests.gui.helpers import newer_sources

@@ -1,7 +1,7 @@
 """Revision 2: when the need is not attachment, the panel's headline answers the need (`care`)."""
 from __future__ import annotations
 
-from desktop.gui.printing import kinds_for
+from desktop.gui.printing.preview import kinds_for
 
 MEASLES = {"as_of": "2026-11-22", "person": {"citizenship": "US", "surname": "Smith", "given_name": "John"},
            "purpose_of_stay": "tourism", "documents": [{"kind": "passport", "valid_until": "2030-01-01"}],

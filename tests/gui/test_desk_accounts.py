@@ -192,7 +192,7 @@ def test_qt_standard_buttons_follow_the_language(qtbot, window):
 
 def test_audit_log_in_words(qtbot, window, registry, clock):
     """The audit dialog says who did what to whom: «… открыла карту: Петров П. П. (ИИН …)»."""
-    from desktop.gui.admin_people import AuditDialog
+    from desktop.gui.admin.people import AuditDialog
 
     registry.create_user("ivanova", "ivanova-pass-1", full_name="Иванова Анна Сергеевна",
                          role="registrar", now=NOW, actor="admin")
@@ -212,7 +212,7 @@ def test_audit_log_in_words(qtbot, window, registry, clock):
 
 def test_audit_details_are_words_not_json(qtbot, window, registry, clock):
     """An account created by the administrator is described with its role in words."""
-    from desktop.gui.admin_people import AuditDialog
+    from desktop.gui.admin.people import AuditDialog
 
     dialog = AuditDialog(registry, window.tr, clock, "admin", window.today)
     qtbot.addWidget(dialog)

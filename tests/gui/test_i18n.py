@@ -1,6 +1,10 @@
 """Russian and Kazakh: the catalogue is complete and a switch changes every visible text."""
 from __future__ import annotations
 
+import ast
+import collections
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 
 from desktop.gui.i18n import LANGS, STRINGS
@@ -12,6 +16,16 @@ def test_every_key_has_every_language():
     """No interface string lacks Russian or Kazakh."""
     missing = [(k, lang) for k, v in STRINGS.items() for lang in LANGS if not (v.get(lang) or "").strip()]
     assert missing == []
+
+
+def test_no_key_is_defined_twice_in_the_one_catalogue():
+    """strings.py is the one catalogue: a key written twice would silently hide the first text."""
+    source = Path(__file__).resolve().parents[2] / "desktop" / "gui" / "strings.py"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    literal = next(n.value for n in tree.body if isinstance(n, ast.AnnAssign) and n.target.id == "STRINGS")
+    counts = collections.Counter(k.value for k in literal.keys)
+    assert [k for k, n in counts.items() if n > 1] == []
+    assert len(counts) == len(STRINGS)
 
 
 def _foreign(texts: list[str], lang: str) -> list[str]:

@@ -124,7 +124,7 @@ def _likeness(a, b) -> float:
 def test_preview_prints_through_cups_to_a_pdf_printer(qtbot, cups_queue, registry, ref, tr, clock, tmp_path):
     """Print in the preview sends the document through QPrinter to the CUPS queue; the PDF that
     cups-pdf writes has the document's pages, each the same as the stored document's page."""
-    from desktop.gui.printing import PrintPanel
+    from desktop.gui.printing.preview import PrintPanel
 
     out_dir = _out_dir()
     before = set(out_dir.glob("*.pdf")) if out_dir.is_dir() else set()

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 
 from desktop import documents, services
 from desktop.gui.i18n import Tr
-from desktop.gui.printing import PREVIEW_NUMBER, PrintDialog, PrintPanel, PrintRequest
-from desktop.gui.printing_picker import ServicePicker
+from desktop.gui.printing.preview import PREVIEW_NUMBER, PrintDialog, PrintPanel, PrintRequest
+from desktop.gui.printing.picker import ServicePicker
 from tests.gui.helpers import pdf_printer
 
 try:

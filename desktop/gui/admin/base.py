@@ -10,7 +10,6 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyMod
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView, QLabel, QMessageBox,
                                QTableView, QVBoxLayout, QWidget)
 
-from desktop.gui.extra_strings import say
 from desktop.gui.worker import Worker
 
 SORT_ROLE = Qt.UserRole + 1
@@ -62,7 +61,7 @@ class RowsModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
         if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return say(self.tr, self.header_keys[section])
+            return self.tr(self.header_keys[section])
         return None
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):
@@ -169,8 +168,8 @@ class AdminDialog(QDialog):
     def retranslate(self, tr) -> None:
         self.tr = tr
         if self.title_key:
-            self.setWindowTitle(say(tr, self.title_key))
-        self.denied.setText(say(tr, "admin.denied"))
+            self.setWindowTitle(tr(self.title_key))
+        self.denied.setText(tr("admin.denied"))
         self.retranslate_body()
         if self._status:
             self.show_status(*self._status[:2], **self._status[2])
@@ -186,7 +185,7 @@ class AdminDialog(QDialog):
         color = {"ok": "#14532d", "error": "#8a1c12", "busy": "#5b6472"}[kind]
         self.status.setProperty("kind", kind)
         self.status.setStyleSheet(f"#adminStatus {{ color: {color}; }}")
-        self.status.setText(say(self.tr, key, **fields))
+        self.status.setText(self.tr(key, **fields))
 
     def status_kind(self) -> str | None:
         return self._status[1] if self._status else None

@@ -129,7 +129,7 @@ class SetupPage(_Card):
         self.row("setup.login", self.login)
         self.row("setup.password", self.password)
         self.row("setup.repeat", self.repeat)
-        from desktop.gui.clinic import ClinicForm
+        from desktop.gui.admin.clinic import ClinicForm
 
         self.step = self.STEP_ADMIN
         self.admin_login = ""

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderV
                                QVBoxLayout, QWidget)
 
 from desktop.documents.words import format_money
-from desktop.gui.extra_strings import say
 
 MAX_QTY = 999
 
@@ -44,7 +43,7 @@ class PriceListModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
         if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return say(self.tr, f"svc.col.{self.COLUMNS[section]}")
+            return self.tr(f"svc.col.{self.COLUMNS[section]}")
         return None
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):
@@ -109,7 +108,7 @@ class EstimateModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
         if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return say(self.tr, f"svc.col.{self.COLUMNS[section]}")
+            return self.tr(f"svc.col.{self.COLUMNS[section]}")
         return None
 
     def flags(self, index: QModelIndex):
@@ -319,29 +318,29 @@ class ServicePicker(QDialog):
     # --- language ----------------------------------------------------------------------------
     def retranslate(self, tr) -> None:
         self.tr = tr
-        self.setWindowTitle(say(tr, "picker.title"))
-        self.caption.setText(say(tr, "picker.prices_on", date=_dmy(self.on)))
-        self.search.setPlaceholderText(say(tr, "picker.search"))
-        self.add_button.setText(say(tr, "picker.add"))
-        self.remove_button.setText(say(tr, "picker.remove"))
-        self.exam_button.setText(say(tr, "picker.exam"))
-        self.exam_button.setToolTip(say(tr, "picker.exam_tip"))
-        self.chosen_title.setText(say(tr, "picker.chosen").upper())
-        self.keys.setText(say(tr, "picker.keys"))
-        self.ok.setText(say(tr, "picker.ok"))
-        self.cancel.setText(say(tr, "print.close"))
+        self.setWindowTitle(tr("picker.title"))
+        self.caption.setText(tr("picker.prices_on", date=_dmy(self.on)))
+        self.search.setPlaceholderText(tr("picker.search"))
+        self.add_button.setText(tr("picker.add"))
+        self.remove_button.setText(tr("picker.remove"))
+        self.exam_button.setText(tr("picker.exam"))
+        self.exam_button.setToolTip(tr("picker.exam_tip"))
+        self.chosen_title.setText(tr("picker.chosen").upper())
+        self.keys.setText(tr("picker.keys"))
+        self.ok.setText(tr("picker.ok"))
+        self.cancel.setText(tr("print.close"))
         self.source.set_language(tr.lang, tr)
         self.estimate.set_language(tr.lang, tr)
         notes = []
         if "medical_exam_required" in self.warnings and self.exam:
-            notes.append(say(tr, "picker.exam_prefilled"))
+            notes.append(tr("picker.exam_prefilled"))
         if "prepayment_required" in self.warnings:
             text = self._warning_text("prepayment_required", tr.lang)
-            notes.append(f"{say(tr, 'picker.prepayment')}: {text}")
+            notes.append(f"{tr('picker.prepayment')}: {text}")
         self.note.setText("\n".join(notes))
         self.note.setVisible(bool(notes))
         if self.error.isVisible():
-            self.error.setText(say(tr, "picker.empty"))
+            self.error.setText(tr("picker.empty"))
         self._update_total()
 
     def _warning_text(self, code: str, lang: str) -> str:
@@ -384,7 +383,7 @@ class ServicePicker(QDialog):
         self.estimate.remove(row)
 
     def _update_total(self) -> None:
-        self.total_label.setText(say(self.tr, "picker.total", amount=format_money(self.estimate.total())))
+        self.total_label.setText(self.tr("picker.total", amount=format_money(self.estimate.total())))
         if self.estimate.rowCount():
             self.error.hide()
 
@@ -396,7 +395,7 @@ class ServicePicker(QDialog):
 
     def accept(self) -> None:
         if not self.estimate.rowCount():
-            self.error.setText(say(self.tr, "picker.empty"))
+            self.error.setText(self.tr("picker.empty"))
             self.error.show()
             self.search.setFocus()
             return

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QFrame, QGridLayou
 
 from desktop.core import iin as iin_mod
 from desktop.core.case import ATTACHMENT_CHANNELS, NEEDS, OSMS_STATUSES, PAYERS, REFERRAL_PURPOSES, RELATIONS, SEXES, URGENCIES
-from desktop.gui.documents import DocumentDialog, DocumentsModel
+from desktop.gui.desk.documents import DocumentDialog, DocumentsModel
 from desktop.gui.i18n import Tr, error_text, note_text
 from desktop.gui.widgets import (STATELESS, CaseDateField, CheckField, ChoiceCombo, CountryCombo,
                                  ErrorLabel, MonthsEditor, TextField, name_problem)
@@ -391,7 +391,7 @@ class PatientForm(QWidget):
     # --- the machine-readable zone -------------------------------------------------------------
     def scan_mrz(self):
         """Open the MRZ scan (F2); a good read fills the identity and a document row."""
-        from desktop.gui.mrz_dialog import MrzDialog
+        from desktop.gui.desk.mrz_dialog import MrzDialog
 
         dialog = MrzDialog(self.tr, self.today, self)
         dialog.read.connect(self.apply_mrz)

@@ -12,8 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
 
-from desktop.gui.admin_base import AdminDialog, RowsModel, dmy, now_of, selected_key, table, today_of
-from desktop.gui.extra_strings import say
+from desktop.gui.admin.base import AdminDialog, RowsModel, dmy, now_of, selected_key, table, today_of
 from desktop.gui.widgets import DateField, ErrorLabel
 
 AUDIT_ACTIONS = ("login", "login_failed", "login_refused", "account_locked", "create", "update", "view",
@@ -27,29 +26,29 @@ class UserDialog(QDialog):
     def __init__(self, tr, *, login: str | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.tr, self.reset = tr, login is not None
-        self.setWindowTitle(say(tr, "users.reset" if self.reset else "users.add").rstrip("…"))
+        self.setWindowTitle(tr("users.reset" if self.reset else "users.add").rstrip("…"))
         self.login = QLineEdit(login or "")
         self.login.setReadOnly(self.reset)
         self.full_name = QLineEdit()
         self.role = QComboBox()
         for role in ("registrar", "admin"):
-            self.role.addItem(say(tr, f"users.role.{role}"), role)
+            self.role.addItem(tr(f"users.role.{role}"), role)
         self.password, self.repeat = QLineEdit(), QLineEdit()
         for w in (self.password, self.repeat):
             w.setEchoMode(QLineEdit.Password)
-        self.rule = QLabel(say(tr, "password.rule"))
+        self.rule = QLabel(tr("password.rule"))
         self.rule.setObjectName("hint")
         self.rule.setWordWrap(True)
         self.error = ErrorLabel()
         form = QFormLayout()
-        form.addRow(say(tr, "users.login"), self.login)
+        form.addRow(tr("users.login"), self.login)
         if not self.reset:
-            form.addRow(say(tr, "users.name"), self.full_name)
-            form.addRow(say(tr, "users.role"), self.role)
-        form.addRow(say(tr, "users.password"), self.password)
-        form.addRow(say(tr, "users.repeat"), self.repeat)
+            form.addRow(tr("users.name"), self.full_name)
+            form.addRow(tr("users.role"), self.role)
+        form.addRow(tr("users.password"), self.password)
+        form.addRow(tr("users.repeat"), self.repeat)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Cancel).setText(say(tr, "print.close"))
+        buttons.button(QDialogButtonBox.Cancel).setText(tr("print.close"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         box = QVBoxLayout(self)
@@ -63,15 +62,15 @@ class UserDialog(QDialog):
         from desktop.store.passwords import check_password
 
         if not self.password.text() or self.password.text() != self.repeat.text():
-            self.error.show_message(say(self.tr, "users.mismatch"))
+            self.error.show_message(self.tr("users.mismatch"))
             return None
         if not self.login.text().strip() or (not self.reset and not self.full_name.text().strip()):
-            self.error.show_message(say(self.tr, "users.required"))
+            self.error.show_message(self.tr("users.required"))
             return None
         try:                      # the store's rule, shown before the dialog closes
             check_password(self.password.text(), self.login.text().strip())
         except PasswordRejected as e:
-            self.error.show_message(say(self.tr, f"password.{e.reason}"))
+            self.error.show_message(self.tr(f"password.{e.reason}"))
             return None
         return {"login": self.login.text().strip(), "full_name": self.full_name.text().strip(),
                 "role": self.role.currentData(), "password": self.password.text()}
@@ -112,8 +111,8 @@ class UsersDialog(AdminDialog):
         self.finish_setup()
 
     def retranslate_body(self) -> None:
-        self.add_button.setText(say(self.tr, "users.add"))
-        self.reset_button.setText(say(self.tr, "users.reset"))
+        self.add_button.setText(self.tr("users.add"))
+        self.reset_button.setText(self.tr("users.reset"))
         self.model.set_tr(self.tr)
         self._update_toggle()
         if self.allowed:
@@ -122,8 +121,8 @@ class UsersDialog(AdminDialog):
     def refresh(self) -> None:
         rows = []
         for u in self.registry.users():
-            active = say(self.tr, "admin.yes" if u.active else "admin.no")
-            rows.append(([u.login, u.full_name, say(self.tr, f"users.role.{u.role}"), active],
+            active = self.tr("admin.yes" if u.active else "admin.no")
+            rows.append(([u.login, u.full_name, self.tr(f"users.role.{u.role}"), active],
                          [u.login, u.full_name.casefold(), u.role, int(u.active)], u.login))
         self.model.set_rows(rows)
         self._update_toggle()
@@ -134,7 +133,7 @@ class UsersDialog(AdminDialog):
     def _update_toggle(self) -> None:
         login = selected_key(self.view)
         key = "users.deactivate" if login is None or self._is_active(login) else "users.activate"
-        self.toggle_button.setText(say(self.tr, key))
+        self.toggle_button.setText(self.tr(key))
 
     # --- changes ---------------------------------------------------------------------------------
     def add_user(self, login: str, full_name: str, role: str, password: str) -> None:
@@ -196,7 +195,7 @@ class AuditDialog(AdminDialog):
         self.setObjectName("auditDialog")
         self.today = today
         self.choose_save = choose_save or (lambda parent, suggested: QFileDialog.getSaveFileName(
-            parent, say(self.tr, "audit.export"), suggested, say(self.tr, "audit.csv_filter"))[0] or None)
+            parent, self.tr("audit.export"), suggested, self.tr("audit.csv_filter"))[0] or None)
         self.resize(1000, 600)
         self.user_filter = QComboBox()
         self.action_filter = QComboBox()
@@ -232,24 +231,24 @@ class AuditDialog(AdminDialog):
 
     def retranslate_body(self) -> None:
         for key, label in self.labels.items():
-            label.setText(say(self.tr, key))
-        self.apply_button.setText(say(self.tr, "audit.apply"))
-        self.export_button.setText(say(self.tr, "audit.export"))
+            label.setText(self.tr(key))
+        self.apply_button.setText(self.tr("audit.apply"))
+        self.export_button.setText(self.tr("audit.export"))
         self.model.set_tr(self.tr)
         self._fill_filters()
 
     def _fill_filters(self) -> None:
         user, action = self.user_filter.currentData(), self.action_filter.currentData()
         self.user_filter.clear()
-        self.user_filter.addItem(say(self.tr, "audit.any"), None)
+        self.user_filter.addItem(self.tr("audit.any"), None)
         if self.allowed:
             for u in self.registry.users():
                 self.user_filter.addItem(f"{u.full_name} ({u.login})", u.login)
             self.user_filter.addItem("system", "system")
         self.action_filter.clear()
-        self.action_filter.addItem(say(self.tr, "audit.any"), None)
+        self.action_filter.addItem(self.tr("audit.any"), None)
         for a in AUDIT_ACTIONS:
-            self.action_filter.addItem(say(self.tr, f"auditw.{a}").replace("{a}", "(а)"), a)
+            self.action_filter.addItem(self.tr(f"auditw.{a}").replace("{a}", "(а)"), a)
         self.set_filters(user=user, action=action)
 
     def set_filters(self, *, user: str | None = None, action: str | None = None, since=None, until=None) -> None:
@@ -272,7 +271,7 @@ class AuditDialog(AdminDialog):
         return out
 
     def refresh(self) -> None:
-        from desktop.gui.audit_words import AuditWords
+        from desktop.gui.admin.audit_words import AuditWords
 
         words = AuditWords(self.registry, self.tr)
         entries = self.registry.audit_entries(limit=self.LIMIT, **self.filters())
@@ -283,7 +282,7 @@ class AuditDialog(AdminDialog):
                          [e.at.isoformat(), e.user, sentence, details], e.id))
         self.model.set_rows(rows)
         self.view.sortByColumn(0, Qt.DescendingOrder)
-        self.count.setText(say(self.tr, "audit.count", n=len(entries)))
+        self.count.setText(self.tr("audit.count", n=len(entries)))
 
     def export_clicked(self) -> None:
         path = self.choose_save(self, f"audit-{now_of(self.clock):%Y%m%d-%H%M}.csv")
@@ -310,7 +309,7 @@ class WorklistDialog(AdminDialog):
         self.setObjectName("worklistDialog")
         self.ref, self.today = ref, today
         self.choose_save = choose_save or (lambda parent, suggested, filter_key: QFileDialog.getSaveFileName(
-            parent, say(self.tr, "worklist.save_title"), suggested, say(self.tr, filter_key))[0] or None)
+            parent, self.tr("worklist.save_title"), suggested, self.tr(filter_key))[0] or None)
         self.items: list = []
         self.resize(860, 520)
         self.days_label = QLabel()
@@ -353,17 +352,17 @@ class WorklistDialog(AdminDialog):
         self.finish_setup()
 
     def retranslate_body(self) -> None:
-        self.days_label.setText(say(self.tr, "worklist.days"))
-        self.refresh_button.setText(say(self.tr, "worklist.refresh"))
-        self.pdf_button.setText(say(self.tr, "worklist.pdf"))
-        self.csv_button.setText(say(self.tr, "worklist.csv"))
-        self.hint.setText(say(self.tr, "worklist.hint"))
+        self.days_label.setText(self.tr("worklist.days"))
+        self.refresh_button.setText(self.tr("worklist.refresh"))
+        self.pdf_button.setText(self.tr("worklist.pdf"))
+        self.csv_button.setText(self.tr("worklist.csv"))
+        self.hint.setText(self.tr("worklist.hint"))
         self.model.set_tr(self.tr)
         self.refresh()
 
     def _ends(self, ends: str) -> str:
         if ends == "osms":
-            return say(self.tr, "worklist.osms")
+            return self.tr("worklist.osms")
         return self.ref.document_kind_name(ends, self.tr.lang)
 
     def _phone(self, patient_id: int) -> str:
@@ -378,7 +377,7 @@ class WorklistDialog(AdminDialog):
         self.model.set_rows([([i.name, i.iin or "", phone, self._ends(i.ends), dmy(i.until)],
                               [i.name.casefold(), i.iin or "", phone, i.ends, i.until.isoformat()], i.patient_id)
                              for i, phone in self.items])
-        self.count.setText(say(self.tr, "worklist.count", n=len({i.patient_id for i in items})))
+        self.count.setText(self.tr("worklist.count", n=len({i.patient_id for i in items})))
 
     def _activated(self, index) -> None:
         pid = index.data(Qt.UserRole) if index.isValid() else None
@@ -387,7 +386,7 @@ class WorklistDialog(AdminDialog):
 
     def table_rows(self) -> tuple[list[str], list[list[str]]]:
         """The header and rows as shown (sorted as the table is), for the PDF and the CSV."""
-        header = [say(self.tr, k) for k in self.model.header_keys]
+        header = [self.tr(k) for k in self.model.header_keys]
         view_model = self.view.model()
         rows = [[str(view_model.index(r, c).data() or "") for c in range(view_model.columnCount())]
                 for r in range(view_model.rowCount())]
@@ -409,8 +408,8 @@ class WorklistDialog(AdminDialog):
 
         header, rows = self.table_rows()
         on = today_of(self.today)
-        subtitle = say(self.tr, "worklist.subtitle", days=self.days.value(), date=dmy(on))
-        pdf = render_table(say(self.tr, "worklist.title"), subtitle, header, rows, on=on,
+        subtitle = self.tr("worklist.subtitle", days=self.days.value(), date=dmy(on))
+        pdf = render_table(self.tr("worklist.title"), subtitle, header, rows, on=on,
                            widths=[0.30, 0.14, 0.16, 0.26, 0.14])
         self._write(out, pdf, len(rows))
 

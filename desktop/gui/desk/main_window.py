@@ -17,15 +17,15 @@ from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, Q
 
 from desktop.core.api import decide_data
 from desktop.core.case import CaseError
-from desktop.gui.admin import AdminMenu
-from desktop.gui.clinic import ClinicDialog
+from desktop.gui.admin.menu import AdminMenu
+from desktop.gui.admin.clinic import ClinicDialog
 from desktop.gui.clock import Clock
-from desktop.gui.form import PatientForm
+from desktop.gui.desk.form import PatientForm
 from desktop.gui.i18n import Tr, dmy
-from desktop.gui.pages import LoginPage, PasswordDialog, SetupPage
-from desktop.gui.panel import DecisionPanel
-from desktop.gui.printing import PrintPanel
-from desktop.gui.search import HistoryView, SearchPanel
+from desktop.gui.desk.pages import LoginPage, PasswordDialog, SetupPage
+from desktop.gui.desk.panel import DecisionPanel
+from desktop.gui.printing.preview import PrintPanel
+from desktop.gui.desk.search import HistoryView, SearchPanel
 from desktop.gui.settings import AppSettings
 from desktop.gui.worker import Worker
 

@@ -23,8 +23,7 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (QDialog, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
-from desktop.gui.extra_strings import say
-from desktop.gui.printing_picker import ServicePicker
+from desktop.gui.printing.picker import ServicePicker
 from desktop.gui.worker import Worker
 
 KINDS = ("slip", "refusal", "referral", "estimate")
@@ -134,8 +133,8 @@ def ask_printer(parent: QWidget) -> QPrinter | None:
 
 
 def ask_save_path(parent: QWidget, suggested: str, tr) -> str | None:
-    path, _ = QFileDialog.getSaveFileName(parent, say(tr, "print.save_title"), suggested,
-                                          say(tr, "print.pdf_filter"))
+    path, _ = QFileDialog.getSaveFileName(parent, tr("print.save_title"), suggested,
+                                          tr("print.pdf_filter"))
     return path or None
 
 
@@ -237,10 +236,10 @@ class PrintDialog(QDialog):
     # --- language ----------------------------------------------------------------------------
     def retranslate(self, tr) -> None:
         self.tr = tr
-        self.setWindowTitle(say(tr, "print.title"))
-        self.print_button.setText(say(tr, "print.print"))
-        self.save_button.setText(say(tr, "print.save_pdf"))
-        self.close_button.setText(say(tr, "print.close"))
+        self.setWindowTitle(tr("print.title"))
+        self.print_button.setText(tr("print.print"))
+        self.save_button.setText(tr("print.save_pdf"))
+        self.close_button.setText(tr("print.close"))
         self._show_state()
 
     def _set_state(self, key: str, kind: str, **fields) -> None:
@@ -256,9 +255,9 @@ class PrintDialog(QDialog):
 
     def _show_state(self) -> None:
         key, fields = self._state
-        self.banner.setText(say(self.tr, key, **fields))
+        self.banner.setText(self.tr(key, **fields))
         n = self.preview.page_count()
-        self.pages.setText(say(self.tr, "print.pages", n=n) if n else "")
+        self.pages.setText(self.tr("print.pages", n=n) if n else "")
 
     def _busy(self, busy: bool) -> None:
         ready = not busy and self.pdf is not None
@@ -476,8 +475,8 @@ class PrintPanel(QWidget):
 
     def retranslate(self, tr) -> None:
         self.tr = tr
-        self.heading.setText(say(tr, "print.heading").upper())
-        self.hint.setText(say(tr, "print.no_decision"))
+        self.heading.setText(tr("print.heading").upper())
+        self.hint.setText(tr("print.no_decision"))
         self._update()
         for w in (self.dialog, self.picker):
             if w is not None and w.isVisible():
@@ -489,11 +488,11 @@ class PrintPanel(QWidget):
         for kind, button in self.buttons.items():
             label = "print.kind.refusal_docs" if kind == "refusal" and status == "needs_documents" \
                 else f"print.kind.{kind}"
-            button.setText(say(self.tr, label))
+            button.setText(self.tr(label))
             button.setVisible(kind in shown)
             button.setEnabled(bool(shown.get(kind)))
             tip = "print.tip.referral_none" if kind == "referral" and not shown.get(kind) else f"print.tip.{kind}"
-            button.setToolTip(say(self.tr, tip))
+            button.setToolTip(self.tr(tip))
         self.hint.setVisible(not shown)
 
     def _shortcut(self, kinds) -> None:
@@ -529,12 +528,12 @@ class PrintPanel(QWidget):
 
         if complete(self.registry.clinic_details()):
             return True
-        box = QMessageBox(QMessageBox.Warning, say(self.tr, "print.clinic_missing_title"),
-                          say(self.tr, "print.clinic_missing"), parent=self.window())
+        box = QMessageBox(QMessageBox.Warning, self.tr("print.clinic_missing_title"),
+                          self.tr("print.clinic_missing"), parent=self.window())
         box.setObjectName("clinicMissingBox")
-        open_button = box.addButton(say(self.tr, "print.clinic_open"), QMessageBox.AcceptRole)
+        open_button = box.addButton(self.tr("print.clinic_open"), QMessageBox.AcceptRole)
         open_button.setObjectName("clinicOpen")
-        box.addButton(say(self.tr, "btn.close"), QMessageBox.RejectRole)
+        box.addButton(self.tr("btn.close"), QMessageBox.RejectRole)
         box.buttonClicked.connect(lambda b: b is open_button and self.clinic_needed.emit())
         self.clinic_box = box
         box.open()

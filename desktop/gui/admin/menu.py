@@ -2,7 +2,7 @@
 log, the worklist of lapsing attachments and the export for the national register.
 
 `AdminMenu` builds the menu in one line; each entry opens one dialog (the dialogs live in
-admin_prices.py, admin_data.py and admin_people.py). For a registrar only the worklist is
+prices.py, data.py and people.py beside this module). For a registrar only the worklist is
 offered; every admin dialog also checks the role itself (`registry.require_admin`) and the
 store checks it again on every change.
 
@@ -17,11 +17,10 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
-from desktop.gui.admin_base import AdminDialog
-from desktop.gui.admin_data import BackupDialog, ExportDialog, ReferenceDataDialog
-from desktop.gui.admin_people import AuditDialog, UsersDialog, WorklistDialog
-from desktop.gui.admin_prices import PriceEditor
-from desktop.gui.extra_strings import say
+from desktop.gui.admin.base import AdminDialog
+from desktop.gui.admin.data import BackupDialog, ExportDialog, ReferenceDataDialog
+from desktop.gui.admin.people import AuditDialog, UsersDialog, WorklistDialog
+from desktop.gui.admin.prices import PriceEditor
 
 __all__ = ["AdminMenu", "AdminDialog", "PriceEditor", "ReferenceDataDialog", "BackupDialog",
            "UsersDialog", "AuditDialog", "WorklistDialog", "ExportDialog"]
@@ -85,9 +84,9 @@ class AdminMenu(QObject):
 
     def retranslate(self, tr) -> None:
         self.tr = tr
-        self.menu.setTitle(say(tr, "admin.menu"))
+        self.menu.setTitle(tr("admin.menu"))
         for name, key, _admin in ENTRIES:
-            self.actions[name].setText(say(tr, key) + "…")
+            self.actions[name].setText(tr(key) + "…")
         for dialog in self.dialogs.values():
             dialog.retranslate(tr)
 

@@ -11,8 +11,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHBoxLayo
 from PySide6.QtCore import Qt
 
 from desktop.documents.words import format_money
-from desktop.gui.admin_base import AdminDialog, RowsModel, dmy, now_of, selected_key, table, today_of
-from desktop.gui.extra_strings import say
+from desktop.gui.admin.base import AdminDialog, RowsModel, dmy, now_of, selected_key, table, today_of
 from desktop.gui.widgets import DateField, ErrorLabel
 
 
@@ -35,7 +34,7 @@ class PriceDialog(QDialog):
                  current: Decimal | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.tr, self.new = tr, new
-        self.setWindowTitle(say(tr, "prices.add" if new else "prices.change").rstrip("…"))
+        self.setWindowTitle(tr("prices.add" if new else "prices.change").rstrip("…"))
         self.code = QLineEdit(code)
         self.code.setReadOnly(not new)
         self.name_ru, self.name_kk, self.unit = QLineEdit(), QLineEdit(), QLineEdit()
@@ -44,19 +43,19 @@ class PriceDialog(QDialog):
         self.valid_from.setValue(today)
         self.error = ErrorLabel()
         form = QFormLayout()
-        form.addRow(say(tr, "prices.code"), self.code)
+        form.addRow(tr("prices.code"), self.code)
         if new:
-            form.addRow(say(tr, "prices.name_ru"), self.name_ru)
-            form.addRow(say(tr, "prices.name_kk"), self.name_kk)
-            form.addRow(say(tr, "prices.unit"), self.unit)
+            form.addRow(tr("prices.name_ru"), self.name_ru)
+            form.addRow(tr("prices.name_kk"), self.name_kk)
+            form.addRow(tr("prices.unit"), self.unit)
         else:
             label = QLabel(name)
             label.setWordWrap(True)
             form.addRow("", label)
-        form.addRow(say(tr, "prices.new_price"), self.price)
-        form.addRow(say(tr, "prices.from"), self.valid_from)
+        form.addRow(tr("prices.new_price"), self.price)
+        form.addRow(tr("prices.from"), self.valid_from)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Cancel).setText(say(tr, "print.close"))
+        buttons.button(QDialogButtonBox.Cancel).setText(tr("print.close"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         box = QVBoxLayout(self)
@@ -68,14 +67,14 @@ class PriceDialog(QDialog):
     def values(self) -> dict | None:
         price = parse_price(self.price.text())
         if price is None:
-            self.error.show_message(say(self.tr, "prices.bad_price"))
+            self.error.show_message(self.tr("prices.bad_price"))
             return None
         code = self.code.text().strip().upper()
         if self.new and (not code or not self.name_ru.text().strip()):
-            self.error.show_message(say(self.tr, "prices.bad_code"))
+            self.error.show_message(self.tr("prices.bad_code"))
             return None
         if self.valid_from.value() is None:
-            self.error.show_message(say(self.tr, "prices.from"))
+            self.error.show_message(self.tr("prices.from"))
             return None
         out = {"code": code, "price": price, "valid_from": self.valid_from.value()}
         if self.new:
@@ -150,10 +149,10 @@ class PriceEditor(AdminDialog):
         self.finish_setup()
 
     def retranslate_body(self) -> None:
-        self.date_label.setText(say(self.tr, "admin.on_date"))
-        self.hint.setText(say(self.tr, "prices.hint"))
-        self.change_button.setText(say(self.tr, "prices.change"))
-        self.add_button.setText(say(self.tr, "prices.add"))
+        self.date_label.setText(self.tr("admin.on_date"))
+        self.hint.setText(self.tr("prices.hint"))
+        self.change_button.setText(self.tr("prices.change"))
+        self.add_button.setText(self.tr("prices.add"))
         self.model.set_tr(self.tr)
         self.history.set_tr(self.tr)
         if self.allowed:
@@ -199,10 +198,10 @@ class PriceEditor(AdminDialog):
 
     def show_history(self, code: str | None) -> None:
         if not code:
-            self.history_title.setText(say(self.tr, "prices.history_none").upper())
+            self.history_title.setText(self.tr("prices.history_none").upper())
             self.history.set_rows([])
             return
-        self.history_title.setText(say(self.tr, "prices.history", code=code).upper())
+        self.history_title.setText(self.tr("prices.history", code=code).upper())
         rows = [([dmy(p.valid_from), dmy(p.valid_until), format_money(Decimal(p.price)), p.created_by],
                  [], p.id) for p in self.registry.price_history(code)]
         self.history.set_rows(rows)

@@ -11,8 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
-from desktop.gui.admin_base import AdminDialog, RowsModel, confirm, dmy, now_of, selected_key, table
-from desktop.gui.extra_strings import say
+from desktop.gui.admin.base import AdminDialog, RowsModel, confirm, dmy, now_of, selected_key, table
 
 
 def default_keys_dir():
@@ -36,7 +35,7 @@ class ReferenceDataDialog(AdminDialog):
         self.setObjectName("referenceDataDialog")
         self.db_path, self.keys_dir = Path(db_path), keys_dir if keys_dir else default_keys_dir()
         self.choose_file = choose_file or (lambda parent: QFileDialog.getOpenFileName(
-            parent, say(self.tr, "refdata.open_title"), "", say(self.tr, "refdata.filter"))[0] or None)
+            parent, self.tr("refdata.open_title"), "", self.tr("refdata.filter"))[0] or None)
         self.ask = ask or confirm
         self.resize(720, 420)
         self.model = RowsModel(["refdata.version", "refdata.issued", "refdata.active"], tr, self)
@@ -57,8 +56,8 @@ class ReferenceDataDialog(AdminDialog):
         self.finish_setup()
 
     def retranslate_body(self) -> None:
-        self.import_button.setText(say(self.tr, "refdata.import"))
-        self.rollback_button.setText(say(self.tr, "refdata.rollback"))
+        self.import_button.setText(self.tr("refdata.import"))
+        self.rollback_button.setText(self.tr("refdata.rollback"))
         self.model.set_tr(self.tr)
         if self.allowed:
             self.refresh()
@@ -68,7 +67,7 @@ class ReferenceDataDialog(AdminDialog):
 
         rows = []
         for r in installed(self.db_path):
-            mark = "✔ " + say(self.tr, "refdata.in_force") if r["active"] else ""
+            mark = "✔ " + self.tr("refdata.in_force") if r["active"] else ""
             rows.append(([r["version"], dmy(datetime.fromisoformat(r["issued"]).date()), mark],
                          [r["version"], r["issued"], int(r["active"])], r["version"]))
         self.model.set_rows(rows)
@@ -110,7 +109,7 @@ class ReferenceDataDialog(AdminDialog):
         self.run(work, ok_, failed)
 
     def rollback_clicked(self) -> None:
-        if self.ask(self, say(self.tr, "refdata.title"), say(self.tr, "refdata.confirm_rollback")):
+        if self.ask(self, self.tr("refdata.title"), self.tr("refdata.confirm_rollback")):
             self.rollback()
 
     def rollback(self) -> None:
@@ -145,11 +144,11 @@ class BackupDialog(AdminDialog):
         self.setObjectName("backupDialog")
         self.db_path = Path(db_path)
         self.backups_dir = Path(backups_dir) if backups_dir else None
-        flt = lambda: say(self.tr, "backup.filter")  # noqa: E731
+        flt = lambda: self.tr("backup.filter")  # noqa: E731
         self.choose_save = choose_save or (lambda parent, suggested: QFileDialog.getSaveFileName(
-            parent, say(self.tr, "backup.now"), suggested, flt())[0] or None)
+            parent, self.tr("backup.now"), suggested, flt())[0] or None)
         self.choose_open = choose_open or (lambda parent: QFileDialog.getOpenFileName(
-            parent, say(self.tr, "backup.restore"), str(self.backups_dir or ""), flt())[0] or None)
+            parent, self.tr("backup.restore"), str(self.backups_dir or ""), flt())[0] or None)
         self.ask = ask or confirm
         self.resize(760, 440)
         self.backup_button = QPushButton()
@@ -181,10 +180,10 @@ class BackupDialog(AdminDialog):
         self.finish_setup()
 
     def retranslate_body(self) -> None:
-        self.backup_button.setText(say(self.tr, "backup.now"))
-        self.restore_button.setText(say(self.tr, "backup.restore"))
-        self.restore_selected_button.setText(say(self.tr, "backup.restore_selected"))
-        self.auto_title.setText(say(self.tr, "backup.auto").upper())
+        self.backup_button.setText(self.tr("backup.now"))
+        self.restore_button.setText(self.tr("backup.restore"))
+        self.restore_selected_button.setText(self.tr("backup.restore_selected"))
+        self.auto_title.setText(self.tr("backup.auto").upper())
         self.model.set_tr(self.tr)
 
     def automatic_backups(self) -> list[Path]:
@@ -220,7 +219,7 @@ class BackupDialog(AdminDialog):
 
     def restore_clicked(self, path: str | None = None) -> None:
         path = path or self.choose_open(self)
-        if path and self.ask(self, say(self.tr, "backup.title"), say(self.tr, "backup.confirm", path=path)):
+        if path and self.ask(self, self.tr("backup.title"), self.tr("backup.confirm", path=path)):
             self.restore_from(Path(path))
 
     def restore_from(self, backup: Path) -> None:
@@ -257,7 +256,7 @@ class ExportDialog(AdminDialog):
         super().__init__(registry, tr, clock, user, parent)
         self.setObjectName("exportDialog")
         self.choose_folder = choose_folder or (lambda parent: QFileDialog.getExistingDirectory(
-            parent, say(self.tr, "export.folder")) or None)
+            parent, self.tr("export.folder")) or None)
         self.resize(640, 240)
         self.folder_label = QLabel()
         self.folder = QLineEdit(str(folder) if folder else "")
@@ -285,15 +284,15 @@ class ExportDialog(AdminDialog):
         self.finish_setup()
 
     def retranslate_body(self) -> None:
-        self.folder_label.setText(say(self.tr, "export.folder"))
-        self.browse.setText(say(self.tr, "export.choose"))
-        self.again.setText(say(self.tr, "export.again"))
-        self.export_button.setText(say(self.tr, "export.run"))
+        self.folder_label.setText(self.tr("export.folder"))
+        self.browse.setText(self.tr("export.choose"))
+        self.again.setText(self.tr("export.again"))
+        self.export_button.setText(self.tr("export.run"))
         if self.allowed:
             self.refresh()
 
     def refresh(self) -> None:
-        self.outbox.setText(say(self.tr, "export.outbox", n=len(self.registry.exported())))
+        self.outbox.setText(self.tr("export.outbox", n=len(self.registry.exported())))
 
     def _browse(self) -> None:
         folder = self.choose_folder(self)

@@ -1,0 +1,2 @@
+"""Administration: the menu, clinic details, price list, reference data, backups, users, audit log,
+worklist, export."""
