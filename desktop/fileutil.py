@@ -7,6 +7,7 @@ the user's own profile, whose ACL already keeps other users out).
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from contextlib import contextmanager
@@ -64,6 +65,15 @@ def fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def write_private(path: Path, data: bytes) -> None:

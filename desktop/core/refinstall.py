@@ -9,13 +9,12 @@ new one, never a mixture; older releases stay for rollback.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 from pathlib import Path
 
-from desktop.fileutil import file_lock, private_dir, temp_name, write_private
+from desktop.fileutil import file_lock, private_dir, sha256_of, temp_name, write_private
 
 from desktop.core.refdata import RefData, RefDataError, load_reference, read_meta
 
@@ -26,14 +25,6 @@ def refdata_dir(db_path: Path) -> Path:
 
 def _write_atomic(path: Path, text: str):
     write_private(path, text.encode("utf-8"))
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def active_path(db_path: Path) -> Path | None:
@@ -68,10 +59,10 @@ def install(db_path: Path, release: Path, *, activate: bool = True) -> RefData:
     """Copy a verified release file into the folder and (by default) make it the one in force."""
     ref = load_reference(release)
     d = private_dir(refdata_dir(db_path))
-    digest = _sha256(release)
+    digest = sha256_of(release)
     target = d / f"release-{digest[:20]}.sqlite"
     with file_lock(d / ".lock"):
-        intact = target.is_file() and _sha256(target) == digest
+        intact = target.is_file() and sha256_of(target) == digest
         if not intact:
             tmp = temp_name(target)
             try:

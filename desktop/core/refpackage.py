@@ -27,6 +27,7 @@ from pathlib import Path
 
 from desktop.core.refdata import RefData, RefDataError, load_reference
 from desktop.core.refinstall import active_path, install
+from desktop.fileutil import sha256_of
 
 FORMAT = "polyclinic-refdata"
 FORMAT_VERSION = 1
@@ -71,14 +72,6 @@ class ImportResult:
     previous: str | None
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def build_package(reference: Path, out: Path, private_key_pem: bytes) -> dict:
     """Write a signed package for a compiled reference file; returns the manifest."""
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -90,7 +83,7 @@ def build_package(reference: Path, out: Path, private_key_pem: bytes) -> dict:
         "valid_from": ref.valid_from and ref.valid_from.isoformat(),
         "valid_until": ref.valid_until and ref.valid_until.isoformat(),
         "publisher": ref.meta.get("publisher", ""),
-        "database": {"name": "reference.sqlite", "size": reference.stat().st_size, "sha256": _sha256(reference)},
+        "database": {"name": "reference.sqlite", "size": reference.stat().st_size, "sha256": sha256_of(reference)},
     }
     body = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
     key = load_pem_private_key(private_key_pem, password=None)
