@@ -182,6 +182,12 @@ def current_revision(engine: sa.Engine) -> str | None:
 
 def migrate(engine: sa.Engine, target: str = "head") -> None:
     """Upgrade the database to `target`, all pending scripts in one transaction."""
+    with engine.connect() as connection:
+        migrate_connection(connection, target)
+
+
+def migrate_connection(connection: sa.Connection, target: str = "head") -> None:
+    """`migrate` on an open connection (PostgreSQL: the one holding the advisory lock)."""
     from alembic.config import Config
     from alembic.runtime.environment import EnvironmentContext
 
@@ -192,14 +198,13 @@ def migrate(engine: sa.Engine, target: str = "head") -> None:
     def upgrade(rev, context):
         return script._upgrade_revs(target, rev)
 
-    with engine.connect() as connection:
-        with EnvironmentContext(config, script, fn=upgrade, destination_rev=target) as env:
-            env.configure(connection=connection, transactional_ddl=True,
-                          transaction_per_migration=False)
-            with env.begin_transaction():
-                env.run_migrations()
-        if connection.in_transaction():
-            connection.commit()
+    with EnvironmentContext(config, script, fn=upgrade, destination_rev=target) as env:
+        env.configure(connection=connection, transactional_ddl=True,
+                      transaction_per_migration=False)
+        with env.begin_transaction():
+            env.run_migrations()
+    if connection.in_transaction():
+        connection.commit()
 
 
 def pre_migration_backup_path(path: Path, revision: str) -> Path:

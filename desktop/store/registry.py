@@ -24,7 +24,7 @@ from typing import Any, Iterable, Iterator, NamedTuple
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from . import db
+from . import backend, db
 from .errors import Conflict, NotFound, PermissionDenied, RegistryError
 from .models import (AuditEntry, Decision, ExportOutbox, Patient,
                      PatientDocument, PriceItem, PrintedDocument, Setting, User)
@@ -89,7 +89,10 @@ def _documents_of(case: dict) -> list[dict]:
 class Registry:
     """The operational database of one clinic. Create with `open_registry`; close when done."""
 
-    def __init__(self, path: Path, engine: sa.Engine):
+    def __init__(self, path: Path, engine: sa.Engine, location: "backend.Location | None" = None):
+        # `location`: the file or the server; `path`: the file, or a server's local anchor
+        # (reference releases and start-up backups beside it).
+        self.location = location or backend.parse_location(Path(path))
         self.path = Path(path)
         self.engine = engine
         self._writer = engine.execution_options(sqlite_immediate=True)
@@ -107,10 +110,17 @@ class Registry:
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
-        """One write transaction, committed on leaving the block."""
-        with Session(self._writer, expire_on_commit=False) as session:
-            with session.begin():
-                yield session
+        """One write transaction, committed on leaving the block. A unique index refusing a
+        row another desk saved at the same moment becomes a Conflict."""
+        try:
+            with Session(self._writer, expire_on_commit=False) as session:
+                with session.begin():
+                    yield session
+        except sa.exc.IntegrityError as exc:
+            conflict = backend.conflict_from(exc)
+            if conflict is None:
+                raise
+            raise conflict from None
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
@@ -372,7 +382,8 @@ class Registry:
             number = session.execute(sa.text(
                 "INSERT INTO document_sequence (clinic_key, year, last_number, updated_at) "
                 "VALUES (:k, :y, 1, :now) ON CONFLICT (clinic_key, year) DO UPDATE SET "
-                "last_number = last_number + 1, updated_at = :now RETURNING last_number"),
+                "last_number = document_sequence.last_number + 1, updated_at = :now "
+                "RETURNING last_number"),
                 {"k": clinic_key, "y": year, "now": now.isoformat()}).scalar_one()
         return f"{year}-{number:06d}"
 
@@ -670,7 +681,12 @@ class Registry:
         """Administrator: copy the registry to `out_path` (SQLite online backup), verify the
         copy (integrity check, row counts equal), return the row counts."""
         self.require_admin(actor)
-        counts = backup_database(self.path, Path(out_path))
+        if self.location.is_server:
+            from .transfer import backup_server
+
+            counts = backup_server(self.engine, Path(out_path))
+        else:
+            counts = backup_database(self.path, Path(out_path))
         self.log(user=actor, action="backup", obj=f"backup:{Path(out_path).name}", now=now,
                  details={"patient": counts.get("patient", 0)})
         return counts
@@ -723,6 +739,7 @@ class Registry:
         out_csv, out_json = Path(out_csv), Path(out_json)
         with self._write() as session:
             self._require_role(session, user)
+            backend.serialize(session, backend.EXPORT_LOCK)  # two desks never send the same rows
             sql = sa.text("""
                 SELECT d.id AS decision_id, d.patient_id, d.as_of, d.taken_at, d.category,
                        d.attachment_until, d.reference_version, d.user,
@@ -779,19 +796,22 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 # --- module functions: opening, backups, restore ---------------------------------------------------
 
-def open_registry(path: Path, *, now: datetime) -> Registry:
-    """Create or open the registry at `path`: checks the file, backs it up before a schema
-    upgrade (`<path>.pre-migration-<revision>.bak`), runs pending migrations.
+def open_registry(path: Path | str, *, now: datetime) -> Registry:
+    """Create or open the registry at `path` (a file, or a `postgresql://` URL): checks the
+    file, backs it up before a schema upgrade (`<path>.pre-migration-<revision>.bak`), runs
+    pending migrations (on a server under an advisory lock).
 
     Raises RegistryError (bilingual, naming the file) for a corrupt or foreign file.
     """
-    path = Path(path)
+    location = backend.parse_location(path)
+    path = location.local_path
     try:
-        engine, migrated_from = db.prepare(path)
+        engine, migrated_from = backend.prepare(location)
     except RegistryError as exc:
-        exc.backup = latest_backup(path, default_backups_dir(path))
+        if not location.is_server:
+            exc.backup = latest_backup(path, default_backups_dir(path))
         raise
-    registry = Registry(path, engine)
+    registry = Registry(path, engine, location)
     if migrated_from != db.head_revision():
         registry.log(user=SYSTEM_USER, action="migrate", obj="schema", now=now,
                      details={"from": migrated_from, "to": db.head_revision()})
