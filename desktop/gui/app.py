@@ -65,6 +65,15 @@ def open_registry_or_restore(db_path: Path, clock, tr, *, interactive: bool, ope
         raise error
     message = error.ru if tr.lang in ("ru", "kk") else error.en
     text = tr("corrupt.text", message=message, path=error.path)
+    if isinstance(db_path, str):  # the clinic's server: nothing to restore from this desk
+        from desktop.store.backend import parse_location
+
+        text = tr("corrupt.text", message=message, path=parse_location(db_path).display)
+        if interactive:
+            _message(QMessageBox.Critical, tr("corrupt.title"), text)
+        else:
+            print(text, file=sys.stderr)
+        return None
     backup = error.backup or latest_backup(db_path, default_backups_dir(db_path))
     if not interactive:
         print(text, file=sys.stderr)
@@ -121,7 +130,11 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
     from desktop.gui.clock import Clock
 
     clock = Clock(datetime.now)   # the one clock of the GUI: "now" for what it saves
-    opener = _Opener(Path(db_path), clock.now())
+    from desktop.paths import db_location, local_path
+
+    db_path = db_location(db_path)      # a file, or the clinic's server (postgresql:// URL)
+    local = local_path(db_path)         # the file, or the desk's folder for a server
+    opener = _Opener(db_path, clock.now())
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -140,10 +153,10 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
     from desktop.gui.main_window import MainWindow
 
     try:
-        ref = ensure_reference(Path(db_path), Path(bundled_reference))
+        ref = ensure_reference(local, Path(bundled_reference))
     except RefDataError as e:
         ref, ref_error = None, e
-    registry = open_registry_or_restore(Path(db_path), clock, tr, interactive=not exit_after_start,
+    registry = open_registry_or_restore(db_path, clock, tr, interactive=not exit_after_start,
                                         opened=opener.result())
     if registry is None:
         return 1
@@ -158,11 +171,11 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
     from desktop.services import seed_prices_from_reference
 
     seed_prices_from_reference(registry, ref, clock.now())   # first start: the demo price list
-    window = MainWindow(registry, ref, settings, clock, today, db_path=Path(db_path))
+    window = MainWindow(registry, ref, settings, clock, today, db_path=local)
     app.setStyleSheet(STYLE)   # once, after the widgets exist: one polish pass instead of many
     window.show()
     if not exit_after_start:
-        QTimer.singleShot(0, lambda: start_backup(window, Path(db_path), clock))
+        QTimer.singleShot(0, lambda: start_backup(window, local, clock))
     gc.enable()
     gc.freeze()                   # the start-up objects live as long as the app: never rescan them
     if exit_after_start:

@@ -27,6 +27,27 @@ from .errors import Conflict, RegistryError
 BATCH = 2000
 
 
+def _server_errors(function):
+    """A refusal of the database (no privilege, lost connection…) as a RegistryError that
+    says what to do, never a traceback."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except sa.exc.DBAPIError as exc:
+            detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            hint_ru = hint_en = ""
+            if "permission denied" in detail or "must be owner" in detail:
+                hint_ru = "; нужен URL владельца базы (owner_url из polyclinic server init)"
+                hint_en = "; use the database owner's URL (owner_url from polyclinic server init)"
+            raise RegistryError("registry", f"Сервер отказал: {detail}{hint_ru}",
+                                f"The server refused: {detail}{hint_en}") from None
+
+    return wrapper
+
+
 def _tables() -> list[sa.Table]:
     from .models import metadata
 
@@ -149,6 +170,7 @@ def _verify(expected: dict, engine: sa.Engine, where: str) -> None:
                             "The copy differs from the source registry: " + ", ".join(bad))
 
 
+@_server_errors
 def copy_registry(src, dst) -> dict[str, dict]:
     """Copy the whole registry at `src` into the empty registry at `dst` (files or URLs, either
     way); verify every table's row count and hash; return the fingerprint."""
@@ -179,6 +201,7 @@ def copy_registry(src, dst) -> dict[str, dict]:
         source_engine.dispose()
 
 
+@_server_errors
 def backup_server(engine: sa.Engine, out_path: Path) -> dict[str, int]:
     """Write a PostgreSQL registry to `out_path` as a portable SQLite registry file, from one
     snapshot, then verify it (integrity check, the same counts and hashes). Returns the counts
@@ -212,6 +235,7 @@ def backup_server(engine: sa.Engine, out_path: Path) -> dict[str, int]:
     return counts
 
 
+@_server_errors
 def restore_server(backup_file: Path, engine: sa.Engine, *, keep_aside: Path | None = None
                    ) -> dict[str, dict]:
     """Replace the contents of a PostgreSQL registry by a verified backup file, in one
