@@ -173,8 +173,9 @@ def setup_database(session, *, database: str, owner: str, desk: str, owner_passw
                           f"{_quote_literal(role)}) THEN CREATE ROLE {role} LOGIN; END IF; END $$")
         _execute(session, "SET password_encryption = 'scram-sha-256'; "
                           f"ALTER ROLE {role} LOGIN PASSWORD {_quote_literal(password)}")
+    # collation C: the search keys compare by code point, as on SQLite (prefix ranges)
     _execute(session, f"CREATE DATABASE {database} OWNER {owner} ENCODING 'UTF8' "
-                      "TEMPLATE template0 LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'")
+                      "TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'")
     _execute(session, f"REVOKE ALL ON DATABASE {database} FROM PUBLIC; "
                       f"GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {desk}")
     _execute(session, f"REVOKE CREATE ON SCHEMA public FROM PUBLIC; "
