@@ -234,13 +234,11 @@ def cmd_restore(args, registry_path: Path, now: datetime) -> int:
 def _restore_server(args, url: str, now: datetime) -> int:
     """restore FILE into the clinic's server: an administrator of the server's registry; the
     current contents are first kept as a portable backup in the desk's backups folder."""
-    from .registry import default_backups_dir, open_registry
-    from .transfer import restore_server
+    from .registry import open_registry, restore
 
     with open_registry(url, now=now) as registry:
         user = _authenticate(registry, args, now, admin=True)
-        aside = default_backups_dir(registry.path) / f"before-restore-{now:%Y%m%d-%H%M%S}.sqlite"
-        restore_server(args.file, registry.engine, keep_aside=aside)
+        aside = restore(args.file, registry.location, now=now)
         registry.log(user=user, action="restore", obj=f"backup:{Path(args.file).name}", now=now,
                      details={"previous_kept_as": str(aside)})
         shown = registry.location.display

@@ -883,6 +883,18 @@ def restore(backup_file: Path, target: Path, *, now: datetime) -> Path | None:
     import shutil
     import sqlite3
 
+    location = backend.parse_location(target)
+    if location.is_server:  # the clinic's server: its contents replaced in one transaction
+        from .transfer import restore_server
+
+        engine, _ = backend.prepare(location)
+        try:
+            aside = default_backups_dir(location.local_path) / \
+                f"before-restore-{now:%Y%m%d-%H%M%S}.sqlite"
+            restore_server(Path(backup_file), engine, keep_aside=aside)
+        finally:
+            engine.dispose()
+        return aside
     backup_file, target = Path(backup_file), Path(target)
     db.integrity_counts(backup_file)
     tmp = target.with_name(target.name + ".restore-tmp")

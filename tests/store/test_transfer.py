@@ -109,3 +109,16 @@ def test_restore_loads_a_backup_file_into_the_server(tmp_path, pg_url, monkeypat
         assert len(registry.search("Иванов")) == 1
     assert loaded["patient"]["rows"] == 1
     assert integrity_counts(tmp_path / "aside.sqlite")["patient"] == 1
+
+
+def test_restore_to_a_server_location_as_the_backup_dialog_does(tmp_path, pg_url, monkeypatch):
+    """`restore(file, registry.location)` (the administration dialog's call) replaces the
+    server's contents and returns where the previous contents were kept."""
+    from desktop.store import restore
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    _fill(tmp_path / "desk.sqlite")
+    with open_registry(pg_url, now=NOW) as registry:
+        aside = restore(tmp_path / "desk.sqlite", registry.location, now=NOW)
+        assert len(registry.search("Иванов")) == 1
+    assert aside.is_relative_to(tmp_path / "data") and integrity_counts(aside)["patient"] == 0
