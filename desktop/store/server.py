@@ -151,6 +151,15 @@ def _peer_as_postgres(data: Path, port: int):
 
 
 def _execute(session, sql: str, database: str | None = None) -> None:
+    import psycopg
+
+    try:
+        _execute_raw(session, sql, database)
+    except psycopg.Error as exc:
+        raise ServerSetupError(f"SQL: {str(exc).strip()}") from None
+
+
+def _execute_raw(session, sql: str, database: str | None = None) -> None:
     if isinstance(session, _PsqlSession):
         session.execute(sql, database)
         return
@@ -167,7 +176,16 @@ def _execute(session, sql: str, database: str | None = None) -> None:
 
 def setup_database(session, *, database: str, owner: str, desk: str, owner_password: str,
                    desk_password: str) -> None:
-    """The roles and the database (UTF-8, template0); only the two roles may connect."""
+    """The roles and the database (UTF-8, template0); only the two roles may connect. An
+    existing database is refused before anything changes (its roles' passwords included)."""
+    query = f"SELECT 1 FROM pg_database WHERE datname = {_quote_literal(database)}"
+    if isinstance(session, _PsqlSession):
+        exists = session.execute(query).strip() == "1"
+    else:
+        exists = session.execute(query).fetchone() is not None
+    if exists:
+        raise ServerSetupError(f"database \"{database}\" already exists — база уже есть; "
+                               "choose another --database or use the existing one's URLs")
     for role, password in ((owner, owner_password), (desk, desk_password)):
         _execute(session, f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = "
                           f"{_quote_literal(role)}) THEN CREATE ROLE {role} LOGIN; END IF; END $$")

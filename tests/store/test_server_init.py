@@ -92,3 +92,27 @@ def test_the_cluster_listens_for_the_lan(server):
     assert "polyclinic    clinic_owner,clinic_desk    samenet    scram-sha-256" in hba
     assert "trust" not in [line.split()[-1] for line in hba.splitlines()
                            if line.strip() and not line.startswith("#")]
+
+
+def test_an_existing_server_is_set_up_through_its_superuser(pg_server, tmp_path, monkeypatch):
+    """--superuser-url (e.g. the Windows installer's server): database and roles are made
+    there; the desk role works and cannot change the audit log; a second run is a message."""
+    import psycopg
+
+    from desktop.store.server import ServerSetupError, server_init
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    kw = dict(data=None, superuser_url=pg_server.url(), port=pg_server.port, listen="*",
+              allow="samenet", database="existing", owner="ex_owner", desk="ex_desk",
+              host="127.0.0.1")
+    result = server_init(**kw)
+    try:
+        with open_registry(result["desk_url"], now=NOW) as registry:
+            registry.log(user="reg", action="view", obj="patient:1", now=NOW)
+        with _connect(result["desk_url"]) as con:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                con.execute("DELETE FROM audit_log")
+        with pytest.raises(ServerSetupError, match="already exists"):
+            server_init(**kw)
+    finally:
+        pg_server.drop_database(pg_server.url("existing"))
