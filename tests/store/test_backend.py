@@ -130,3 +130,14 @@ def test_a_local_file_is_not_a_network_share(tmp_path):
     """A file on a local disk (this machine's real mount table) opens as before."""
     assert network_share(tmp_path / "registry.sqlite") is None
     open_registry(tmp_path / "registry.sqlite", now=NOW).close()
+
+
+def test_polyclinic_db_may_name_the_server(monkeypatch):
+    """POLYCLINIC_DB=postgresql://… selects the server as text, not a folder path."""
+    from desktop.paths import default_db, local_path
+
+    monkeypatch.setenv("POLYCLINIC_DB", "postgresql://desk@server/polyclinic")
+    assert default_db() == "postgresql://desk@server/polyclinic"
+    assert local_path(default_db()).name == "registry"
+    monkeypatch.setenv("POLYCLINIC_DB", "some/registry.sqlite")
+    assert default_db() == Path("some/registry.sqlite")
