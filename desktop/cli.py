@@ -352,7 +352,10 @@ def cmd_recheck(args) -> int:
 def cmd_gui(args) -> int:
     from desktop.gui.app import run
 
-    return run(db_path=_db_target(args), bundled_reference=_bundled_reference(),
+    import os
+
+    explicit = getattr(args, "db", None) or os.environ.get("POLYCLINIC_DB")
+    return run(db_path=_db_target(args) if explicit else None, bundled_reference=_bundled_reference(),
                exit_after_start=args.exit_after_start, today=_today())
 
 

@@ -45,7 +45,8 @@ class _Opener:
         return self.registry, self.error
 
 
-def open_registry_or_restore(db_path: Path, clock, tr, *, interactive: bool, opened=None):
+def open_registry_or_restore(db_path: Path, clock, tr, *, interactive: bool, opened=None,
+                             settings=None):
     """Open the registry; a damaged file → a clear message offering the latest backup.
     Returns the Registry, or None when it cannot be opened (the user was told why).
     `opened` is an already attempted (registry, error) pair from `_Opener`."""
@@ -69,11 +70,24 @@ def open_registry_or_restore(db_path: Path, clock, tr, *, interactive: bool, ope
         from desktop.store.backend import parse_location
 
         text = tr("corrupt.text", message=message, path=parse_location(db_path).display)
-        if interactive:
-            _message(QMessageBox.Critical, tr("corrupt.title"), text)
-        else:
+        if not interactive:
             print(text, file=sys.stderr)
-        return None
+            return None
+        if settings is None:
+            _message(QMessageBox.Critical, tr("corrupt.title"), text)
+            return None
+        from desktop.gui.connection import ConnectionDialog
+
+        choice = _message(QMessageBox.Critical, tr("corrupt.title"), text,
+                          [(tr("conn.settings_btn"), QMessageBox.AcceptRole),
+                           (tr("btn.close"), QMessageBox.RejectRole)])
+        dialog = ConnectionDialog(settings, tr) if choice == 0 else None
+        if dialog is None or not dialog.exec():
+            return None
+        from desktop.paths import default_db
+
+        return open_registry_or_restore(dialog.location() or default_db(), clock, tr,
+                                        interactive=True, settings=settings)
     backup = error.backup or latest_backup(db_path, default_backups_dir(db_path))
     if not interactive:
         print(text, file=sys.stderr)
@@ -130,10 +144,21 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
     from desktop.gui.clock import Clock
 
     clock = Clock(datetime.now)   # the one clock of the GUI: "now" for what it saves
-    from desktop.paths import db_location, local_path
+    from desktop.paths import db_location, default_db, local_path
+
+    if db_path is None:                 # neither --db nor POLYCLINIC_DB: this desk's setting
+        from desktop.gui.settings import AppSettings
+        from desktop.store.backend import server_url
+
+        server = AppSettings(settings_path).server()
+        db_path = server_url(**server) if server else default_db()
 
     db_path = db_location(db_path)      # a file, or the clinic's server (postgresql:// URL)
     local = local_path(db_path)         # the file, or the desk's folder for a server
+    if isinstance(db_path, str):
+        # The server's driver takes longer to load: import the store here, so that its import
+        # never overlaps PySide6's (shiboken's import hook trips over a half-imported pydantic).
+        import desktop.store.registry  # noqa: F401
     opener = _Opener(db_path, clock.now())
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
@@ -157,7 +182,13 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
     except RefDataError as e:
         ref, ref_error = None, e
     registry = open_registry_or_restore(db_path, clock, tr, interactive=not exit_after_start,
-                                        opened=opener.result())
+                                        opened=opener.result(), settings=settings)
+    if registry is not None and Path(registry.path) != local:  # another registry was chosen
+        local = Path(registry.path)
+        try:
+            ref = ensure_reference(local, Path(bundled_reference))
+        except RefDataError as e:
+            ref, ref_error = None, e
     if registry is None:
         return 1
     if ref is None:

@@ -263,3 +263,46 @@ def conflict_from(exc) -> Conflict | None:
 def dialect_of(engine) -> str:
     return engine.dialect.name
 
+
+
+# --- the desk's connection to the server -------------------------------------------------------
+
+def server_url(host: str, port: int, database: str, user: str) -> str:
+    """The URL a desk stores (never with a password: that lives in the password file)."""
+    from urllib.parse import quote
+
+    return f"postgresql://{quote(user, safe='')}@{host}:{int(port)}/{quote(database, safe='')}"
+
+
+def pgpass_path() -> Path:
+    """libpq's password file: $PGPASSFILE, %APPDATA%\\postgresql\\pgpass.conf, or ~/.pgpass."""
+    if os.environ.get("PGPASSFILE"):
+        return Path(os.environ["PGPASSFILE"])
+    if os.name == "nt":  # pragma: no cover - Windows only
+        return Path(os.environ.get("APPDATA", Path.home())) / "postgresql" / "pgpass.conf"
+    return Path.home() / ".pgpass"
+
+
+def remember_password(host: str, port: int, database: str, user: str, password: str, *,
+                      path: Path | None = None) -> Path:
+    """Keep the desk's server password where libpq finds it by itself (the password file,
+    readable by this user only), replacing an older line for the same server and user."""
+    def esc(value) -> str:
+        return str(value).replace("\\", "\\\\").replace(":", "\\:")
+
+    path = Path(path) if path is not None else pgpass_path()
+    key = ":".join(esc(v) for v in (host, port, database, user)) + ":"
+    lines = []
+    if path.exists():
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines()
+                 if not line.startswith(key)]
+    lines.append(key + esc(password))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    os.replace(tmp, path)
+    if os.name == "posix":
+        os.chmod(path, 0o600)
+    return path
