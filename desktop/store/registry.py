@@ -895,7 +895,7 @@ def restore(backup_file: Path, target: Path, *, now: datetime) -> Path | None:
         finally:
             engine.dispose()
         return aside
-    backup_file, target = Path(backup_file), Path(target)
+    backup_file, target = Path(backup_file), Path(location.path)
     db.integrity_counts(backup_file)
     tmp = target.with_name(target.name + ".restore-tmp")
     db.sqlite_backup(backup_file, tmp)
