@@ -23,10 +23,18 @@ def _emit_errors(errors: list[dict]):
     sys.stderr.write(json.dumps({"errors": errors}, ensure_ascii=False) + "\n")
 
 
-def _db_path(args) -> Path:
-    from desktop.paths import default_db
+def _db_target(args) -> Path | str:
+    """The registry selected by --db / POLYCLINIC_DB: a file Path or a `postgresql://` URL."""
+    from desktop.paths import db_location, default_db
 
-    return Path(args.db) if getattr(args, "db", None) else default_db()
+    return db_location(args.db) if getattr(args, "db", None) else default_db()
+
+
+def _db_path(args) -> Path:
+    """The registry file, or for a server the desk's local anchor (reference data beside it)."""
+    from desktop.paths import local_path
+
+    return local_path(_db_target(args))
 
 
 def _bundled_reference() -> Path:
@@ -158,7 +166,7 @@ def _open_registry(args, ref):
 
     now = _now()
     try:
-        registry = open_registry(_db_path(args), now=now)
+        registry = open_registry(_db_target(args), now=now)
     except RegistryError as e:
         hint = f"\nПоследняя резервная копия — latest backup: {e.backup}" if getattr(e, "backup", None) else ""
         sys.stderr.write(f"polyclinic: {e}{hint}\n")
@@ -382,13 +390,17 @@ def cmd_recheck(args) -> int:
 def cmd_gui(args) -> int:
     from desktop.gui.app import run
 
-    return run(db_path=_db_path(args), bundled_reference=_bundled_reference(),
+    import os
+
+    explicit = getattr(args, "db", None) or os.environ.get("POLYCLINIC_DB")
+    return run(db_path=_db_target(args) if explicit else None, bundled_reference=_bundled_reference(),
                exit_after_start=args.exit_after_start, today=_today())
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="polyclinic", description="Polyclinic front desk: attachment and coverage decisions.")
-    p.add_argument("--db", help="registry database file (default: $POLYCLINIC_DB or the user data folder)")
+    p.add_argument("--db", help="registry database file or postgresql:// URL "
+                   "(default: $POLYCLINIC_DB or the user data folder)")
     p.add_argument("--exit-after-start", action="store_true",
                    help="open the GUI, wait until the main window is shown and idle, exit 0")
     sub = p.add_subparsers(dest="command")
@@ -444,8 +456,12 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop.store import commands as store_commands
 
     store_commands.add_commands(sub)
+    from desktop import patients_import
+
+    patients_import.add_commands(sub)
     for name, sp in sub.choices.items():
-        if name in ("backup", "restore", "worklist", "export", "users", "audit", "numbers"):
+        if name in ("backup", "restore", "worklist", "export", "users", "audit", "numbers",
+                    "patients"):
             _add_db_option(sp)
     return p
 
@@ -465,7 +481,7 @@ def _add_db_option(sp):
 def cmd_store(args) -> int:
     from desktop.store import commands as store_commands
 
-    return store_commands.run(args, _db_path(args), _now())
+    return store_commands.run(args, _db_target(args), _now())
 
 
 def main(argv=None) -> int:

@@ -15,6 +15,8 @@ apt_pkgs=(libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus
           libxcb-render-util0 libxcb-xinerama0 libxcb-image0 libnss3 libxcomposite1
           libxdamage1 libxrandr2 libxtst6 libxi6 libasound2)
 [ $want_test = 1 ] && apt_pkgs+=(xvfb poppler-utils xauth)
+# the store's tests start their own PostgreSQL server (initdb, pg_ctl in a temporary folder)
+[ $want_test = 1 ] && apt_pkgs+=(postgresql)
 
 missing=()
 for p in "${apt_pkgs[@]}"; do

@@ -21,7 +21,7 @@ class RegistryError(StoreError):
         self.backup = backup
         self.ru = ru
         self.en = en
-        super().__init__(f"{ru} — {en} [{self.path}]")
+        super().__init__(f"{ru} — {en} [{path}]")  # a server URL as given, not a Path
 
 
 class PermissionDenied(StoreError):
