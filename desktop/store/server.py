@@ -202,7 +202,11 @@ def setup_database(session, *, database: str, owner: str, desk: str, owner_passw
 
 def grant_desk(session, *, database: str, owner: str, desk: str) -> None:
     """The desk role: read and write the registry's rows, but the audit log only grows (no
-    UPDATE, DELETE or TRUNCATE), the schema version is read-only, and nothing can be altered.
+    UPDATE, DELETE or TRUNCATE), numbers, printouts and exports are never removed (their
+    status moves on, no row goes: the ledger has no silent gaps), the schema version is
+    read-only, and nothing can be altered. The audit chain's head (setting `audit.head`) stays
+    writable, as every append moves it: a desk that forged it could only make `audit verify`
+    report a broken head, never hide a changed or removed audit row, which it cannot touch.
     Tables a later migration adds get the same rights (default privileges)."""
     sql = f"""
         GRANT USAGE ON SCHEMA public TO {desk};
@@ -210,6 +214,8 @@ def grant_desk(session, *, database: str, owner: str, desk: str) -> None:
         GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {desk};
         REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {desk};
         REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {desk};
+        REVOKE DELETE, TRUNCATE ON document_number, document_sequence, printed_document,
+            export_batch, export_outbox FROM {desk};
         ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public
             GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {desk};
         ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public

@@ -61,15 +61,18 @@ def test_the_desks_url_opens_a_working_registry(server, tmp_path, monkeypatch):
 
 
 def test_the_desk_role_cannot_change_or_delete_audit_rows(server, tmp_path, monkeypatch):
-    """The desk role appends to the audit log but may not UPDATE, DELETE or TRUNCATE it."""
+    """The desk role appends to the audit log but may not UPDATE (hash included), DELETE or
+    TRUNCATE it, nor remove numbers, printouts or export batches."""
     import psycopg
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     with open_registry(server["desk_url"], now=NOW) as registry:
         registry.log(user="reg", action="view", obj="patient:1", now=NOW)
     with _connect(server["desk_url"]) as con:
-        for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log",
-                          "TRUNCATE audit_log", "DROP TABLE patient"):
+        for statement in ("UPDATE audit_log SET action = 'x'", "UPDATE audit_log SET hash = 'x'",
+                          "DELETE FROM audit_log", "TRUNCATE audit_log", "DROP TABLE patient",
+                          "DELETE FROM document_number", "TRUNCATE document_sequence",
+                          "DELETE FROM export_batch", "DELETE FROM printed_document"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 con.execute(statement)
 
@@ -116,3 +119,30 @@ def test_an_existing_server_is_set_up_through_its_superuser(pg_server, tmp_path,
             server_init(**kw)
     finally:
         pg_server.drop_database(pg_server.url("existing"))
+
+
+def test_the_desk_role_works_the_safety_tables(server, tmp_path, monkeypatch):
+    """Through the desk role: a number reserved and stored, a staged export finished, a stale
+    save refused, and the audit chain verifies."""
+    from desktop.store.registry import StaleRecord
+
+    from .support import make_case, make_decision
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    with open_registry(server["desk_url"], now=NOW) as registry:
+        registry.create_user("boss", "boss-pass-1", full_name="Б", role="admin", now=NOW)
+        pid = registry.save_patient(make_case(iin="791028302728"), user="boss", now=NOW)
+        registry.record_decision(pid, make_decision(), user="boss", now=NOW)
+        number = registry.reserve_document_number(2026, NOW, kind="slip", user="boss")
+        registry.store_printed(number, "slip", b"%PDF-1.4", lang="ru", user="boss", now=NOW,
+                               patient_id=pid)
+        result = registry.export_attachments(tmp_path / "e.csv", tmp_path / "e.json", now=NOW,
+                                             user="boss")
+        version = registry.get_patient(pid).version
+        registry.save_patient(make_case(iin="791028302728", given_name="Пётр"), user="boss",
+                              now=NOW, patient_id=pid, expected_version=version)
+        with pytest.raises(StaleRecord):
+            registry.save_patient(make_case(iin="791028302728"), user="boss", now=NOW,
+                                  patient_id=pid, expected_version=version)
+        assert result["count"] == 1 and registry.verify_audit()["ok"]
+        assert [r.status for r in registry.document_numbers()] == ["stored"]
