@@ -80,7 +80,9 @@ def _norm(value):
 def _rows(connection: sa.Connection, table: sa.Table):
     raw = _raw(table)
     statement = sa.select(*raw.columns).select_from(raw).order_by(*_order(table))
-    result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(statement)
+    # options for this statement only (Connection.execution_options would stay on the connection)
+    result = connection.execute(statement, execution_options={"stream_results": True,
+                                                              "yield_per": BATCH})
     for partition in result.partitions(BATCH):
         yield [dict(r._mapping) for r in partition]
 
@@ -279,8 +281,6 @@ def restore_server(backup_file: Path, engine: sa.Engine, *, keep_aside: Path | N
         return expected
     finally:
         source_engine.dispose()
-        for suffix in ("-wal", "-shm"):  # the working copy's own leftovers (its caller's file)
-            Path(str(backup_file) + suffix).unlink(missing_ok=True)
 
 
 def numbering(connection: sa.Connection) -> dict[tuple[str, int], int]:

@@ -122,3 +122,69 @@ def test_restore_to_a_server_location_as_the_backup_dialog_does(tmp_path, pg_url
         aside = restore(tmp_path / "desk.sqlite", registry.location, now=NOW)
         assert len(registry.search("Иванов")) == 1
     assert aside.is_relative_to(tmp_path / "data") and integrity_counts(aside)["patient"] == 0
+
+
+def test_a_copy_carries_the_safety_tables_and_its_audit_chain_verifies(tmp_path, pg_url,
+                                                                       monkeypatch):
+    """File → server → file: the number ledger, the export batches and the audit hashes come
+    along, and the audit chain verifies at each end."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    source = tmp_path / "desk.sqlite"
+    _fill(source)
+    result = copy_registry(source, pg_url)
+    assert result["document_number"]["rows"] == 1 and result["export_batch"]["rows"] == 1
+    back = tmp_path / "back.sqlite"
+    assert copy_registry(pg_url, back) == result
+    for location in (pg_url, back):
+        with open_registry(location, now=NOW) as registry:
+            assert registry.verify_audit()["ok"]
+            assert [r.status for r in registry.document_numbers()] == ["stored"]
+            assert registry.next_document_number(2026, NOW) == "2026-000002"
+
+
+def test_restore_into_the_server_carries_its_numbering_forward(tmp_path, pg_url, monkeypatch):
+    """Numbers the server issued after the backup are never issued again: the next number
+    follows the server's last one, and those the backup lacks are listed as void."""
+    from desktop.store import restore
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    _fill(pg_url)
+    with open_registry(pg_url, now=NOW) as registry:
+        registry.backup(tmp_path / "old.sqlite", actor="admin", now=NOW)
+        taken = [registry.reserve_document_number(2026, NOW, kind="slip", user="admin")
+                 for _ in range(3)]
+        registry.store_printed(taken[0], "slip", b"%PDF", lang="ru", user="admin", now=NOW)
+        restore(tmp_path / "old.sqlite", registry.location, now=NOW)
+        after = registry.reserve_document_number(2026, NOW, kind="slip", user="admin")
+        void = [r.number for r in registry.document_numbers(status="void")]
+        assert registry.verify_audit()["ok"]
+    assert taken == ["2026-000002", "2026-000003", "2026-000004"]
+    assert after == "2026-000005" and void == taken
+
+
+def test_an_encrypted_backup_of_the_server_restores_into_it(tmp_path, pg_url, monkeypatch):
+    """`backup --encrypt` from the server, restored into the server with the passphrase; a
+    backup from a newer schema is refused before the server is touched."""
+    import sqlite3
+
+    from desktop.store import RegistryError, restore
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    _fill(pg_url)
+    with open_registry(pg_url, now=NOW) as registry:
+        registry.backup_encrypted(tmp_path / "b.enc", "long passphrase 1", actor="admin", now=NOW)
+        registry.backup(tmp_path / "newer.sqlite", actor="admin", now=NOW)
+        registry.save_patient(make_case(surname="Лишний"), user="admin", now=NOW)
+        with pytest.raises(ValueError):
+            restore(tmp_path / "b.enc", registry.location, now=NOW)
+        con = sqlite3.connect(tmp_path / "newer.sqlite")
+        con.execute("UPDATE alembic_version SET version_num = '9999'")
+        con.commit()
+        con.close()
+        with pytest.raises(RegistryError, match="newer"):
+            restore(tmp_path / "newer.sqlite", registry.location, now=NOW)
+        assert len(registry.search("Лишний")) == 1
+        restore(tmp_path / "b.enc", registry.location, now=NOW, passphrase="long passphrase 1")
+        assert registry.search("Лишний") == [] and len(registry.search("Иванов")) == 1
+    assert not list((tmp_path / "data").rglob("*.decrypted*"))
+    assert not list((tmp_path / "data").rglob("*.restore*"))
