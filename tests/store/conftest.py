@@ -38,10 +38,12 @@ def db_path(tmp_path) -> Path:
 
 
 @pytest.fixture
-def db_location(backend, tmp_path, request):
-    """Where the test's registry lives: a file path, or a `postgresql://` URL."""
+def db_location(backend, tmp_path, request, monkeypatch):
+    """Where the test's registry lives: a file path, or a `postgresql://` URL (its desk's local
+    folder under tmp_path, not the user's data folder)."""
     if backend == "sqlite":
         return tmp_path / "registry.sqlite"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     return request.getfixturevalue("pg_url")
 
 

@@ -49,9 +49,14 @@ def _save_same_people(args):
 
 
 def _take_numbers(args):
-    url, count = args
+    import time
+
+    url, count, start = args
     with open_registry(url, now=NOW) as registry:
-        return [registry.next_document_number(2026, NOW) for _ in range(count)]
+        registry.search("0")           # connected and warm before the start signal
+        time.sleep(max(0.0, start - time.time()))
+        return [registry.reserve_document_number(2026, NOW, kind="slip", user=f"desk{i}")
+                for i in range(count)]
 
 
 def _export(args):
@@ -106,10 +111,46 @@ def test_desks_saving_the_same_new_iin_make_one_patient(pg_url, desks):
 
 
 def test_desks_taking_numbers_at_once_never_share_one(pg_url, desks):
-    """Six desks taking 30 numbers each at once: 180 different numbers, none skipped."""
+    """Six desks taking 30 numbers each at once, starting on the same signal before the year's
+    counter row exists: 180 different numbers, none skipped, each reserved once in the ledger."""
+    import time
+
     open_registry(pg_url, now=NOW).close()
-    numbers = [n for desk in desks.map(_take_numbers, [(pg_url, 30)] * DESKS) for n in desk]
+    start = time.time() + 3
+    numbers = [n for desk in desks.map(_take_numbers, [(pg_url, 30, start)] * DESKS) for n in desk]
     assert sorted(numbers) == [f"2026-{i:06d}" for i in range(1, 181)]
+    with open_registry(pg_url, now=NOW) as registry:
+        ledger = [r.number for r in registry.document_numbers()]
+    assert sorted(ledger) == sorted(numbers)
+
+
+def _audit_and_save(args):
+    import time
+
+    url, desk, start = args
+    with open_registry(url, now=NOW) as registry:
+        registry.search("0")
+        time.sleep(max(0.0, start - time.time()))
+        for n in range(15):
+            pid = registry.save_patient(make_case(surname=f"Журнал{desk}-{n}"), user=f"d{desk}",
+                                        now=NOW)
+            registry.log(user=f"d{desk}", action="view", obj=f"patient:{pid}", now=NOW)
+    return desk
+
+
+def test_desks_writing_at_once_keep_one_audit_chain(pg_url, desks):
+    """Six desks appending to the audit log at once (saves and views): every row chained to the
+    one before, none lost, and the chain verifies."""
+    import time
+
+    open_registry(pg_url, now=NOW).close()
+    start = time.time() + 3
+    desks.map(_audit_and_save, [(pg_url, d, start) for d in range(DESKS)])
+    with open_registry(pg_url, now=NOW) as registry:
+        result = registry.verify_audit()
+        views = registry.audit_entries(action="view", limit=None)
+    assert result["ok"], result
+    assert len(views) == DESKS * 15
 
 
 def test_desks_exporting_at_once_send_each_attachment_once(pg_url, tmp_path, desks):

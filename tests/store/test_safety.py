@@ -168,9 +168,10 @@ def test_restore_refuses_a_backup_from_a_newer_schema(tmp_path):
     assert "newer" in e.value.en and _sha(db_path) == before
 
 
-def test_saving_over_a_newer_version_is_refused(db_path):
-    """Two desks open the same card; the second save names who changed it first."""
-    with open_registry(db_path, now=NOW) as a, open_registry(db_path, now=NOW) as b:
+def test_saving_over_a_newer_version_is_refused(db_location):
+    """Two desks open the same card; the second save names who changed it first (a file, and
+    the server)."""
+    with open_registry(db_location, now=NOW) as a, open_registry(db_location, now=NOW) as b:
         pid = a.save_patient(make_case(), user="anna", now=NOW)
         seen_a, seen_b = a.get_patient(pid).version, b.get_patient(pid).version
         b.save_patient(make_case(given_name="Пётр"), user="boris", now=NOW, patient_id=pid,
