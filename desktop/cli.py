@@ -508,7 +508,13 @@ def main(argv=None) -> int:
         if isinstance(e, RegistryError):
             sys.stderr.write(f"polyclinic: {e}\n")
             return EXIT_FAIL
-        if type(e).__module__.startswith(("sqlite3", "sqlalchemy")):
+        if type(e).__module__.startswith(("sqlite3", "sqlalchemy", "psycopg")):
+            from desktop.store import backend
+
+            location = backend.parse_location(_db_target(args))
+            if location.is_server:  # the server refused or went away: nothing is damaged
+                sys.stderr.write(f"polyclinic: {backend.server_error(location, e)}\n")
+                return EXIT_FAIL
             sys.stderr.write(f"polyclinic: База данных повреждена или недоступна — the database is "
                              f"damaged or unavailable: {e}\n")
             return EXIT_FAIL
