@@ -141,3 +141,21 @@ def test_polyclinic_db_may_name_the_server(monkeypatch):
     assert local_path(default_db()).name == "registry"
     monkeypatch.setenv("POLYCLINIC_DB", "some/registry.sqlite")
     assert default_db() == Path("some/registry.sqlite")
+
+
+@pytest.mark.postgresql
+def test_a_server_error_is_named_as_the_server_and_is_not_damage(pg_url, tmp_path, monkeypatch):
+    """A statement the server refuses mid-work is a RegistryError naming the server; the desk
+    is not marked damaged and its next writes go through."""
+    import psycopg
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    with open_registry(pg_url, now=NOW) as registry:
+        with psycopg.connect(pg_url, autocommit=True) as con:
+            con.execute("ALTER TABLE patient_document RENAME TO patient_document_away")
+        with pytest.raises(RegistryError) as info:
+            registry.worklist(NOW.date(), 30)
+        assert "сервер" in str(info.value).lower() and "damaged" not in str(info.value)
+        assert registry.damaged is None
+        registry.log(user="reg", action="view", obj="patient:1", now=NOW)
+        assert registry.audit_entries(action="view")
