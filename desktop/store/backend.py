@@ -232,6 +232,11 @@ def prepare_pg(location: Location):
 def prepare(location: Location):
     """A ready (checked, migrated) engine on `location` and the revision it had before."""
     if location.is_server:
+        local = location.local_path  # the desk's folder: private copies of an interrupted run go
+        if local.parent.is_dir():
+            from desktop.fileutil import remove_leftovers
+
+            remove_leftovers(local.parent, local.name)
         return prepare_pg(location)
     from . import db
 

@@ -159,3 +159,19 @@ def test_a_server_error_is_named_as_the_server_and_is_not_damage(pg_url, tmp_pat
         assert registry.damaged is None
         registry.log(user="reg", action="view", obj="patient:1", now=NOW)
         assert registry.audit_entries(action="view")
+
+
+@pytest.mark.postgresql
+def test_a_server_desks_leftover_private_copies_are_removed_at_start(pg_url, tmp_path,
+                                                                      monkeypatch):
+    """A working copy an interrupted restore or encrypted backup left in the desk's local
+    folder (its process gone) is removed when the desk next opens the server."""
+    from desktop.store.backend import parse_location
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    anchor = parse_location(pg_url).local_path
+    anchor.parent.mkdir(parents=True)
+    gone = anchor.with_name(anchor.name + ".restore.tmp-999999999-abcd1234")
+    gone.write_bytes(b"patient data")
+    open_registry(pg_url, now=NOW).close()
+    assert not gone.exists()
