@@ -308,12 +308,9 @@ def remember_password(host: str, port: int, database: str, user: str, password: 
         lines = [line for line in path.read_text(encoding="utf-8").splitlines()
                  if not line.startswith(key)]
     lines.append(key + esc(password))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-    os.replace(tmp, path)
+    from desktop.fileutil import write_private
+
+    write_private(path, ("\n".join(lines) + "\n").encode("utf-8"))  # unique temp name, 0600
     if os.name == "posix":
         os.chmod(path, 0o600)
     return path
