@@ -47,6 +47,13 @@ def import_lines(registry, ref, lines, *, user: str, now: datetime, today: date,
     from desktop.store import Conflict
 
     for n, line in enumerate(lines, 1):
+        if isinstance(line, bytes):  # decoded line by line: one bad byte spoils only its line
+            try:
+                line = line.decode("utf-8").removesuffix("\r")
+            except UnicodeDecodeError as e:
+                yield {"line": n, "errors": [{"field": "CASE", "message": f"not UTF-8: {e}",
+                                              "line": n}]}
+                continue
         if not line.strip():
             continue
         try:
@@ -86,11 +93,12 @@ def cmd_patients_import(args) -> int:
     from desktop.store.commands import EXIT_REFUSED, _authenticate
 
     try:
+        # split on "\n" only (U+2028 inside a string is not a line end), decoded per line
         if args.file == "-":
-            text = sys.stdin.read()
+            lines = sys.stdin.buffer.read().split(b"\n")
         else:
-            text = Path(args.file).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
+            lines = Path(args.file).read_bytes().split(b"\n")
+    except OSError as e:
         _emit_errors([{"field": "FILE", "message": f"cannot read {args.file}: {e}"}])
         return EXIT_INVALID
     ref = load_ref(args)
@@ -108,7 +116,7 @@ def cmd_patients_import(args) -> int:
             return EXIT_INVALID
         out = sys.stdout
         try:
-            for result in import_lines(registry, ref, text.splitlines(), user=user, now=now,
+            for result in import_lines(registry, ref, lines, user=user, now=now,
                                        today=_today(), on=args.on, lang=args.lang):
                 if "errors" in result:
                     counts["invalid"] += 1

@@ -62,6 +62,21 @@ def test_patients_import_registers_with_decisions_and_reports_each_line(db, tmp_
     assert [e["line"] for e in json.loads(p.stderr)["errors"]] == [2, 3]
 
 
+def test_patients_import_keeps_every_line_around_a_bad_byte(db, tmp_path):
+    """An invalid UTF-8 byte spoils only its own line, and U+2028 inside a string does not
+    split a line: one result per input line, the others imported."""
+    petrov = dict(IVANOV, person=dict(IVANOV["person"], iin="", surname="Петров\u2028Пётр"))
+    lines = [json.dumps(IVANOV, ensure_ascii=False).encode(), b'{"person": "\xff"}',
+             json.dumps(petrov, ensure_ascii=False).encode()]
+    file = tmp_path / "population.jsonl"
+    file.write_bytes(b"\n".join(lines) + b"\n")
+    p = run(["patients", "import", str(file), "--user", "admin"], db, tmp_path)
+    results = [json.loads(line) for line in p.stdout.splitlines()]
+    assert p.returncode == 2 and [r["line"] for r in results] == [1, 2, 3]
+    assert results[0]["status"] == "created" and "UTF-8" in results[1]["errors"][0]["message"]
+    assert results[2]["status"] == "created"
+
+
 def test_patients_import_twice_doubles_no_one(db, tmp_path):
     """Running the same file again reports everyone as already registered (exit 0)."""
     file = tmp_path / "population.jsonl"
