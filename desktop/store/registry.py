@@ -264,7 +264,9 @@ class Registry:
             if patient_id is None and holder is not None:
                 patient_id = holder.id
             if patient_id is not None:
-                patient = session.get(Patient, patient_id)
+                # locked until commit: on the server a second desk saving the same card waits
+                # here and then compares against the version the first one wrote
+                patient = session.get(Patient, patient_id, with_for_update=True)
                 if patient is None:
                     raise NotFound(f"patient {patient_id}")
                 if holder is not None and holder.id != patient_id:
