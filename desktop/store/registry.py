@@ -603,6 +603,7 @@ class Registry:
         data's shape); a unit given as {ru, kk} is stored in Russian.
         """
         with self._write() as session:
+            backend.serialize(session, backend.SEED_LOCK)  # desks starting at once seed once
             if session.exec(select(PriceItem.id).limit(1)).first() is not None:
                 return 0
             count = 0

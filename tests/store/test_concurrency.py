@@ -28,6 +28,31 @@ def _first_start(url):
         return registry.schema_revision()
 
 
+def _seed_at_start(args):
+    import time
+
+    url, start = args
+    with open_registry(url, now=NOW) as registry:
+        registry.search("0")
+        time.sleep(max(0.0, start - time.time()))
+        return registry.seed_prices([{"code": f"P{n}", "name_ru": f"Услуга {n}", "price": "100",
+                                      "valid_from": "2026-01-01"} for n in range(5)], now=NOW)
+
+
+def test_desks_starting_at_once_seed_the_price_list_once(pg_url, desks):
+    """Six desks seeding the price list at the same moment on a new server registry: one desk
+    loads it, the others find it there (5 prices, not 30)."""
+    import time
+
+    open_registry(pg_url, now=NOW).close()
+    start = time.time() + 3
+    added = desks.map(_seed_at_start, [(pg_url, start)] * DESKS)
+    with open_registry(pg_url, now=NOW) as registry:
+        with registry.engine.connect() as connection:
+            count = connection.exec_driver_sql("SELECT count(*) FROM price_item").scalar()
+    assert sorted(added) == [0] * (DESKS - 1) + [5] and count == 5
+
+
 def _save_same_people(args):
     """One desk saving the same new people the other desks save."""
     from desktop.store import Conflict
