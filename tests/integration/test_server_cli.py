@@ -130,3 +130,28 @@ def test_backup_from_the_server_is_a_file_a_desk_can_open(pg_url, tmp_path):
     restored = run(["restore", str(out), "--user", "admin"], pg_url, tmp_path)
     assert restored.returncode == 0, restored.stderr
     assert json.loads(restored.stdout)["previous_kept_as"].endswith(".sqlite")
+
+
+def test_audit_verify_and_the_void_list_work_on_either_backend(db, tmp_path):
+    """`audit verify` walks the chain (exit 0, entries counted) and `numbers void-list` answers
+    JSON, on a file and on the server; an encrypted backup is written from either."""
+    verify = run(["audit", "verify", "--user", "admin"], db, tmp_path)
+    assert verify.returncode == 0, verify.stderr
+    assert json.loads(verify.stdout)["ok"] and json.loads(verify.stdout)["entries"] >= 1
+    void = run(["numbers", "void-list", "--user", "admin"], db, tmp_path)
+    assert void.returncode == 0 and json.loads(void.stdout) == []
+    secret = tmp_path / "passphrase"
+    secret.write_text("a long passphrase\n", encoding="utf-8")
+    backup = run(["backup", str(tmp_path / "b.enc"), "--encrypt", "--passphrase-file", str(secret),
+                  "--user", "admin"], db, tmp_path)
+    assert backup.returncode == 0, backup.stderr
+    assert json.loads(backup.stdout)["encrypted"] and (tmp_path / "b.enc").stat().st_size > 0
+
+
+def test_an_unreachable_server_is_one_line_naming_it(tmp_path):
+    """A desk pointed at a server that does not answer: exit 1 and one message naming the
+    server (password hidden), no traceback."""
+    p = run(["worklist", "--user", "admin"], "postgresql://desk:secret@127.0.0.1:1/polyclinic",
+            tmp_path)
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    assert "127.0.0.1:1/polyclinic" in p.stderr and "secret" not in p.stderr
