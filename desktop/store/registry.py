@@ -42,6 +42,10 @@ AUDIT_HEAD = "audit.head"
 # A reserved number whose document was not stored within this time belonged to a process that
 # ended (crash, power cut): it is marked void with that reason.
 RESERVATION_TIMEOUT = timedelta(minutes=15)
+# On the clinic's server the reservation may come from another desk whose clock differs from
+# this one's: only a reservation a day old is certainly dead (until then it is listed as
+# reserved, never silently missing).
+SERVER_RESERVATION_TIMEOUT = timedelta(days=1)
 
 
 _TAKE_NUMBER = sa.text(
@@ -1096,7 +1100,8 @@ def open_registry(path: Path | str, *, now: datetime) -> Registry:
         if migrated_from != db.head_revision():
             registry.log(user=SYSTEM_USER, action="migrate", obj="schema", now=now,
                          details={"from": migrated_from, "to": db.head_revision()})
-        registry.void_interrupted_numbers(now)
+        registry.void_interrupted_numbers(
+            now, SERVER_RESERVATION_TIMEOUT if location.is_server else RESERVATION_TIMEOUT)
     except RegistryError as exc:
         registry.close()
         if not location.is_server:
