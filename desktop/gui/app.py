@@ -69,16 +69,18 @@ def open_registry_or_restore(db_path: Path, clock, tr, *, interactive: bool, ope
     if isinstance(db_path, str):  # the clinic's server: nothing to restore from this desk
         from desktop.store.backend import parse_location
 
-        text = tr("corrupt.text", message=message, path=parse_location(db_path).display)
+        import desktop.gui.connection  # noqa: F401  (its strings)
+
+        text = tr("conn.failed", message=message, path=parse_location(db_path).display)
         if not interactive:
             print(text, file=sys.stderr)
             return None
         if settings is None:
-            _message(QMessageBox.Critical, tr("corrupt.title"), text)
+            _message(QMessageBox.Critical, tr("conn.title"), text)
             return None
         from desktop.gui.connection import ConnectionDialog
 
-        choice = _message(QMessageBox.Critical, tr("corrupt.title"), text,
+        choice = _message(QMessageBox.Critical, tr("conn.title"), text,
                           [(tr("conn.settings_btn"), QMessageBox.AcceptRole),
                            (tr("btn.close"), QMessageBox.RejectRole)])
         dialog = ConnectionDialog(settings, tr) if choice == 0 else None
@@ -121,7 +123,15 @@ def _show_registry_errors(tr) -> None:
         if isinstance(value, RegistryError):
             from PySide6.QtWidgets import QMessageBox
 
+            from desktop.store.backend import is_url
+
             message = value.ru if tr.lang in ("ru", "kk") else value.en
+            if is_url(getattr(value, "where", "")):  # the server refused or is gone: not damage
+                import desktop.gui.connection  # noqa: F401  (its strings)
+
+                _message(QMessageBox.Critical, tr("conn.title"),
+                         tr("conn.failed", message=message, path=value.where))
+                return
             _message(QMessageBox.Critical, tr("corrupt.title"),
                      tr("corrupt.text", message=message, path=value.path))
             return

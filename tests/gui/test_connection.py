@@ -109,3 +109,27 @@ def test_an_unreachable_server_at_start_is_a_message_without_the_password(tmp_pa
                          "--exit-after-start")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "127.0.0.1:1/polyclinic" in result.stderr and "topsecret" not in result.stderr
+
+
+def test_a_server_error_during_work_is_not_called_a_damaged_registry(qtbot, monkeypatch):
+    """An error of the server while the desk works (refused, connection lost) is shown as the
+    server's message naming it, not as "the registry is damaged"."""
+    import sys
+
+    from desktop.gui import app
+    from desktop.gui.i18n import Tr
+    from desktop.store import RegistryError
+
+    shown = []
+    monkeypatch.setattr(app, "_message", lambda icon, title, text, *a, **k: shown.append((title, text)))
+    hook = sys.excepthook
+    try:
+        app._show_registry_errors(Tr("ru"))
+        error = RegistryError("postgresql://desk:***@server:5432/polyclinic",
+                              "Сервер реестра недоступен", "The registry server is unreachable")
+        sys.excepthook(RegistryError, error, None)
+    finally:
+        sys.excepthook = hook
+    title, text = shown[0]
+    assert title == "Подключение к реестру" and "повреждён" not in title
+    assert "postgresql://desk:***@server:5432/polyclinic" in text and "Файл регистра" not in text
