@@ -18,6 +18,7 @@ BENCHES = [
     ("Decisions (command line and batch)", "bench_decide.py"),
     ("Printed documents", "bench_pdf.py"),
     ("Registry search and worklist at 1,000,000 patients", "bench_search.py"),
+    ("The clinic's PostgreSQL server: search at 1,000,000 patients, 10 desks at once", "bench_pg.py"),
     ("GUI: start-up, recompute, memory", "bench_gui.py"),
     ("Bundle", "bench_bundle.py"),
 ]

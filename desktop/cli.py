@@ -24,10 +24,18 @@ def _emit_errors(errors: list[dict]):
     sys.stderr.write(json.dumps({"errors": errors}, ensure_ascii=False) + "\n")
 
 
-def _db_path(args) -> Path:
-    from desktop.paths import default_db
+def _db_target(args) -> Path | str:
+    """The registry selected by --db / POLYCLINIC_DB: a file Path or a `postgresql://` URL."""
+    from desktop.paths import db_location, default_db
 
-    return Path(args.db) if getattr(args, "db", None) else default_db()
+    return db_location(args.db) if getattr(args, "db", None) else default_db()
+
+
+def _db_path(args) -> Path:
+    """The registry file, or for a server the desk's local anchor (reference data beside it)."""
+    from desktop.paths import local_path
+
+    return local_path(_db_target(args))
 
 
 def _bundled_reference() -> Path:
@@ -194,7 +202,7 @@ def _open_registry(args, ref):
 
     now = _now()
     try:
-        registry = open_registry(_db_path(args), now=now)
+        registry = open_registry(_db_target(args), now=now)
     except RegistryError as e:
         hint = f"\nПоследняя резервная копия — latest backup: {e.backup}" if getattr(e, "backup", None) else ""
         sys.stderr.write(f"polyclinic: {e}{hint}\n")
@@ -418,13 +426,17 @@ def cmd_recheck(args) -> int:
 def cmd_gui(args) -> int:
     from desktop.gui.app import run
 
-    return run(db_path=_db_path(args), bundled_reference=_bundled_reference(),
+    import os
+
+    explicit = getattr(args, "db", None) or os.environ.get("POLYCLINIC_DB")
+    return run(db_path=_db_target(args) if explicit else None, bundled_reference=_bundled_reference(),
                exit_after_start=args.exit_after_start, today=_today())
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="polyclinic", description="Polyclinic front desk: attachment and coverage decisions.")
-    p.add_argument("--db", help="registry database file (default: $POLYCLINIC_DB or the user data folder)")
+    p.add_argument("--db", help="registry database file or postgresql:// URL "
+                   "(default: $POLYCLINIC_DB or the user data folder)")
     p.add_argument("--exit-after-start", action="store_true",
                    help="open the GUI, wait until the main window is shown and idle, exit 0")
     sub = p.add_subparsers(dest="command")
@@ -480,8 +492,12 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop.store import commands as store_commands
 
     store_commands.add_commands(sub)
+    from desktop import patients_import
+
+    patients_import.add_commands(sub)
     for name, sp in sub.choices.items():
-        if name in ("backup", "restore", "worklist", "export", "users", "audit", "numbers", "clinic"):
+        if name in ("backup", "restore", "worklist", "export", "users", "audit", "numbers", "clinic",
+                    "patients"):
             _add_db_option(sp)
     return p
 
@@ -501,7 +517,7 @@ def _add_db_option(sp):
 def cmd_store(args) -> int:
     from desktop.store import commands as store_commands
 
-    return store_commands.run(args, _db_path(args), _now())
+    return store_commands.run(args, _db_target(args), _now())
 
 
 def main(argv=None) -> int:
@@ -528,7 +544,13 @@ def main(argv=None) -> int:
         if isinstance(e, RegistryError):
             sys.stderr.write(f"polyclinic: {e}\n")
             return EXIT_FAIL
-        if type(e).__module__.startswith(("sqlite3", "sqlalchemy")):
+        if type(e).__module__.startswith(("sqlite3", "sqlalchemy", "psycopg")):
+            from desktop.store import backend
+
+            location = backend.parse_location(_db_target(args))
+            if location.is_server:  # the server refused or went away: nothing is damaged
+                sys.stderr.write(f"polyclinic: {backend.server_error(location, e)}\n")
+                return EXIT_FAIL
             sys.stderr.write(f"polyclinic: База данных повреждена или недоступна — the database is "
                              f"damaged or unavailable: {e}\n")
             return EXIT_FAIL

@@ -45,10 +45,27 @@ def trusted_key_dirs() -> list[Path]:
     return dirs
 
 
-def default_db() -> Path:
+def default_db() -> Path | str:
+    """The registry: $POLYCLINIC_DB (a file, or a `postgresql://` URL kept as text), else the
+    file in the user's data folder."""
     env = os.environ.get("POLYCLINIC_DB")
     if env:
-        return Path(env)
+        return db_location(env)
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP, appauthor=False)) / "registry.sqlite"
+
+
+def db_location(value: str | Path) -> Path | str:
+    """A --db value: a `postgresql://` URL stays text (a Path would fold its '//'), else a Path."""
+    from desktop.store.backend import is_url
+
+    return value.strip() if is_url(value) else Path(value)
+
+
+def local_path(location: Path | str) -> Path:
+    """The file, or for a server URL the desk's local folder anchor (reference releases and
+    start-up backups are kept beside it, as beside a file)."""
+    from desktop.store.backend import parse_location
+
+    return parse_location(location).local_path

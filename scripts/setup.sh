@@ -16,6 +16,8 @@ apt_pkgs=(libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus
           libxdamage1 libxrandr2 libxtst6 libxi6 libasound2)
 # cups and cups-pdf: the printing test prints through a real CUPS queue to a PDF printer
 [ $want_test = 1 ] && apt_pkgs+=(xvfb poppler-utils xauth cups printer-driver-cups-pdf)
+# the store's tests start their own PostgreSQL server (initdb, pg_ctl in a temporary folder)
+[ $want_test = 1 ] && apt_pkgs+=(postgresql)
 
 missing=()
 for p in "${apt_pkgs[@]}"; do

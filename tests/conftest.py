@@ -37,3 +37,34 @@ def _cheap_password_hashes():
     Registry.password_log2n = 12
     yield
     Registry.password_log2n = shipped
+
+
+# --- a real PostgreSQL server (tests/pgserver.py) ------------------------------------------------
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgresql: needs the PostgreSQL server the tests start")
+    config.addinivalue_line("markers", "sqlite_only: a behaviour of the SQLite file backend only")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One PostgreSQL server for the session; skipped (saying why) when it cannot start,
+    except in CI, where the PostgreSQL tests must run."""
+    from pgserver import PgServer, PgUnavailable
+
+    try:
+        server = PgServer.start_new()
+    except PgUnavailable as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL server unavailable: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh, empty UTF-8 database on the test server; dropped afterwards."""
+    url = pg_server.new_database()
+    yield url
+    pg_server.drop_database(url)

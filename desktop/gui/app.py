@@ -45,7 +45,8 @@ class _Opener:
         return self.registry, self.error
 
 
-def open_registry_or_restore(db_path: Path, clock, tr, *, interactive: bool, opened=None):
+def open_registry_or_restore(db_path: Path, clock, tr, *, interactive: bool, opened=None,
+                             settings=None):
     """Open the registry; a damaged file → a clear message offering the latest backup.
     Returns the Registry, or None when it cannot be opened (the user was told why).
     `opened` is an already attempted (registry, error) pair from `_Opener`."""
@@ -65,6 +66,30 @@ def open_registry_or_restore(db_path: Path, clock, tr, *, interactive: bool, ope
         raise error
     message = error.ru if tr.lang in ("ru", "kk") else error.en
     text = tr("corrupt.text", message=message, path=error.path)
+    if isinstance(db_path, str):  # the clinic's server: nothing to restore from this desk
+        from desktop.store.backend import parse_location
+
+        import desktop.gui.connection  # noqa: F401  (its strings)
+
+        text = tr("conn.failed", message=message, path=parse_location(db_path).display)
+        if not interactive:
+            print(text, file=sys.stderr)
+            return None
+        if settings is None:
+            _message(QMessageBox.Critical, tr("conn.title"), text)
+            return None
+        from desktop.gui.connection import ConnectionDialog
+
+        choice = _message(QMessageBox.Critical, tr("conn.title"), text,
+                          [(tr("conn.settings_btn"), QMessageBox.AcceptRole),
+                           (tr("btn.close"), QMessageBox.RejectRole)])
+        dialog = ConnectionDialog(settings, tr) if choice == 0 else None
+        if dialog is None or not dialog.exec():
+            return None
+        from desktop.paths import default_db
+
+        return open_registry_or_restore(dialog.location() or default_db(), clock, tr,
+                                        interactive=True, settings=settings)
     backup = error.backup or latest_backup(db_path, default_backups_dir(db_path))
     if not interactive:
         print(text, file=sys.stderr)
@@ -98,7 +123,15 @@ def _show_registry_errors(tr) -> None:
         if isinstance(value, RegistryError):
             from PySide6.QtWidgets import QMessageBox
 
+            from desktop.store.backend import is_url
+
             message = value.ru if tr.lang in ("ru", "kk") else value.en
+            if is_url(getattr(value, "where", "")):  # the server refused or is gone: not damage
+                import desktop.gui.connection  # noqa: F401  (its strings)
+
+                _message(QMessageBox.Critical, tr("conn.title"),
+                         tr("conn.failed", message=message, path=value.where))
+                return
             _message(QMessageBox.Critical, tr("corrupt.title"),
                      tr("corrupt.text", message=message, path=value.path))
             return
@@ -143,7 +176,22 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
     from desktop.gui.clock import Clock
 
     clock = Clock(datetime.now)   # the one clock of the GUI: "now" for what it saves
-    opener = _Opener(Path(db_path), clock.now())
+    from desktop.paths import db_location, default_db, local_path
+
+    if db_path is None:                 # neither --db nor POLYCLINIC_DB: this desk's setting
+        from desktop.gui.settings import AppSettings
+        from desktop.store.backend import server_url
+
+        server = AppSettings(settings_path).server()
+        db_path = server_url(**server) if server else default_db()
+
+    db_path = db_location(db_path)      # a file, or the clinic's server (postgresql:// URL)
+    local = local_path(db_path)         # the file, or the desk's folder for a server
+    if isinstance(db_path, str):
+        # The server's driver takes longer to load: import the store here, so that its import
+        # never overlaps PySide6's (shiboken's import hook trips over a half-imported pydantic).
+        import desktop.store.registry  # noqa: F401
+    opener = _Opener(db_path, clock.now())
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -166,11 +214,17 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
     from desktop.gui.desk.main_window import MainWindow
 
     try:
-        ref = ensure_reference(Path(db_path), Path(bundled_reference))
+        ref = ensure_reference(local, Path(bundled_reference))
     except RefDataError as e:
         ref, ref_error = None, e
-    registry = open_registry_or_restore(Path(db_path), clock, tr, interactive=not exit_after_start,
-                                        opened=opener.result())
+    registry = open_registry_or_restore(db_path, clock, tr, interactive=not exit_after_start,
+                                        opened=opener.result(), settings=settings)
+    if registry is not None and Path(registry.path) != local:  # another registry was chosen
+        local = Path(registry.path)
+        try:
+            ref = ensure_reference(local, Path(bundled_reference))
+        except RefDataError as e:
+            ref, ref_error = None, e
     if registry is None:
         return 1
     if ref is None:
@@ -184,11 +238,11 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
     from desktop.services import seed_prices_from_reference
 
     seed_prices_from_reference(registry, ref, clock.now())   # first start: the demo price list
-    window = MainWindow(registry, ref, settings, clock, today, db_path=Path(db_path))
+    window = MainWindow(registry, ref, settings, clock, today, db_path=local)
     app.setStyleSheet(STYLE)   # once, after the widgets exist: one polish pass instead of many
     window.show()
     if not exit_after_start:
-        QTimer.singleShot(0, lambda: start_backup(window, Path(db_path), clock))
+        QTimer.singleShot(0, lambda: start_backup(window, local, clock))
     gc.enable()
     gc.freeze()                   # the start-up objects live as long as the app: never rescan them
     if exit_after_start:

@@ -58,5 +58,24 @@ class AppSettings:
     def set_splitter(self, value: QByteArray) -> None:
         self._q.setValue("splitter", value)
 
+    def server(self) -> dict | None:
+        """The clinic's server this desk works on ({"host", "port", "database", "user"}), or
+        None: this PC's registry file."""
+        values = {k: self._q.value(f"server/{k}") for k in ("host", "port", "database", "user")}
+        if not values["host"] or not values["database"] or not values["user"]:
+            return None
+        try:
+            values["port"] = int(values["port"] or 5432)
+        except (TypeError, ValueError):
+            values["port"] = 5432
+        return {k: (v if k == "port" else str(v)) for k, v in values.items()}
+
+    def set_server(self, value: dict | None) -> None:
+        if value is None:
+            self._q.remove("server")
+        else:
+            for k in ("host", "port", "database", "user"):
+                self._q.setValue(f"server/{k}", value[k])
+
     def sync(self) -> None:
         self._q.sync()

@@ -89,6 +89,31 @@ def add_commands(subparsers) -> None:
     _credentials(cset)
     cset.set_defaults(store_command=cmd_clinic_set)
 
+    p = subparsers.add_parser("registry", help="the whole registry: copy between a file and a server")
+    registry = p.add_subparsers(dest="registry_command", required=True)
+    copy = registry.add_parser("copy", help="copy a whole registry SRC into an empty DST (a file "
+                                            "or a postgresql:// URL, either way), verified")
+    copy.add_argument("src", metavar="SRC")
+    copy.add_argument("dst", metavar="DST")
+    copy.set_defaults(store_command=cmd_registry_copy)
+
+    p = subparsers.add_parser("server", help="the clinic's PostgreSQL server for several desks")
+    server = p.add_subparsers(dest="server_command", required=True)
+    init = server.add_parser("init", help="set up the server: cluster (UTF-8, scram-sha-256, LAN), "
+                                          "database, owner and desk roles; prints the desks' URL")
+    init.add_argument("--data", type=Path, metavar="DIR", help="create a new cluster in DIR")
+    init.add_argument("--superuser-url", metavar="URL",
+                      help="or use an existing server, reached as its superuser")
+    init.add_argument("--port", type=int, default=5432)
+    init.add_argument("--listen", default="*", help="addresses to listen on (default: all)")
+    init.add_argument("--allow", default="samenet",
+                      help="pg_hba address the desks connect from (default: the server's subnets)")
+    init.add_argument("--database", default="polyclinic")
+    init.add_argument("--owner", default="polyclinic_owner", help="role owning the tables")
+    init.add_argument("--desk", default="polyclinic_desk", help="role the desks connect as")
+    init.add_argument("--host", help="the server's name or address in the printed URLs")
+    init.set_defaults(store_command=cmd_server_init)
+
     p = subparsers.add_parser("audit", help="browse or export the audit log; `audit verify` checks "
                                             "its hash chain (admin)")
     p.add_argument("action", nargs="?", choices=("verify",),
@@ -155,8 +180,11 @@ def _guarded(handler: Callable[..., int]) -> Handler:
     def wrapper(args: argparse.Namespace, registry_path: Path, now: datetime) -> int:
         from .errors import ClinicDetailsInvalid, Conflict, NotFound, PasswordRejected, RegistryError
 
+        from .backend import is_url
+
         try:
-            return handler(args, Path(registry_path), now)
+            return handler(args, registry_path if is_url(registry_path) else Path(registry_path),
+                           now)
         except (PasswordRejected, ClinicDetailsInvalid) as exc:
             sys.stderr.write(json.dumps({"errors": _input_errors(exc)}, ensure_ascii=False) + "\n")
             return EXIT_INVALID
@@ -174,9 +202,12 @@ def _guarded(handler: Callable[..., int]) -> Handler:
         except OSError as exc:
             return _fail(f"Ошибка файла — file error: {exc}", EXIT_FAILED)
         except Exception as exc:  # SQLite found damage mid-command: the message, no traceback
-            if type(exc).__module__.startswith(("sqlite3", "sqlalchemy")):
-                from . import db
+            if type(exc).__module__.startswith(("sqlite3", "sqlalchemy", "psycopg")):
+                from . import backend, db
 
+                if is_url(registry_path):  # a server's error is not a damaged file
+                    location = backend.parse_location(registry_path)
+                    return _fail(str(backend.server_error(location, exc)), EXIT_FAILED)
                 return _fail(str(db.wrap_db_error(Path(registry_path), exc)), EXIT_FAILED)
             raise
 
@@ -238,6 +269,7 @@ def cmd_restore(args, registry_path: Path, now: datetime) -> int:
     The administrator is checked against the current registry; when that is missing or
     damaged (the usual reason to restore), against the accounts in the backup itself.
     """
+    from .backend import is_url
     from .errors import RegistryError
     from .registry import open_registry, restore, verify_admin_in_file
 
@@ -247,6 +279,8 @@ def cmd_restore(args, registry_path: Path, now: datetime) -> int:
     passphrase = _read_secret(args.passphrase_file, PASSPHRASE_ENV) if is_encrypted(args.file) else None
     if is_encrypted(args.file) and not passphrase:
         raise ValueError(f"the backup is encrypted: give --passphrase-file or {PASSPHRASE_ENV}")
+    if is_url(registry_path):
+        return _restore_server(args, registry_path, now, passphrase)
     try:
         registry = open_registry(registry_path, now=now) if registry_path.exists() else None
     except RegistryError:
@@ -277,6 +311,21 @@ def cmd_restore(args, registry_path: Path, now: datetime) -> int:
                      details={"previous_kept_as": str(aside) if aside else None})
     _print_json({"restored": str(registry_path), "from": str(args.file),
                  "previous_kept_as": str(aside) if aside else None})
+    return EXIT_OK
+
+
+def _restore_server(args, url: str, now: datetime, passphrase: str | None = None) -> int:
+    """restore FILE into the clinic's server: an administrator of the server's registry; the
+    current contents are first kept as a portable backup in the desk's backups folder."""
+    from .registry import open_registry, restore
+
+    with open_registry(url, now=now) as registry:
+        user = _authenticate(registry, args, now, admin=True)
+        aside = restore(args.file, registry.location, now=now, passphrase=passphrase)
+        registry.log(user=user, action="restore", obj=f"backup:{Path(args.file).name}", now=now,
+                     details={"previous_kept_as": str(aside)})
+        shown = registry.location.display
+    _print_json({"restored": shown, "from": str(args.file), "previous_kept_as": str(aside)})
     return EXIT_OK
 
 
@@ -404,4 +453,49 @@ def cmd_clinic_set(args, registry_path: Path, now: datetime) -> int:
         registry.set_clinic_details(values, actor=user, now=now)
         details = registry.clinic_details()
     _print_json({f: details[f] for f in FIELDS})
+    return EXIT_OK
+
+
+def cmd_registry_copy(args, registry_path, now: datetime) -> int:
+    """registry copy SRC DST: every table, verified by row counts and hashes; DST must be empty
+    (a new file, or an empty database)."""
+    from .backend import is_url
+    from .transfer import copy_registry
+
+    def location(value: str):
+        return value if is_url(value) else Path(value)
+
+    @_guarded
+    def run_copy(args, _path, now):
+        result = copy_registry(location(args.src), location(args.dst))
+        _print_json({"copied": True, "src": _shown(args.src), "dst": _shown(args.dst),
+                     "tables": result})
+        return EXIT_OK
+
+    return run_copy(args, registry_path, now)
+
+
+def _shown(value: str) -> str:
+    from .backend import parse_location
+
+    return parse_location(value if "://" in value else Path(value)).display
+
+
+def cmd_server_init(args, registry_path, now: datetime) -> int:
+    """server init: see desktop/store/server.py."""
+    from .server import ServerSetupError, server_init
+
+    try:
+        result = server_init(data=args.data, superuser_url=args.superuser_url, port=args.port,
+                             listen=args.listen, allow=args.allow, database=args.database,
+                             owner=args.owner, desk=args.desk, host=args.host)
+    except ValueError as exc:
+        sys.stderr.write(json.dumps({"errors": [{"field": "", "message": str(exc)}]},
+                                    ensure_ascii=False) + "\n")
+        return EXIT_INVALID
+    except StoreError as exc:
+        return _fail(f"polyclinic server init: {exc}", EXIT_FAILED)
+    _print_json(result)
+    sys.stderr.write("Укажите на каждом окне — at each desk: --db (или POLYCLINIC_DB) "
+                     f"{result['desk_url']}\n")
     return EXIT_OK

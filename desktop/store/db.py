@@ -256,6 +256,13 @@ def migrate(engine: sa.Engine, target: str = "head") -> None:
     """Upgrade the database to `target`, all pending scripts in one transaction (begun with
     BEGIN IMMEDIATE on SQLite, so two processes never migrate the same file at once; the
     current revision is read inside that transaction)."""
+    options = {"sqlite_immediate": True} if engine.dialect.name == "sqlite" else {}
+    with engine.execution_options(**options).connect() as connection:
+        migrate_connection(connection, target)
+
+
+def migrate_connection(connection: sa.Connection, target: str = "head") -> None:
+    """`migrate` on an open connection (PostgreSQL: the one holding the advisory lock)."""
     from alembic.config import Config
     from alembic.runtime.environment import EnvironmentContext
 
@@ -266,14 +273,13 @@ def migrate(engine: sa.Engine, target: str = "head") -> None:
     def upgrade(rev, context):
         return script._upgrade_revs(target, rev)
 
-    with engine.execution_options(sqlite_immediate=True).connect() as connection:
-        with EnvironmentContext(config, script, fn=upgrade, destination_rev=target) as env:
-            env.configure(connection=connection, transactional_ddl=True,
-                          transaction_per_migration=False)
-            with env.begin_transaction():
-                env.run_migrations()
-        if connection.in_transaction():
-            connection.commit()
+    with EnvironmentContext(config, script, fn=upgrade, destination_rev=target) as env:
+        env.configure(connection=connection, transactional_ddl=True,
+                      transaction_per_migration=False)
+        with env.begin_transaction():
+            env.run_migrations()
+    if connection.in_transaction():
+        connection.commit()
 
 
 def pre_migration_backup_path(path: Path, revision: str) -> Path:

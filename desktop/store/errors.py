@@ -18,10 +18,11 @@ class RegistryError(StoreError):
 
     def __init__(self, path: Path | str, ru: str, en: str, *, backup: Path | None = None):
         self.path = Path(path)
+        self.where = str(path)  # as given: a server's URL keeps its "//"
         self.backup = backup
         self.ru = ru
         self.en = en
-        super().__init__(f"{ru} — {en} [{self.path}]")
+        super().__init__(f"{ru} — {en} [{path}]")  # a server URL as given, not a Path
 
 
 class PermissionDenied(StoreError):

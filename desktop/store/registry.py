@@ -26,10 +26,9 @@ from sqlmodel import Session, select
 
 from desktop.fileutil import csv_row, private_dir, temp_name, tighten, write_private
 
-from . import db
-from . import clinic, passwords
+from . import backend, clinic, db, passwords
 from .errors import AccountLocked, ClinicDetailsInvalid, Conflict, NotFound, PermissionDenied, RegistryError
-from .models import (AuditEntry, Decision, DocumentNumber, DocumentSequence, ExportBatch, ExportOutbox, Patient,
+from .models import (IsoDateTime, AuditEntry, Decision, DocumentNumber, DocumentSequence, ExportBatch, ExportOutbox, Patient,
                      PatientDocument, PriceItem, PrintedDocument, Setting, User)
 from .text import PREFIX_END, document_key, has_cyrillic, iin_query, latin_key, name_key
 
@@ -43,6 +42,17 @@ AUDIT_HEAD = "audit.head"
 # A reserved number whose document was not stored within this time belonged to a process that
 # ended (crash, power cut): it is marked void with that reason.
 RESERVATION_TIMEOUT = timedelta(minutes=15)
+# On the clinic's server the reservation may come from another desk whose clock differs from
+# this one's: only a reservation a day old is certainly dead (until then it is listed as
+# reserved, never silently missing).
+SERVER_RESERVATION_TIMEOUT = timedelta(days=1)
+
+
+_TAKE_NUMBER = sa.text(
+    "INSERT INTO document_sequence (clinic_key, year, last_number, updated_at) "
+    "VALUES (:k, :y, 1, :now) ON CONFLICT (clinic_key, year) DO UPDATE SET "
+    "last_number = document_sequence.last_number + 1, updated_at = :now "
+    "RETURNING last_number").bindparams(sa.bindparam("now", type_=IsoDateTime()))
 
 
 class StaleRecord(Conflict):
@@ -117,7 +127,10 @@ class Registry:
     # scrypt cost (log2 N) of the password hashes this registry writes (see passwords.py)
     password_log2n: int = passwords.LOG2_N
 
-    def __init__(self, path: Path, engine: sa.Engine):
+    def __init__(self, path: Path, engine: sa.Engine, location: "backend.Location | None" = None):
+        # `location`: the file or the server; `path`: the file, or a server's local anchor
+        # (reference releases and start-up backups beside it).
+        self.location = location or backend.parse_location(Path(path))
         self.path = Path(path)
         self.engine = engine
         self._writer = engine.execution_options(sqlite_immediate=True)
@@ -137,12 +150,15 @@ class Registry:
     @contextmanager
     def _guard(self) -> Iterator[None]:
         """Turn SQLite's errors into the damaged-registry message; after damage (not a busy
-        file or a constraint), the registry refuses every further write."""
+        file or a constraint), the registry refuses every further write. On a server, its
+        errors (connection lost, refused) become a message naming the server instead."""
         try:
             yield
         except sa.exc.IntegrityError:
             raise
         except (sa.exc.DatabaseError, sa.exc.ResourceClosedError) as exc:
+            if self.location.is_server:  # the server refused or is gone: nothing is damaged
+                raise backend.server_error(self.location, exc) from None
             error = db.wrap_db_error(self.path, exc)
             if not db.is_busy(exc):
                 self.damaged = error
@@ -159,13 +175,20 @@ class Registry:
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
-        """One write transaction, committed on leaving the block."""
+        """One write transaction, committed on leaving the block. A unique index refusing a
+        row another desk saved at the same moment becomes a Conflict."""
         if self.damaged is not None:
             raise self.damaged
-        with self._guard():
-            with Session(self._writer, expire_on_commit=False) as session:
-                with session.begin():
-                    yield session
+        try:
+            with self._guard():
+                with Session(self._writer, expire_on_commit=False) as session:
+                    with session.begin():
+                        yield session
+        except sa.exc.IntegrityError as exc:
+            conflict = backend.conflict_from(exc)
+            if conflict is None:
+                raise
+            raise conflict from None
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
@@ -180,6 +203,10 @@ class Registry:
         this transaction, so concurrent writers queue and the chain never forks)."""
         head = session.info.get(AUDIT_HEAD)
         if head is None:
+            # On PostgreSQL (READ COMMITTED) the appends of all desks queue on one advisory lock
+            # held to commit, so each reads the head the previous one wrote, even while the
+            # head row does not exist yet; SQLite's BEGIN IMMEDIATE already queues them.
+            backend.serialize(session, backend.AUDIT_LOCK)
             row = session.exec(select(Setting).where(Setting.key == AUDIT_HEAD)
                                .with_for_update()).first()
             head = row if row is not None else Setting(key=AUDIT_HEAD, value=f"0:{AUDIT_GENESIS}")
@@ -245,7 +272,9 @@ class Registry:
             if patient_id is None and holder is not None:
                 patient_id = holder.id
             if patient_id is not None:
-                patient = session.get(Patient, patient_id)
+                # locked until commit: on the server a second desk saving the same card waits
+                # here and then compares against the version the first one wrote
+                patient = session.get(Patient, patient_id, with_for_update=True)
                 if patient is None:
                     raise NotFound(f"patient {patient_id}")
                 if holder is not None and holder.id != patient_id:
@@ -447,16 +476,11 @@ class Registry:
         in the same transaction (committed before it is returned): no number is ever handed
         out twice, even after a crash, and none disappears without a trace."""
         with self._write() as session:
-            sequence = session.exec(select(DocumentSequence).where(
-                DocumentSequence.clinic_key == clinic_key, DocumentSequence.year == year)
-                .with_for_update()).first()
-            if sequence is None:
-                sequence = DocumentSequence(clinic_key=clinic_key, year=year, last_number=0,
-                                            updated_at=now)
-            sequence.last_number += 1
-            sequence.updated_at = now
-            session.add(sequence)
-            number = f"{year}-{sequence.last_number:06d}"
+            # One statement takes the number: the counter row is created or moved on and locked
+            # until commit (on PostgreSQL two desks taking a year's very first number at once
+            # queue on the unique key instead of colliding; on SQLite BEGIN IMMEDIATE queues).
+            last = session.execute(_TAKE_NUMBER, {"k": clinic_key, "y": year, "now": now}).scalar_one()
+            number = f"{year}-{last:06d}"
             session.add(DocumentNumber(number=number, clinic_key=clinic_key, year=year, kind=kind,
                                        user=user, reserved_at=now, status="reserved"))
         return number
@@ -587,6 +611,7 @@ class Registry:
         data's shape); a unit given as {ru, kk} is stored in Russian.
         """
         with self._write() as session:
+            backend.serialize(session, backend.SEED_LOCK)  # desks starting at once seed once
             if session.exec(select(PriceItem.id).limit(1)).first() is not None:
                 return 0
             count = 0
@@ -917,10 +942,19 @@ class Registry:
         self.require_admin(actor)
         if self.damaged is not None:
             raise self.damaged
-        counts = backup_database(self.path, Path(out_path))
+        counts = self._backup_to(Path(out_path))
         self.log(user=actor, action="backup", obj=f"backup:{Path(out_path).name}", now=now,
                  details={"patient": counts.get("patient", 0)})
         return counts
+
+    def _backup_to(self, out_path: Path) -> dict[str, int]:
+        """The verified portable copy: SQLite's online backup of the file, or from a server one
+        consistent snapshot written as the same kind of SQLite file."""
+        if self.location.is_server:
+            from .transfer import backup_server
+
+            return backup_server(self.engine, out_path)
+        return backup_database(self.path, out_path)
 
     def backup_encrypted(self, out_path: Path, passphrase: str, *, actor: str,
                          now: datetime) -> dict[str, int]:
@@ -932,9 +966,11 @@ class Registry:
         self.require_admin(actor)
         if self.damaged is not None:
             raise self.damaged
+        if not self.path.parent.exists():
+            private_dir(self.path.parent)
         plain = temp_name(self.path.with_name(self.path.name + ".backup"))
         try:
-            counts = backup_database(self.path, plain)
+            counts = self._backup_to(plain)
             out_path = Path(out_path)
             if not out_path.parent.exists():
                 private_dir(out_path.parent)
@@ -1001,13 +1037,17 @@ class Registry:
             return self._finish_export(pending, now=now, user=user, resumed=True)
         with self._write() as session:
             self._require_role(session, user)
+            backend.serialize(session, backend.EXPORT_LOCK)  # desks stage one batch at a time
             if session.exec(select(ExportBatch.id).where(ExportBatch.status == "staged")).first():
                 staged = True  # another process staged one meanwhile: finish that instead
             else:
                 staged = False
                 batch = self._stage_export(session, out_csv, out_json, now=now, user=user, again=again)
         if staged:
-            return self._finish_export(self._staged_export(), now=now, user=user, resumed=True)
+            pending = self._staged_export()
+            if pending is None:  # the other desk finished it meanwhile: look again
+                return self.export_attachments(out_csv, out_json, now=now, user=user, again=again)
+            return self._finish_export(pending, now=now, user=user, resumed=True)
         if batch is None:
             return {"count": 0, "decision_ids": [], "csv": str(out_csv), "json": str(out_json)}
         _crash_point("export-staged")
@@ -1068,7 +1108,8 @@ class Registry:
         write_private(Path(batch.json_file), batch.json_data)
         _crash_point("export-files-written")
         with self._write() as session:
-            row = session.get(ExportBatch, batch.id)
+            row = session.exec(select(ExportBatch).where(ExportBatch.id == batch.id)
+                               .with_for_update()).one()  # two desks finishing: one marks it done
             if row.status == "staged":
                 row.status, row.done_at = "done", now
                 session.add(row)
@@ -1101,27 +1142,32 @@ def _crash_point(name: str) -> None:
 
 # --- module functions: opening, backups, restore ---------------------------------------------------
 
-def open_registry(path: Path, *, now: datetime) -> Registry:
-    """Create or open the registry at `path`: checks the file, backs it up before a schema
-    upgrade (`<path>.pre-migration-<revision>.bak`), runs pending migrations.
+def open_registry(path: Path | str, *, now: datetime) -> Registry:
+    """Create or open the registry at `path` (a file, or a `postgresql://` URL): checks the
+    file, backs it up before a schema upgrade (`<path>.pre-migration-<revision>.bak`), runs
+    pending migrations (on a server under an advisory lock).
 
     Raises RegistryError (bilingual, naming the file) for a corrupt or foreign file.
     """
-    path = Path(path)
+    location = backend.parse_location(path)
+    path = location.local_path
     try:
-        engine, migrated_from = db.prepare(path)
+        engine, migrated_from = backend.prepare(location)
     except RegistryError as exc:
-        exc.backup = latest_backup(path, default_backups_dir(path))
+        if not location.is_server:
+            exc.backup = latest_backup(path, default_backups_dir(path))
         raise
-    registry = Registry(path, engine)
+    registry = Registry(path, engine, location)
     try:
         if migrated_from != db.head_revision():
             registry.log(user=SYSTEM_USER, action="migrate", obj="schema", now=now,
                          details={"from": migrated_from, "to": db.head_revision()})
-        registry.void_interrupted_numbers(now)
+        registry.void_interrupted_numbers(
+            now, SERVER_RESERVATION_TIMEOUT if location.is_server else RESERVATION_TIMEOUT)
     except RegistryError as exc:
         registry.close()
-        exc.backup = latest_backup(path, default_backups_dir(path))
+        if not location.is_server:
+            exc.backup = latest_backup(path, default_backups_dir(path))
         raise
     return registry
 
@@ -1301,7 +1347,11 @@ def restore(backup_file: Path, target: Path, *, now: datetime, passphrase: str |
 
     from .crypt import decrypt_file, is_encrypted
 
-    backup_file, target = Path(backup_file), Path(target)
+    location = backend.parse_location(target)
+    if location.is_server:  # the clinic's server: its contents replaced in one transaction
+        return _restore_into_server(Path(backup_file), location, now=now, passphrase=passphrase,
+                                    keep_before_restore=keep_before_restore)
+    backup_file, target = Path(backup_file), Path(location.path)
     plain = None
     if is_encrypted(backup_file):
         if passphrase is None:
@@ -1366,6 +1416,69 @@ def restore(backup_file: Path, target: Path, *, now: datetime, passphrase: str |
         tmp.unlink(missing_ok=True)
         if plain is not None:
             plain.unlink(missing_ok=True)
+
+
+def _restore_into_server(backup_file: Path, location: "backend.Location", *, now: datetime,
+                         passphrase: str | None, keep_before_restore: int) -> Path:
+    """`restore` into the clinic's server: the backup (decrypted, checked, its schema known) is
+    loaded from a private working copy (the given file is never migrated in place); the server's
+    current contents are first kept as a portable copy in the desk's backups folder
+    (`before-restore-YYYYMMDD-HHMMSS[-n].sqlite`, the newest `keep_before_restore` kept); the
+    numbering the server had is carried forward, as on SQLite."""
+    from .crypt import decrypt_file, is_encrypted
+    from .transfer import restore_server
+
+    work = location.local_path
+    private_dir(work.parent)
+    plain = tmp = None
+    try:
+        if is_encrypted(backup_file):
+            if passphrase is None:
+                raise ValueError("the backup is encrypted: give its passphrase (--passphrase-file "
+                                 "or POLYCLINIC_BACKUP_PASSPHRASE)")
+            plain = temp_name(work.with_name(work.name + ".decrypted"))
+            decrypt_file(backup_file, plain, passphrase)
+            backup_file = plain
+        db.integrity_counts(backup_file)
+        revision = db.file_revision(backup_file)
+        if revision is not None and revision not in db.known_revisions():
+            raise RegistryError(backup_file, f"Копия создана более новой версией программы ({revision})",
+                                f"The backup was made by a newer version of the program ({revision})")
+        tmp = temp_name(work.with_name(work.name + ".restore"))
+        db.sqlite_backup(backup_file, tmp)
+        folder = default_backups_dir(work)
+        private_dir(folder)
+        stamp, n = f"{now:%Y%m%d-%H%M%S}", 0
+        while True:
+            aside = folder / (f"before-restore-{stamp}.sqlite" if n == 0
+                              else f"before-restore-{stamp}-{n}.sqlite")
+            try:
+                os.close(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                break
+            except FileExistsError:
+                n += 1
+        engine, _ = backend.prepare(location)
+        try:
+            restore_server(tmp, engine, keep_aside=aside, now=now)
+        except BaseException:
+            aside.unlink(missing_ok=True)
+            raise
+        finally:
+            engine.dispose()
+        import re
+
+        pattern = re.compile(r"before-restore-\d{8}-\d{6}(-\d+)?\.sqlite$")
+        copies = sorted(p for p in folder.glob("before-restore-*.sqlite") if pattern.fullmatch(p.name))
+        for old in copies[:-keep_before_restore] if keep_before_restore > 0 else []:
+            old.unlink(missing_ok=True)
+        return aside
+    finally:
+        for leftover in (plain, tmp):
+            if leftover is not None:
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    Path(str(leftover) + suffix).unlink(missing_ok=True)
+                for copy in leftover.parent.glob(leftover.name + ".pre-migration-*"):
+                    copy.unlink(missing_ok=True)
 
 
 def verify_admin_in_file(path: Path, login: str | None, password: str) -> bool:

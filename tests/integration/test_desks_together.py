@@ -81,18 +81,20 @@ def test_three_desks_start_together_on_a_new_registry(tmp_path, reference_file):
     assert all(len(rnd["backups"]) == DESKS for rnd in rounds)
 
 
-def _run(args, db: Path, env_extra=None):
+def _run(args, db, env_extra=None):
     env = dict(os.environ, POLYCLINIC_DB=str(db), **(env_extra or {}))
     return subprocess.run([sys.executable, "-m", "desktop", *args], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=120)
 
 
-@pytest.fixture
-def exportable(tmp_path):
-    """A registry with an administrator and 5 patients whose attachment is allowed."""
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def exportable(tmp_path, request, monkeypatch):
+    """A registry (a file, and a database on the server) with an administrator and 5 patients
+    whose attachment is allowed."""
     from desktop.store import open_registry
 
-    db = tmp_path / "registry.sqlite"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    db = tmp_path / "registry.sqlite" if request.param == "sqlite" else request.getfixturevalue("pg_url")
     now = datetime(2026, 11, 22, 9, 0)
     with open_registry(db, now=now) as reg:
         reg.create_user("boss", "admin-pass-1", full_name="Главный", role="admin", now=now)
@@ -107,8 +109,9 @@ def exportable(tmp_path):
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
 @pytest.mark.parametrize("point", ["export-staged", "export-csv-written", "export-files-written"])
 def test_export_killed_between_steps_is_finished_once(tmp_path, exportable, point):
-    """Killed after staging or between the files: the next run writes the same batch (same
-    files, same content) and a third run finds nothing new; each decision is exported once."""
+    """Killed after staging or between the files (on a file and on the server): the next run
+    writes the same batch (same files, same content) and a third run finds nothing new; each
+    decision is exported once."""
     from desktop.store import open_registry
 
     cred = ["--user", "boss"]

@@ -63,7 +63,7 @@ for _ in sys.stdin:
 """
 
 
-def _kill_repeatedly(what: str, db_path: Path, seed: int) -> list[str]:
+def _kill_repeatedly(what: str, db_path, seed: int, kills: int = KILLS) -> list[str]:
     """Start a worker KILLS times, SIGKILL it after a random delay; return every acknowledged result."""
     rng = random.Random(seed)
     acknowledged: list[str] = []
@@ -82,7 +82,7 @@ def _kill_repeatedly(what: str, db_path: Path, seed: int) -> list[str]:
                 return value
 
     try:
-        for round_ in range(KILLS):
+        for round_ in range(kills):
             driver.stdin.write(b"go\n")
             driver.stdin.flush()
             worker = int(read_until("pid"))
@@ -154,6 +154,33 @@ def test_killed_printing_loses_no_document_and_leaves_no_silent_gap(tmp_path):
     con = sqlite3.connect(db_path)
     last = con.execute("SELECT last_number FROM document_sequence WHERE year = 2026").fetchone()[0]
     con.close()
+    assert set(acknowledged) <= printed
+    assert sorted(ledger) == [f"2026-{n:06d}" for n in range(1, last + 1)]
+    assert {n for n, r in ledger.items() if r.status == "stored"} == printed
+    assert all(r.status == "void" and r.reason for n, r in ledger.items() if n not in printed)
+
+
+@pytest.mark.postgresql
+def test_killed_printing_on_the_server_loses_nothing_and_reuses_no_number(pg_url, tmp_path,
+                                                                         monkeypatch):
+    """SIGKILL while printing against the server (30 kills): every acknowledged document is
+    stored once, the ledger has every number up to the counter, the unstored ones void once
+    a day has passed (another desk's clock may differ from this one's)."""
+    from datetime import datetime, timedelta, timezone
+
+    from desktop.store import open_registry
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    acknowledged = _kill_repeatedly("print", pg_url, seed=13, kills=30)
+    assert acknowledged and len(acknowledged) == len(set(acknowledged))
+    later = datetime(2026, 11, 22, tzinfo=timezone.utc) + timedelta(days=1, minutes=1)
+    with open_registry(pg_url, now=later) as registry:
+        ledger = {r.number: r for r in registry.document_numbers()}
+        printed = {n for n in ledger if registry.get_printed(n) is not None}
+        with registry.engine.connect() as connection:
+            last = connection.exec_driver_sql(
+                "SELECT last_number FROM document_sequence WHERE year = 2026").scalar()
+        assert registry.verify_audit()["ok"]
     assert set(acknowledged) <= printed
     assert sorted(ledger) == [f"2026-{n:06d}" for n in range(1, last + 1)]
     assert {n for n, r in ledger.items() if r.status == "stored"} == printed

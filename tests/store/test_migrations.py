@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
+
+import pytest
+import sqlalchemy as sa
 
 from desktop.store import open_registry
 from desktop.store import db
@@ -102,3 +106,30 @@ def test_upgrade_chains_the_existing_audit_log_and_lists_printed_numbers(db_path
         assert registry.verify_audit()["entries"] >= 4
         assert all(e.hash for e in registry.audit_entries(limit=None))
         assert [(r.number, r.status) for r in registry.document_numbers()] == [("2026-000007", "stored")]
+
+
+@pytest.mark.postgresql
+def test_a_server_registry_of_the_previous_schema_is_upgraded(pg_url, tmp_path, monkeypatch):
+    """A server database at 0002 with audit rows and a printout (its audit log append-only by
+    trigger) is upgraded to the ledger and the hash chain when a desk opens it; the chain
+    verifies and the log stays append-only."""
+    import psycopg
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    engine = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
+    db.migrate(engine, "0002")
+    engine.dispose()
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        for n in range(3):
+            con.execute("INSERT INTO audit_log (at, \"user\", action, object, details) VALUES "
+                        "('2026-01-01T00:00:00', 'u', 'view', %s, '{}')", (f"patient:{n}",))
+        con.execute("INSERT INTO printed_document (number, kind, year, lang, pdf, sha256, created_at, "
+                    "\"user\") VALUES ('2026-000007', 'slip', 2026, 'ru', '\\x00', %s, "
+                    "'2026-01-01T00:00:00', 'u')", (hashlib.sha256(b"\x00").hexdigest(),))
+    with open_registry(pg_url, now=NOW) as registry:
+        assert registry.schema_revision() == db.head_revision()
+        assert registry.verify_audit()["ok"] and registry.verify_audit()["entries"] >= 4
+        assert [(r.number, r.status) for r in registry.document_numbers()] == [("2026-000007", "stored")]
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        with pytest.raises(psycopg.errors.RaiseException):
+            con.execute("UPDATE audit_log SET action = 'x'")

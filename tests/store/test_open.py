@@ -24,6 +24,7 @@ def test_new_file_gets_latest_schema(db_path):
         assert registry.schema_revision() == head_revision()
 
 
+@pytest.mark.sqlite_only
 def test_connection_uses_wal_full_sync_and_foreign_keys(registry):
     """Every connection runs in WAL mode with synchronous=FULL and foreign keys enforced."""
     with registry.engine.connect() as connection:

@@ -135,6 +135,21 @@ def test_number_is_reserved_then_stored_or_void(registry, admin):
         registry.store_printed(b, "slip", b"%PDF b", lang="ru", user=admin, now=NOW)
 
 
+@pytest.mark.postgresql
+def test_on_the_server_another_desks_fresh_reservation_is_not_voided(pg_url, tmp_path,
+                                                                    monkeypatch):
+    """A desk whose clock runs an hour ahead opens the server: the number another desk just
+    reserved stays reserved (it may still be printing); a day later it is void."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    with open_registry(pg_url, now=NOW) as other:
+        number = other.reserve_document_number(2026, NOW, kind="slip", user="reg")
+    open_registry(pg_url, now=NOW + timedelta(hours=1)).close()
+    with open_registry(pg_url, now=NOW) as other:
+        assert [r.status for r in other.document_numbers()] == ["reserved"]
+    with open_registry(pg_url, now=NOW + timedelta(days=1, minutes=1)) as later:
+        assert [(r.number, r.status) for r in later.document_numbers()] == [(number, "void")]
+
+
 def test_restore_carries_the_numbering_forward(tmp_path):
     """After restoring an older backup, the next number follows the replaced registry's last one,
     and the numbers the backup lacks are listed as void."""
@@ -168,9 +183,10 @@ def test_restore_refuses_a_backup_from_a_newer_schema(tmp_path):
     assert "newer" in e.value.en and _sha(db_path) == before
 
 
-def test_saving_over_a_newer_version_is_refused(db_path):
-    """Two desks open the same card; the second save names who changed it first."""
-    with open_registry(db_path, now=NOW) as a, open_registry(db_path, now=NOW) as b:
+def test_saving_over_a_newer_version_is_refused(db_location):
+    """Two desks open the same card; the second save names who changed it first (a file, and
+    the server)."""
+    with open_registry(db_location, now=NOW) as a, open_registry(db_location, now=NOW) as b:
         pid = a.save_patient(make_case(), user="anna", now=NOW)
         seen_a, seen_b = a.get_patient(pid).version, b.get_patient(pid).version
         b.save_patient(make_case(given_name="Пётр"), user="boris", now=NOW, patient_id=pid,

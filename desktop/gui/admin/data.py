@@ -233,7 +233,7 @@ class BackupDialog(AdminDialog):
         registry.close()   # no pooled connection may hold the file while it is replaced
 
         def work():
-            aside = restore(backup, db_path, now=now)
+            aside = restore(backup, getattr(registry, "location", None) or db_path, now=now)
             registry.log(user=user, action="restore", obj=f"backup:{backup.name}", now=now,
                          details={"previous_kept_as": str(aside) if aside else None})
             return aside

@@ -38,10 +38,17 @@ def upgrade() -> None:
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
     op.create_index("ix_audit_log_object", "audit_log", ["object"])
     # Журнал только дополняется: the log is append-only, whoever holds the file.
-    op.execute("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
-               "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")
-    op.execute("CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
-               "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$")
+        for event in ("UPDATE", "DELETE"):
+            op.execute(f"CREATE TRIGGER audit_log_no_{event.lower()} BEFORE {event} ON audit_log "
+                       "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()")
+    else:
+        op.execute("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+                   "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")
+        op.execute("CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+                   "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")
 
     op.create_table(
         "price_item",
@@ -76,7 +83,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("export_outbox")
     op.drop_table("price_item")
-    op.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
-    op.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
+    on = " ON audit_log" if op.get_bind().dialect.name == "postgresql" else ""
+    op.execute(f"DROP TRIGGER IF EXISTS audit_log_no_delete{on}")
+    op.execute(f"DROP TRIGGER IF EXISTS audit_log_no_update{on}")
     op.drop_table("audit_log")
+    if on:
+        op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
     op.drop_table("app_user")

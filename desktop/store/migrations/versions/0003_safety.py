@@ -1,8 +1,9 @@
 """Data safety: patient versions, the document-number ledger, staged export batches, the
 audit hash chain.
 
-Portable SQL only (SQLite and PostgreSQL); the audit log's append-only triggers are SQLite's
-and are lifted only while existing rows get their hashes.
+Portable SQL only (SQLite and PostgreSQL); the audit log's append-only triggers (SQLite's, and
+PostgreSQL's from 0002) are lifted only while existing rows get their hashes, inside the
+migration's one transaction.
 
 Revision ID: 0003
 Revises: 0002
@@ -76,6 +77,8 @@ def upgrade() -> None:
     if sqlite:
         op.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
         op.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
+    else:  # PostgreSQL (0002's trigger function): lifted in this transaction only
+        op.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update")
     with op.batch_alter_table("audit_log") as batch:
         batch.add_column(sa.Column("hash", sa.Text))
     audit = sa.table("audit_log", sa.column("id", sa.Integer), sa.column("at", sa.Text),
@@ -92,6 +95,8 @@ def upgrade() -> None:
     setting = sa.table("setting", sa.column("key", sa.Text), sa.column("value", sa.Text))
     bind.execute(setting.delete().where(setting.c.key == "audit.head"))
     bind.execute(setting.insert().values(key="audit.head", value=f"{last_id}:{previous}"))
+    if not sqlite:
+        op.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update")
     if sqlite:
         op.execute("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
                    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")

@@ -1,0 +1,317 @@
+"""Where the registry lives: an SQLite file (one desk) or the clinic's PostgreSQL server.
+
+`parse_location("registry.sqlite")` and `parse_location("postgresql://desk@server/polyclinic")`
+give a `Location`; `prepare(location)` checks it, migrates it (Alembic; on PostgreSQL under an
+advisory lock, so that desks starting at once migrate once) and returns a ready engine. What is
+SQLite-only (file checks, WAL, the online backup, the integrity check) stays in `db.py` and is
+reached only for an SQLite location.
+
+A PostgreSQL registry still has a local folder on each desk (`Location.local_path`): reference
+data releases and start-up backups live beside it as they do beside an SQLite file.
+
+Stdlib only at module level (the command line imports this cheaply); nothing reads the clock.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Conflict, RegistryError
+
+SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+# One advisory lock key for the registry's migrations ("polyclinic-migrate"), one for exports.
+MIGRATION_LOCK = zlib.crc32(b"polyclinic-migrate")
+EXPORT_LOCK = zlib.crc32(b"polyclinic-export")
+AUDIT_LOCK = zlib.crc32(b"polyclinic-audit")
+SEED_LOCK = zlib.crc32(b"polyclinic-seed")
+CONNECT_TIMEOUT_S = 10
+# File systems on which SQLite's locking is not to be trusted: the file corrupts.
+NETWORK_FS = {"cifs", "smb3", "smbfs", "nfs", "nfs4", "ncpfs", "afs", "ceph", "glusterfs",
+              "fuse.sshfs", "sshfs", "davfs", "fuse.davfs2", "9p", "lustre", "gpfs",
+              "fuse.glusterfs", "fuse.cephfs", "fuse.rclone", "fuse.s3fs", "coda", "ocfs2"}
+SERVER_HINT_RU = ("Несколько окон регистратуры работают с одним реестром через сервер "
+                  "PostgreSQL поликлиники: polyclinic server init на сервере, затем "
+                  "--db postgresql://… на каждом окне (README, «Несколько окон»)")
+SERVER_HINT_EN = ("Several desks share one registry through the clinic's PostgreSQL server: "
+                  "`polyclinic server init` on the server, then --db postgresql://... at each "
+                  "desk (README, \"Several desks\")")
+
+
+def is_url(value) -> bool:
+    return isinstance(value, str) and value.strip().lower().startswith(SCHEMES)
+
+
+@dataclass(frozen=True)
+class Location:
+    """An SQLite file (`path`) or a PostgreSQL database (`url`)."""
+
+    kind: str                     # "sqlite" | "postgresql"
+    path: Path | None = None
+    url: str | None = None
+
+    @property
+    def is_server(self) -> bool:
+        return self.kind == "postgresql"
+
+    @property
+    def display(self) -> str:
+        """The file, or the URL without its password: for messages and logs."""
+        if not self.is_server:
+            return str(self.path)
+        import sqlalchemy as sa
+
+        return sa.engine.make_url(self.sqlalchemy_url).set(drivername="postgresql") \
+            .render_as_string(hide_password=True)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        scheme, rest = self.url.split("://", 1)
+        return "postgresql+psycopg://" + rest
+
+    @property
+    def local_path(self) -> Path:
+        """The file itself, or for a server the desk's local anchor: reference releases go to
+        `<anchor>.refdata/`, start-up backups to `backups/` beside it."""
+        if not self.is_server:
+            return self.path
+        import sqlalchemy as sa
+
+        from platformdirs import user_data_dir
+
+        url = sa.engine.make_url(self.sqlalchemy_url)
+        host = url.host or (url.query.get("host") or "local")
+        if isinstance(host, tuple):
+            host = host[0]
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{host}-{url.port or 5432}-{url.database or ''}")
+        return Path(user_data_dir("polyclinic", appauthor=False)) / "servers" / name / "registry"
+
+    def __str__(self) -> str:
+        return self.display
+
+
+def parse_location(value) -> Location:
+    """A `--db` value: a `postgresql://` URL or a file path (kept exactly as before)."""
+    if isinstance(value, Location):
+        return value
+    if is_url(value):
+        return Location("postgresql", url=value.strip())
+    return Location("sqlite", path=Path(value))
+
+
+# --- a file on a network share is refused -----------------------------------------------------
+
+def network_share(path: Path, *, mounts: str | None = None) -> str | None:
+    """The kind of network file system `path` is on ("cifs", "nfs4", "UNC"…), or None if local.
+
+    Linux: the mount table (/proc/mounts, or `mounts` given as its text); Windows: UNC paths
+    and drives of type DRIVE_REMOTE. A path starting with two backslashes is a UNC path anywhere.
+    """
+    text = str(path)
+    if text.startswith("\\\\"):
+        return "UNC"
+    if os.name == "nt":  # pragma: no cover - Windows only
+        if text.startswith("//"):
+            return "UNC"
+        import ctypes
+
+        drive = os.path.splitdrive(os.path.abspath(text))[0]
+        if drive.startswith("\\\\"):
+            return "UNC"
+        if drive and ctypes.windll.kernel32.GetDriveTypeW(drive + "\\") == 4:  # DRIVE_REMOTE
+            return "network drive"
+        return None
+    if mounts is None:
+        try:
+            mounts = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+    target = Path(os.path.abspath(text))
+    while not target.exists() and target.parent != target:
+        target = target.parent
+    try:
+        target = target.resolve()
+    except OSError:
+        pass
+    best, kind = -1, None
+    for line in mounts.splitlines():
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        point = parts[1].replace("\\040", " ")
+        inside = str(target) == point or str(target).startswith(point.rstrip("/") + "/")
+        if inside and len(point) > best:
+            best, kind = len(point), parts[2]
+    return kind if kind in NETWORK_FS or (kind or "").startswith(("nfs", "smb", "cifs")) else None
+
+
+def refuse_network_share(path: Path, *, mounts: str | None = None) -> None:
+    kind = network_share(path, mounts=mounts)
+    if kind is not None:
+        raise RegistryError(
+            path, f"Файл реестра на сетевом диске ({kind}) повреждается при работе нескольких "
+                  f"окон. {SERVER_HINT_RU}",
+            f"A registry file on a network share ({kind}) corrupts when several desks use it. "
+            f"{SERVER_HINT_EN}")
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------
+
+def make_pg_engine(location: Location):
+    import sqlalchemy as sa
+
+    return sa.create_engine(
+        location.sqlalchemy_url, pool_pre_ping=True, pool_size=2, max_overflow=4,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "client_encoding": "UTF8",
+                      "application_name": "polyclinic"})
+
+
+def server_error(location: Location, exc: Exception) -> RegistryError:
+    """The message for a server's error: names the server (without its password)."""
+    return _server_error(location, exc)
+
+
+def _server_error(location: Location, exc: Exception) -> RegistryError:
+    detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
+    return RegistryError(location.display, f"Сервер реестра недоступен или отказал: {detail}",
+                         f"The registry server is unreachable or refused: {detail}")
+
+
+def prepare_pg(location: Location):
+    """Connect, check the database is UTF-8, migrate under an advisory lock. Returns
+    (engine, revision before) like `db.prepare`."""
+    import sqlalchemy as sa
+    from alembic.runtime.migration import MigrationContext
+
+    from . import db
+
+    engine = make_pg_engine(location)
+    try:
+        with engine.connect() as connection:
+            encoding = connection.exec_driver_sql("SHOW server_encoding").scalar()
+            if str(encoding).upper().replace("-", "") != "UTF8":
+                raise RegistryError(location.display,
+                                    f"База данных не в UTF-8 ({encoding}): создайте её заново "
+                                    "с ENCODING 'UTF8' (polyclinic server init)",
+                                    f"The database is not UTF-8 ({encoding}): create it again "
+                                    "with ENCODING 'UTF8' (polyclinic server init)")
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+            connection.commit()
+            try:
+                tables = set(sa.inspect(connection).get_table_names())
+                revision = MigrationContext.configure(connection).get_current_revision()
+                connection.commit()
+                known = {s.revision for s in db._script_directory().walk_revisions()}
+                if revision is None and tables:
+                    raise RegistryError(location.display,
+                                        "Это не база данных регистратуры (чужие таблицы)",
+                                        "This is not a registry database (unknown tables)")
+                if revision is not None and revision not in known:
+                    raise RegistryError(location.display,
+                                        f"База создана более новой версией программы ({revision})",
+                                        "The database was created by a newer version of the "
+                                        f"program ({revision})")
+                if revision != db.head_revision():
+                    db.migrate_connection(connection)
+            finally:
+                if connection.in_transaction():
+                    connection.rollback()
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+                connection.commit()
+        return engine, revision
+    except RegistryError:
+        engine.dispose()
+        raise
+    except sa.exc.SQLAlchemyError as exc:
+        engine.dispose()
+        raise _server_error(location, exc) from None
+
+
+def prepare(location: Location):
+    """A ready (checked, migrated) engine on `location` and the revision it had before."""
+    if location.is_server:
+        local = location.local_path  # the desk's folder: private copies of an interrupted run go
+        if local.parent.is_dir():
+            from desktop.fileutil import remove_leftovers
+
+            remove_leftovers(local.parent, local.name)
+        return prepare_pg(location)
+    from . import db
+
+    refuse_network_share(location.path)
+    return db.prepare(location.path)
+
+
+def serialize(session, key: int) -> None:
+    """Serialize one kind of transaction across desks: on PostgreSQL a transaction-scoped
+    advisory lock (released at commit); SQLite's BEGIN IMMEDIATE already does it."""
+    if session.get_bind().dialect.name == "postgresql":
+        import sqlalchemy as sa
+
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def conflict_from(exc) -> Conflict | None:
+    """A unique-constraint violation (two desks saving the same thing at once) as a Conflict
+    with a message for the registrar; None for any other integrity error."""
+    text = str(getattr(exc, "orig", exc))
+    if "unique" not in text.lower() and "duplicate key" not in text.lower():
+        return None
+    if "ix_patient_iin" in text or "patient.iin" in text:
+        return Conflict("Пациент с этим ИИН только что сохранён в другом окне; найдите его "
+                        "поиском — a patient with this IIN was just saved at another desk; "
+                        "search for them")
+    if "number" in text:
+        return Conflict("Номер документа уже занят — the document number is taken")
+    if "login" in text:
+        return Conflict("Логин занят — the login is taken")
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return Conflict(f"Запись изменена в другом окне ({first}) — changed at another desk")
+
+
+def dialect_of(engine) -> str:
+    return engine.dialect.name
+
+
+
+# --- the desk's connection to the server -------------------------------------------------------
+
+def server_url(host: str, port: int, database: str, user: str) -> str:
+    """The URL a desk stores (never with a password: that lives in the password file)."""
+    from urllib.parse import quote
+
+    return f"postgresql://{quote(user, safe='')}@{host}:{int(port)}/{quote(database, safe='')}"
+
+
+def pgpass_path() -> Path:
+    """libpq's password file: $PGPASSFILE, %APPDATA%\\postgresql\\pgpass.conf, or ~/.pgpass."""
+    if os.environ.get("PGPASSFILE"):
+        return Path(os.environ["PGPASSFILE"])
+    if os.name == "nt":  # pragma: no cover - Windows only
+        return Path(os.environ.get("APPDATA", Path.home())) / "postgresql" / "pgpass.conf"
+    return Path.home() / ".pgpass"
+
+
+def remember_password(host: str, port: int, database: str, user: str, password: str, *,
+                      path: Path | None = None) -> Path:
+    """Keep the desk's server password where libpq finds it by itself (the password file,
+    readable by this user only), replacing an older line for the same server and user."""
+    def esc(value) -> str:
+        return str(value).replace("\\", "\\\\").replace(":", "\\:")
+
+    path = Path(path) if path is not None else pgpass_path()
+    key = ":".join(esc(v) for v in (host, port, database, user)) + ":"
+    lines = []
+    if path.exists():
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines()
+                 if not line.startswith(key)]
+    lines.append(key + esc(password))
+    from desktop.fileutil import write_private
+
+    write_private(path, ("\n".join(lines) + "\n").encode("utf-8"))  # unique temp name, 0600
+    if os.name == "posix":
+        os.chmod(path, 0o600)
+    return path
