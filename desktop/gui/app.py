@@ -69,8 +69,6 @@ def open_registry_or_restore(db_path: Path, clock, tr, *, interactive: bool, ope
     if isinstance(db_path, str):  # the clinic's server: nothing to restore from this desk
         from desktop.store.backend import parse_location
 
-        import desktop.gui.connection  # noqa: F401  (its strings)
-
         text = tr("conn.failed", message=message, path=parse_location(db_path).display)
         if not interactive:
             print(text, file=sys.stderr)
@@ -78,7 +76,7 @@ def open_registry_or_restore(db_path: Path, clock, tr, *, interactive: bool, ope
         if settings is None:
             _message(QMessageBox.Critical, tr("conn.title"), text)
             return None
-        from desktop.gui.connection import ConnectionDialog
+        from desktop.gui.admin.connection import ConnectionDialog
 
         choice = _message(QMessageBox.Critical, tr("conn.title"), text,
                           [(tr("conn.settings_btn"), QMessageBox.AcceptRole),
@@ -127,9 +125,7 @@ def _show_registry_errors(tr) -> None:
 
             message = value.ru if tr.lang in ("ru", "kk") else value.en
             if is_url(getattr(value, "where", "")):  # the server refused or is gone: not damage
-                import desktop.gui.connection  # noqa: F401  (its strings)
-
-                _message(QMessageBox.Critical, tr("conn.title"),
+                        _message(QMessageBox.Critical, tr("conn.title"),
                          tr("conn.failed", message=message, path=value.where))
                 return
             _message(QMessageBox.Critical, tr("corrupt.title"),

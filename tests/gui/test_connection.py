@@ -8,7 +8,7 @@ import stat
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
-from desktop.gui.connection import ConnectionDialog, saved_location
+from desktop.gui.admin.connection import ConnectionDialog, saved_location
 from desktop.gui.i18n import Tr
 
 

@@ -10,28 +10,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QButtonGroup, QDialog, QDialogButtonBox, QFormLayout, QLabel,
                                QLineEdit, QRadioButton, QSpinBox, QVBoxLayout, QWidget)
 
-from desktop.gui.i18n import STRINGS
-
-CONNECTION_STRINGS = {
-    "conn.title": {"ru": "Подключение к реестру", "kk": "Тіркелімге қосылу"},
-    "conn.this_pc": {"ru": "Этот компьютер (файл реестра)", "kk": "Осы компьютер (тіркелім файлы)"},
-    "conn.server": {"ru": "Сервер поликлиники (несколько окон)",
-                    "kk": "Емхана сервері (бірнеше терезе)"},
-    "conn.host": {"ru": "Сервер (имя или адрес)", "kk": "Сервер (аты не мекенжайы)"},
-    "conn.port": {"ru": "Порт", "kk": "Порт"},
-    "conn.database": {"ru": "База данных", "kk": "Дерекқор"},
-    "conn.user": {"ru": "Пользователь", "kk": "Пайдаланушы"},
-    "conn.password": {"ru": "Пароль (хранится в файле паролей PostgreSQL этого пользователя)",
-                      "kk": "Құпиясөз (осы пайдаланушының PostgreSQL құпиясөз файлында сақталады)"},
-    "conn.required": {"ru": "Укажите сервер, базу данных и пользователя",
-                      "kk": "Серверді, дерекқорды және пайдаланушыны көрсетіңіз"},
-    "conn.failed": {"ru": "Сервер реестра не отвечает или отказал:\n{message}\n\nСервер: {path}",
-                    "kk": "Тіркелім сервері жауап бермейді немесе бас тартты:\n{message}\n\n"
-                          "Сервер: {path}"},
-    "conn.settings_btn": {"ru": "Настройки подключения…", "kk": "Қосылу баптаулары…"},
-}
-if not set(CONNECTION_STRINGS) & set(STRINGS):
-    STRINGS.update(CONNECTION_STRINGS)
 
 
 def saved_location(settings) -> str | None:
