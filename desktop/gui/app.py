@@ -125,7 +125,7 @@ def _show_registry_errors(tr) -> None:
 
             message = value.ru if tr.lang in ("ru", "kk") else value.en
             if is_url(getattr(value, "where", "")):  # the server refused or is gone: not damage
-                        _message(QMessageBox.Critical, tr("conn.title"),
+                _message(QMessageBox.Critical, tr("conn.title"),
                          tr("conn.failed", message=message, path=value.where))
                 return
             _message(QMessageBox.Critical, tr("corrupt.title"),
