@@ -20,7 +20,7 @@ IVANOV = {"as_of": "2026-11-22", "person": {"iin": "791028302728", "surname": "Ð
 
 def run(args, db, tmp_path, stdin=None):
     env = dict(os.environ, POLYCLINIC_DB=str(db), XDG_DATA_HOME=str(tmp_path / "data"),
-               POLYCLINIC_PASSWORD="pw-admin", POLYCLINIC_NEW_PASSWORD="pw-admin")
+               POLYCLINIC_PASSWORD="pw-admin-secret", POLYCLINIC_NEW_PASSWORD="pw-admin-secret")
     return subprocess.run([sys.executable, "-m", "desktop", *args], input=stdin,
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=180)
 

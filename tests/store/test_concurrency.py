@@ -183,7 +183,7 @@ def test_desks_exporting_at_once_send_each_attachment_once(pg_url, tmp_path, des
     once, and the counts of the batches they staged add up to 50 (a desk that finds another's
     batch staged finishes that one: resumed, not counted again)."""
     with open_registry(pg_url, now=NOW) as registry:
-        registry.create_user("admin", "pw-admin", full_name="A", role="admin", now=NOW)
+        registry.create_user("admin", "pw-admin-secret", full_name="A", role="admin", now=NOW)
         for n in range(50):
             pid = registry.save_patient(make_case(surname=f"Иванов{n}"), user="admin", now=NOW)
             registry.record_decision(pid, make_decision(), user="admin", now=NOW)

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.postgresql
 def _fill(location) -> dict:
     """A registry with one of everything; returns what to look for afterwards."""
     with open_registry(location, now=NOW) as registry:
-        registry.create_user("admin", "pw-admin", full_name="Админ", role="admin", now=NOW)
+        registry.create_user("admin", "pw-admin-secret", full_name="Админ", role="admin", now=NOW)
         pid = registry.save_patient(make_case(iin="791028302728", documents=[
             {"kind": "passport", "number": "75 1234567"}]), user="admin", now=NOW)
         registry.record_decision(pid, make_decision(), user="admin", now=NOW)
@@ -54,7 +54,7 @@ def test_a_file_registry_moves_to_the_server_whole(tmp_path, pg_url, monkeypatch
         assert registry.next_document_number(2026, NOW) == "2026-000002"
         new = registry.save_patient(make_case(surname="Петров"), user="admin", now=NOW)
         assert new == known["patient"] + 1
-        assert registry.login("admin", "pw-admin", now=NOW) is not None
+        assert registry.login("admin", "pw-admin-secret", now=NOW) is not None
         assert registry.clinic_details()["name"] == "Поликлиника №1"
         assert len(registry.exported()) == 1
 
@@ -76,7 +76,7 @@ def test_copy_refuses_a_destination_that_holds_a_registry(tmp_path, pg_url, monk
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     _fill(tmp_path / "a.sqlite")
     with open_registry(pg_url, now=NOW) as registry:
-        registry.create_user("boss", "pw-boss", full_name="B", role="admin", now=NOW)
+        registry.create_user("boss", "pw-boss-secret", full_name="B", role="admin", now=NOW)
     with pytest.raises(Conflict, match="not empty"):
         copy_registry(tmp_path / "a.sqlite", pg_url)
     with open_registry(pg_url, now=NOW) as registry:
