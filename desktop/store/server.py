@@ -207,6 +207,8 @@ def grant_desk(session, *, database: str, owner: str, desk: str) -> None:
     read-only, and nothing can be altered. The audit chain's head (setting `audit.head`) stays
     writable, as every append moves it: a desk that forged it could only make `audit verify`
     report a broken head, never hide a changed or removed audit row, which it cannot touch.
+    The clinic's reference-data releases are read-only to the desk: only the owner (an
+    administrator's import or rollback) switches them.
     Tables a later migration adds get the same rights (default privileges)."""
     sql = f"""
         GRANT USAGE ON SCHEMA public TO {desk};
@@ -216,6 +218,7 @@ def grant_desk(session, *, database: str, owner: str, desk: str) -> None:
         REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {desk};
         REVOKE DELETE, TRUNCATE ON document_number, document_sequence, printed_document,
             export_batch, export_outbox FROM {desk};
+        REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON refdata_release, refdata_active FROM {desk};
         ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public
             GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {desk};
         ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public
