@@ -70,3 +70,33 @@ def test_an_import_at_desk_a_is_what_desk_b_decides_with(db, tmp_path, package):
     p = run(["refdata", "rollback", "--user", "admin"], db, tmp_path / "desk-a", tmp_path)
     assert p.returncode == 0, p.stderr
     assert decided_with(db, tmp_path / "desk-b", tmp_path) == before
+
+
+@pytest.mark.postgresql
+def test_a_desk_role_import_is_refused_and_changes_nothing(pg_url, pg_server, tmp_path, package):
+    """`refdata import` through the desk role's URL: exit 3 naming the owner's URL; nothing switched."""
+    import psycopg
+
+    from desktop.store.server import grant_desk
+
+    pkg, _ = package
+    p = run(["users", "add", "admin", "--full-name", "Админ", "--role", "admin"], pg_url,
+            tmp_path / "desk-a", tmp_path)
+    assert p.returncode == 0, p.stderr
+    before = decided_with(pg_url, tmp_path / "desk-a", tmp_path)
+    database = pg_url.rsplit("/", 1)[1]
+    role = f"desk_{database[-12:]}"
+    with pg_server.admin() as con:
+        con.execute(f"CREATE ROLE {role} LOGIN")
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        grant_desk(con, database=database, owner="postgres", desk=role)
+    desk_url = pg_server.url(database, user=role)
+    try:
+        p = run(["refdata", "import", str(pkg), "--user", "admin"], desk_url, tmp_path / "desk-b", tmp_path)
+        assert p.returncode == 3 and "владельца" in p.stderr and "Traceback" not in p.stderr
+        assert decided_with(desk_url, tmp_path / "desk-b", tmp_path) == before
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as con:
+            con.execute(f"DROP OWNED BY {role}")
+        with pg_server.admin() as con:
+            con.execute(f"DROP ROLE {role}")
