@@ -4,8 +4,9 @@ reference release, the connection settings in the menu.
 - When the server cannot be reached during work, a banner (ru/kk) says so and a background
   thread retries with backoff (0.5 s doubling to 10 s); the card being edited stays on screen,
   unsaved and dirty, and is saved by the registrar once the banner has gone by itself.
-- Before each decision the release in force is checked (`DeskReleases.check`, at most every
-  `CHECK_EVERY_S`); a switch made at another desk is taken up and said in the status bar.
+- Before each decision the release in force is checked (`DeskReleases.check`, on a thread, at
+  most every `CHECK_EVERY_S`: about 1 ms on the LAN, never blocking the window if the server
+  hangs); a switch made at another desk is taken up, decided with, and said in the status bar.
 - Сервис → «Подключение к базе…» opens the connection dialog; the choice applies at the next
   start, and the dialog says so.
 
@@ -56,6 +57,8 @@ class ServerLink(QObject):
 
     restored = Signal()
     _reached = Signal()           # from the retry thread to the GUI thread
+    _switched = Signal(object)    # from the check thread: the new release
+    _check_failed = Signal(object)
 
     def __init__(self, window):
         super().__init__(window)
@@ -71,6 +74,9 @@ class ServerLink(QObject):
                                   "font-weight: bold;")
         self.banner.hide()
         self._reached.connect(self._back, Qt.QueuedConnection)
+        self._switched.connect(self._take_up, Qt.QueuedConnection)
+        self._check_failed.connect(self._not_checked, Qt.QueuedConnection)
+        self._checking = False
         self.action_connection = QAction(window)
         self.action_connection.setObjectName("connectionSettings")
         self.action_connection.triggered.connect(self.open_connection_dialog)
@@ -126,25 +132,48 @@ class ServerLink(QObject):
 
     # --- the clinic's release ---------------------------------------------------------------------
     def before_decision(self) -> bool:
-        """Take up a release switched elsewhere; True when the window was given a new one
-        (and has decided with it already)."""
-        if self.releases is None or self.offline:
+        """Ask (on a thread, at most every CHECK_EVERY_S) whether another desk switched the
+        clinic's release; a switch is taken up when the answer comes (`_take_up`: the window
+        decides again with it). Returns True when the window was given a new release now."""
+        if self.releases is None or self.offline or self._checking:
             return False
         now = time.monotonic()
         if now - self._last_check < CHECK_EVERY_S:
             return False
-        self._last_check = now
-        ok, new = self.guard(self.releases.check)
-        if not ok or new is None:
-            return False
+        self._last_check, self._checking = now, True
+        threading.Thread(target=self._check, daemon=True, name="release-check").start()
+        return False
+
+    def _check(self) -> None:
+        try:
+            new = self.releases.check()
+        except Exception as exc:  # reported in the GUI thread
+            self._check_failed.emit(exc)
+        else:
+            if new is not None:
+                self._switched.emit(new)
+        finally:
+            self._checking = False
+
+    def _take_up(self, new) -> None:
         self.window.set_reference(new)
         self.window.statusBar().showMessage(self.window.tr("link.release", version=new.version), 12000)
-        return True
+
+    def _not_checked(self, error) -> None:
+        if is_connection_error(self.window.registry, error):
+            self.lost(error)
+        else:  # e.g. a release that will not load: the desk keeps the one it has, and says why
+            self.window.statusBar().showMessage(self.window.tr("refdata.failed", message=error), 12000)
 
     def release_switched_here(self) -> bool:
-        """After this desk's own import or rollback: take it up now."""
-        self._last_check = 0.0
-        return self.before_decision()
+        """After this desk's own import or rollback: take it up now (in this thread)."""
+        if self.releases is None:
+            return False
+        self._last_check = time.monotonic()
+        ok, new = self.guard(self.releases.check)   # not reached: the banner; taken up later
+        if ok and new is not None:
+            self._take_up(new)
+        return True
 
     # --- the connection settings ------------------------------------------------------------------
     def open_connection_dialog(self):

@@ -124,6 +124,7 @@ def test_a_release_imported_at_another_desk_is_used_at_the_next_decision(qtbot, 
     window.link._last_check = 0.0  # the next decision after the check interval
     window.form.set_case(case_of("p04"))
     window.recompute()
-    assert window.ref.version == manifest["version"] != first.version
+    qtbot.waitUntil(lambda: window.ref.version == manifest["version"], timeout=20000)
+    assert window.ref.version != first.version
     assert window.decision["reference"]["version"] == manifest["version"]
     assert manifest["version"] in window.statusBar().currentMessage()
