@@ -60,7 +60,33 @@ def load_ref(args):
 
     db = _db_path(args)
     db.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(_db_target(args), str):  # the clinic's server: its release in force
+        from desktop.store.releases import server_reference
+
+        with _server_engine(args) as engine:
+            return server_reference(engine, db, _bundled_reference(), now=_now())[0]
     return ensure_reference(db, _bundled_reference())
+
+
+def _server_engine(args):
+    """A checked, migrated engine on the server registry (closed on leaving the block)."""
+    from contextlib import contextmanager
+
+    from desktop.store import RegistryError
+    from desktop.store.backend import parse_location, prepare
+
+    @contextmanager
+    def opened():
+        try:
+            engine, _ = prepare(parse_location(_db_target(args)))
+        except RegistryError as e:
+            sys.stderr.write(f"polyclinic: {e}\n")
+            raise _RegistryUnusable() from None
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+    return opened()
 
 
 def _read_input(name: str) -> str:
@@ -350,6 +376,14 @@ def cmd_refdata(args) -> int:
         from desktop.core.refinstall import installed
 
         load_ref(args)
+        if isinstance(_db_target(args), str):
+            from desktop.store.releases import listing
+
+            with _server_engine(args) as engine:
+                releases = [{k: r[k] for k in ("version", "issued", "file", "active")}
+                            for r in listing(engine)]
+            print(json.dumps(releases, ensure_ascii=False, indent=1))
+            return EXIT_OK
         print(json.dumps(installed(_db_path(args)), ensure_ascii=False, indent=1))
         return EXIT_OK
     sys.stderr.write(f"polyclinic refdata: unknown action {args.action}\n")
@@ -388,19 +422,34 @@ def _refdata_change(args) -> int:
                 if not args.file:
                     _emit_errors([{"field": "FILE", "message": "name the package file to import"}])
                     return EXIT_INVALID
-                res = import_package(_db_path(args), Path(args.file), trusted_key_dirs(),
-                                     allow_older=args.allow_older, today=_today())
+                if registry.location.is_server:  # the clinic's release, on the server
+                    from desktop.store.releases import import_to_server
+
+                    res = import_to_server(registry.engine, _db_path(args), Path(args.file),
+                                           trusted_key_dirs(), user=args.user, now=now,
+                                           today=_today(), allow_older=args.allow_older)
+                else:
+                    res = import_package(_db_path(args), Path(args.file), trusted_key_dirs(),
+                                         allow_older=args.allow_older, today=_today())
                 registry.log(user=args.user, action="refdata_import", obj=f"refdata:{res.version}", now=now,
                              details={"previous": res.previous, "file": str(args.file)})
                 print(json.dumps({"version": res.version, "previous": res.previous}, ensure_ascii=False))
             else:
-                version = rollback(_db_path(args))
+                if registry.location.is_server:
+                    from desktop.store.releases import rollback_on_server
+
+                    version = rollback_on_server(registry.engine, user=args.user, now=now).version
+                else:
+                    version = rollback(_db_path(args))
                 registry.log(user=args.user, action="refdata_rollback", obj=f"refdata:{version}", now=now,
                              details={"from": ref.version})
                 print(json.dumps({"version": version, "previous": ref.version}, ensure_ascii=False))
         except PackageError as e:
             _emit_errors([{"field": "FILE", "reason": e.reason, "message": str(e)}])
             return EXIT_INVALID
+        except PermissionDenied as e:  # the desk role may not switch the clinic's release
+            sys.stderr.write(f"polyclinic: отказано — refused: {e}\n")
+            return EXIT_DENIED
     return EXIT_OK
 
 

@@ -353,6 +353,20 @@ def _verify(package: Path, keys_dir, workdir: Path) -> tuple[dict, Path, str]:
     return manifest, target, signer
 
 
+def check_switch(new: RefData, previous: RefData | None, *, today: date | None,
+                 allow_older: bool) -> None:
+    """Whether a verified release may replace the one in force (PackageError says why not)."""
+    if today is not None and new.issued > today + MAX_AHEAD:
+        raise PackageError("future", f"пакет {new.version} датирован {new.issued.isoformat()}, больше месяца "
+                                     f"вперёд — the release is dated more than a month ahead")
+    if previous is not None:
+        if new.version == previous.version:
+            raise PackageError("same", f"версия {new.version} уже действует — release {new.version} is already in force")
+        if new.issued < previous.issued and not allow_older:
+            raise PackageError("older", f"пакет {new.version} старше действующей версии {previous.version} — "
+                                        "the package is older than the release in force (use rollback to go back)")
+
+
 def import_package(db_path: Path, package: Path, keys_dir, *, allow_older: bool = False,
                    today: date | None = None) -> ImportResult:
     """Verify `package` and make its release the one in force for `db_path`, atomically.
@@ -372,15 +386,7 @@ def import_package(db_path: Path, package: Path, keys_dir, *, allow_older: bool 
     with tempfile.TemporaryDirectory(dir=folder) as work:
         manifest, db_file, _ = verify_package(package, keys_dir, Path(work))
         new = load_reference(db_file)
-        if today is not None and new.issued > today + MAX_AHEAD:
-            raise PackageError("future", f"пакет {new.version} датирован {new.issued.isoformat()}, больше месяца "
-                                         f"вперёд — the release is dated more than a month ahead")
-        if previous is not None:
-            if new.version == previous.version:
-                raise PackageError("same", f"версия {new.version} уже действует — release {new.version} is already in force")
-            if new.issued < previous.issued and not allow_older:
-                raise PackageError("older", f"пакет {new.version} старше действующей версии {previous.version} — "
-                                            "the package is older than the release in force (use rollback to go back)")
+        check_switch(new, previous, today=today, allow_older=allow_older)
         install(db_path, db_file)
     return ImportResult(version=new.version, previous=previous.version if previous else None)
 

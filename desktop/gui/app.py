@@ -223,6 +223,16 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
             ref, ref_error = None, e
     if registry is None:
         return 1
+    releases = None
+    if registry.location.is_server:  # the clinic's release in force lives on the server
+        from desktop.store import RegistryError
+        from desktop.store.releases import DeskReleases
+
+        releases = DeskReleases(registry, local)
+        try:
+            ref = releases.start(Path(bundled_reference), now=clock.now())
+        except (RefDataError, RegistryError) as e:
+            ref, ref_error = None, e
     if ref is None:
         if exit_after_start:
             print(tr("refdata.failed", message=ref_error), file=sys.stderr)
@@ -235,6 +245,7 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
 
     seed_prices_from_reference(registry, ref, clock.now())   # first start: the demo price list
     window = MainWindow(registry, ref, settings, clock, today, db_path=local)
+    window.link.releases = releases   # checked before each decision (a server registry)
     app.setStyleSheet(STYLE)   # once, after the widgets exist: one polish pass instead of many
     window.show()
     if not exit_after_start:

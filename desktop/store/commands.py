@@ -484,11 +484,13 @@ def _shown(value: str) -> str:
 def cmd_server_init(args, registry_path, now: datetime) -> int:
     """server init: see desktop/store/server.py."""
     from .server import ServerSetupError, server_init
+    from desktop.cli import _bundled_reference
 
     try:
         result = server_init(data=args.data, superuser_url=args.superuser_url, port=args.port,
                              listen=args.listen, allow=args.allow, database=args.database,
-                             owner=args.owner, desk=args.desk, host=args.host)
+                             owner=args.owner, desk=args.desk, host=args.host,
+                             reference=_bundled_reference(), now=now)
     except ValueError as exc:
         sys.stderr.write(json.dumps({"errors": [{"field": "", "message": str(exc)}]},
                                     ensure_ascii=False) + "\n")

@@ -207,6 +207,8 @@ def grant_desk(session, *, database: str, owner: str, desk: str) -> None:
     read-only, and nothing can be altered. The audit chain's head (setting `audit.head`) stays
     writable, as every append moves it: a desk that forged it could only make `audit verify`
     report a broken head, never hide a changed or removed audit row, which it cannot touch.
+    The clinic's reference-data releases are read-only to the desk: only the owner (an
+    administrator's import or rollback) switches them.
     Tables a later migration adds get the same rights (default privileges)."""
     sql = f"""
         GRANT USAGE ON SCHEMA public TO {desk};
@@ -216,6 +218,7 @@ def grant_desk(session, *, database: str, owner: str, desk: str) -> None:
         REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {desk};
         REVOKE DELETE, TRUNCATE ON document_number, document_sequence, printed_document,
             export_batch, export_outbox FROM {desk};
+        REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON refdata_release, refdata_active FROM {desk};
         ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public
             GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {desk};
         ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public
@@ -226,8 +229,10 @@ def grant_desk(session, *, database: str, owner: str, desk: str) -> None:
 
 def server_init(*, data: Path | None, superuser_url: str | None, port: int, listen: str,
                 allow: str, database: str, owner: str, desk: str, host: str | None,
-                owner_password: str | None = None, desk_password: str | None = None) -> dict:
-    """Set up the clinic's server (see the module's text); returns the URLs and the steps done."""
+                owner_password: str | None = None, desk_password: str | None = None,
+                reference: Path | None = None, now=None) -> dict:
+    """Set up the clinic's server (see the module's text); returns the URLs and the steps done.
+    `reference` (with `now`): the release file published as the clinic's release in force."""
     for label, name in (("--database", database), ("--owner", owner), ("--desk", desk)):
         if not NAME.match(name):
             raise ValueError(f"{label}: lower-case letters, digits and _ only: {name!r}")
@@ -260,7 +265,13 @@ def server_init(*, data: Path | None, superuser_url: str | None, port: int, list
         from . import backend
 
         engine, _ = backend.prepare(backend.parse_location(owner_url))  # migrations, as owner
-        engine.dispose()
+        try:
+            if reference is not None:  # the clinic's first release in force: every desk's
+                from .releases import publish
+
+                publish(engine, Path(reference), user="server-init", now=now)
+        finally:
+            engine.dispose()
         grant_desk(session, database=database, owner=owner, desk=desk)
     finally:
         session.close()

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.postgresql
 
 
 @pytest.fixture(scope="module")
-def server(request):
+def server(request, reference_file):
     """The cluster `server init` made (as the `postgres` user when root), stopped afterwards."""
     import shutil
     import subprocess
@@ -31,7 +31,8 @@ def server(request):
     try:
         result = server_init(data=root / "cluster", superuser_url=None, port=free_port(),
                              listen="127.0.0.1", allow="samenet", database="polyclinic",
-                             owner="clinic_owner", desk="clinic_desk", host="127.0.0.1")
+                             owner="clinic_owner", desk="clinic_desk", host="127.0.0.1",
+                             reference=reference_file, now=NOW)
     except Exception as exc:  # noqa: BLE001 - reported as the reason of the skip / failure
         import os
 
@@ -146,3 +147,15 @@ def test_the_desk_role_works_the_safety_tables(server, tmp_path, monkeypatch):
                                   patient_id=pid, expected_version=version)
         assert result["count"] == 1 and registry.verify_audit()["ok"]
         assert [r.status for r in registry.document_numbers()] == ["stored"]
+
+
+def test_the_desks_decide_with_the_release_server_init_published(server, tmp_path, monkeypatch, ref):
+    """`server init` publishes the bundled release: a desk (desk role) takes it from the server."""
+    from desktop.store.releases import DeskReleases, listing
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    with open_registry(server["desk_url"], now=NOW) as registry:
+        releases = DeskReleases(registry, tmp_path / "desk" / "registry")
+        assert releases.start(tmp_path / "no-bundled-release.sqlite", now=NOW).version == ref.version
+        assert [(r["version"], r["added_by"], r["active"]) for r in listing(registry.engine)] \
+            == [(ref.version, "server-init", True)]

@@ -37,6 +37,9 @@ class ReferenceDataDialog(AdminDialog):
         self.choose_file = choose_file or (lambda parent: QFileDialog.getOpenFileName(
             parent, self.tr("refdata.open_title"), "", self.tr("refdata.filter"))[0] or None)
         self.ask = ask or confirm
+        from desktop.store.releases import DeskReleases
+
+        self.releases = DeskReleases(registry, self.db_path)  # on a server: the clinic's releases
         self.resize(720, 420)
         self.model = RowsModel(["refdata.version", "refdata.issued", "refdata.active"], tr, self)
         self.view = table(self.model, stretch=0)
@@ -63,10 +66,8 @@ class ReferenceDataDialog(AdminDialog):
             self.refresh()
 
     def refresh(self) -> None:
-        from desktop.core.refinstall import installed
-
         rows = []
-        for r in installed(self.db_path):
+        for r in self.releases.listing():
             mark = "✔ " + self.tr("refdata.in_force") if r["active"] else ""
             rows.append(([r["version"], dmy(datetime.fromisoformat(r["issued"]).date()), mark],
                          [r["version"], r["issued"], int(r["active"])], r["version"]))
@@ -82,15 +83,15 @@ class ReferenceDataDialog(AdminDialog):
 
     def import_file(self, package: Path) -> None:
         """Verify `package` and switch to it (worker); a refusal shows its reason, changes nothing."""
-        from desktop.core.refpackage import PackageError, import_package
+        from desktop.core.refpackage import PackageError
 
         ok, _ = self.guarded(lambda: self.registry.require_admin(self.user))
         if not ok:
             return
-        db_path, keys_dir, registry, user, now = self.db_path, self.keys_dir, self.registry, self.user, now_of(self.clock)
+        releases, keys_dir, registry, user, now = self.releases, self.keys_dir, self.registry, self.user, now_of(self.clock)
 
         def work():
-            result = import_package(db_path, package, keys_dir, today=now.date())
+            result = releases.import_package(package, keys_dir, user=user, now=now, today=now.date())
             registry.log(user=user, action="refdata_import", obj=f"refdata:{result.version}", now=now,
                          details={"previous": result.previous, "file": str(package)})
             return result
@@ -113,13 +114,11 @@ class ReferenceDataDialog(AdminDialog):
             self.rollback()
 
     def rollback(self) -> None:
-        from desktop.core.refpackage import rollback
-
         ok, _ = self.guarded(lambda: self.registry.require_admin(self.user))
         if not ok:
             return
         before = self.active_version()
-        ok, version = self.guarded(lambda: rollback(self.db_path))
+        ok, version = self.guarded(lambda: self.releases.rollback(user=self.user, now=now_of(self.clock)).version)
         if not ok:
             return
         self.registry.log(user=self.user, action="refdata_rollback", obj=f"refdata:{version}",

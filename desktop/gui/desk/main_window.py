@@ -101,6 +101,9 @@ class MainWindow(QMainWindow):
         for label in (self.status_clinic, self.status_user, self.status_ref):
             self.statusBar().addPermanentWidget(label)
         self._build_actions()
+        from desktop.gui.desk.server_link import attach
+
+        self.link = attach(self)   # the server's banner and retries, the release check, the menu entry
 
         self.recompute_timer = QTimer(self)
         self.recompute_timer.setSingleShot(True)
@@ -234,6 +237,7 @@ class MainWindow(QMainWindow):
             w.retranslate()
         self.print_panel.retranslate(tr)
         self.admin_menu.retranslate(tr)
+        self.link.retranslate()
         self._update_status()
 
     def switch_language(self, lang: str | None = None) -> None:
@@ -374,6 +378,8 @@ class MainWindow(QMainWindow):
     def recompute(self) -> None:
         """Take the decision again from the form (the core decides; the panel shows)."""
         self.recompute_timer.stop()
+        if self.link.before_decision():   # another desk switched the clinic's release: decided with it
+            return
         case = self.form.case()
         self.panel.case = case
         typed = self.form.input_errors()     # what the form could not turn into a value
@@ -498,7 +504,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("save.invalid"), 8000)
             return False
         case = self.form.case()
-        found = self.registry.likely_duplicates(case, exclude_id=self.patient_id)
+        ok, found = self.link.guard(self.registry.likely_duplicates, case, exclude_id=self.patient_id)
+        if not ok:
+            return False
         if found and self.patient_id is None:
             choice = self._ask(self.tr("unsaved.title"), self.tr("dup.question", who=self._who(found[0])),
                                [(self.tr("dup.open"), QMessageBox.AcceptRole),
@@ -510,14 +518,19 @@ class MainWindow(QMainWindow):
                 return False
             if choice != 1:
                 return False
+        ok, saved = self.link.guard(self._save_now, case)   # a lost server: banner, card kept
+        return saved if ok else False
+
+    def _save_now(self, case: dict) -> bool:
         from desktop.store import Conflict
         from desktop.store.registry import StaleRecord
 
         now = self.clock.now()
+        expected = getattr(self, "patient_version", None) if self.patient_id else None
         try:
             self.patient_id = self.registry.save_patient(
                 case, user=self.user.login, now=now, patient_id=self.patient_id,
-                expected_version=getattr(self, "patient_version", None) if self.patient_id else None)
+                expected_version=expected)
         except StaleRecord as e:  # another desk saved this card meanwhile: offer to reload it
             choice = self._ask(self.tr("stale.title"),
                                self.tr("stale.text", who=e.by, when=e.at.strftime("%d.%m.%Y %H:%M")),
@@ -530,6 +543,8 @@ class MainWindow(QMainWindow):
         except Conflict:
             self.statusBar().showMessage(self.tr("save.conflict"), 8000)
             return False
+        # the card is stored: if the connection goes now, the next save is of this version
+        self.patient_version = (expected or 0) + 1
         stored = self.registry.get_patient(self.patient_id)
         self.patient_version = stored.version if stored is not None else None
         self.registry.record_decision(self.patient_id, self.decision, user=self.user.login, now=now)
@@ -573,6 +588,8 @@ class MainWindow(QMainWindow):
         from desktop.core.refdata import RefDataError, load_reference
         from desktop.core.refinstall import active_path
 
+        if self.link.release_switched_here():   # the clinic's server (or this desk's watch)
+            return
         path = active_path(self.db_path)
         try:
             ref = load_reference(path) if path is not None else None
@@ -637,5 +654,6 @@ class MainWindow(QMainWindow):
         self.settings.language = self.tr.lang
         self.settings.sync()
         self.worker.wait()
+        self.link.stop()
         QApplication.instance().removeEventFilter(self._activity)
         event.accept()
