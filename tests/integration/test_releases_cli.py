@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,7 @@ CASE = {"as_of": "2026-11-22", "person": {"iin": "791028302728", "surname": "Ð˜Ð
 def run(args, db, data: Path, cwd: Path, stdin=None):
     """One desk's command: its own data folder (its own release cache)."""
     env = dict(os.environ, POLYCLINIC_DB=str(db), XDG_DATA_HOME=str(data),
-               POLYCLINIC_PASSWORD="pw-admin", POLYCLINIC_NEW_PASSWORD="pw-admin")
+               POLYCLINIC_PASSWORD="pw-admin-secret", POLYCLINIC_NEW_PASSWORD="pw-admin-secret")
     return subprocess.run([sys.executable, "-m", "desktop", *args], input=stdin,
                           capture_output=True, text=True, env=env, cwd=cwd, timeout=180)
 
@@ -36,7 +37,7 @@ def package(tmp_path_factory):
     d = tmp_path_factory.mktemp("pkg")
     shutil.copytree(ROOT / "db" / "sources", d / "src")
     meta = d / "src" / "meta.yaml"
-    meta.write_text(meta.read_text(encoding="utf-8").replace("issued: 2026-11-22", "issued: 2026-12-15"),
+    meta.write_text(re.sub(r"issued: \d{4}-\d{2}-\d{2}", "issued: 2026-12-15", meta.read_text(encoding="utf-8"), count=1),
                     encoding="utf-8")
     build_reference(d / "src", d / "newer.sqlite")
     build_package(d / "newer.sqlite", d / "update.zip", (ROOT / "db" / "keys" / "dev-publisher.pem").read_bytes())
