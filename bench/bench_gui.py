@@ -145,7 +145,7 @@ def registrar_hour(tmp: Path) -> None:
     ref = load_reference(tmp / "ref.sqlite")
     clock = fixed_clock(datetime(2026, 11, 22, 10, 0))
     registry = open_registry(tmp / "bench-hour.sqlite", now=clock.now())
-    registry.create_user("admin", "pw", full_name="Bench", role="admin", now=clock.now())
+    registry.create_user("admin", "admin-pass-1", full_name="Bench", role="admin", now=clock.now())
     window = MainWindow(registry, ref, AppSettings(tmp / "hour.ini"), clock, date(2026, 11, 22))
     window._ask = lambda *_a: 1            # "save anyway" for the look-alike example patients
     app.setStyleSheet(STYLE)
