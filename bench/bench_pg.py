@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_search import (AS_OF, GIVEN, KINDS, NOW, SURNAMES, iin_of, median_ms,  # noqa: E402
-                          passport_of)
+                          passport_of, search_cases)
 from desktop.store.registry import open_registry  # noqa: E402
 from desktop.store.text import document_key, latin_key, name_key  # noqa: E402
 
@@ -140,14 +140,7 @@ def search_bench(url: str, patients: int, runs: int) -> None:
 
     registry.search("Иван")
     pick = [rng.randrange(1, patients + 1) for _ in range(n)]
-    cases = {
-        "ИИН exact": [(iin_of(i),) for i in pick],
-        "surname prefix, Cyrillic": [(q,) for q in rng.choices(
-            ["Иван", "Сок", "Әбен", "Фёдор", "Жұма", "кузн", "Ким"], k=n)],
-        "surname prefix, Latin": [(q,) for q in rng.choices(
-            ["ivan", "sok", "fedor", "kuzn", "zhuma", "Smi", "yakov"], k=n)],
-        "document number": [(f"N {passport_of(i)[1:5]}-{passport_of(i)[5:]}",) for i in pick],
-    }
+    cases = search_cases(rng, pick, n)
     print(f"\nbaseline SELECT 1 round trip: {baseline:.3f} ms (median of {max(n, 51)})")
     print(f"{'search (PostgreSQL)':28} {'median ms':>10} {'× baseline':>12}  target")
     for name, arglist in cases.items():

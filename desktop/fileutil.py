@@ -67,6 +67,19 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def claim_name(folder: Path, stem: str, suffix: str) -> Path:
+    """`folder/stem+suffix`, or `stem-1`, `stem-2`… when taken: created empty (0600) in one
+    atomic step, so two processes in the same second never share a name."""
+    n = 0
+    while True:
+        path = folder / (f"{stem}{suffix}" if n == 0 else f"{stem}-{n}{suffix}")
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+            return path
+        except FileExistsError:
+            n += 1
+
+
 def sha256_of(path: Path) -> str:
     """The SHA-256 of a file, read in 1 MiB chunks."""
     h = hashlib.sha256()

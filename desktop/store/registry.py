@@ -24,7 +24,7 @@ from typing import Any, Iterable, Iterator, NamedTuple
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from desktop.fileutil import csv_row, private_dir, temp_name, tighten, write_private
+from desktop.fileutil import claim_name, csv_row, private_dir, temp_name, tighten, write_private
 
 from . import backend, clinic, db, passwords
 from .errors import AccountLocked, ClinicDetailsInvalid, Conflict, NotFound, PermissionDenied, RegistryError
@@ -1206,22 +1206,13 @@ def auto_backup(db_path: Path, folder: Path, now: datetime, keep: int = 10) -> P
     db.check_file(db_path)
     db.quick_check(db_path)
     private_dir(folder)
-    stem = db_path.stem
-    n = 0
-    while True:
-        out = folder / (f"{stem}-{now:%Y%m%d-%H%M%S}.sqlite" if n == 0
-                        else f"{stem}-{now:%Y%m%d-%H%M%S}-{n}.sqlite")
-        try:
-            os.close(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            break
-        except FileExistsError:
-            n += 1
+    out = claim_name(folder, f"{db_path.stem}-{now:%Y%m%d-%H%M%S}", ".sqlite")
     try:
         backup_database(db_path, out)
     except BaseException:
         out.unlink(missing_ok=True)
         raise
-    ours = sorted(_auto_backups(folder, stem), key=lambda p: p.name)
+    ours = sorted(_auto_backups(folder, db_path.stem), key=lambda p: p.name)
     for old in ours[:-keep] if keep > 0 else []:
         old.unlink(missing_ok=True)
     return out
@@ -1373,12 +1364,7 @@ def restore(backup_file: Path, target: Path, *, now: datetime, passphrase: str |
         wal, shm = (target.with_name(target.name + s) for s in ("-wal", "-shm"))
         if target.exists():
             previous = _sequences_of(target) if target.stat().st_size else None
-            stamp = f"{now:%Y%m%d-%H%M%S}"
-            aside = target.with_name(f"{target.name}.before-restore-{stamp}.bak")
-            n = 1
-            while aside.exists():
-                aside = target.with_name(f"{target.name}.before-restore-{stamp}-{n}.bak")
-                n += 1
+            aside = claim_name(target.parent, f"{target.name}.before-restore-{now:%Y%m%d-%H%M%S}", ".bak")
             try:
                 db.check_file(target)
                 db.sqlite_backup(target, aside)
@@ -1448,15 +1434,7 @@ def _restore_into_server(backup_file: Path, location: "backend.Location", *, now
         db.sqlite_backup(backup_file, tmp)
         folder = default_backups_dir(work)
         private_dir(folder)
-        stamp, n = f"{now:%Y%m%d-%H%M%S}", 0
-        while True:
-            aside = folder / (f"before-restore-{stamp}.sqlite" if n == 0
-                              else f"before-restore-{stamp}-{n}.sqlite")
-            try:
-                os.close(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-                break
-            except FileExistsError:
-                n += 1
+        aside = claim_name(folder, f"before-restore-{now:%Y%m%d-%H%M%S}", ".sqlite")
         engine, _ = backend.prepare(location)
         try:
             restore_server(tmp, engine, keep_aside=aside, now=now)
