@@ -75,13 +75,14 @@ def import_lines(registry, ref, lines, *, user: str, now: datetime, today: date,
                    "iin": existing[0].iin}
             continue
         try:
-            patient_id = registry.save_patient(data, user=user, now=now)
+            with registry.unit():  # the patient with its decision, or neither
+                patient_id = registry.save_patient(data, user=user, now=now)
+                decision_id = registry.record_decision(patient_id, decision, user=user, now=now)
         except Conflict as e:  # another desk saved the same ИИН at this moment
             again = registry.likely_duplicates(data)
             yield {"line": n, "status": "exists", "patient_id": again[0].id if again else None,
                    "message": str(e)}
             continue
-        decision_id = registry.record_decision(patient_id, decision, user=user, now=now)
         yield {"line": n, "status": "created", "patient_id": patient_id,
                "decision_id": decision_id, "category": decision.get("category"),
                "attachment": (decision.get("attachment") or {}).get("status")}

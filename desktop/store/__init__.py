@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 from .errors import Conflict, NotFound, PermissionDenied, RegistryError, StoreError
 
 _LAZY = {
-    "Registry": "registry", "open_registry": "registry", "latest_backup": "registry",
-    "backup_database": "registry", "auto_backup": "registry", "default_backups_dir": "registry", "restore": "registry",
-    "WorklistItem": "registry", "HistoryItem": "registry",
+    "Registry": "registry", "open_registry": "registry", "latest_backup": "files",
+    "backup_database": "files", "auto_backup": "files", "default_backups_dir": "files",
+    "restore": "parts.backups", "StaleRecord": "parts.patients",
+    "WorklistItem": "parts.worklist", "HistoryItem": "parts.decisions",
     "Patient": "models", "PatientDocument": "models", "Decision": "models",
     "PrintedDocument": "models", "PriceItem": "models", "User": "models",
     "AuditEntry": "models", "ExportOutbox": "models",
@@ -26,8 +27,12 @@ __all__ = ["Conflict", "NotFound", "PermissionDenied", "RegistryError", "StoreEr
 if TYPE_CHECKING:  # pragma: no cover
     from .models import (AuditEntry, Decision, ExportOutbox, Patient, PatientDocument,
                          PriceItem, PrintedDocument, User)
-    from .registry import (HistoryItem, Registry, WorklistItem, auto_backup, backup_database,
-                           default_backups_dir, latest_backup, open_registry, restore)
+    from .files import auto_backup, backup_database, default_backups_dir, latest_backup
+    from .parts.backups import restore
+    from .parts.decisions import HistoryItem
+    from .parts.patients import StaleRecord
+    from .parts.worklist import WorklistItem
+    from .registry import Registry, open_registry
 
 
 def __getattr__(name: str):

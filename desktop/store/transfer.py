@@ -286,48 +286,16 @@ def restore_server(backup_file: Path, engine: sa.Engine, *, keep_aside: Path | N
 def numbering(connection: sa.Connection) -> dict[tuple[str, int], int]:
     """The highest document number per (clinic, year) the registry on `connection` knows: its
     counters, its number ledger and its printouts."""
-    import re
+    from .parts.numbers import numbering as read
 
-    found: dict[tuple[str, int], int] = {}
-    for sql in ("SELECT clinic_key, year, last_number FROM document_sequence",
-                "SELECT clinic_key, year, number FROM document_number",
-                "SELECT 'main', year, number FROM printed_document"):
-        for clinic, year, value in connection.exec_driver_sql(sql):
-            if isinstance(value, str):
-                m = re.fullmatch(r"\d{4}-(\d+)", value)
-                if not m:
-                    continue
-                value = int(m.group(1))
-            key = (str(clinic), int(year))
-            found[key] = max(found.get(key, 0), int(value))
-    return found
+    return read(connection.exec_driver_sql)
 
 
 def carry_numbering(connection: sa.Connection, previous: dict[tuple[str, int], int],
                     now: datetime) -> list[str]:
     """Move each counter forward to `previous` (the replaced registry's) and list the numbers in
     between as void: they were handed out on papers that are not in the backup."""
-    from .registry import SYSTEM_USER
+    from .parts.numbers import carry_numbering as carry
 
-    voided = []
-    current = numbering(connection)
-    stamp = now.isoformat()
-    reason = ("выдан до восстановления, документа нет в копии — issued before the restore; "
-              "the document is not in the backup")
-    for (clinic, year), last in sorted(previous.items()):
-        have = current.get((clinic, year), 0)
-        if last <= have:
-            continue
-        connection.execute(sa.text(
-            "INSERT INTO document_sequence (clinic_key, year, last_number, updated_at) "
-            "VALUES (:k, :y, :n, :now) ON CONFLICT (clinic_key, year) DO UPDATE SET "
-            "last_number = excluded.last_number, updated_at = excluded.updated_at"),
-            {"k": clinic, "y": year, "n": last, "now": stamp})
-        rows = [{"number": f"{year}-{n:06d}", "k": clinic, "y": year, "u": SYSTEM_USER,
-                 "now": stamp, "reason": reason} for n in range(have + 1, last + 1)]
-        connection.execute(sa.text(
-            'INSERT INTO document_number (number, clinic_key, year, kind, "user", reserved_at, '
-            "status, reason, closed_at) VALUES (:number, :k, :y, NULL, :u, :now, 'void', :reason, "
-            ":now) ON CONFLICT (number) DO NOTHING"), rows)
-        voided += [r["number"] for r in rows]
-    return voided
+    return carry(lambda sql, params: connection.execute(sa.text(sql), params), previous,
+                 numbering(connection), now)

@@ -266,3 +266,75 @@ def test_desks_editing_one_card_at_once_lose_no_edit(pg_url, desks):
         updates = registry.audit_entries(action="update", obj=f"patient:{pid}", limit=None)
     assert saved + sum(r[1] for r in results) == DESKS * 20
     assert version == saved + 1 and len(updates) == saved
+
+
+def _first_admin(args):
+    """One desk's first run: create the first administrator (no one signed in)."""
+    import time
+
+    from desktop.store import PermissionDenied
+
+    url, desk, start = args
+    with open_registry(url, now=NOW) as registry:
+        registry.password_log2n = 10   # the race is the transaction, not the hashing before it
+        registry.search("0")
+        time.sleep(max(0.0, start - time.time()))
+        try:
+            registry.create_user(f"admin{desk}", f"first-admin-{desk}x", full_name=f"A{desk}",
+                                 role="admin", now=NOW)
+            return "created"
+        except PermissionDenied as exc:
+            return str(exc)
+
+
+def test_desks_at_first_run_at_once_make_one_administrator(pg_url, desks):
+    """Six desks at the first-run page creating the first administrator at the same moment
+    (10 rounds on a new registry): one account is made without signing in; the others are told
+    only an administrator may create accounts (first run is over)."""
+    import time
+
+    for _ in range(10):
+        with open_registry(pg_url, now=NOW) as registry, registry.engine.begin() as connection:
+            connection.exec_driver_sql("TRUNCATE app_user")  # a registry that never had one
+        start = time.time() + 1.5
+        outcomes = desks.map(_first_admin, [(pg_url, d, start) for d in range(DESKS)])
+        with open_registry(pg_url, now=NOW) as registry:
+            admins = [u.login for u in registry.users() if u.role == "admin"]
+        assert outcomes.count("created") == 1 and len(admins) == 1, (outcomes, admins)
+        assert all("администратор" in o for o in outcomes if o != "created")
+
+
+def _lock_the_other(args):
+    import time
+
+    from desktop.store import Conflict, PermissionDenied
+
+    url, me, other, start = args
+    with open_registry(url, now=NOW) as registry:
+        registry.search("0")
+        time.sleep(max(0.0, start - time.time()))
+        try:
+            registry.set_user_active(other, False, actor=me, now=NOW)
+            return "locked"
+        except (Conflict, PermissionDenied) as exc:
+            return str(exc)
+
+
+def test_two_administrators_locking_each_other_at_once_leave_one_active(pg_url, desks):
+    """The only two administrators lock each other at two desks at the same moment, 10 rounds:
+    one lock goes through, the other is refused; an active administrator always remains."""
+    import time
+
+    with open_registry(pg_url, now=NOW) as registry:
+        registry.create_user("anna", "anna-secret-1", full_name="A", role="admin", now=NOW)
+        registry.create_user("bota", "bota-secret-1", full_name="B", role="admin", now=NOW,
+                             actor="anna")
+    for _ in range(10):
+        start = time.time() + 1.5
+        outcomes = desks.map(_lock_the_other, [(pg_url, "anna", "bota", start),
+                                               (pg_url, "bota", "anna", start)], chunksize=1)
+        with open_registry(pg_url, now=NOW) as registry:
+            active = [u.login for u in registry.users() if u.role == "admin" and u.active]
+            assert outcomes.count("locked") == 1 and len(active) == 1, (outcomes, active)
+            locked = ({"anna", "bota"} - set(active)).pop()
+            registry.set_user_active(locked, True, actor=active[0], now=NOW)

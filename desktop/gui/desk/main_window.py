@@ -523,14 +523,21 @@ class MainWindow(QMainWindow):
 
     def _save_now(self, case: dict) -> bool:
         from desktop.store import Conflict
-        from desktop.store.registry import StaleRecord
+        from desktop.store import StaleRecord
 
         now = self.clock.now()
         expected = getattr(self, "patient_version", None) if self.patient_id else None
         try:
-            self.patient_id = self.registry.save_patient(
-                case, user=self.user.login, now=now, patient_id=self.patient_id,
-                expected_version=expected)
+            # the card, its decision and what was printed before the first save: stored together
+            # (a connection lost half-way stores none of them, and the card stays on screen)
+            with self.registry.unit():
+                patient_id = self.registry.save_patient(
+                    case, user=self.user.login, now=now, patient_id=self.patient_id,
+                    expected_version=expected)
+                self.registry.record_decision(patient_id, self.decision, user=self.user.login, now=now)
+                if self.unlinked_prints:
+                    self.registry.link_printed(self.unlinked_prints, patient_id,
+                                               user=self.user.login, now=now)
         except StaleRecord as e:  # another desk saved this card meanwhile: offer to reload it
             choice = self._ask(self.tr("stale.title"),
                                self.tr("stale.text", who=e.by, when=e.at.strftime("%d.%m.%Y %H:%M")),
@@ -544,13 +551,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("save.conflict"), 8000)
             return False
         # the card is stored: if the connection goes now, the next save is of this version
+        self.patient_id, self.unlinked_prints = patient_id, []
         self.patient_version = (expected or 0) + 1
         stored = self.registry.get_patient(self.patient_id)
         self.patient_version = stored.version if stored is not None else None
-        self.registry.record_decision(self.patient_id, self.decision, user=self.user.login, now=now)
-        if self.unlinked_prints:
-            self.registry.link_printed(self.unlinked_prints, self.patient_id, user=self.user.login, now=now)
-            self.unlinked_prints = []
         self.panel.set_previous(self.decision, now.date().isoformat())
         self.print_panel.set_context(case, self.decision, self.patient_id)
         self.history.set_items(self.registry.history(self.patient_id))

@@ -1,0 +1,97 @@
+"""The audit log: a hash chain of every action, its listing, CSV export and verification."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import select
+
+from desktop.fileutil import csv_row, write_private
+
+from ..models import AuditEntry, PrintedDocument, Setting
+from ..unit import AUDIT_GENESIS, AUDIT_HEAD, UnitOfWork, audit_hash
+
+
+class Audit(UnitOfWork):
+    """Reading, exporting and verifying the audit chain (rows are appended by `_audit`)."""
+
+    def log(self, *, user: str, action: str, obj: str, now: datetime,
+            details: dict | None = None) -> None:
+        """Append one entry to the audit log (for actions the store does not see itself)."""
+        with self._write() as session:
+            self._audit(session, user=user, action=action, obj=obj, now=now, details=details)
+
+    def audit_entries(self, *, since: datetime | None = None, until: datetime | None = None,
+                      user: str | None = None, action: str | None = None,
+                      obj: str | None = None, limit: int | None = 1000) -> list[AuditEntry]:
+        """Audit entries, newest first, filtered by any of the arguments."""
+        statement = select(AuditEntry)
+        if since is not None:
+            statement = statement.where(AuditEntry.at >= since)
+        if until is not None:
+            statement = statement.where(AuditEntry.at < until)
+        if user is not None:
+            statement = statement.where(AuditEntry.user == user)
+        if action is not None:
+            statement = statement.where(AuditEntry.action == action)
+        if obj is not None:
+            statement = statement.where(AuditEntry.object == obj)
+        statement = statement.order_by(AuditEntry.id.desc())
+        if limit is not None:
+            statement = statement.limit(limit)
+        with self._read() as session:
+            return list(session.exec(statement))
+
+    def export_audit(self, out_csv: Path, *, actor: str, now: datetime, **filters) -> int:
+        """Administrator: write the audit log (filters as in audit_entries) to a CSV file
+        (UTF-8 with BOM, for spreadsheet programs); returns the number of lines."""
+        self.require_admin(actor)
+        entries = self.audit_entries(limit=None, **filters)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["id", "at", "user", "action", "object", "details"])
+        for e in reversed(entries):
+            writer.writerow(csv_row([e.id, e.at.isoformat(), e.user, e.action, e.object, e.details]))
+        write_private(Path(out_csv), ("\ufeff" + buffer.getvalue()).encode("utf-8"))
+        self.log(user=actor, action="export", obj=f"audit:{Path(out_csv).name}", now=now,
+                 details={"entries": len(entries)})
+        return len(entries)
+
+    def verify_audit(self) -> dict:
+        """Walk the audit chain: every row's hash must follow from the previous one, the head
+        must name the last row, and every stored printout's PDF must match the sha256 in its
+        row and in its audit entry. Returns {"ok", "entries", "first_broken", "reason"}."""
+        previous, count, broken, reason, last_id = AUDIT_GENESIS, 0, None, None, 0
+        printed_hashes: dict[str, str] = {}
+        with self._read() as session:
+            head = session.exec(select(Setting).where(Setting.key == AUDIT_HEAD)).first()
+            rows = session.execute(select(AuditEntry.id, AuditEntry.at, AuditEntry.user,
+                                          AuditEntry.action, AuditEntry.object,
+                                          AuditEntry.details, AuditEntry.hash)
+                                   .order_by(AuditEntry.id))
+            for row in rows:
+                count += 1
+                expected = audit_hash(previous, row.at.isoformat(), row.user, row.action,
+                                      row.object, row.details)
+                if broken is None and row.hash != expected:
+                    broken, reason = row.id, "hash"
+                previous, last_id = row.hash or expected, row.id
+                if row.action == "print" and row.object.startswith("printed:"):
+                    try:
+                        printed_hashes[row.object[8:]] = json.loads(row.details).get("sha256")
+                    except ValueError:
+                        pass
+            head_id, _, head_hash = (head.value if head else "0:").partition(":")
+            if broken is None and (str(last_id) != head_id or (last_id and previous != head_hash)):
+                broken, reason = last_id or None, "head (rows removed or added past the chain)"
+            for p in session.execute(select(PrintedDocument.number, PrintedDocument.sha256,
+                                            PrintedDocument.pdf)):
+                actual = hashlib.sha256(p.pdf).hexdigest()
+                if broken is None and (actual != p.sha256 or printed_hashes.get(p.number) not in (None, actual)):
+                    broken, reason = f"printed:{p.number}", "printed document differs from its hash"
+        return {"ok": broken is None, "entries": count, "first_broken": broken, "reason": reason}

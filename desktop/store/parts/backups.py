@@ -1,0 +1,148 @@
+"""Backups of the registry: the verified portable copy (plain or encrypted) and restore.
+
+On SQLite the copy is the online backup of the file (desktop/store/files.py); on the server,
+one consistent snapshot written as the same kind of SQLite file (transfer.py). A restore
+refuses a backup from a newer program, keeps the replaced registry aside, and carries the
+document numbering forward on both backends."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+from desktop.fileutil import claim_name, private_dir, temp_name
+
+from .. import backend, db, files
+from ..errors import RegistryError
+from ..unit import UnitOfWork
+
+
+class Backups(UnitOfWork):
+    """Copies of the registry made by an administrator."""
+
+    def backup(self, out_path: Path, *, actor: str, now: datetime) -> dict[str, int]:
+        """Administrator: copy the registry to `out_path` (SQLite online backup), verify the
+        copy (integrity check, row counts equal), return the row counts."""
+        self.require_admin(actor)
+        if self.damaged is not None:
+            raise self.damaged
+        counts = self._backup_to(Path(out_path))
+        self.log(user=actor, action="backup", obj=f"backup:{Path(out_path).name}", now=now,
+                 details={"patient": counts.get("patient", 0)})
+        return counts
+
+    def _backup_to(self, out_path: Path) -> dict[str, int]:
+        """The verified portable copy: SQLite's online backup of the file, or from a server one
+        consistent snapshot written as the same kind of SQLite file."""
+        if self.location.is_server:
+            from ..transfer import backup_server
+
+            return backup_server(self.engine, out_path)
+        return files.backup_database(self.path, out_path)
+
+    def backup_encrypted(self, out_path: Path, passphrase: str, *, actor: str,
+                         now: datetime) -> dict[str, int]:
+        """Administrator: a verified copy (as `backup`), encrypted with AES-256-GCM under a
+        key derived from `passphrase` (scrypt): for copies that leave the PC. `restore`
+        decrypts it. The plain copy exists only as a private temporary file beside the registry."""
+        from ..crypt import encrypt_file
+
+        self.require_admin(actor)
+        if self.damaged is not None:
+            raise self.damaged
+        if not self.path.parent.exists():
+            private_dir(self.path.parent)
+        plain = temp_name(self.path.with_name(self.path.name + ".backup"))
+        try:
+            counts = self._backup_to(plain)
+            out_path = Path(out_path)
+            if not out_path.parent.exists():
+                private_dir(out_path.parent)
+            encrypt_file(plain, out_path, passphrase)
+        finally:
+            plain.unlink(missing_ok=True)
+        self.log(user=actor, action="backup", obj=f"backup:{out_path.name}", now=now,
+                 details={"patient": counts.get("patient", 0), "encrypted": True})
+        return counts
+
+
+def restore(backup_file: Path, target: Path | str, *, now: datetime, passphrase: str | None = None,
+            keep_before_restore: int = 5) -> Path | None:
+    """Replace the registry at `target` (a file or the clinic's server) by `backup_file`. The
+    backup is verified first (an encrypted one is decrypted with `passphrase`), and a backup
+    from a newer schema is refused before anything is replaced; the current contents are kept
+    aside (returned: the file's `.before-restore-…bak`, or the server's portable copy in the
+    desk's backups folder; the newest `keep_before_restore` kept); the document numbering of the
+    replaced registry is carried forward (numbers it issued that the backup lacks are listed as
+    void), so no number is ever handed out twice. An SQLite registry must not be open anywhere
+    while restoring; a server's is replaced in one transaction."""
+    location = backend.parse_location(target)
+    work = location.local_path if location.is_server else Path(location.path)
+    with _checked_backup(Path(backup_file), work, passphrase) as plain:
+        if not location.is_server:
+            return files.restore_file(plain, work, now=now, keep_before_restore=keep_before_restore)
+        return _restore_into_server(plain, location, now=now,
+                                    keep_before_restore=keep_before_restore)
+
+
+@contextmanager
+def _checked_backup(backup_file: Path, work: Path, passphrase: str | None) -> Iterator[Path]:
+    """The backup as a plain, verified file of a schema this program knows: decrypted (with
+    `passphrase`) into a private temporary file beside `work` when encrypted, removed after."""
+    from ..crypt import decrypt_file, is_encrypted
+
+    plain = None
+    try:
+        if is_encrypted(backup_file):
+            if passphrase is None:
+                raise ValueError("the backup is encrypted: give its passphrase (--passphrase-file "
+                                 "or POLYCLINIC_BACKUP_PASSPHRASE)")
+            private_dir(work.parent)
+            plain = temp_name(work.with_name(work.name + ".decrypted"))
+            decrypt_file(backup_file, plain, passphrase)
+            backup_file = plain
+        db.integrity_counts(backup_file)
+        revision = db.file_revision(backup_file)
+        if revision is not None and revision not in db.known_revisions():
+            raise RegistryError(backup_file, f"Копия создана более новой версией программы ({revision})",
+                                f"The backup was made by a newer version of the program ({revision})")
+        yield backup_file
+    finally:
+        if plain is not None:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(str(plain) + suffix).unlink(missing_ok=True)
+
+
+def _restore_into_server(backup_file: Path, location: "backend.Location", *, now: datetime,
+                         keep_before_restore: int) -> Path:
+    """`restore` into the clinic's server: the backup is loaded from a private working copy
+    (the given file is never migrated in place); the server's current contents are first kept
+    as a portable copy in the desk's backups folder (`before-restore-YYYYMMDD-HHMMSS[-n].sqlite`);
+    the numbering the server had is carried forward, as on SQLite."""
+    from ..transfer import restore_server
+
+    work = location.local_path
+    private_dir(work.parent)
+    tmp = temp_name(work.with_name(work.name + ".restore"))
+    try:
+        db.sqlite_backup(backup_file, tmp)
+        folder = files.default_backups_dir(work)
+        private_dir(folder)
+        aside = claim_name(folder, f"before-restore-{now:%Y%m%d-%H%M%S}", ".sqlite")
+        engine, _ = backend.prepare(location)
+        try:
+            restore_server(tmp, engine, keep_aside=aside, now=now)
+        except BaseException:
+            aside.unlink(missing_ok=True)
+            raise
+        finally:
+            engine.dispose()
+        files.rotate_copies(folder, r"before-restore-\d{8}-\d{6}(-\d+)?\.sqlite", keep_before_restore)
+        return aside
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(tmp) + suffix).unlink(missing_ok=True)
+        for copy in tmp.parent.glob(tmp.name + ".pre-migration-*"):
+            copy.unlink(missing_ok=True)

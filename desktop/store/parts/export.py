@@ -1,0 +1,141 @@
+"""The export of allowed attachments for the national register, exactly once across a crash
+and across desks (staged whole in one transaction, then written, then marked done)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from desktop.fileutil import csv_row, write_private
+
+from .. import backend
+from ..models import ExportBatch, ExportOutbox
+from ..unit import UnitOfWork
+
+
+class Export(UnitOfWork):
+    """Attachments out to the national register."""
+
+    def export_attachments(self, out_csv: Path, out_json: Path, *, now: datetime, user: str,
+                           again: bool = False) -> dict:
+        """Administrator: write the allowed attachments not yet exported (from each patient's
+        latest decision) to CSV and JSON, exactly once across a crash.
+
+        The batch is staged whole in one transaction (both files' bytes, and the outbox rows);
+        then the files are written under temporary names and renamed, and the batch is marked
+        done. A run that finds a staged batch (the previous run crashed in between) finishes
+        that batch — the same files with the same content — instead of starting a new one.
+        With again=True, every current allowed attachment is written again.
+        Nothing to export: no files are written. Returns {"count", "decision_ids", ...}.
+        """
+        out_csv, out_json = Path(out_csv), Path(out_json)
+        self.require_admin(user)
+        pending = self._staged_export()
+        if pending is not None:
+            return self._finish_export(pending, now=now, user=user, resumed=True)
+        with self._write() as session:
+            self._require_role(session, user)
+            backend.serialize(session, backend.EXPORT_LOCK)  # desks stage one batch at a time
+            if session.exec(select(ExportBatch.id).where(ExportBatch.status == "staged")).first():
+                staged = True  # another process staged one meanwhile: finish that instead
+            else:
+                staged = False
+                batch = self._stage_export(session, out_csv, out_json, now=now, user=user, again=again)
+        if staged:
+            pending = self._staged_export()
+            if pending is None:  # the other desk finished it meanwhile: look again
+                return self.export_attachments(out_csv, out_json, now=now, user=user, again=again)
+            return self._finish_export(pending, now=now, user=user, resumed=True)
+        if batch is None:
+            return {"count": 0, "decision_ids": [], "csv": str(out_csv), "json": str(out_json)}
+        _crash_point("export-staged")
+        return self._finish_export(batch, now=now, user=user, resumed=False)
+
+    def _staged_export(self) -> ExportBatch | None:
+        with self._read() as session:
+            return session.exec(select(ExportBatch).where(ExportBatch.status == "staged")
+                                .order_by(ExportBatch.id)).first()
+
+    def _stage_export(self, session: Session, out_csv: Path, out_json: Path, *, now: datetime,
+                      user: str, again: bool) -> ExportBatch | None:
+        sql = sa.text("""
+            SELECT d.id AS decision_id, d.patient_id, d.as_of, d.taken_at, d.category,
+                   d.attachment_until, d.reference_version, d.user,
+                   p.iin, p.surname, p.given_name, p.patronymic, p.birth_date, p.sex,
+                   p.citizenship
+            FROM decision d JOIN patient p ON p.id = d.patient_id
+            WHERE d.attachment_status = 'allowed'
+              AND d.id = (SELECT y.id FROM decision y WHERE y.patient_id = d.patient_id
+                          ORDER BY y.taken_at DESC, y.id DESC LIMIT 1)
+              AND (:again OR NOT EXISTS (SELECT 1 FROM export_outbox o
+                                         WHERE o.decision_id = d.id))
+            ORDER BY d.id""")
+        rows = [dict(r._mapping) for r in session.execute(sql, {"again": again})]
+        if not rows:
+            return None
+        clinic = {k: v for k, v in self.clinic_details().items()}
+        columns = ["decision_id", "patient_id", "iin", "surname", "given_name", "patronymic",
+                   "birth_date", "sex", "citizenship", "category", "attachment_until",
+                   "as_of", "taken_at", "user", "reference_version"]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        for r in rows:
+            writer.writerow(csv_row([r[c] for c in columns]))
+        document = {"exported_at": now.isoformat(), "clinic": clinic,
+                    "attachments": [{k: r[k] for k in columns} for r in rows]}
+        batch = ExportBatch(created_at=now, user=user, csv_file=str(out_csv), json_file=str(out_json),
+                            csv_data=("\ufeff" + buffer.getvalue()).encode("utf-8"),
+                            json_data=json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"),
+                            count=len(rows), status="staged")
+        session.add(batch)
+        session.flush()
+        for r in rows:
+            session.add(ExportOutbox(decision_id=r["decision_id"], patient_id=r["patient_id"],
+                                     exported_at=now, user=user, csv_file=str(out_csv),
+                                     json_file=str(out_json), batch_id=batch.id))
+        self._audit(session, user=user, action="export_staged", obj=f"export:{batch.id}", now=now,
+                    details={"count": len(rows), "again": again, "csv": out_csv.name,
+                             "json": out_json.name})
+        return batch
+
+    def _finish_export(self, batch: ExportBatch, *, now: datetime, user: str, resumed: bool) -> dict:
+        """Write a staged batch's files (temporary names, renamed) and mark it done."""
+        write_private(Path(batch.csv_file), batch.csv_data)
+        _crash_point("export-csv-written")
+        write_private(Path(batch.json_file), batch.json_data)
+        _crash_point("export-files-written")
+        with self._write() as session:
+            row = session.exec(select(ExportBatch).where(ExportBatch.id == batch.id)
+                               .with_for_update()).one()  # two desks finishing: one marks it done
+            if row.status == "staged":
+                row.status, row.done_at = "done", now
+                session.add(row)
+                self._audit(session, user=user, action="export", obj=f"export:{Path(batch.csv_file).name}",
+                            now=now, details={"count": batch.count, "batch": batch.id,
+                                              "json": Path(batch.json_file).name, "resumed": resumed})
+            ids = list(session.exec(select(ExportOutbox.decision_id)
+                                    .where(ExportOutbox.batch_id == batch.id)
+                                    .order_by(ExportOutbox.decision_id)))
+        return {"count": batch.count, "decision_ids": ids, "csv": batch.csv_file,
+                "json": batch.json_file, "batch": batch.id, "resumed": resumed}
+
+    def exported(self) -> list[ExportOutbox]:
+        with self._read() as session:
+            return list(session.exec(select(ExportOutbox).order_by(ExportOutbox.id)))
+
+
+def _crash_point(name: str) -> None:
+    """Fault injection for the crash tests: POLYCLINIC_CRASH_AT=<name> kills the process
+    here with SIGKILL (as a power cut would). Does nothing otherwise."""
+    if os.environ.get("POLYCLINIC_CRASH_AT") == name:
+        import signal
+
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))

@@ -1,0 +1,185 @@
+"""The unit of work every part of the registry writes through.
+
+`UnitOfWork` owns the engine of one registry (an SQLite file or the clinic's server) and hands
+out sessions: `_write()` is one transaction (BEGIN IMMEDIATE on SQLite), committed on leaving
+the block; `_read()` a plain session. `unit()` opens a transaction that every write and read
+inside it joins (in the same thread), so that several steps — a patient, its decision, the
+documents printed before the first save — are stored together or not at all.
+
+The parts (desktop/store/parts/) each add the methods of one concern on top of this class;
+`Registry` (registry.py) is all of them. Nothing here imports Qt or reads the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from . import backend, db, passwords
+from .errors import PermissionDenied, RegistryError
+from .models import AuditEntry, Setting, User
+
+SYSTEM_USER = "system"
+AUDIT_GENESIS = "0" * 64
+AUDIT_HEAD = "audit.head"
+
+
+def audit_hash(previous: str, at: str, user: str, action: str, obj: str, details: str) -> str:
+    """One link of the audit chain: sha256 over the previous row's hash and this row's fields."""
+    body = "\x1f".join((previous, at, user, action, obj, details)).encode("utf-8")
+    return hashlib.sha256(body).hexdigest()
+
+
+def as_date(value: Any) -> date | None:
+    """A date from a case's ISO text (None when empty or not a date)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def dumps(value: Any) -> str:
+    """The stored JSON of a case, a decision or audit details (stable key order)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+class UnitOfWork:
+    """Sessions and transactions over one registry's engine, its errors made into messages."""
+
+    # scrypt cost (log2 N) of the password hashes this registry writes (see passwords.py)
+    password_log2n: int = passwords.LOG2_N
+
+    def __init__(self, path: Path, engine: sa.Engine, location: "backend.Location | None" = None):
+        # `location`: the file or the server; `path`: the file, or a server's local anchor
+        # (reference releases and start-up backups beside it).
+        self.location = location or backend.parse_location(Path(path))
+        self.path = Path(path)
+        self.engine = engine
+        self._writer = engine.execution_options(sqlite_immediate=True)
+        self._open = threading.local()  # the session of this thread's open unit, if any
+        self.damaged: RegistryError | None = None  # set at the first sign of damage: no more writes
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn SQLite's errors into the damaged-registry message; after damage (not a busy
+        file or a constraint), the registry refuses every further write. On a server, its
+        errors (connection lost, refused) become a message naming the server instead."""
+        import sqlite3
+
+        try:
+            yield
+        except sa.exc.IntegrityError:
+            raise
+        except (sa.exc.DatabaseError, sa.exc.ResourceClosedError, sqlite3.DatabaseError) as exc:
+            if self.location.is_server and not isinstance(exc, sqlite3.DatabaseError):
+                raise backend.server_error(self.location, exc) from None  # nothing is damaged
+            error = db.wrap_db_error(self.path, exc)
+            if not db.is_busy(exc):
+                self.damaged = error
+            raise error from None
+
+    @contextmanager
+    def unit(self) -> Iterator[Session]:
+        """One transaction for several steps: every `_write`/`_read` of this registry in this
+        thread joins it until the block ends; committed on leaving it, rolled back (nothing
+        stored) when anything inside raises. Nested units join the outer one."""
+        with self._write() as session:
+            yield session
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """One write transaction, committed on leaving the block (or the open unit's, joined).
+        A unique index refusing a row another desk saved at the same moment becomes a Conflict."""
+        joined = getattr(self._open, "session", None)
+        if joined is not None:
+            yield joined
+            return
+        if self.damaged is not None:
+            raise self.damaged
+        try:
+            with self._guard():
+                with Session(self._writer, expire_on_commit=False) as session:
+                    self._open.session = session
+                    try:
+                        with session.begin():
+                            yield session
+                    finally:
+                        self._open.session = None
+        except sa.exc.IntegrityError as exc:
+            conflict = backend.conflict_from(exc)
+            if conflict is None:
+                raise
+            raise conflict from None
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        joined = getattr(self._open, "session", None)
+        if joined is not None:  # inside a unit: see what it wrote so far
+            yield joined
+            return
+        with self._guard():
+            with Session(self.engine, expire_on_commit=False) as session:
+                yield session
+
+    @staticmethod
+    def _audit(session: Session, *, user: str, action: str, obj: str, now: datetime,
+               details: dict | None = None) -> None:
+        """Append one audit row, chained to the previous one (the head is read for update in
+        this transaction, so concurrent writers queue and the chain never forks)."""
+        head = session.info.get(AUDIT_HEAD)
+        if head is None:
+            # On PostgreSQL (READ COMMITTED) the appends of all desks queue on one advisory lock
+            # held to commit, so each reads the head the previous one wrote, even while the
+            # head row does not exist yet; SQLite's BEGIN IMMEDIATE already queues them.
+            backend.serialize(session, backend.AUDIT_LOCK)
+            row = session.exec(select(Setting).where(Setting.key == AUDIT_HEAD)
+                               .with_for_update()).first()
+            head = row if row is not None else Setting(key=AUDIT_HEAD, value=f"0:{AUDIT_GENESIS}")
+        previous = head.value.partition(":")[2] or AUDIT_GENESIS
+        text = dumps(details or {})
+        entry = AuditEntry(at=now, user=user, action=action, object=obj, details=text)
+        entry.hash = audit_hash(previous, now.isoformat(), user, action, obj, text)
+        session.add(entry)
+        session.flush()
+        head.value = f"{entry.id}:{entry.hash}"
+        session.add(head)
+        session.info[AUDIT_HEAD] = head
+
+    def _require_role(self, session: Session, login: str, role: str = "admin") -> User:
+        user = session.exec(select(User).where(User.login == login)).first()
+        if user is None or not user.active:
+            raise PermissionDenied(f"Нет активной учётной записи «{login}» — no active account '{login}'")
+        if role == "admin" and user.role != "admin":
+            raise PermissionDenied(
+                f"Действие доступно только администратору ({login}: {user.role}) — "
+                f"administrator only ({login} is a {user.role})")
+        return user
+
+    def require_admin(self, login: str) -> None:
+        """Raise PermissionDenied unless `login` is an active administrator."""
+        with self._read() as session:
+            self._require_role(session, login)
+
+    def schema_revision(self) -> str | None:
+        return db.current_revision(self.engine)
