@@ -136,12 +136,15 @@ def _show_registry_errors(tr) -> None:
     sys.excepthook = hook
 
 
-def start_backup(window, db_path: Path, clock, keep: int = 10) -> None:
-    """The automatic backup at start, on the window's worker thread: a verified copy in the
-    backups folder beside the registry, the newest `keep` kept; the status bar says how it went."""
-    from desktop.store import auto_backup
+def start_backup(window, clock, keep: int = 10):
+    """The automatic backup at start, on a thread of its own (sign-in does not wait for it): a
+    verified copy in the backups folder — of the registry file at every start, of the clinic's
+    server once a day by the first desk to start (see Registry.start_backup). The status bar
+    says how it went. Returns the worker (the app waits for it before closing)."""
+    from desktop.gui.worker import Worker
 
     folder, now, tr = window.backups_dir, clock.now(), window.tr
+    worker = Worker(window)
 
     def done(path, error):
         if error is not None:
@@ -149,7 +152,8 @@ def start_backup(window, db_path: Path, clock, keep: int = 10) -> None:
         elif path is not None:
             window.statusBar().showMessage(tr("backup.auto_done", path=path), 8000)
 
-    window.worker.submit(lambda: auto_backup(db_path, folder, now, keep=keep), done)
+    worker.submit(lambda: window.registry.start_backup(folder, now, keep=keep), done)
+    return worker
 
 
 def run(db_path: Path, bundled_reference: Path, exit_after_start: bool, today: date,
@@ -248,8 +252,9 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
     window.link.releases = releases   # checked before each decision (a server registry)
     app.setStyleSheet(STYLE)   # once, after the widgets exist: one polish pass instead of many
     window.show()
+    backups = []
     if not exit_after_start:
-        QTimer.singleShot(0, lambda: start_backup(window, local, clock))
+        QTimer.singleShot(0, lambda: backups.append(start_backup(window, clock)))
     gc.enable()
     gc.freeze()                   # the start-up objects live as long as the app: never rescan them
     if exit_after_start:
@@ -264,6 +269,8 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
         QTimer.singleShot(0, leave_when_shown)
     code = app.exec()
     window.worker.wait()
+    for worker in backups:      # a copy half-written is no copy: let it finish
+        worker.wait()
     registry.close()
     window.deleteLater()          # tear the widgets down now, in order, not at interpreter exit
     del window

@@ -29,6 +29,7 @@ EXPORT_LOCK = zlib.crc32(b"polyclinic-export")
 AUDIT_LOCK = zlib.crc32(b"polyclinic-audit")
 SEED_LOCK = zlib.crc32(b"polyclinic-seed")
 ACCOUNTS_LOCK = zlib.crc32(b"polyclinic-accounts")
+BACKUP_LOCK = zlib.crc32(b"polyclinic-daily-backup")
 CONNECT_TIMEOUT_S = 10
 # File systems on which SQLite's locking is not to be trusted: the file corrupts.
 NETWORK_FS = {"cifs", "smb3", "smbfs", "nfs", "nfs4", "ncpfs", "afs", "ceph", "glusterfs",

@@ -60,8 +60,13 @@ def auto_backup(db_path: Path, folder: Path, now: datetime, keep: int = 10) -> P
     except BaseException:
         out.unlink(missing_ok=True)
         raise
-    rotate_copies(folder, _auto_name(db_path.stem), keep)
+    rotate_auto_backups(folder, db_path.stem, keep)
     return out
+
+
+def rotate_auto_backups(folder: Path, stem: str, keep: int) -> None:
+    """Keep the newest `keep` automatic copies `<stem>-YYYYMMDD-HHMMSS[-n].sqlite` in `folder`."""
+    rotate_copies(folder, _auto_name(stem), keep)
 
 
 def _auto_name(stem: str) -> str:

@@ -162,8 +162,8 @@ def test_backup_at_start_is_written_and_verified(qtbot, window, registry, clock)
 
     show_case(window, "p04")
     assert window.save()
-    start_backup(window, registry.path, clock)
-    qtbot.waitUntil(lambda: not window.worker.busy(), timeout=20000)
+    worker = start_backup(window, clock)
+    qtbot.waitUntil(lambda: not worker.busy(), timeout=20000)
     copies = list(window.backups_dir.glob("*.sqlite"))
     assert len(copies) == 1 and copies[0].name == f"{registry.path.stem}-{NOW:%Y%m%d-%H%M%S}.sqlite"
     from desktop.store import open_registry

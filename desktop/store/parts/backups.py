@@ -16,7 +16,11 @@ from desktop.fileutil import claim_name, private_dir, temp_name
 
 from .. import backend, db, files
 from ..errors import RegistryError
-from ..unit import UnitOfWork
+from ..models import Setting
+from ..unit import SYSTEM_USER, UnitOfWork
+
+# On the clinic's server: the day (and moment) a desk took the clinic's start-up copy.
+DAILY_BACKUP = "backup.daily"
 
 
 class Backups(UnitOfWork):
@@ -32,6 +36,47 @@ class Backups(UnitOfWork):
         self.log(user=actor, action="backup", obj=f"backup:{Path(out_path).name}", now=now,
                  details={"patient": counts.get("patient", 0)})
         return counts
+
+    def start_backup(self, folder: Path, now: datetime, keep: int = 10) -> Path | None:
+        """The automatic copy when a desk starts, into `folder` as
+        `<name>-YYYYMMDD-HHMMSS[-n].sqlite`, verified, the newest `keep` kept; returns it, or
+        None when there is nothing to copy.
+
+        An SQLite registry is copied at every start (files.auto_backup). The clinic's server
+        is copied once a day, by the first desk that starts that day: the day is claimed on the
+        server under a lock, so ten desks starting at eight do not take ten copies of the whole
+        registry. The copy is the same portable registry file `backup` writes, kept on that
+        desk's PC (a second place besides the server's own nightly dump). A copy that fails
+        gives the day back, so the next desk to start tries again; the error is raised."""
+        if not self.location.is_server:
+            return files.auto_backup(self.path, folder, now, keep)
+        day, claim = now.date().isoformat(), f"{now.date().isoformat()} {now.isoformat()}"
+        with self._write() as session:
+            backend.serialize(session, backend.BACKUP_LOCK)
+            row = session.get(Setting, DAILY_BACKUP)
+            if row is not None and row.value.split(" ", 1)[0] == day:
+                return None
+            session.merge(Setting(key=DAILY_BACKUP, value=claim))
+        folder, out = Path(folder), None
+        try:
+            private_dir(folder)
+            out = claim_name(folder, f"{self.path.stem}-{now:%Y%m%d-%H%M%S}", ".sqlite")
+            counts = self._backup_to(out)
+        except BaseException:
+            if out is not None:
+                out.unlink(missing_ok=True)
+            try:
+                with self._write() as session:
+                    row = session.get(Setting, DAILY_BACKUP)
+                    if row is not None and row.value == claim:
+                        session.delete(row)
+            except Exception:  # the server is gone: the copy's own error says more
+                pass
+            raise
+        self.log(user=SYSTEM_USER, action="backup", obj=f"backup:{out.name}", now=now,
+                 details={"patient": counts.get("patient", 0), "automatic": True})
+        files.rotate_auto_backups(folder, self.path.stem, keep)
+        return out
 
     def _backup_to(self, out_path: Path) -> dict[str, int]:
         """The verified portable copy: SQLite's online backup of the file, or from a server one
