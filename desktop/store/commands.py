@@ -339,8 +339,8 @@ def cmd_worklist(args, registry_path: Path, now: datetime) -> int:
     with open_registry(registry_path, now=now) as registry:
         _authenticate(registry, args, now, admin=False)
         items = registry.worklist(args.on or now.date(), args.days)
-    _print_json([{"patient_id": i.patient_id, "name": i.name, "iin": i.iin, "ends": i.ends,
-                  "until": i.until.isoformat()} for i in items])
+    _print_json([{"patient_id": i.patient_id, "name": i.name, "iin": i.iin, "phone": i.phone,
+                  "ends": i.ends, "until": i.until.isoformat()} for i in items])
     return EXIT_OK
 
 

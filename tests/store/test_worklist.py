@@ -64,3 +64,14 @@ def test_items_come_soonest_first(registry):
     late = _with_contract(registry, "2026-12-20", surname="Аманов")
     soon = _with_contract(registry, "2026-11-30", surname="Яковлев")
     assert [i.patient_id for i in registry.worklist(AS_OF, 30)] == [soon, late]
+
+
+def test_each_item_carries_the_phone_from_the_card(registry):
+    """The call list has the phone the card was saved with (Cyrillic and + kept), "" without one."""
+    registry.save_patient(make_case("Звонков", phone="+7 701 123-45-67 (дом.)", documents=[
+        {"kind": "dms_contract", "valid_from": "2026-01-01", "valid_until": "2026-12-01"}]),
+        user="u", now=NOW)
+    _with_contract(registry, "2026-12-02", surname="Беззвонков")
+    items = registry.worklist(AS_OF, 30)
+    assert [(i.name.split()[0], i.phone) for i in items] == [
+        ("Звонков", "+7 701 123-45-67 (дом.)"), ("Беззвонков", "")]

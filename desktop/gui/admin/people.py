@@ -365,15 +365,9 @@ class WorklistDialog(AdminDialog):
             return self.tr("worklist.osms")
         return self.ref.document_kind_name(ends, self.tr.lang)
 
-    def _phone(self, patient_id: int) -> str:
-        patient = self.registry.get_patient(patient_id)
-        person = (patient.case or {}).get("person") or {} if patient is not None else {}
-        return str(person.get("phone") or "")
-
     def refresh(self) -> None:
         items = self.registry.worklist(today_of(self.today), self.days.value())
-        phones = {pid: self._phone(pid) for pid in {i.patient_id for i in items}}
-        self.items = [(i, phones[i.patient_id]) for i in items]
+        self.items = [(i, i.phone) for i in items]
         self.model.set_rows([([i.name, i.iin or "", phone, self._ends(i.ends), dmy(i.until)],
                               [i.name.casefold(), i.iin or "", phone, i.ends, i.until.isoformat()], i.patient_id)
                              for i, phone in self.items])

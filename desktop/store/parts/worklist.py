@@ -20,6 +20,7 @@ class WorklistItem(NamedTuple):
     iin: str | None
     ends: str
     until: date
+    phone: str = ""      # the person's phone from the card, for the call list
 
 
 class Worklist(UnitOfWork):
@@ -33,9 +34,12 @@ class Worklist(UnitOfWork):
         new contract is not on the list.
         """
         start, end = as_of.isoformat(), (as_of + timedelta(days=days)).isoformat()
+        # the phone is read from the stored card by the database, not one query per patient
+        phone = ("p.case_json::json -> 'person' ->> 'phone'" if self.location.is_server
+                 else "json_extract(p.case_json, '$.person.phone')")
         kinds = ", ".join(f"'{k}'" for k in INSURANCE_KINDS)
         sql = sa.text(f"""
-            SELECT p.id, p.surname, p.given_name, p.patronymic, p.iin, w.ends, w.until
+            SELECT p.id, p.surname, p.given_name, p.patronymic, p.iin, w.ends, w.until, {phone}
             FROM (
                 SELECT d.patient_id, d.kind AS ends, d.valid_until AS until
                 FROM patient_document d
@@ -55,5 +59,5 @@ class Worklist(UnitOfWork):
             rows = connection.execute(sql, {"start": start, "end": end}).all()
         parse = date.fromisoformat
         return [WorklistItem(pid, " ".join(filter(None, (surname, given, patronymic))), iin, ends,
-                             parse(until))
-                for pid, surname, given, patronymic, iin, ends, until in rows]
+                             parse(until), "" if phone is None else str(phone))
+                for pid, surname, given, patronymic, iin, ends, until, phone in rows]
