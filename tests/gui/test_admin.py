@@ -213,6 +213,47 @@ def test_audit_filters_and_exports_csv(qtbot, registry, tr, clock, tmp_path):
     assert "price:ECG" in (tmp_path / "audit.csv").read_text(encoding="utf-8-sig")
 
 
+def test_audit_page_reads_its_patients_and_documents_in_a_few_queries(qtbot, registry, tr, clock):
+    """40 entries about 20 patients and 20 printed documents are described in words with the
+    same number of database statements as 4 entries (no query per entry), the documents' kinds
+    and the patients' names in the sentences."""
+    import sqlalchemy as sa
+
+    from tests.store.support import make_case
+
+    def add(n):
+        for i in range(n):
+            pid = registry.save_patient(make_case(surname=f"Журналов{i}", given_name="Ерлан"),
+                                        user="admin", now=NOW)
+            number = registry.reserve_document_number(2026, NOW, kind="refusal", user="admin")
+            registry.store_printed(number, "refusal", b"%PDF-1.4 test", lang="ru", user="admin",
+                                   now=NOW, patient_id=pid)
+
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    def refreshed(dialog):
+        statements.clear()
+        sa.event.listen(registry.engine, "before_cursor_execute", count)
+        try:
+            dialog.refresh()
+        finally:
+            sa.event.remove(registry.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    dialog = open_dialog(qtbot, AuditDialog(registry, tr, clock, "admin", TODAY))
+    add(2)
+    few = refreshed(dialog)
+    add(18)
+    many = refreshed(dialog)
+    sentences = dialog.model.column(2)
+    assert many == few, (few, many)
+    assert "Старший р. (admin) создал карту: Журналов17 Е." in sentences
+    assert sum("Отказ" in t or "отказ" in t for t in sentences) >= 20
+
+
 # --- worklist and export -------------------------------------------------------------------------
 
 def saved_patient(registry, ref, name: str, **doc_dates) -> int:

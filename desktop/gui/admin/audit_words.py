@@ -11,7 +11,7 @@ import json
 # action -> catalogue key of the sentence; the object is appended after ": "
 ACTIONS = ("login", "login_failed", "login_refused", "account_locked", "create", "update", "view",
            "decide", "print", "reprint", "link_printed", "backup", "restore", "export",
-           "refdata_import", "refdata_rollback", "seed", "migrate")
+           "export_staged", "void_number", "refdata_import", "refdata_rollback", "seed", "migrate")
 _FEMALE_ENDINGS = ("вна", "чна", "кызы", "қызы")
 _MALE_ENDINGS = ("вич", "ич", "улы", "ұлы", "оглы", "оғлы")
 _FEMALE_SURNAMES = ("ова", "ева", "ёва", "ина", "ына", "ая", "ская", "цкая")
@@ -50,6 +50,31 @@ class AuditWords:
         self.registry, self.tr = registry, tr
         self._users: dict[str, str] | None = None
         self._patients: dict[int, str] = {}
+        self._printed: dict[str, str | None] = {}   # number → kind (None: not stored)
+
+    def prepare(self, entries) -> None:
+        """Read the patients and printed documents that `entries` name in two queries (not one
+        per entry): call before describing a page of entries."""
+        patients: set[int] = set()
+        printed: set[str] = set()
+        for e in entries:
+            kind, _, key = (e.object or "").partition(":")
+            if kind == "patient" and key.isdigit():
+                patients.add(int(key))
+            elif kind == "printed":
+                printed.add(key)
+            if e.action in ("print", "reprint"):
+                try:
+                    patient = json.loads(e.details or "{}").get("patient")
+                except (ValueError, AttributeError):
+                    patient = None
+                if isinstance(patient, int):
+                    patients.add(patient)
+        found = self.registry.patients_by_id(p for p in patients if p not in self._patients)
+        for pid in patients - set(self._patients):
+            self._patients[pid] = self._describe(pid, found.get(pid))
+        self._printed.update(self.registry.printed_kinds(n for n in printed if n not in self._printed))
+        self._printed.update({n: None for n in printed if n not in self._printed})
 
     def users(self) -> dict[str, str]:
         if self._users is None:
@@ -65,15 +90,16 @@ class AuditWords:
 
     def patient(self, patient_id: int) -> str:
         if patient_id not in self._patients:
-            p = self.registry.get_patient(patient_id)
-            if p is None:
-                text = self.tr("auditw.patient_gone", id=patient_id)
-            else:
-                text = short_name(p.full_name or "") or "—"
-                if p.iin:
-                    text += f" ({self.tr('col.iin')} {p.iin})"
-            self._patients[patient_id] = text
+            self._patients[patient_id] = self._describe(patient_id, self.registry.get_patient(patient_id))
         return self._patients[patient_id]
+
+    def _describe(self, patient_id: int, p) -> str:
+        if p is None:
+            return self.tr("auditw.patient_gone", id=patient_id)
+        text = short_name(p.full_name or "") or "—"
+        if p.iin:
+            text += f" ({self.tr('col.iin')} {p.iin})"
+        return text
 
     def thing(self, obj: str) -> str:
         """The object of an entry in words."""
@@ -84,10 +110,12 @@ class AuditWords:
             name = self.users().get(key)
             return f"{short_name(name)} ({key})" if name else key
         if kind == "printed":
-            printed = self.registry.get_printed(key)
-            what = self.tr(f"print.kind.{printed.kind}") if printed is not None else ""
+            if key not in self._printed:
+                self._printed.update(self.registry.printed_kinds([key]) or {key: None})
+            printed = self._printed[key]
+            what = self.tr(f"print.kind.{printed}") if printed is not None else ""
             return f"{what} № {key}".strip()
-        if kind in ("decision", "price", "backup", "export", "audit", "refdata"):
+        if kind in ("decision", "price", "backup", "export", "audit", "refdata", "number"):
             return self.tr(f"auditw.obj.{kind}", name=key)
         if obj == "settings":
             return self.tr("auditw.obj.settings")
@@ -102,6 +130,8 @@ class AuditWords:
             return f"{self.who(entry.user)}: {entry.action} {entry.object}"
         gender = gender_of(self.users().get(entry.user, ""))
         ending = {"f": "а", "m": ""}.get(gender, "(а)")
+        if action == "create" and entry.object.startswith("patient:"):
+            action = "create_patient"   # a card, not an account
         verb = self.tr(f"auditw.{action}").replace("{a}", ending)
         thing = self.thing(entry.object)
         if action in ("login", "login_failed", "login_refused", "account_locked") \

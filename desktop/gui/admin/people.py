@@ -275,6 +275,7 @@ class AuditDialog(AdminDialog):
 
         words = AuditWords(self.registry, self.tr)
         entries = self.registry.audit_entries(limit=self.LIMIT, **self.filters())
+        words.prepare(entries)
         rows = []
         for e in entries:
             sentence, details = words.sentence(e), words.details(e)

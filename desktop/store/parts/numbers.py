@@ -143,6 +143,16 @@ class Numbers(UnitOfWork):
                             now=now, details={"patient": patient_id})
             return len(rows)
 
+    def printed_kinds(self, numbers) -> dict[str, str]:
+        """{number: kind} of the stored printouts among `numbers`, in one query (without their
+        PDFs): for lists that name many documents."""
+        numbers = list(dict.fromkeys(numbers))
+        if not numbers:
+            return {}
+        with self._read() as session:
+            return dict(session.execute(select(PrintedDocument.number, PrintedDocument.kind)
+                                        .where(PrintedDocument.number.in_(numbers))).all())
+
     def get_printed(self, number: str) -> PrintedDocument | None:
         """The printed document with its exact bytes (checked against the stored sha256)."""
         with self._read() as session:
