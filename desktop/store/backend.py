@@ -165,10 +165,15 @@ def refuse_network_share(path: Path, *, mounts: str | None = None) -> None:
 def make_pg_engine(location: Location):
     import sqlalchemy as sa
 
-    return sa.create_engine(
-        location.sqlalchemy_url, pool_pre_ping=True, pool_size=2, max_overflow=4,
-        connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "client_encoding": "UTF8",
-                      "application_name": "polyclinic"})
+    args = {"connect_timeout": CONNECT_TIMEOUT_S, "client_encoding": "UTF8",
+            "application_name": "polyclinic"}
+    url = sa.engine.make_url(location.sqlalchemy_url)
+    if url.password is None and url.host and url.username:  # the desk's password in the keyring
+        password = stored_password(url.host, url.port or 5432, url.database or "", url.username)
+        if password is not None:
+            args["password"] = password
+    return sa.create_engine(location.sqlalchemy_url, pool_pre_ping=True, pool_size=2,
+                            max_overflow=4, connect_args=args)
 
 
 def server_error(location: Location, exc: Exception) -> RegistryError:
@@ -297,23 +302,75 @@ def pgpass_path() -> Path:
     return Path.home() / ".pgpass"
 
 
+KEYRING_SERVICE = "polyclinic registry server"
+
+
+def os_keyring():
+    """The operating system's own keyring where there is one (Windows Credential Manager, the
+    macOS Keychain, a Linux desktop's Secret Service), or None (then the password file)."""
+    try:
+        import keyring
+
+        found = keyring.get_keyring()
+    except Exception:  # keyring missing or broken: the password file
+        return None
+    # the fail/null backends and plain-text files (priority below 1) are no keyring
+    return found if getattr(found, "priority", 0) >= 1 else None
+
+
+def _keyring_name(host: str, port: int, database: str) -> str:
+    return f"{KEYRING_SERVICE} {host}:{int(port)}/{database}"
+
+
+def stored_password(host: str, port: int, database: str, user: str, *, keyring=None) -> str | None:
+    """The desk's password for this server from the OS keyring, or None (none kept there, or no
+    keyring: libpq then reads the password file by itself)."""
+    ring = keyring if keyring is not None else os_keyring()
+    if not ring:
+        return None
+    try:
+        return ring.get_password(_keyring_name(host, port, database), user)
+    except Exception:  # a locked or unavailable keyring: as if none
+        return None
+
+
 def remember_password(host: str, port: int, database: str, user: str, password: str, *,
-                      path: Path | None = None) -> Path:
-    """Keep the desk's server password where libpq finds it by itself (the password file,
-    readable by this user only), replacing an older line for the same server and user."""
+                      path: Path | None = None, keyring=None) -> str:
+    """Keep the desk's server password: in the OS keyring where there is one (`keyring`: a
+    keyring backend, default the OS's; False: never), else in libpq's password file (readable
+    by this user only), replacing an older entry for the same server and user. Returns where:
+    "keyring" or the file's path."""
+    ring = keyring if keyring is not None else os_keyring()
+    if ring:
+        try:
+            ring.set_password(_keyring_name(host, port, database), user, password)
+        except Exception:  # refused (locked, no session): the password file instead
+            ring = None
+    path = Path(path) if path is not None else pgpass_path()
+    if ring:
+        _write_pgpass(path, host, port, database, user, None)  # no older copy left in a file
+        return "keyring"
+    _write_pgpass(path, host, port, database, user, password)
+    return str(path)
+
+
+def _write_pgpass(path: Path, host: str, port: int, database: str, user: str,
+                  password: str | None) -> None:
+    """Replace the line of this server and user in the password file (None: only remove it)."""
     def esc(value) -> str:
         return str(value).replace("\\", "\\\\").replace(":", "\\:")
 
-    path = Path(path) if path is not None else pgpass_path()
     key = ":".join(esc(v) for v in (host, port, database, user)) + ":"
     lines = []
     if path.exists():
         lines = [line for line in path.read_text(encoding="utf-8").splitlines()
                  if not line.startswith(key)]
-    lines.append(key + esc(password))
+    elif password is None:
+        return
+    if password is not None:
+        lines.append(key + esc(password))
     from desktop.fileutil import write_private
 
     write_private(path, ("\n".join(lines) + "\n").encode("utf-8"))  # unique temp name, 0600
     if os.name == "posix":
         os.chmod(path, 0o600)
-    return path

@@ -21,7 +21,7 @@ def test_choosing_the_server_saves_it_and_the_password_apart(qtbot, settings, tm
     """Server chosen and filled in: the URL has no password; the password is in the password
     file, readable by this user only."""
     pgpass = tmp_path / "pgpass"
-    dialog = ConnectionDialog(settings, Tr("ru"), pgpass=pgpass)
+    dialog = ConnectionDialog(settings, Tr("ru"), pgpass=pgpass, keyring=False)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)

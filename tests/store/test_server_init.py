@@ -159,3 +159,88 @@ def test_the_desks_decide_with_the_release_server_init_published(server, tmp_pat
         assert releases.start(tmp_path / "no-bundled-release.sqlite", now=NOW).version == ref.version
         assert [(r["version"], r["added_by"], r["active"]) for r in listing(registry.engine)] \
             == [(ref.version, "server-init", True)]
+
+
+class _SessionKeyring:
+    """A keyring backend of the tests' own, in memory for the test's duration (this machine has
+    no OS keyring: Windows Credential Manager, Keychain or a Secret Service)."""
+
+    def __new__(cls):
+        import keyring.backend
+
+        class Ring(keyring.backend.KeyringBackend):
+            priority = 5
+
+            def __init__(self):
+                super().__init__()
+                self.items = {}
+
+            def get_password(self, service, username):
+                return self.items.get((service, username))
+
+            def set_password(self, service, username, password):
+                self.items[(service, username)] = password
+
+            def delete_password(self, service, username):
+                self.items.pop((service, username), None)
+
+        return Ring()
+
+
+@pytest.fixture
+def os_keyring():
+    import keyring
+
+    previous = keyring.get_keyring()
+    ring = _SessionKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
+
+
+def _without_password(url):
+    """The URL a desk stores (backend.server_url: never a password), and the parts of `url`."""
+    import sqlalchemy as sa
+
+    from desktop.store.backend import server_url
+
+    parsed = sa.engine.make_url(url)
+    return parsed, server_url(parsed.host, parsed.port, parsed.database, parsed.username)
+
+
+def test_the_desks_password_in_the_os_keyring_opens_the_registry(server, tmp_path, monkeypatch,
+                                                                 os_keyring):
+    """Where the PC has a keyring, the desk's password is kept there (no password file is
+    written) and the desk connects with a URL that has no password; a wrong one is refused
+    with the server named, not a traceback."""
+    from desktop.store import RegistryError
+    from desktop.store.backend import remember_password
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    parsed, url = _without_password(server["desk_url"])
+    pgpass = tmp_path / "pgpass"
+    where = remember_password(parsed.host, parsed.port, parsed.database, parsed.username,
+                              parsed.password, path=pgpass)
+    assert where == "keyring" and not pgpass.exists()
+    with open_registry(url, now=NOW) as registry:
+        assert registry.search("Никто") == []
+    remember_password(parsed.host, parsed.port, parsed.database, parsed.username, "wrong-one",
+                      path=pgpass)
+    with pytest.raises(RegistryError, match="password authentication failed"):
+        open_registry(url, now=NOW)
+
+
+def test_without_a_keyring_the_password_file_serves(server, tmp_path, monkeypatch):
+    """A PC without a keyring keeps the password in libpq's password file (0600), which the
+    desk's connection then uses by itself."""
+    from desktop.store.backend import remember_password
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    pgpass = tmp_path / "pgpass"
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    parsed, url = _without_password(server["desk_url"])
+    where = remember_password(parsed.host, parsed.port, parsed.database, parsed.username,
+                              parsed.password, keyring=False)
+    assert where == str(pgpass) and parsed.username in pgpass.read_text()
+    with open_registry(url, now=NOW) as registry:
+        assert registry.search("Никто") == []

@@ -25,10 +25,11 @@ def saved_location(settings) -> str | None:
 class ConnectionDialog(QDialog):
     """"This PC" or "the clinic's server"; on OK the choice is saved (`location()` tells it)."""
 
-    def __init__(self, settings, tr, parent: QWidget | None = None, *, pgpass=None):
+    def __init__(self, settings, tr, parent: QWidget | None = None, *, pgpass=None, keyring=None):
         super().__init__(parent)
         self.setObjectName("connectionDialog")
-        self.settings, self.tr, self.pgpass = settings, tr, pgpass
+        # the password goes to the OS keyring where there is one, else the password file
+        self.settings, self.tr, self.pgpass, self.keyring = settings, tr, pgpass, keyring
         self.setWindowTitle(tr("conn.title"))
         self.this_pc = QRadioButton(tr("conn.this_pc"))
         self.server = QRadioButton(tr("conn.server"))
@@ -53,7 +54,10 @@ class ConnectionDialog(QDialog):
         form.addRow(tr("conn.port"), self.port)
         form.addRow(tr("conn.database"), self.database)
         form.addRow(tr("conn.user"), self.user)
-        form.addRow(tr("conn.password"), self.password)
+        from desktop.store.backend import os_keyring
+
+        ring = keyring if keyring is not None else os_keyring()
+        form.addRow(tr("conn.password_keyring" if ring else "conn.password"), self.password)
         self.server_fields = QWidget()
         self.server_fields.setLayout(form)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -91,7 +95,7 @@ class ConnectionDialog(QDialog):
         self.settings.sync()
         if self.password.text():
             remember_password(host, self.port.value(), database, user, self.password.text(),
-                              path=self.pgpass)
+                              path=self.pgpass, keyring=self.keyring)
         super().accept()
 
     def location(self) -> str | None:
