@@ -24,7 +24,7 @@ DAILY_BACKUP = "backup.daily"
 
 
 class Backups(UnitOfWork):
-    """Copies of the registry made by an administrator."""
+    """Copies of the registry: by an administrator, and the automatic one when a desk starts."""
 
     def backup(self, out_path: Path, *, actor: str, now: datetime) -> dict[str, int]:
         """Administrator: copy the registry to `out_path` (SQLite online backup), verify the
