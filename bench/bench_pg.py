@@ -11,8 +11,9 @@
    (operations a second over the whole run) and p50/p95 latency of one operation; every
    number taken is checked to be different.
 
-The server is started in a temporary folder as the tests do (tests/pgserver.py), or given
-with --url (an empty database).
+The server is started in a temporary folder as the tests do (tests/pgserver.py) but durable
+(fsync, synchronous commit, full-page writes on, as on a clinic's server), or given with --url
+(an empty database).
 
     .venv/bin/python bench/bench_pg.py [--patients N] [--runs K] [--desks D] [--ops N] [--url URL]
 
@@ -217,7 +218,10 @@ def main(argv=None) -> int:
     if args.url is None:
         from pgserver import PgServer
 
-        server = PgServer.start_new(("-c shared_buffers=512MB",))
+        # durable as a clinic's server is (the tests' server turns fsync off for speed): the
+        # desks' commits are compared with the SQLite file's, which syncs every commit
+        server = PgServer.start_new(("-c shared_buffers=512MB", "-c fsync=on",
+                                     "-c synchronous_commit=on", "-c full_page_writes=on"))
     tmp = Path(tempfile.mkdtemp(prefix="bench-pg-"))
     try:
         search_url = args.url or server.new_database("bench")
