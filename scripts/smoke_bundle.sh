@@ -19,6 +19,8 @@ work = Path(sys.argv[1])
 for name in ("p05", "p01"):
     spec = json.loads(Path(f"tests/cases/{name}.json").read_text(encoding="utf-8"))
     (work / f"{name}.json").write_text(json.dumps(spec["case"], ensure_ascii=False), encoding="utf-8")
+case = {**spec["case"], "referral": {"purpose": "diagnostics", "services": ["Рентгенография"]}}
+(work / "p01r.json").write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
 PY
 
 run() { (cd "$work" && env -i HOME="$work/home" PATH=/usr/bin:/bin LANG=C.UTF-8 QT_QPA_PLATFORM=offscreen \
@@ -33,6 +35,16 @@ run env POLYCLINIC_PASSWORD=smoke-admin-1 ./app/polyclinic print estimate p05.js
     --user smoke >/dev/null
 head -c 5 "$work/estimate.pdf" | grep -q '%PDF-' || { echo "smoke: estimate.pdf is not a PDF" >&2; exit 1; }
 echo "smoke: print estimate ok ($(stat -c %s "$work/estimate.pdf") bytes)"
+for kind in slip:p01 refusal:p05 referral:p01r; do   # every document kind, both languages
+    for lang in ru kk; do
+        run env POLYCLINIC_PASSWORD=smoke-admin-1 ./app/polyclinic print "${kind%%:*}" "${kind##*:}.json" \
+            -o "${kind%%:*}-$lang.pdf" --lang "$lang" --user smoke >/dev/null 2>"$work/print.err" \
+            || { echo "smoke: print ${kind%%:*} --lang $lang failed: $(cat "$work/print.err")" >&2; exit 1; }
+        head -c 5 "$work/${kind%%:*}-$lang.pdf" | grep -q '%PDF-' \
+            || { echo "smoke: ${kind%%:*}-$lang.pdf is not a PDF" >&2; exit 1; }
+    done
+done
+echo "smoke: print slip, refusal, referral (ru, kk) ok"
 
 out=$(cd "$work" && { cat p05.json; echo; cat p01.json; echo; } | env -i HOME="$work/home" PATH=/usr/bin:/bin LANG=C.UTF-8 \
       POLYCLINIC_DB="$work/home/registry.sqlite" ./app/polyclinic decide - --batch)
