@@ -457,7 +457,7 @@ class BackupDialog(AdminDialog):
 
         def failed(error):
             if isinstance(error, BackupCryptError) and passphrase is not None:
-                self.show_status("backup.wrong_passphrase", "error")
+                self.show_status("backup.not_restored", "error")
                 self.set_error(self.restore_error, "backup.wrong_passphrase")
                 self.restore_panel.setVisible(True)
                 self.restore_passphrase.clear()
