@@ -246,3 +246,33 @@ def test_fields_carry_their_names_and_tab_order(qtbot, registry, db_path, tr, cl
     assert chain == [dialog.passphrase2, dialog.backup_button, dialog.restore_button]
     assert dialog.passphrase.echoMode() == dialog.passphrase.EchoMode.Password
     assert dialog.restore_passphrase.echoMode() == dialog.passphrase.EchoMode.Password
+
+
+def test_enter_in_the_first_field_goes_to_the_second(qtbot, registry, db_path, tr, clock):
+    """Enter in the first passphrase field moves to the repeat field and starts nothing."""
+    offered = []
+    dialog = open_dialog(qtbot, registry, db_path, tr, clock, save=lambda s: offered.append(s))
+    qtbot.keyClick(dialog.encrypt, Qt.Key_Space)
+    key_text(qtbot, dialog.passphrase, GOOD)
+    qtbot.keyClick(dialog.passphrase, Qt.Key_Return)
+    assert dialog.focusWidget() is dialog.passphrase2 and offered == []
+
+
+def test_refusal_beside_the_fields_follows_the_language(qtbot, registry, db_path, tr, clock):
+    """A refusal shown in Russian is shown in Kazakh after a switch, with its number."""
+    dialog = open_dialog(qtbot, registry, db_path, tr, clock, save=lambda s: None)
+    type_backup_passphrases(qtbot, dialog, "short", "short")
+    dialog.retranslate(Tr("kk"))
+    assert dialog.pass_error.text() == f"Құпия фраза {PASSPHRASE_MIN} таңбадан қысқа"
+    assert dialog.encrypt.text() == "Шифрлау (компьютерден тыс жерге шығатын көшірме үшін)"
+
+
+def test_unchecking_the_choice_forgets_the_passphrases(qtbot, registry, db_path, tr, clock):
+    """Unticking «Зашифровать» hides and empties both fields."""
+    dialog = open_dialog(qtbot, registry, db_path, tr, clock)
+    qtbot.keyClick(dialog.encrypt, Qt.Key_Space)
+    key_text(qtbot, dialog.passphrase, GOOD)
+    key_text(qtbot, dialog.passphrase2, GOOD)
+    qtbot.keyClick(dialog.encrypt, Qt.Key_Space)
+    assert not dialog.encrypt_panel.isVisible()
+    assert dialog.passphrase.text() == "" and dialog.passphrase2.text() == ""
