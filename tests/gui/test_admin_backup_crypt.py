@@ -37,7 +37,7 @@ def patient(registry, name="p04", surname=None):
 
 
 def open_dialog(qtbot, registry, db_path, tr, clock, *, save=None, open_=None, answers=None):
-    asked = []
+    asked, opened = [], []
 
     def ask(_parent, _title, text):
         asked.append(text)
@@ -45,11 +45,11 @@ def open_dialog(qtbot, registry, db_path, tr, clock, *, save=None, open_=None, a
 
     dialog = BackupDialog(registry, tr, clock, "admin", db_path,
                           choose_save=lambda _p, suggested: save and save(suggested),
-                          choose_open=lambda _p: open_ and str(open_), ask=ask)
+                          choose_open=lambda _p: opened.append(1) or (open_ and str(open_)), ask=ask)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.activateWindow()
-    dialog.asked = asked
+    dialog.asked, dialog.opened = asked, opened
     return dialog
 
 
@@ -98,6 +98,7 @@ def test_encrypted_backup_suggests_enc_name(qtbot, registry, db_path, tr, clock)
     dialog = open_dialog(qtbot, registry, db_path, tr, clock, save=lambda s: offered.append(s))
     type_backup_passphrases(qtbot, dialog, GOOD, GOOD)
     assert offered == [f"{db_path.stem}-{NOW:%Y%m%d-%H%M}.enc"]
+    assert dialog.opened == []   # Enter in the field pressed no other button
 
 
 def test_audit_says_encrypted_and_holds_no_passphrase(encrypted_copy, registry, db_path):
@@ -119,6 +120,7 @@ def test_encrypted_copy_restores_from_the_dialog(qtbot, encrypted_copy, registry
     with qtbot.waitSignal(dialog.restored, timeout=30000):
         type_restore_passphrase(qtbot, dialog, GOOD)
     assert len(dialog.asked) == 1 and str(encrypted_copy["file"]) in dialog.asked[0]
+    assert dialog.opened == [1]   # Enter in the field pressed no other button
     assert registry.search(encrypted_copy["surname"]) and not registry.search(later)
     assert not dialog.restore_panel.isVisible() and dialog.restore_passphrase.text() == ""
     entry = registry.audit_entries(action="restore", limit=1)[0]
@@ -198,7 +200,7 @@ def test_mismatched_passphrases_are_refused(qtbot, registry, db_path, tr, clock,
     dialog = open_dialog(qtbot, registry, db_path, tr, clock, save=lambda s: offered.append(s))
     type_backup_passphrases(qtbot, dialog, GOOD, GOOD + "x")
     assert dialog.pass_error.text() == "Парольные фразы не совпадают — введите обе ещё раз"
-    assert offered == [] and not dialog.worker.busy()
+    assert offered == [] and dialog.opened == [] and not dialog.worker.busy()
     assert dialog.passphrase.text() == "" and dialog.passphrase2.text() == ""
 
 
@@ -276,3 +278,18 @@ def test_unchecking_the_choice_forgets_the_passphrases(qtbot, registry, db_path,
     qtbot.keyClick(dialog.encrypt, Qt.Key_Space)
     assert not dialog.encrypt_panel.isVisible()
     assert dialog.passphrase.text() == "" and dialog.passphrase2.text() == ""
+
+
+def test_enter_on_the_focused_create_button_backs_up(qtbot, registry, db_path, tr, clock, tmp_path):
+    """Keyboard only: the passphrases, Tab to «Создать копию…», Enter writes the encrypted copy."""
+    out = tmp_path / "kbd.enc"
+    dialog = open_dialog(qtbot, registry, db_path, tr, clock, save=lambda s: str(out))
+    qtbot.keyClick(dialog.encrypt, Qt.Key_Space)
+    key_text(qtbot, dialog.passphrase, GOOD)
+    qtbot.keyClick(dialog.passphrase, Qt.Key_Tab)
+    key_text(qtbot, dialog.passphrase2, GOOD)
+    qtbot.keyClick(dialog.passphrase2, Qt.Key_Tab)
+    assert dialog.focusWidget() is dialog.backup_button
+    qtbot.keyClick(dialog.backup_button, Qt.Key_Return)
+    settled(qtbot, dialog)
+    assert is_encrypted(out) and dialog.opened == []

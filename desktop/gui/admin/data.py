@@ -251,9 +251,6 @@ class BackupDialog(AdminDialog):
         box.addWidget(self.auto_title)
         box.addWidget(self.view, 1)
         box.addLayout(lower)
-        for button in (self.backup_button, self.restore_button, self.restore_selected_button,
-                       self.restore_continue, self.restore_cancel):
-            button.setAutoDefault(False)   # Enter acts where it is typed, never on another button
         order = (self.encrypt, self.passphrase, self.passphrase2, self.backup_button, self.restore_button,
                  self.restore_passphrase, self.restore_continue, self.restore_cancel, self.view,
                  self.restore_selected_button)
@@ -424,6 +421,10 @@ class BackupDialog(AdminDialog):
     def keyPressEvent(self, event) -> None:
         if event.key() == Qt.Key_Escape and self.restore_panel.isVisible():
             self.cancel_restore()
+            return
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and self.focusWidget() in (
+                self.passphrase, self.passphrase2, self.restore_passphrase):
+            event.accept()   # handled by the field (returnPressed): never also a default button
             return
         super().keyPressEvent(event)
 
