@@ -7,9 +7,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QVBoxLayout, QWidget)
 
 from desktop.gui.admin.base import AdminDialog, RowsModel, confirm, dmy, now_of, selected_key, table
 
@@ -128,10 +128,43 @@ class ReferenceDataDialog(AdminDialog):
         self.reference_changed.emit(version)
 
 
+PASSPHRASE_MIN = 12   # an encrypted copy leaves the PC: longer than an account password (10)
+
+
+def passphrase_problem(first: str, second: str, login: str) -> tuple[str, dict] | None:
+    """Why (`first`, `second`) may not protect an encrypted backup made by `login`: a string
+    key and its fields, or None. At least PASSPHRASE_MIN characters, then the account password
+    rule (not the login, not digits only), then both entries equal."""
+    from desktop.store.errors import PasswordRejected
+    from desktop.store.passwords import check_password
+
+    if not first:
+        return "backup.pass_empty", {}
+    if len(first) < PASSPHRASE_MIN:
+        return "backup.pass_short", {"n": PASSPHRASE_MIN}
+    try:
+        check_password(first, login)
+    except PasswordRejected as exc:
+        return f"backup.pass_{exc.reason}", {}
+    if first != second:
+        return "backup.pass_mismatch", {}
+    return None
+
+
+def secret_field(name: str) -> QLineEdit:
+    edit = QLineEdit()
+    edit.setEchoMode(QLineEdit.Password)
+    edit.setProperty("field", name)
+    edit.setMinimumWidth(260)
+    return edit
+
+
 class BackupDialog(AdminDialog):
-    """Back up now to a chosen file (verified copy); restore from a file or one of the automatic
-    backups, after confirmation. `restored(path)` fires after a restore: the caller re-opens
-    whatever it shows (the same Registry object reads the restored file)."""
+    """Back up now to a chosen file (verified copy), plainly or encrypted with a passphrase typed
+    twice; restore from a file or one of the automatic backups, after confirmation (an encrypted
+    file asks its passphrase first; a wrong one replaces nothing and may be typed again).
+    `restored(path)` fires after a restore: the caller re-opens whatever it shows (the same
+    Registry object reads the restored file). A passphrase lives only in its field until used."""
 
     title_key = "backup.title"
     restored = Signal(str)
@@ -143,17 +176,60 @@ class BackupDialog(AdminDialog):
         self.setObjectName("backupDialog")
         self.db_path = Path(db_path)
         self.backups_dir = Path(backups_dir) if backups_dir else None
-        flt = lambda: self.tr("backup.filter")  # noqa: E731
+        save_filter = lambda suggested: self.tr(  # noqa: E731
+            "backup.filter_enc" if str(suggested).endswith(".enc") else "backup.filter")
         self.choose_save = choose_save or (lambda parent, suggested: QFileDialog.getSaveFileName(
-            parent, self.tr("backup.now"), suggested, flt())[0] or None)
+            parent, self.tr("backup.now"), suggested, save_filter(suggested))[0] or None)
         self.choose_open = choose_open or (lambda parent: QFileDialog.getOpenFileName(
-            parent, self.tr("backup.restore"), str(self.backups_dir or ""), flt())[0] or None)
+            parent, self.tr("backup.restore"), str(self.backups_dir or ""), self.tr("backup.filter_open"))[0] or None)
         self.ask = ask or confirm
-        self.resize(760, 440)
+        self.pending_restore: Path | None = None
+        self.resize(820, 560)
         self.backup_button = QPushButton()
         self.backup_button.setObjectName("primary")
         self.restore_button = QPushButton()
         self.restore_selected_button = QPushButton()
+        # encrypted backup: the choice and the passphrase twice
+        self.encrypt = QCheckBox()
+        self.encrypt.setProperty("field", "backup.encrypt")
+        self.passphrase = secret_field("backup.passphrase")
+        self.passphrase2 = secret_field("backup.passphrase2")
+        self.passphrase_label, self.passphrase2_label = QLabel(), QLabel()
+        self.passphrase_label.setBuddy(self.passphrase)
+        self.passphrase2_label.setBuddy(self.passphrase2)
+        self.pass_rule = QLabel()
+        self.pass_rule.setObjectName("hint")
+        self.pass_rule.setWordWrap(True)
+        self.pass_error = self.error_label("backupPassError")
+        self.encrypt_panel = QWidget()
+        grid = QGridLayout(self.encrypt_panel)
+        grid.setContentsMargins(24, 0, 0, 0)
+        grid.addWidget(self.passphrase_label, 0, 0)
+        grid.addWidget(self.passphrase, 0, 1)
+        grid.addWidget(self.passphrase2_label, 1, 0)
+        grid.addWidget(self.passphrase2, 1, 1)
+        grid.addWidget(self.pass_error, 0, 2, 2, 1)
+        grid.addWidget(self.pass_rule, 2, 1, 1, 2)
+        grid.setColumnStretch(2, 1)
+        self.encrypt_panel.setVisible(False)
+        # restoring an encrypted file: its passphrase, before the confirmation
+        self.restore_prompt = QLabel()
+        self.restore_prompt.setWordWrap(True)
+        self.restore_passphrase = secret_field("restore.passphrase")
+        self.restore_continue = QPushButton()
+        self.restore_cancel = QPushButton()
+        self.restore_error = self.error_label("restorePassError")
+        self.restore_panel = QFrame()
+        self.restore_panel.setObjectName("restorePanel")
+        self.restore_panel.setStyleSheet("#restorePanel { border: 1px solid #c9d3e0; border-radius: 6px; }")
+        panel = QGridLayout(self.restore_panel)
+        panel.addWidget(self.restore_prompt, 0, 0, 1, 4)
+        panel.addWidget(self.restore_passphrase, 1, 0)
+        panel.addWidget(self.restore_continue, 1, 1)
+        panel.addWidget(self.restore_cancel, 1, 2)
+        panel.addWidget(self.restore_error, 2, 0, 1, 4)
+        panel.setColumnStretch(3, 1)
+        self.restore_panel.setVisible(False)
         self.auto_title = QLabel()
         self.auto_title.setObjectName("sectionHead")
         self.model = RowsModel(["backup.file", "backup.when", "backup.size"], tr, self)
@@ -168,22 +244,64 @@ class BackupDialog(AdminDialog):
         lower.addWidget(self.restore_selected_button)
         box = QVBoxLayout(self.body)
         box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.encrypt)
+        box.addWidget(self.encrypt_panel)
         box.addLayout(row)
+        box.addWidget(self.restore_panel)
         box.addWidget(self.auto_title)
         box.addWidget(self.view, 1)
         box.addLayout(lower)
+        order = (self.encrypt, self.passphrase, self.passphrase2, self.backup_button, self.restore_button,
+                 self.restore_passphrase, self.restore_continue, self.restore_cancel, self.view,
+                 self.restore_selected_button)
+        for a, b in zip(order, order[1:]):
+            QWidget.setTabOrder(a, b)
+        self.encrypt.toggled.connect(self.encrypt_toggled)
+        self.passphrase.returnPressed.connect(self.passphrase2.setFocus)
+        self.passphrase2.returnPressed.connect(self.backup_clicked)
+        self.passphrase.textEdited.connect(lambda _: self.pass_error.clear())
+        self.passphrase2.textEdited.connect(lambda _: self.pass_error.clear())
         self.backup_button.clicked.connect(self.backup_clicked)
-        self.restore_button.clicked.connect(self.restore_clicked)
+        self.restore_button.clicked.connect(lambda: self.restore_clicked())
         self.restore_selected_button.clicked.connect(
             lambda: selected_key(self.view) and self.restore_clicked(selected_key(self.view)))
+        self.restore_passphrase.returnPressed.connect(self.restore_passphrase_given)
+        self.restore_passphrase.textEdited.connect(lambda _: self.restore_error.clear())
+        self.restore_continue.clicked.connect(self.restore_passphrase_given)
+        self.restore_cancel.clicked.connect(self.cancel_restore)
         self.finish_setup()
+
+    @staticmethod
+    def error_label(name: str) -> QLabel:
+        label = QLabel()
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setStyleSheet(f"#{name} {{ color: #8a1c12; font-weight: 600; }}")
+        return label
 
     def retranslate_body(self) -> None:
         self.backup_button.setText(self.tr("backup.now"))
         self.restore_button.setText(self.tr("backup.restore"))
         self.restore_selected_button.setText(self.tr("backup.restore_selected"))
         self.auto_title.setText(self.tr("backup.auto").upper())
+        self.encrypt.setText(self.tr("backup.encrypt"))
+        self.passphrase_label.setText(self.tr("backup.passphrase"))
+        self.passphrase2_label.setText(self.tr("backup.passphrase2"))
+        self.pass_rule.setText(self.tr("backup.pass_rule", n=PASSPHRASE_MIN))
+        self.restore_continue.setText(self.tr("backup.continue"))
+        self.restore_cancel.setText(self.tr("btn.cancel"))
+        for label in (self.pass_error, self.restore_error):
+            if label.property("key"):
+                label.setText(self.tr(label.property("key"), **(label.property("fields") or {})))
+        if self.pending_restore is not None:
+            self.restore_prompt.setText(self.tr("backup.restore_encrypted", name=self.pending_restore.name))
         self.model.set_tr(self.tr)
+
+    def set_error(self, label: QLabel, key: str | None, **fields) -> None:
+        """A message beside the fields (kept in the current language on a language switch)."""
+        label.setProperty("key", key or "")
+        label.setProperty("fields", fields)
+        label.setText(self.tr(key, **fields) if key else "")
 
     def automatic_backups(self) -> list[Path]:
         if self.backups_dir is None or not self.backups_dir.is_dir():
@@ -203,45 +321,152 @@ class BackupDialog(AdminDialog):
                          [p.name, when.isoformat(), stat.st_size], str(p)))
         self.model.set_rows(rows)
 
+    # --- backing up ----------------------------------------------------------------------------
+    def encrypt_toggled(self, on: bool) -> None:
+        self.encrypt_panel.setVisible(on)
+        self.set_error(self.pass_error, None)
+        if on:
+            self.passphrase.setFocus()
+        else:
+            self.passphrase.clear()
+            self.passphrase2.clear()
+
+    def clear_passphrases(self) -> None:
+        self.passphrase.clear()
+        self.passphrase2.clear()
+
     def backup_clicked(self) -> None:
+        passphrase = None
+        if self.encrypt.isChecked():
+            problem = passphrase_problem(self.passphrase.text(), self.passphrase2.text(), self.user)
+            if problem:
+                key, fields = problem
+                self.set_error(self.pass_error, key, **fields)
+                if key == "backup.pass_mismatch":
+                    self.clear_passphrases()
+                target = self.passphrase
+                target.setFocus()
+                target.selectAll()
+                return
+            self.set_error(self.pass_error, None)
+            passphrase = self.passphrase.text()
         now = now_of(self.clock)
-        path = self.choose_save(self, f"{self.db_path.stem}-{now:%Y%m%d-%H%M}.sqlite")
+        suffix = ".enc" if passphrase is not None else ".sqlite"
+        path = self.choose_save(self, f"{self.db_path.stem}-{now:%Y%m%d-%H%M}{suffix}")
         if path:
-            self.backup_to(Path(path))
+            self.backup_to(Path(path), passphrase=passphrase)
 
-    def backup_to(self, out: Path) -> None:
-        """Back up to `out` on the worker (the store verifies the copy)."""
+    def backup_to(self, out: Path, *, passphrase: str | None = None) -> None:
+        """Back up to `out` on the worker (the store verifies the copy); with `passphrase`,
+        encrypted (AES-256-GCM, key by scrypt) — the passphrase is neither kept nor logged."""
         registry, user, now = self.registry, self.user, now_of(self.clock)
-        self.run(lambda: registry.backup(out, actor=user, now=now),
-                 lambda counts: self.show_status("backup.done", "ok", path=str(out),
-                                                 patients=counts.get("patient", 0)))
+        if passphrase is None:
+            self.run(lambda: registry.backup(out, actor=user, now=now),
+                     lambda counts: self.show_status("backup.done", "ok", path=str(out),
+                                                     patients=counts.get("patient", 0)))
+            return
 
+        def ok_(counts):
+            self.clear_passphrases()
+            self.show_status("backup.done_encrypted", "ok", path=str(out), patients=counts.get("patient", 0))
+
+        self.run(lambda: registry.backup_encrypted(out, passphrase, actor=user, now=now), ok_)
+
+    # --- restoring -----------------------------------------------------------------------------
     def restore_clicked(self, path: str | None = None) -> None:
+        from desktop.store.crypt import is_encrypted
+
         path = path or self.choose_open(self)
-        if path and self.ask(self, self.tr("backup.title"), self.tr("backup.confirm", path=path)):
+        if not path:
+            return
+        if is_encrypted(Path(path)):
+            self.ask_restore_passphrase(Path(path))
+            return
+        self.pending_restore = None
+        self.restore_passphrase.clear()
+        self.restore_panel.setVisible(False)
+        if self.ask(self, self.tr("backup.title"), self.tr("backup.confirm", path=path)):
             self.restore_from(Path(path))
 
-    def restore_from(self, backup: Path) -> None:
-        """Replace the registry by `backup` (verified first; the current file is kept aside)."""
+    def ask_restore_passphrase(self, backup: Path) -> None:
+        """Show the passphrase field for the encrypted `backup` (Enter goes on, Esc cancels)."""
+        self.pending_restore = backup
+        self.restore_prompt.setText(self.tr("backup.restore_encrypted", name=backup.name))
+        self.restore_passphrase.clear()
+        self.set_error(self.restore_error, None)
+        self.restore_panel.setVisible(True)
+        self.restore_passphrase.setFocus()
+
+    def restore_passphrase_given(self) -> None:
+        backup, passphrase = self.pending_restore, self.restore_passphrase.text()
+        if backup is None:
+            return
+        if not passphrase:
+            self.set_error(self.restore_error, "backup.pass_empty")
+            self.restore_passphrase.setFocus()
+            return
+        if self.ask(self, self.tr("backup.title"), self.tr("backup.confirm", path=str(backup))):
+            self.restore_from(backup, passphrase=passphrase)
+        else:
+            self.cancel_restore()
+
+    def cancel_restore(self) -> None:
+        """Leave everything as it is: the field is emptied and hidden."""
+        self.pending_restore = None
+        self.restore_passphrase.clear()
+        self.set_error(self.restore_error, None)
+        self.restore_panel.setVisible(False)
+        self.show_status("backup.restore_cancelled", "ok")
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key_Escape and self.restore_panel.isVisible():
+            self.cancel_restore()
+            return
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and self.focusWidget() in (
+                self.passphrase, self.passphrase2, self.restore_passphrase):
+            event.accept()   # handled by the field (returnPressed): never also a default button
+            return
+        super().keyPressEvent(event)
+
+    def restore_from(self, backup: Path, *, passphrase: str | None = None) -> None:
+        """Replace the registry by `backup` (decrypted with `passphrase` if encrypted, verified
+        first; the current file is kept aside). A wrong passphrase replaces nothing."""
         from desktop.store import restore
+        from desktop.store.crypt import BackupCryptError
 
         ok, _ = self.guarded(lambda: self.registry.require_admin(self.user))
         if not ok:
             return
         registry, db_path, user, now = self.registry, self.db_path, self.user, now_of(self.clock)
         registry.close()   # no pooled connection may hold the file while it is replaced
+        details = {"encrypted": True} if passphrase is not None else {}
 
         def work():
-            aside = restore(backup, getattr(registry, "location", None) or db_path, now=now)
+            aside = restore(backup, getattr(registry, "location", None) or db_path, now=now,
+                            passphrase=passphrase)
             registry.log(user=user, action="restore", obj=f"backup:{backup.name}", now=now,
-                         details={"previous_kept_as": str(aside) if aside else None})
+                         details={"previous_kept_as": str(aside) if aside else None, **details})
             return aside
 
         def ok_(aside):
+            if passphrase is not None:
+                self.pending_restore = None
+                self.restore_passphrase.clear()
+                self.restore_panel.setVisible(False)
             self.show_status("backup.restored", "ok", path=str(backup), aside=str(aside or "—"))
             self.restored.emit(str(backup))
 
-        self.run(work, ok_)
+        def failed(error):
+            if isinstance(error, BackupCryptError) and passphrase is not None:
+                self.show_status("backup.not_restored", "error")
+                self.set_error(self.restore_error, "backup.wrong_passphrase")
+                self.restore_panel.setVisible(True)
+                self.restore_passphrase.clear()
+                self.restore_passphrase.setFocus()
+            else:
+                self.show_error(error)
+
+        self.run(work, ok_, failed)
 
 
 class ExportDialog(AdminDialog):
