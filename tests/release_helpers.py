@@ -1,11 +1,12 @@
 """Releases for tests: a copy of db/sources whose release is issued on another day (a newer or
 a future release), and that release compiled. One place that knows how meta.yaml says when
-a release was issued; importable from every test folder (`from release_helpers import …`, as
-`pgserver`)."""
+a release was issued; a desk role on the test server. Importable from every test folder
+(`from release_helpers import …`, as `pgserver`)."""
 from __future__ import annotations
 
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,3 +36,28 @@ def newer_release(folder, issued: str = NEWER, name: str | None = None) -> Path:
     out = Path(folder) / f"{name}.sqlite"
     build_reference(newer_sources(Path(folder) / f"src-{name}", issued), out)
     return out
+
+
+@contextmanager
+def desk_role(pg_server, url: str):
+    """The migrated server registry at `url` reached as a desk role (server.grant_desk: reads
+    the releases, may not write them): yields the desk's URL; the role is dropped afterwards."""
+    import psycopg
+
+    from desktop.store.server import grant_desk
+
+    database = url.rsplit("/", 1)[1]
+    role = f"desk_{database[-12:]}"
+    with pg_server.admin() as con:
+        con.execute(f"CREATE ROLE {role} LOGIN")
+    try:
+        with psycopg.connect(url, autocommit=True) as con:
+            grant_desk(con, database=database, owner="postgres", desk=role)
+        yield pg_server.url(database, user=role)
+    finally:
+        with pg_server.admin() as con:
+            con.execute(f"REVOKE CONNECT, TEMPORARY ON DATABASE {database} FROM {role}")
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute(f"DROP OWNED BY {role}")
+        with pg_server.admin() as con:
+            con.execute(f"DROP ROLE {role}")

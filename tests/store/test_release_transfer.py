@@ -204,25 +204,12 @@ def test_a_desk_whose_release_file_was_altered_is_not_copied(server, tmp_path, r
 
 @pytest.fixture
 def desk_url(server, pg_server):
-    """The server's database reached as a desk role (server.grant_desk), dropped afterwards."""
-    import psycopg
+    """The server's database reached as a desk role, migrated first as server init does."""
+    from release_helpers import desk_role
 
-    from desktop.store.server import grant_desk
-
-    engine_of(server).dispose()  # migrated before the grants, as server init does
-    database = server.rsplit("/", 1)[1]
-    role = f"desk_{database[-12:]}"
-    with pg_server.admin() as con:
-        con.execute(f"CREATE ROLE {role} LOGIN")
-    with psycopg.connect(server, autocommit=True) as con:
-        grant_desk(con, database=database, owner="postgres", desk=role)
-    yield pg_server.url(database, user=role)
-    with pg_server.admin() as con:
-        con.execute(f"REVOKE CONNECT, TEMPORARY ON DATABASE {database} FROM {role}")
-    with psycopg.connect(server, autocommit=True) as con:
-        con.execute(f"DROP OWNED BY {role}")
-    with pg_server.admin() as con:
-        con.execute(f"DROP ROLE {role}")
+    engine_of(server).dispose()
+    with desk_role(pg_server, server) as url:
+        yield url
 
 
 @pytest.mark.postgresql
