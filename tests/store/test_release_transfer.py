@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from desktop.core.refdata import load_reference
-from desktop.core.refinstall import active_path, ensure_reference, install, installed, refdata_dir
+from desktop.core.refinstall import active_path, ensure_reference, install, installed
 from desktop.core.refpackage import rollback
 from desktop.store import PermissionDenied, RegistryError, open_registry, restore
 from desktop.store.backend import parse_location, prepare
