@@ -574,7 +574,11 @@ def write_folder(db_path: Path, found: ReleaseSet) -> None:
             if not _intact(target, sha):
                 raise _refused(target, row["version"], sha, "не записался без искажений",
                                "could not be written intact")
-            load_reference(target)  # a reference release, as a desk would use it
+            try:
+                load_reference(target)  # a reference release, as a desk would use it
+            except RefDataError:
+                raise _refused(target, row["version"], sha, "не открывается как справочные данные",
+                               "does not open as reference data") from None
             added[sha] = {"added_by": row["added_by"], "added_at": row["added_at"]}
         meta["releases"] = added
         if found.active is not None:
