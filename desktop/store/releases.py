@@ -450,12 +450,15 @@ def _folder_meta(folder: Path) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
-def _refused(where, version: str, sha256: str, why_ru: str, why_en: str):
+def _refused(where, version: str, sha256: str, why_ru: str, why_en: str, *,
+             unchanged: bool = True):
     from .errors import RegistryError
 
-    return RegistryError(where, f"Справочный выпуск {version} ({sha256[:20]}) {why_ru}; ничего не "
-                         "изменено", f"The reference release {version} ({sha256[:20]}) {why_en}; "
-                         "nothing was changed")
+    ru = f"Справочный выпуск {version} ({sha256[:20]}) {why_ru}"
+    en = f"The reference release {version} ({sha256[:20]}) {why_en}"
+    if unchanged:
+        ru, en = ru + "; ничего не изменено", en + "; nothing was changed"
+    return RegistryError(where, ru, en)
 
 
 def read_folder(db_path: Path) -> ReleaseSet:
@@ -573,12 +576,12 @@ def write_folder(db_path: Path, found: ReleaseSet) -> None:
                 write_private(target, row["content"])
             if not _intact(target, sha):
                 raise _refused(target, row["version"], sha, "не записался без искажений",
-                               "could not be written intact")
+                               "could not be written intact", unchanged=False)
             try:
                 load_reference(target)  # a reference release, as a desk would use it
             except RefDataError:
                 raise _refused(target, row["version"], sha, "не открывается как справочные данные",
-                               "does not open as reference data") from None
+                               "does not open as reference data", unchanged=False) from None
             added[sha] = {"added_by": row["added_by"], "added_at": row["added_at"]}
         meta["releases"] = added
         if found.active is not None:
