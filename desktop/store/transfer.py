@@ -407,3 +407,63 @@ def carry_numbering(connection: sa.Connection, previous: dict[tuple[str, int], i
             ":now) ON CONFLICT (number) DO NOTHING"), rows)
         voided += [r["number"] for r in rows]
     return voided
+
+
+# --- a single desk's backup and restore (hooks in registry.py) --------------------------------
+
+def _plain_engine(path: Path) -> sa.Engine:
+    """An engine on an SQLite file that is not (yet) a registry in use: a fresh backup copy or
+    a restore's working copy. The file keeps its journal mode; nothing is left beside it."""
+    return sa.create_engine(f"sqlite:///{Path(path)}")
+
+
+def backup_desk(db_path: Path, out_path: Path) -> dict[str, int]:
+    """A single desk's verified backup (registry.backup_database) that also holds the desk's
+    releases: the ones in the folder beside `db_path` and the one in force there, written into
+    the copy's release tables (each checked against its SHA-256, the tables' hashes compared
+    after writing), so that the backup brings the desk's release in force wherever it is
+    restored — onto another PC or into the clinic's server. Returns the copy's row counts; a
+    copy that fails is removed."""
+    from .registry import backup_database
+
+    out_path = Path(out_path)
+    backup_database(db_path, out_path)
+    try:
+        engine = _plain_engine(out_path)
+        try:
+            with engine.begin() as connection:
+                found = releases.desk_releases(connection, Path(db_path))
+                releases.check(found, str(db_path))
+                if found:
+                    releases.write_rows(connection, found)
+            if found:
+                with engine.connect() as connection:
+                    got = fingerprint(connection, releases.release_tables())
+                _compare(release_fingerprint(found), got, str(out_path))
+        finally:
+            engine.dispose()
+        return db.integrity_counts(out_path)
+    except BaseException:
+        out_path.unlink(missing_ok=True)  # never leave an unverified copy that looks like a backup
+        raise
+
+
+def adopt_desk_releases(restored: Path, target: Path) -> None:
+    """Restoring an SQLite registry: the releases the restored copy holds in its tables (a
+    desk's backup made by `backup_desk`, or a server's backup) are laid out beside `target` the
+    way a single desk keeps them, the copy's release in force becoming the desk's, and the
+    copy's tables are emptied (a desk's file keeps its releases in the folder). Each release is
+    checked against its SHA-256 first (RegistryError naming it). A copy holding no releases
+    leaves the desk's folder as it is. Call it on the working copy just before it is moved in."""
+    engine = _plain_engine(restored)
+    try:
+        with engine.begin() as connection:
+            found = releases.read_rows(connection)
+            if not found:
+                return
+            releases.check(found, "backup")
+            _carry_to_folder(found, Path(target))
+            connection.execute(releases.active_table.delete())
+            connection.execute(releases.release_table.delete())
+    finally:
+        engine.dispose()

@@ -247,3 +247,80 @@ def test_the_desk_role_may_not_copy_into_the_server(server, desk_url, tmp_path, 
         assert listing(engine) == []
     finally:
         engine.dispose()
+
+
+def test_a_desk_backup_brings_its_release_to_another_pc(tmp_path, reference_file, newer):
+    """A desk's backup holds its releases; restored on another PC (the working copy adopted
+    before it is moved in, as `restore` does) the new desk has the same releases and the same
+    one in force, and its file keeps the release tables empty."""
+    import os
+    import shutil
+
+    from desktop.store.transfer import adopt_desk_releases, backup_desk
+
+    desk = desk_with_newer(tmp_path / "desk.sqlite", reference_file, newer)
+    counted = backup_desk(desk, tmp_path / "b.sqlite")
+    assert (counted["refdata_release"], counted["refdata_active"]) == (2, 1)
+    target = tmp_path / "other-pc" / "registry.sqlite"
+    target.parent.mkdir()
+    work = tmp_path / "other-pc" / "restore.tmp"
+    shutil.copyfile(tmp_path / "b.sqlite", work)
+    adopt_desk_releases(work, target)
+    os.replace(work, target)
+    assert installed(target) == installed(desk)
+    assert counts(target, "refdata_release") == 0
+    with open_registry(target, now=NOW) as registry:
+        assert len(registry.search("Иванов")) == 1
+
+
+def test_a_desk_backup_without_releases_leaves_the_desks_folder(tmp_path, reference_file, newer):
+    """A backup holding no releases (made before they were carried) does not touch the folder
+    of the desk it is restored onto."""
+    import shutil
+
+    from desktop.store.registry import backup_database
+    from desktop.store.transfer import adopt_desk_releases
+
+    desk = desk_with_newer(tmp_path / "desk.sqlite", reference_file, newer)
+    backup_database(desk, tmp_path / "old.sqlite")
+    before = installed(desk)
+    shutil.copyfile(tmp_path / "old.sqlite", tmp_path / "work.sqlite")
+    adopt_desk_releases(tmp_path / "work.sqlite", desk)
+    assert installed(desk) == before
+
+
+def test_an_altered_release_in_a_desk_backup_is_refused(tmp_path, reference_file, newer):
+    """Restoring a desk's backup whose release bytes were changed is refused naming the
+    release; the desk's folder is as it was."""
+    import shutil
+
+    from desktop.store.transfer import adopt_desk_releases, backup_desk
+
+    version = load_reference(newer).version
+    desk = desk_with_newer(tmp_path / "desk.sqlite", reference_file, newer)
+    backup_desk(desk, tmp_path / "b.sqlite")
+    tamper(tmp_path / "b.sqlite", version)
+    shutil.copyfile(tmp_path / "b.sqlite", tmp_path / "work.sqlite")
+    target = tmp_path / "other.sqlite"
+    with pytest.raises(RegistryError, match=f"{version}.*SHA-256"):
+        adopt_desk_releases(tmp_path / "work.sqlite", target)
+    assert installed(target) == []
+
+
+@pytest.mark.postgresql
+def test_a_desk_backup_restored_into_the_server_brings_its_release(server, tmp_path,
+                                                                   reference_file, newer):
+    """A clinic that restores a desk's backup into its server has the desk's release in force
+    there (the backup's releases replace the bundled one)."""
+    from desktop.store.transfer import backup_desk
+
+    desk = desk_with_newer(tmp_path / "desk.sqlite", reference_file, newer)
+    backup_desk(desk, tmp_path / "b.sqlite")
+    engine = engine_of(server)
+    try:
+        publish(engine, reference_file, user="server-init", now=NOW)
+        restore_server(tmp_path / "b.sqlite", engine)
+        assert active(engine)[1] == load_reference(newer).version
+        assert len(listing(engine)) == 2
+    finally:
+        engine.dispose()
