@@ -198,6 +198,9 @@ def restore_file(backup_file: Path, target: Path, *, now: datetime, keep_before_
                 carry_numbering_into(tmp, previous, now)
             wal.unlink(missing_ok=True)
             shm.unlink(missing_ok=True)
+        from .transfer import adopt_desk_releases
+
+        adopt_desk_releases(tmp, target)  # the copy's releases beside the desk's file
         os.replace(tmp, target)
         db._fsync_dir(target.parent)
         rotate_copies(target.parent, re.escape(target.name) + r"\.before-restore-\d{8}-\d{6}(-\d+)?\.bak",

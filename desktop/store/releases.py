@@ -381,3 +381,213 @@ class DeskReleases:
             version = rollback(self.local)
             result = Switch(version, load_reference(before).version if before else None)
         return result
+
+
+# --- carrying the releases with the registry (backup, restore, registry copy) ----------------
+#
+# A registry's releases as rows of the two tables: on a server (and in a portable backup file
+# written from one) they are the tables' rows; an SQLite desk keeps them in the folder beside
+# its file (refinstall), with `releases.json` there keeping who added and switched them when
+# they came from a server. `registry copy` carries them either way; backup and restore carry
+# the tables. Every release's bytes are checked against its SHA-256 before it goes anywhere.
+
+TRANSFER_DENIED = (
+    "Перенос и восстановление реестра на сервере — только с URL владельца базы (owner_url из "
+    "polyclinic server init): роль окна не может записать справочные данные поликлиники — the "
+    "desk role cannot write the clinic's reference releases; run registry copy or restore with "
+    "the owner's URL")
+FOLDER_META = "releases.json"
+FOLDER_USER = "desk"  # who added a release found only in a desk's folder
+
+
+@dataclass
+class ReleaseSet:
+    """A registry's releases: rows of `refdata_release` by SHA-256 and the `refdata_active` row
+    (None when no release is in force)."""
+
+    releases: dict[str, dict]
+    active: dict | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.releases)
+
+    def table_rows(self) -> dict[str, list[dict]]:
+        """The rows of each table, in primary-key order (as a fingerprint reads them)."""
+        return {release_table.name: [self.releases[k] for k in sorted(self.releases)],
+                active_table.name: [self.active] if self.active is not None else []}
+
+
+def release_tables() -> list[sa.Table]:
+    """The two tables, parent first (refdata_active refers to refdata_release)."""
+    return [release_table, active_table]
+
+
+def read_rows(connection) -> ReleaseSet:
+    """The releases in the tables of the registry on `connection`."""
+    releases = {}
+    for row in connection.execute(sa.select(*release_table.columns)):
+        values = dict(row._mapping)
+        values["content"] = bytes(values["content"])
+        releases[values["sha256"]] = values
+    row = connection.execute(sa.select(*active_table.columns)).first()
+    return ReleaseSet(releases, dict(row._mapping) if row is not None else None)
+
+
+def _stamp(path: Path) -> str:
+    """When a file in a desk's folder was written (its modification time, local time with its
+    offset): the release's `added_at` or `switched_at` when the folder keeps no record."""
+    stamp = datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+    return stamp.replace(microsecond=0).isoformat()
+
+
+def _folder_meta(folder: Path) -> dict:
+    import json
+
+    try:
+        meta = json.loads((folder / FOLDER_META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _refused(where, version: str, sha256: str, why_ru: str, why_en: str, *,
+             unchanged: bool = True):
+    from .errors import RegistryError
+
+    ru = f"Справочный выпуск {version} ({sha256[:20]}) {why_ru}"
+    en = f"The reference release {version} ({sha256[:20]}) {why_en}"
+    if unchanged:
+        ru, en = ru + "; ничего не изменено", en + "; nothing was changed"
+    return RegistryError(where, ru, en)
+
+
+def read_folder(db_path: Path) -> ReleaseSet:
+    """The releases a single desk keeps beside its registry file `db_path` and the one in force
+    there. A file named by its hash whose bytes do not match it is refused (RegistryError
+    naming it); files that are not a reference release are left out, as `refdata list` does."""
+    from desktop.core.refinstall import active_path, refdata_dir
+
+    folder = refdata_dir(db_path)
+    if not folder.is_dir():
+        return ReleaseSet({})
+    meta = _folder_meta(folder)
+    added = meta.get("releases") if isinstance(meta.get("releases"), dict) else {}
+    current = active_path(db_path)
+    releases, active_sha = {}, None
+    for path in sorted(folder.glob("*.sqlite")):
+        content = path.read_bytes()
+        digest = hashlib.sha256(content).hexdigest()
+        if path.name.startswith("release-") and path.name != f"release-{digest[:20]}.sqlite":
+            raise _refused(path, path.stem, path.stem.removeprefix("release-"),
+                           "не совпадает со своим SHA-256 (файл изменён)",
+                           "does not match its SHA-256 (the file was altered)")
+        try:
+            ref = load_reference(path)
+        except RefDataError:
+            continue
+        who = added.get(digest) if isinstance(added.get(digest), dict) else {}
+        releases[digest] = {"sha256": digest, "version": ref.version,
+                            "issued": ref.issued.isoformat(), "size": len(content),
+                            "content": content, "added_by": str(who.get("added_by") or FOLDER_USER),
+                            "added_at": str(who.get("added_at") or _stamp(path))}
+        if current is not None and path.resolve() == current.resolve():
+            active_sha = digest
+    active_row = None
+    if active_sha is not None:
+        record = meta.get("active") if isinstance(meta.get("active"), dict) else {}
+        same = record.get("sha256") == active_sha
+        active_row = {"id": 1, "sha256": active_sha, "version": releases[active_sha]["version"],
+                      "switched_by": str(record.get("switched_by") if same else FOLDER_USER),
+                      "switched_at": str(record.get("switched_at") if same
+                                         else _stamp(folder / "active"))}
+    return ReleaseSet(releases, active_row)
+
+
+def desk_releases(connection, db_path: Path | None) -> ReleaseSet:
+    """What a registry carries when it is copied: the rows of its tables, and for an SQLite
+    desk (`db_path`) the releases in its folder as well — the folder's release in force wins,
+    as it is the one the desk decides with."""
+    rows = read_rows(connection)
+    if db_path is None:
+        return rows
+    folder = read_folder(db_path)
+    releases = {**folder.releases, **rows.releases}  # the tables' record of who and when stays
+    return ReleaseSet(releases, folder.active if folder.active is not None else rows.active)
+
+
+def check(found: ReleaseSet, where) -> None:
+    """Refuse (RegistryError naming it) a release whose bytes do not match its SHA-256 or size,
+    or a release in force that is not among the releases."""
+    for sha, row in sorted(found.releases.items()):
+        content = row["content"]
+        if hashlib.sha256(content).hexdigest() != sha or row["size"] != len(content):
+            raise _refused(where, row["version"], sha, "не совпадает со своим SHA-256",
+                           "does not match its SHA-256")
+    act = found.active
+    if act is not None:
+        row = found.releases.get(act["sha256"])
+        if row is None or row["version"] != act["version"]:
+            raise _refused(where, act["version"], act["sha256"],
+                           "назначен действующим, но его нет среди выпусков",
+                           "is marked in force but is not among the releases")
+
+
+def may_write(connection) -> bool:
+    """Whether the role on `connection` may replace the releases (on PostgreSQL only the
+    owner; an SQLite file always)."""
+    if connection.dialect.name != "postgresql":
+        return True
+    checks = " AND ".join(f"has_table_privilege('{t.name}', '{p}')"
+                          for t in release_tables() for p in ("INSERT", "DELETE", "TRUNCATE"))
+    return bool(connection.exec_driver_sql(f"SELECT {checks}").scalar())
+
+
+def require_writer(connection) -> None:
+    if not may_write(connection):
+        raise PermissionDenied(TRANSFER_DENIED)
+
+
+def write_rows(connection, found: ReleaseSet) -> None:
+    """Replace the releases in the tables on `connection` by `found` (within its transaction)."""
+    connection.execute(active_table.delete())
+    connection.execute(release_table.delete())
+    for sha in sorted(found.releases):
+        connection.execute(release_table.insert().values(**found.releases[sha]))
+    if found.active is not None:
+        connection.execute(active_table.insert().values(**found.active))
+
+
+def write_folder(db_path: Path, found: ReleaseSet) -> None:
+    """Materialise `found` beside the SQLite registry `db_path` the way a single desk keeps its
+    releases (refinstall: `release-<hash>.sqlite`, the `active` file), with who added and
+    switched them in `releases.json`; each file is checked by its hash after writing."""
+    import json
+
+    from desktop.core.refinstall import activate_file, refdata_dir
+
+    folder = private_dir(refdata_dir(db_path))
+    with file_lock(folder / ".lock"):
+        meta = _folder_meta(folder)
+        added = meta.get("releases") if isinstance(meta.get("releases"), dict) else {}
+        for sha in sorted(found.releases):
+            row = found.releases[sha]
+            target = folder / f"release-{sha[:20]}.sqlite"
+            if not _intact(target, sha):
+                write_private(target, row["content"])
+            if not _intact(target, sha):
+                raise _refused(target, row["version"], sha, "не записался без искажений",
+                               "could not be written intact", unchanged=False)
+            try:
+                load_reference(target)  # a reference release, as a desk would use it
+            except RefDataError:
+                raise _refused(target, row["version"], sha, "не открывается как справочные данные",
+                               "does not open as reference data", unchanged=False) from None
+            added[sha] = {"added_by": row["added_by"], "added_at": row["added_at"]}
+        meta["releases"] = added
+        if found.active is not None:
+            act = found.active
+            meta["active"] = {k: act[k] for k in ("sha256", "switched_by", "switched_at")}
+        write_private(folder / FOLDER_META, json.dumps(meta, ensure_ascii=False, indent=1)
+                      .encode("utf-8"))
+        if found.active is not None:
+            activate_file(db_path, folder / f"release-{found.active['sha256'][:20]}.sqlite")

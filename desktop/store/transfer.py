@@ -9,6 +9,15 @@
 The copy goes over every table of the models (`SQLModel.metadata`) and every column they
 declare, with raw column types (ISO text stays the same text, bytes the same bytes), so that a
 column added to the models later copies too and the hashes compare like with like.
+
+The clinic's reference releases (`refdata_release`, `refdata_active`: releases.py) travel too,
+counted and hashed like every table, each release's bytes checked against its SHA-256 on the
+way in. A backup of a server holds them in its tables and `restore` puts them back (a backup
+holding none, such as a desk's, leaves the server's releases as they are). `registry copy`
+carries a desk's releases from the folder beside its file to the server's tables, and the
+server's to the folder beside the destination file (releases.read_folder / write_folder). On
+PostgreSQL only the owner role writes them: a copy or restore with the desk role is refused
+(PermissionDenied) before anything changes.
 Nothing here reads the clock.
 """
 
@@ -22,8 +31,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
-from . import backend, db
-from .errors import Conflict, RegistryError
+from . import backend, db, releases
+from .errors import Conflict, PermissionDenied, RegistryError
 
 BATCH = 2000
 
@@ -53,6 +62,14 @@ def _tables() -> list[sa.Table]:
     from .models import metadata
 
     return list(metadata.sorted_tables)  # parents before children (foreign keys)
+
+
+def _all_tables() -> list[sa.Table]:
+    """The models' tables and the two release tables (parents first)."""
+    return _tables() + releases.release_tables()
+
+
+RELEASE_TABLES = tuple(t.name for t in releases.release_tables())
 
 
 def _raw(table: sa.Table) -> sa.TableClause:
@@ -87,23 +104,36 @@ def _rows(connection: sa.Connection, table: sa.Table):
         yield [dict(r._mapping) for r in partition]
 
 
-def fingerprint(connection: sa.Connection) -> dict[str, dict]:
-    """{table: {"rows": n, "sha256": hex}} over every registry table and alembic_version, read
-    on `connection` (within one transaction: one snapshot)."""
+def _digest(table: sa.Table, batches) -> dict:
+    """{"rows": n, "sha256": hex} of `table`'s rows (batches of dicts in primary-key order)."""
+    digest, count = hashlib.sha256(), 0
+    names = [c.name for c in table.columns]
+    for batch in batches:
+        for row in batch:
+            digest.update(json.dumps([_norm(row[n]) for n in names], ensure_ascii=False,
+                                     default=str).encode("utf-8"))
+            digest.update(b"\n")
+            count += 1
+    return {"rows": count, "sha256": digest.hexdigest()}
+
+
+def fingerprint(connection: sa.Connection,
+                tables: list[sa.Table] | None = None) -> dict[str, dict]:
+    """{table: {"rows": n, "sha256": hex}} over every registry table (by default the release
+    tables too) and alembic_version, read on `connection` (within one transaction: one
+    snapshot)."""
     out = {}
-    for table in _tables():
-        digest, count = hashlib.sha256(), 0
-        names = [c.name for c in table.columns]
-        for batch in _rows(connection, table):
-            for row in batch:
-                digest.update(json.dumps([_norm(row[n]) for n in names], ensure_ascii=False,
-                                         default=str).encode("utf-8"))
-                digest.update(b"\n")
-                count += 1
-        out[table.name] = {"rows": count, "sha256": digest.hexdigest()}
+    for table in _all_tables() if tables is None else tables:
+        out[table.name] = _digest(table, _rows(connection, table))
     out["alembic_version"] = {"rows": 1, "sha256": hashlib.sha256(
         str(_revision(connection)).encode()).hexdigest()}
     return out
+
+
+def release_fingerprint(found: releases.ReleaseSet) -> dict[str, dict]:
+    """The fingerprint of the release tables holding exactly `found`."""
+    rows = found.table_rows()
+    return {t.name: _digest(t, [rows[t.name]]) for t in releases.release_tables()}
 
 
 def _revision(connection: sa.Connection) -> str | None:
@@ -135,9 +165,10 @@ def _is_empty(connection: sa.Connection) -> bool:
     return True
 
 
-def _copy_rows(source: sa.Connection, target: sa.Connection) -> None:
+def _copy_rows(source: sa.Connection, target: sa.Connection,
+               tables: list[sa.Table] | None = None) -> None:
     target.exec_driver_sql(f"DELETE FROM setting WHERE {_SEEDED}")
-    for table in _tables():
+    for table in _tables() if tables is None else tables:
         raw = _raw(table)
         for batch in _rows(source, table):
             target.execute(raw.insert(), batch)
@@ -159,12 +190,18 @@ def _reset_sequences(connection: sa.Connection) -> None:
 
 def _prepare_target(location: backend.Location) -> sa.Engine:
     """A migrated, empty registry at `location` (created when missing), without the audit
-    entry open_registry would write; refuses one holding any row."""
+    entry open_registry would write; refuses one holding any row (its reference releases do
+    not count: `server init` puts the bundled one there), and on a server a role that may not
+    write the releases (PermissionDenied)."""
     if not location.is_server and location.path.exists() and location.path.stat().st_size > 0:
         db.check_file(location.path)
     engine, _ = backend.prepare(location)
     with engine.connect() as connection:
+        writer = releases.may_write(connection)
         empty = _is_empty(connection)
+    if not writer:  # the desk role: before saying anything about the contents
+        engine.dispose()
+        raise PermissionDenied(releases.TRANSFER_DENIED)
     if not empty:
         engine.dispose()
         raise Conflict(f"Реестр назначения не пуст: {location.display} — the destination registry "
@@ -175,6 +212,10 @@ def _prepare_target(location: backend.Location) -> sa.Engine:
 def _verify(expected: dict, engine: sa.Engine, where: str) -> None:
     with _snapshot(engine) as connection:
         got = fingerprint(connection)
+    _compare(expected, got, where)
+
+
+def _compare(expected: dict, got: dict, where: str) -> None:
     bad = [t for t in expected if expected[t] != got.get(t)]
     if bad:
         raise RegistryError(where, "Копия не совпадает с исходным реестром: " + ", ".join(bad),
@@ -184,7 +225,13 @@ def _verify(expected: dict, engine: sa.Engine, where: str) -> None:
 @_server_errors
 def copy_registry(src, dst) -> dict[str, dict]:
     """Copy the whole registry at `src` into the empty registry at `dst` (files or URLs, either
-    way); verify every table's row count and hash; return the fingerprint."""
+    way); verify every table's row count and hash; return the fingerprint.
+
+    The clinic's reference releases come along (releases.desk_releases): a file's are the ones
+    in the folder beside it (and any in its tables), the release in force with them; into a
+    server they replace what `server init` put there, into a file they are laid out beside it
+    as a single desk keeps them. A source without releases leaves the destination's as they
+    are. Into a server, only the owner role may copy (PermissionDenied otherwise)."""
     from .registry import open_registry  # noqa: F401  (the same checks as any opening)
 
     source_location, target_location = backend.parse_location(src), backend.parse_location(dst)
@@ -198,18 +245,41 @@ def copy_registry(src, dst) -> dict[str, dict]:
         target_engine = _prepare_target(target_location)
         try:
             with _snapshot(source_engine) as source:
-                expected = fingerprint(source)
+                expected = fingerprint(source, _tables())
+                carried = releases.desk_releases(
+                    source, None if source_location.is_server else source_location.path)
+                releases.check(carried, source_location.display)
+                if carried:
+                    expected.update(release_fingerprint(carried))
                 with target_engine.begin() as target:
                     if not _is_empty(target):
                         raise Conflict("Реестр назначения заполняется другим процессом — "
                                        "the destination is being filled by another process")
                     _copy_rows(source, target)
-            _verify(expected, target_engine, target_location.display)
+                    if carried and target_location.is_server:
+                        releases.write_rows(target, carried)
+            if target_location.is_server:
+                _verify(expected, target_engine, target_location.display)
+            else:
+                _verify({k: v for k, v in expected.items() if k not in RELEASE_TABLES},
+                        target_engine, target_location.display)
+                if carried:
+                    _carry_to_folder(carried, target_location.path)
             return expected
         finally:
             target_engine.dispose()
     finally:
         source_engine.dispose()
+
+
+def _carry_to_folder(carried: releases.ReleaseSet, path: Path) -> None:
+    """Lay the releases out beside the registry file `path` and read them back: the same
+    releases, the same one in force, byte for byte."""
+    releases.write_folder(path, carried)
+    back = releases.read_folder(path)
+    back = releases.ReleaseSet({k: v for k, v in back.releases.items() if k in carried.releases},
+                               back.active)
+    _compare(release_fingerprint(carried), release_fingerprint(back), str(path))
 
 
 @_server_errors
@@ -227,9 +297,9 @@ def backup_server(engine: sa.Engine, out_path: Path) -> dict[str, int]:
         try:
             db.migrate(target_engine)
             with _snapshot(engine) as source:
-                expected = fingerprint(source)
+                expected = fingerprint(source)  # the release tables too
                 with target_engine.begin() as target:
-                    _copy_rows(source, target)
+                    _copy_rows(source, target, _all_tables())
             _verify(expected, target_engine, str(out_path))
         finally:
             target_engine.dispose()
@@ -254,28 +324,34 @@ def restore_server(backup_file: Path, engine: sa.Engine, *, keep_aside: Path | N
     contents there as a portable backup. The tables are locked before the server's numbering is
     read, and (given `now`) the numbering is carried forward past every number the server had
     issued (those missing from the backup listed as void): no number is handed out twice.
+
+    The backup's reference releases and the one in force replace the server's (each checked
+    against its SHA-256 first); a backup holding none (a desk's, or one from before releases
+    were kept on the server) leaves the server's releases as they are. Only the owner role may
+    restore (PermissionDenied otherwise, before anything is touched).
     Returns the fingerprint of what was loaded (checked inside the transaction)."""
     backup_file = Path(backup_file)
     db.integrity_counts(backup_file)
     source_location = backend.parse_location(backup_file)
     source_engine, _ = backend.prepare(source_location)
     try:
+        with engine.connect() as connection:
+            releases.require_writer(connection)
+        with _snapshot(source_engine) as source:
+            carried = releases.read_rows(source)
+        releases.check(carried, "backup")
+        tables = _all_tables() if carried else _tables()
         if keep_aside is not None:
             backup_server(engine, keep_aside)
         with _snapshot(source_engine) as source:
-            expected = fingerprint(source)
+            expected = fingerprint(source, tables)
             with engine.begin() as target:
-                names = ", ".join(f'"{t.name}"' for t in _tables())
+                names = ", ".join(f'"{t.name}"' for t in tables)
                 target.exec_driver_sql(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
                 previous = numbering(target)
                 target.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-                _copy_rows(source, target)
-                got = fingerprint(target)
-                bad = [t for t in expected if expected[t] != got.get(t)]
-                if bad:
-                    raise RegistryError("server", "Копия не совпадает с исходным реестром: "
-                                        + ", ".join(bad), "The copy differs from the source "
-                                        "registry: " + ", ".join(bad))
+                _copy_rows(source, target, tables)
+                _compare(expected, fingerprint(target, tables), "server")
                 if now is not None:
                     carry_numbering(target, previous, now)
         return expected
@@ -299,3 +375,63 @@ def carry_numbering(connection: sa.Connection, previous: dict[tuple[str, int], i
 
     return carry(lambda sql, params: connection.execute(sa.text(sql), params), previous,
                  numbering(connection), now)
+
+
+# --- a single desk's backup and restore (hooks in registry.py) --------------------------------
+
+def _plain_engine(path: Path) -> sa.Engine:
+    """An engine on an SQLite file that is not (yet) a registry in use: a fresh backup copy or
+    a restore's working copy. The file keeps its journal mode; nothing is left beside it."""
+    return sa.create_engine(f"sqlite:///{Path(path)}")
+
+
+def backup_desk(db_path: Path, out_path: Path) -> dict[str, int]:
+    """A single desk's verified backup (registry.backup_database) that also holds the desk's
+    releases: the ones in the folder beside `db_path` and the one in force there, written into
+    the copy's release tables (each checked against its SHA-256, the tables' hashes compared
+    after writing), so that the backup brings the desk's release in force wherever it is
+    restored — onto another PC or into the clinic's server. Returns the copy's row counts; a
+    copy that fails is removed."""
+    from .files import backup_database
+
+    out_path = Path(out_path)
+    backup_database(db_path, out_path)
+    try:
+        engine = _plain_engine(out_path)
+        try:
+            with engine.begin() as connection:
+                found = releases.desk_releases(connection, Path(db_path))
+                releases.check(found, str(db_path))
+                if found:
+                    releases.write_rows(connection, found)
+            if found:
+                with engine.connect() as connection:
+                    got = fingerprint(connection, releases.release_tables())
+                _compare(release_fingerprint(found), got, str(out_path))
+        finally:
+            engine.dispose()
+        return db.integrity_counts(out_path)
+    except BaseException:
+        out_path.unlink(missing_ok=True)  # never leave an unverified copy that looks like a backup
+        raise
+
+
+def adopt_desk_releases(restored: Path, target: Path) -> None:
+    """Restoring an SQLite registry: the releases the restored copy holds in its tables (a
+    desk's backup made by `backup_desk`, or a server's backup) are laid out beside `target` the
+    way a single desk keeps them, the copy's release in force becoming the desk's, and the
+    copy's tables are emptied (a desk's file keeps its releases in the folder). Each release is
+    checked against its SHA-256 first (RegistryError naming it). A copy holding no releases
+    leaves the desk's folder as it is. Call it on the working copy just before it is moved in."""
+    engine = _plain_engine(restored)
+    try:
+        with engine.begin() as connection:
+            found = releases.read_rows(connection)
+            if not found:
+                return
+            releases.check(found, "backup")
+            _carry_to_folder(found, Path(target))
+            connection.execute(releases.active_table.delete())
+            connection.execute(releases.release_table.delete())
+    finally:
+        engine.dispose()

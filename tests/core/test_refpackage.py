@@ -1,23 +1,18 @@
 """Reference-data updates from a file: verified, refused with a reason and no change, switched atomically."""
 from __future__ import annotations
 
-import re
-
 import json
-import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from release_helpers import newer_release
 
-from desktop.core.refbuild import build_reference
 from desktop.core.refdata import load_reference
 from desktop.core.refinstall import active_path, ensure_reference, installed
 from desktop.core.refpackage import PackageError, build_package, import_package, rollback
-
-SOURCES = Path(__file__).resolve().parents[2] / "db" / "sources"
 
 
 @pytest.fixture(scope="module")
@@ -32,21 +27,11 @@ def keys(tmp_path_factory):
     return {"dir": d / "trusted", "pem": pem, "foreign_pem": other}
 
 
-def release(tmp_path: Path, issued: str, name: str) -> Path:
-    src = tmp_path / f"src-{name}"
-    shutil.copytree(SOURCES, src)
-    meta = src / "meta.yaml"
-    meta.write_text(re.sub(r"issued: \d{4}-\d{2}-\d{2}", f"issued: {issued}", meta.read_text(encoding="utf-8"), count=1), encoding="utf-8")
-    out = tmp_path / f"{name}.sqlite"
-    build_reference(src, out)
-    return out
-
-
 @pytest.fixture
 def setup(tmp_path, keys, reference_file):
     db = tmp_path / "registry.sqlite"
     ensure_reference(db, reference_file)  # first start: the bundled release (issued 2026-11-23)
-    newer = release(tmp_path, "2026-12-15", "newer")
+    newer = newer_release(tmp_path, "2026-12-15", "newer")
     pkg = tmp_path / "update.zip"
     build_package(newer, pkg, keys["pem"])
     return db, pkg, newer
@@ -138,7 +123,7 @@ def test_altered_manifest_is_refused(setup, keys, tmp_path):
 def test_replaced_database_is_refused(setup, keys, tmp_path):
     """A database that differs from the signed hash is refused."""
     db, pkg, _ = setup
-    other = release(tmp_path, "2026-12-20", "other")
+    other = newer_release(tmp_path, "2026-12-20", "other")
     with zipfile.ZipFile(pkg) as z:
         size = z.getinfo("reference.sqlite").file_size
     data = other.read_bytes()
@@ -150,7 +135,7 @@ def test_replaced_database_is_refused(setup, keys, tmp_path):
 def test_older_package_is_refused(setup, keys, tmp_path):
     """A release older than the one in force is refused unless explicitly allowed."""
     db, _, _ = setup
-    old = release(tmp_path, "2026-06-01", "old")
+    old = newer_release(tmp_path, "2026-06-01", "old")
     pkg = tmp_path / "old.zip"
     build_package(old, pkg, keys["pem"])
     refused(db, pkg, keys, "older")
@@ -168,7 +153,7 @@ def test_upgraded_app_installs_newer_bundled_release(tmp_path, reference_file):
     """When the app ships a newer release than the one in force, start-up switches to it."""
     db = tmp_path / "registry.sqlite"
     ensure_reference(db, reference_file)
-    newer = release(tmp_path, "2027-01-10", "bundled")
+    newer = newer_release(tmp_path, "2027-01-10", "bundled")
     assert ensure_reference(db, newer).version == load_reference(newer).version
 
 

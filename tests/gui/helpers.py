@@ -1,8 +1,6 @@
 """Keyboard and mouse steps shared by the GUI tests."""
 from __future__ import annotations
 
-import re
-
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
@@ -107,19 +105,6 @@ def pdf_printer(path):
         printer.setOutputFileName(str(path))
         return printer
     return choose
-
-
-def newer_sources(root, folder, issued: str = "2026-12-15"):
-    """A copy of db/sources in `folder` whose release is issued later (a newer release)."""
-    import shutil
-    from pathlib import Path
-
-    src = Path(folder)
-    shutil.copytree(Path(root) / "db" / "sources", src)
-    meta = src / "meta.yaml"
-    meta.write_text(re.sub(r"issued: \d{4}-\d{2}-\d{2}", f"issued: {issued}", meta.read_text(encoding="utf-8"), count=1),
-                    encoding="utf-8")
-    return src
 
 
 # The details of a configured clinic (the БИН has a correct check digit).

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from desktop.gui.admin.menu import (AdminMenu, AuditDialog, BackupDialog, ExportDialog, PriceEditor,
                                ReferenceDataDialog, UsersDialog, WorklistDialog)
 from desktop.gui.i18n import Tr
-from tests.gui.helpers import newer_sources
+from release_helpers import newer_sources
 
 try:
     from .conftest_extra import NOW, ROOT, TODAY, clock, db_path, decision_for, load_case, registry, tr  # noqa: F401
@@ -95,7 +95,7 @@ def package(tmp_path_factory):
     keys.mkdir()
     (keys / "publisher.pub").write_bytes(key.public_key().public_bytes(
         ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo))
-    build_reference(newer_sources(ROOT, d / "src"), d / "newer.sqlite")
+    build_reference(newer_sources(d / "src"), d / "newer.sqlite")
     pem = key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption())
     manifest = build_package(d / "newer.sqlite", d / "update.zip", pem)
     return {"file": d / "update.zip", "keys": keys, "version": manifest["version"]}

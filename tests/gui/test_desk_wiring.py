@@ -9,7 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.gui.conftest import NOW, case_of
-from tests.gui.helpers import newer_sources, pdf_printer, pick
+from release_helpers import newer_sources
+from tests.gui.helpers import pdf_printer, pick
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -146,7 +147,7 @@ def test_new_reference_release_is_used_at_once(qtbot, window, registry, referenc
     from desktop.core.refinstall import ensure_reference, install
 
     ensure_reference(registry.path, reference_file)
-    build_reference(newer_sources(ROOT, tmp_path / "src"), tmp_path / "newer.sqlite")
+    build_reference(newer_sources(tmp_path / "src"), tmp_path / "newer.sqlite")
     newer = install(registry.path, tmp_path / "newer.sqlite")
     assert newer.version != window.ref.version
     show_case(window, "p04")

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from tests.gui.conftest import NOW, case_of
-from tests.gui.helpers import newer_sources
+from release_helpers import newer_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -115,7 +115,7 @@ def test_a_release_imported_at_another_desk_is_used_at_the_next_decision(qtbot, 
     window.link.releases = DeskReleases(registry, tmp_path / "desk-a" / "registry")
     first = window.link.releases.start(reference_file, now=NOW)
     window.set_reference(first)
-    build_reference(newer_sources(ROOT, tmp_path / "src"), tmp_path / "newer.sqlite")
+    build_reference(newer_sources(tmp_path / "src"), tmp_path / "newer.sqlite")
     manifest = build_package(tmp_path / "newer.sqlite", tmp_path / "update.zip",
                              (ROOT / "db" / "keys" / "dev-publisher.pem").read_bytes())
     with open_registry(registry.location.url, now=NOW) as other:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-import re
 import shutil
 import sqlite3
 import zipfile
@@ -14,12 +13,12 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from release_helpers import newer_sources
 
 from desktop.core.refbuild import build_reference
 from desktop.core.refinstall import ensure_reference
 from desktop.core.refpackage import MAX_DB_SIZE, PackageError, build_package, import_package
 
-SOURCES = Path(__file__).resolve().parents[2] / "db" / "sources"
 FLIPS = 200
 TODAY = date(2026, 11, 22)
 
@@ -38,11 +37,7 @@ def keys(tmp_path_factory):
 @pytest.fixture(scope="module")
 def newer(tmp_path_factory) -> Path:
     """A release issued 2026-12-15 (newer than the bundled one)."""
-    src = tmp_path_factory.mktemp("src") / "sources"
-    shutil.copytree(SOURCES, src)
-    meta = src / "meta.yaml"
-    meta.write_text(re.sub(r"issued: \d{4}-\d{2}-\d{2}", "issued: 2026-12-15", meta.read_text(encoding="utf-8"), count=1),
-                    encoding="utf-8")
+    src = newer_sources(tmp_path_factory.mktemp("src") / "sources", "2026-12-15")
     out = src.parent / "newer.sqlite"
     build_reference(src, out)
     return out
@@ -179,11 +174,7 @@ def sign_raw(release: Path, out: Path, pem: bytes) -> Path:
 
 def test_release_dated_more_than_a_month_ahead_is_refused(registry_dir, keys, tmp_path):
     """A release issued more than a month after today is refused."""
-    src = tmp_path / "src"
-    shutil.copytree(SOURCES, src)
-    meta = src / "meta.yaml"
-    meta.write_text(re.sub(r"issued: \d{4}-\d{2}-\d{2}", "issued: 2027-03-01", meta.read_text(encoding="utf-8"), count=1),
-                    encoding="utf-8")
+    src = newer_sources(tmp_path / "src", "2027-03-01")
     release = tmp_path / "future.sqlite"
     build_reference(src, release)
     pkg = tmp_path / "future.zip"

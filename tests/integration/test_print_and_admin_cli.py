@@ -1,8 +1,6 @@
 """`polyclinic print`, `prices` and the administrator's reference-data commands, end to end."""
 from __future__ import annotations
 
-import re
-
 import io
 import json
 import os
@@ -153,12 +151,9 @@ def accounts(tmp_path, db):
 def test_admin_imports_a_signed_package(tmp_path, db, accounts):
     """An administrator imports a newer package signed with the trusted key; it becomes active,
     the same package again is refused as already in force, and rollback returns the old release."""
-    import shutil
+    from release_helpers import newer_sources
 
-    src = tmp_path / "sources"
-    shutil.copytree(ROOT / "db" / "sources", src)
-    meta = src / "meta.yaml"
-    meta.write_text(re.sub(r"issued: \d{4}-\d{2}-\d{2}", "issued: 2026-12-20", meta.read_text(encoding="utf-8"), count=1), encoding="utf-8")
+    src = newer_sources(tmp_path / "sources", "2026-12-20")
     pkg = tmp_path / "update.zip"
     b = run(["refdata", "build", "--sources", str(src), "--out", str(tmp_path / "ref.sqlite"), "--package", str(pkg)], db)
     assert b.returncode == 0, b.stderr

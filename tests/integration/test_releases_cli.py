@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from release_helpers import newer_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE = {"as_of": "2026-11-22", "person": {"iin": "791028302728", "surname": "Иванов",
@@ -35,10 +34,7 @@ def package(tmp_path_factory):
     from desktop.core.refpackage import build_package
 
     d = tmp_path_factory.mktemp("pkg")
-    shutil.copytree(ROOT / "db" / "sources", d / "src")
-    meta = d / "src" / "meta.yaml"
-    meta.write_text(re.sub(r"issued: \d{4}-\d{2}-\d{2}", "issued: 2026-12-15", meta.read_text(encoding="utf-8"), count=1),
-                    encoding="utf-8")
+    newer_sources(d / "src", "2026-12-15")
     build_reference(d / "src", d / "newer.sqlite")
     build_package(d / "newer.sqlite", d / "update.zip", (ROOT / "db" / "keys" / "dev-publisher.pem").read_bytes())
     return d / "update.zip", load_reference(d / "newer.sqlite").version

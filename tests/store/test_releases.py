@@ -5,23 +5,19 @@ decides with at its next decision."""
 from __future__ import annotations
 
 import hashlib
-import re
-import shutil
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from release_helpers import newer_release
 
-from desktop.core.refbuild import build_reference
 from desktop.core.refdata import load_reference
 from desktop.core.refpackage import build_package
 from desktop.store import PermissionDenied, open_registry
 from desktop.store.releases import DeskReleases, cached
 
 from .support import NOW
-
-SOURCES = Path(__file__).resolve().parents[2] / "db" / "sources"
 
 
 @pytest.fixture(scope="module")
@@ -32,13 +28,7 @@ def signed(tmp_path_factory):
     (d / "trusted").mkdir()
     (d / "trusted" / "publisher.pub").write_bytes(priv.public_key().public_bytes(
         ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo))
-    src = d / "src"
-    shutil.copytree(SOURCES, src)
-    meta = src / "meta.yaml"
-    meta.write_text(re.sub(r"issued: \d{4}-\d{2}-\d{2}", "issued: 2026-12-15", meta.read_text(encoding="utf-8"), count=1),
-                    encoding="utf-8")
-    newer = d / "newer.sqlite"
-    build_reference(src, newer)
+    newer = newer_release(d, "2026-12-15", "newer")
     pkg = d / "update.zip"
     build_package(newer, pkg, priv.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8,
                                                  ser.NoEncryption()))

@@ -80,12 +80,15 @@ class Backups(UnitOfWork):
 
     def _backup_to(self, out_path: Path) -> dict[str, int]:
         """The verified portable copy: SQLite's online backup of the file, or from a server one
-        consistent snapshot written as the same kind of SQLite file."""
+        consistent snapshot written as the same kind of SQLite file; either holds the registry's
+        reference releases (a desk's from the folder beside its file)."""
         if self.location.is_server:
             from ..transfer import backup_server
 
             return backup_server(self.engine, out_path)
-        return files.backup_database(self.path, out_path)
+        from ..transfer import backup_desk
+
+        return backup_desk(self.path, out_path)  # with the desk's releases, wherever restored
 
     def backup_encrypted(self, out_path: Path, passphrase: str, *, actor: str,
                          now: datetime) -> dict[str, int]:
