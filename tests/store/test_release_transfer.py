@@ -193,13 +193,7 @@ def test_a_desk_whose_release_file_was_altered_is_not_copied(server, tmp_path, r
     altered.write_bytes(altered.read_bytes()[:-16] + b"\0" * 16)
     with pytest.raises(RegistryError, match=altered.stem):
         copy_registry(desk, server)
-    engine = engine_of(server)
-    try:
-        with engine.connect() as c:
-            assert c.execute(sa.text("SELECT count(*) FROM patient")).scalar() == 0
-        assert listing(engine) == []
-    finally:
-        engine.dispose()
+    _assert_server_untouched(server)
 
 
 @pytest.fixture
@@ -240,13 +234,7 @@ def test_the_desk_role_may_not_copy_into_the_server(server, desk_url, tmp_path, 
     with pytest.raises(PermissionDenied) as refused:
         copy_registry(desk, desk_url)
     assert str(refused.value) == TRANSFER_DENIED
-    engine = engine_of(server)
-    try:
-        with engine.connect() as c:
-            assert c.execute(sa.text("SELECT count(*) FROM patient")).scalar() == 0
-        assert listing(engine) == []
-    finally:
-        engine.dispose()
+    _assert_server_untouched(server)
 
 
 def test_a_desk_backup_brings_its_release_to_another_pc(tmp_path, reference_file, newer):
@@ -322,5 +310,16 @@ def test_a_desk_backup_restored_into_the_server_brings_its_release(server, tmp_p
         restore_server(tmp_path / "b.sqlite", engine)
         assert active(engine)[1] == load_reference(newer).version
         assert len(listing(engine)) == 2
+    finally:
+        engine.dispose()
+
+
+def _assert_server_untouched(server):
+    """No patient and no release on the server: the refused operation changed nothing."""
+    engine = engine_of(server)
+    try:
+        with engine.connect() as c:
+            assert c.execute(sa.text("SELECT count(*) FROM patient")).scalar() == 0
+        assert listing(engine) == []
     finally:
         engine.dispose()
