@@ -3,6 +3,7 @@ GUI both call these. No Qt here; the caller passes the date and time in.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -153,3 +154,60 @@ def recheck(registry, ref: RefData, on: date, lang: str = "ru") -> list[dict]:
                         "old_reference": (last.get("reference") or {}).get("version"),
                         "new_reference": ref.version})
     return out
+
+
+def import_lines(registry, ref, lines, *, user: str, now: datetime, today: date,
+                 on: str | None = None, lang: str = "ru"):
+    """`patients import`: each non-blank case line (bytes or text) decided by the core and saved
+    with its decision, as the desk saves a patient; a person already in the registry (the same
+    ИИН, or the same surname, given name and birth date) is reported and not saved again, so
+    the same file twice doubles no one. Yields one result a line:
+
+        {"line": 1, "status": "created", "patient_id": 7, "decision_id": 9, "category": "..."}
+        {"line": 2, "status": "exists", "patient_id": 3}
+        {"line": 3, "errors": [{"field": "person.iin", "message": "...", "line": 3}]}
+    """
+    from desktop.core.api import decide_data
+    from desktop.core.case import CaseError
+    from desktop.store import Conflict
+
+    for n, line in enumerate(lines, 1):
+        if isinstance(line, bytes):  # decoded line by line: one bad byte spoils only its line
+            try:
+                line = line.decode("utf-8").removesuffix("\r")
+            except UnicodeDecodeError as e:
+                yield {"line": n, "errors": [{"field": "CASE", "message": f"not UTF-8: {e}",
+                                              "line": n}]}
+                continue
+        if not line.strip():
+            continue
+        try:
+            try:
+                data = json.loads(line.removeprefix("\ufeff") if n == 1 else line)
+            except RecursionError:
+                raise ValueError("nested too deeply") from None
+            decision = decide_data(data, ref, on=on, default_date=today, lang=lang).to_dict()
+        except CaseError as e:
+            yield {"line": n, "errors": [{**err, "line": n} for err in e.errors]}
+            continue
+        except ValueError as e:
+            yield {"line": n, "errors": [{"field": "CASE", "message": f"not valid JSON: {e}",
+                                          "line": n}]}
+            continue
+        existing = registry.likely_duplicates(data)
+        if existing:
+            yield {"line": n, "status": "exists", "patient_id": existing[0].id,
+                   "iin": existing[0].iin}
+            continue
+        try:
+            with registry.unit():  # the patient with its decision, or neither
+                patient_id = registry.save_patient(data, user=user, now=now)
+                decision_id = registry.record_decision(patient_id, decision, user=user, now=now)
+        except Conflict as e:  # another desk saved the same ИИН at this moment
+            again = registry.likely_duplicates(data)
+            yield {"line": n, "status": "exists", "patient_id": again[0].id if again else None,
+                   "message": str(e)}
+            continue
+        yield {"line": n, "status": "created", "patient_id": patient_id,
+               "decision_id": decision_id, "category": decision.get("category"),
+               "attachment": (decision.get("attachment") or {}).get("status")}

@@ -1,5 +1,5 @@
 """Start the GUI: the application, the registry (with a way back from a damaged file), the
-reference data in force, the main window. `run` is called by desktop/cli.py."""
+reference data in force, the main window. `run` is called by desktop/cli/gui.py."""
 from __future__ import annotations
 
 import sys
@@ -139,9 +139,10 @@ def _show_registry_errors(tr) -> None:
 def start_backup(window, clock, keep: int = 10):
     """The automatic backup at start, on a thread of its own (sign-in does not wait for it): a
     verified copy in the backups folder — of the registry file at every start, of the clinic's
-    server once a day by the first desk to start (see Registry.start_backup). The status bar
+    server once a day by the first desk to start (see desktop.store.backups.start_backup). The status bar
     says how it went. Returns the worker (the app waits for it before closing)."""
     from desktop.gui.worker import Worker
+    from desktop.store import backups
 
     folder, now, tr = window.backups_dir, clock.now(), window.tr
     worker = Worker(window)
@@ -152,7 +153,7 @@ def start_backup(window, clock, keep: int = 10):
         elif path is not None:
             window.statusBar().showMessage(tr("backup.auto_done", path=path), 8000)
 
-    worker.submit(lambda: window.registry.start_backup(folder, now, keep=keep), done)
+    worker.submit(lambda: backups.start_backup(window.registry, folder, now, keep=keep), done)
     return worker
 
 

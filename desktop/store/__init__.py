@@ -1,6 +1,6 @@
 """The operational registry (SQLite via SQLModel/SQLAlchemy, schema by Alembic).
 
-Public names are loaded lazily, so that `import desktop.store.commands` or
+Public names are loaded lazily, so that `import desktop.store` or
 `desktop.store.errors` stays stdlib-only and fast (the `decide` command must not pay for
 SQLAlchemy). Never imports Qt, never reads the clock: `now` is always an argument.
 """
@@ -15,7 +15,8 @@ from .errors import Conflict, NotFound, PermissionDenied, RegistryError, StoreEr
 _LAZY = {
     "Registry": "registry", "open_registry": "registry", "latest_backup": "files",
     "backup_database": "files", "auto_backup": "files", "default_backups_dir": "files",
-    "restore": "parts.backups", "StaleRecord": "parts.patients",
+    "restore": "backups", "backup": "backups", "backup_encrypted": "backups",
+    "start_backup": "backups", "StaleRecord": "parts.patients",
     "WorklistItem": "parts.worklist", "HistoryItem": "parts.decisions",
     "Patient": "models", "PatientDocument": "models", "Decision": "models",
     "PrintedDocument": "models", "PriceItem": "models", "User": "models",
@@ -28,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .models import (AuditEntry, Decision, ExportOutbox, Patient, PatientDocument,
                          PriceItem, PrintedDocument, User)
     from .files import auto_backup, backup_database, default_backups_dir, latest_backup
-    from .parts.backups import restore
+    from .backups import backup, backup_encrypted, restore, start_backup
     from .parts.decisions import HistoryItem
     from .parts.patients import StaleRecord
     from .parts.worklist import WorklistItem

@@ -1,19 +1,19 @@
 """What only an SQLite registry file has: the online backup of the file, the automatic copies
-at start beside it, restoring a file in place (WAL folded, the replaced file kept aside, its
-numbering carried forward), reading accounts from a file without opening it as a registry.
+at start beside it, reading and carrying a file's numbering, rotating copies, reading accounts
+from a file without opening it as a registry.
 
-The server's counterparts are in transfer.py; `backups.restore` chooses between them."""
+These are the file's primitives: restoring a file in place is backups.restore_file, which
+builds on them (and on transfer.py for the releases a copy carries); nothing here imports the
+registry, backups or transfer."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from desktop.fileutil import claim_name, private_dir, temp_name, tighten
+from desktop.fileutil import claim_name, private_dir
 
 from . import db, passwords
 from .errors import RegistryError
@@ -150,64 +150,6 @@ def rotate_copies(folder: Path, pattern: str, keep: int) -> None:
     for old in copies[:-keep] if keep > 0 else []:
         old.unlink(missing_ok=True)
         Path(str(old) + "-wal").unlink(missing_ok=True)
-
-
-def restore_file(backup_file: Path, target: Path, *, now: datetime, keep_before_restore: int = 5) -> Path | None:
-    """Replace the registry file `target` by the checked, plain `backup_file` (see
-    backups.restore): the current file is kept aside as
-    `<target>.before-restore-YYYYMMDD-HHMMSS.bak` (returned; None if there was no current file;
-    the newest `keep_before_restore` such copies are kept), a damaged one byte for byte; its
-    document numbering is carried forward; the new file is moved in atomically. Refused while
-    the registry is open in another program."""
-    target = Path(target)
-    tmp = temp_name(target.with_name(target.name + ".restore"))
-    try:
-        db.sqlite_backup(backup_file, tmp)
-        db.integrity_counts(tmp)
-        aside = None
-        wal, shm = (target.with_name(target.name + s) for s in ("-wal", "-shm"))
-        if target.exists():
-            previous = numbering_of_file(target) if target.stat().st_size else None
-            aside = claim_name(target.parent, f"{target.name}.before-restore-{now:%Y%m%d-%H%M%S}", ".bak")
-            try:
-                db.check_file(target)
-                db.sqlite_backup(target, aside)
-                readable = True
-            except RegistryError:
-                readable = False
-            if readable:
-                try:  # fold the WAL into the file and drop it; refused while the registry is open
-                    con = sqlite3.connect(target, timeout=1)
-                    try:
-                        mode = con.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
-                    finally:
-                        con.close()
-                except sqlite3.Error:
-                    mode = None
-                if mode != "delete":
-                    aside.unlink(missing_ok=True)
-                    raise RegistryError(target, "Реестр открыт другой программой; закройте её",
-                                        "The registry is open in another program; close it first")
-            else:  # damaged: keep the raw files exactly as they are
-                shutil.copy2(target, aside)
-                tighten(aside)
-                if wal.exists():
-                    shutil.copy2(wal, aside.with_name(aside.name + "-wal"))
-                    tighten(aside.with_name(aside.name + "-wal"))
-            if previous:
-                carry_numbering_into(tmp, previous, now)
-            wal.unlink(missing_ok=True)
-            shm.unlink(missing_ok=True)
-        from .transfer import adopt_desk_releases
-
-        adopt_desk_releases(tmp, target)  # the copy's releases beside the desk's file
-        os.replace(tmp, target)
-        db._fsync_dir(target.parent)
-        rotate_copies(target.parent, re.escape(target.name) + r"\.before-restore-\d{8}-\d{6}(-\d+)?\.bak",
-                      keep_before_restore)
-        return aside
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def verify_admin_in_file(path: Path, login: str | None, password: str) -> bool:

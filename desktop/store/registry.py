@@ -3,10 +3,12 @@ PostgreSQL server shared by every desk.
 
 `open_registry(path, now=...)` returns a `Registry`: one unit of work (unit.py) with the parts
 of each concern on top (parts/: patients, decisions, numbers and printouts, prices, settings,
-accounts, audit, backups, worklist, export). Every method that writes runs in one transaction
+accounts, audit, worklist, export). Every method that writes runs in one transaction
 and returns only after the commit (or joins an open `registry.unit()`), and every method that
 stamps time takes `now`. What only an SQLite file has lives in files.py and db.py, the server's
-counterparts in backend.py and transfer.py. Nothing here imports Qt or reads the clock.
+counterparts in backend.py. Backups, restore and moving a whole registry (backups.py,
+transfer.py) sit above this module and take a Registry; nothing here imports them. Nothing
+here imports Qt or reads the clock.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from .errors import RegistryError
 from .files import auto_backup, backup_database, default_backups_dir, latest_backup, verify_admin_in_file
 from .parts.accounts import ROLES, Accounts
 from .parts.audit import Audit
-from .parts.backups import Backups, restore
 from .parts.decisions import Decisions, HistoryItem
 from .parts.export import Export
 from .parts.numbers import RESERVATION_TIMEOUT, SERVER_RESERVATION_TIMEOUT, Numbers
@@ -29,13 +30,12 @@ from .parts.settings import Settings
 from .parts.worklist import Worklist, WorklistItem
 from .unit import SYSTEM_USER, audit_hash
 
-__all__ = ["Registry", "open_registry", "restore", "auto_backup", "backup_database",
+__all__ = ["Registry", "open_registry", "auto_backup", "backup_database",
            "default_backups_dir", "latest_backup", "verify_admin_in_file", "StaleRecord",
            "HistoryItem", "WorklistItem", "ROLES", "SYSTEM_USER", "audit_hash"]
 
 
-class Registry(Patients, Decisions, Numbers, Prices, Settings, Accounts, Audit, Backups, Worklist,
-               Export):
+class Registry(Patients, Decisions, Numbers, Prices, Settings, Accounts, Audit, Worklist, Export):
     """The operational database of one clinic. Create with `open_registry`; close when done."""
 
 

@@ -232,8 +232,6 @@ def copy_registry(src, dst) -> dict[str, dict]:
     server they replace what `server init` put there, into a file they are laid out beside it
     as a single desk keeps them. A source without releases leaves the destination's as they
     are. Into a server, only the owner role may copy (PermissionDenied otherwise)."""
-    from .registry import open_registry  # noqa: F401  (the same checks as any opening)
-
     source_location, target_location = backend.parse_location(src), backend.parse_location(dst)
     if source_location == target_location:
         raise ValueError("SRC and DST are the same registry")
@@ -377,7 +375,7 @@ def carry_numbering(connection: sa.Connection, previous: dict[tuple[str, int], i
                  numbering(connection), now)
 
 
-# --- a single desk's backup and restore (hooks in registry.py) --------------------------------
+# --- a single desk's backup and restore (used by backups.py) --------------------------------
 
 def _plain_engine(path: Path) -> sa.Engine:
     """An engine on an SQLite file that is not (yet) a registry in use: a fresh backup copy or

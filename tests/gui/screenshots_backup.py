@@ -25,7 +25,7 @@ def main(out: Path) -> int:
     from desktop.gui.clock import fixed_clock
     from desktop.gui.i18n import Tr
     from desktop.gui.style import STYLE
-    from desktop.store import open_registry
+    from desktop.store import backups as store_backups, open_registry
 
     app = QApplication(sys.argv[:1])
     app.setStyleSheet(STYLE)
@@ -47,14 +47,14 @@ def main(out: Path) -> int:
         clock = fixed_clock(datetime(2026, 11, 22, 10, 30))
         registry = open_registry(tmp / "registry.sqlite", now=clock.now())
         registry.create_user("admin", "admin-pass-1", full_name="Айгерим Сапарова", role="admin", now=clock.now())
-        backups = tmp / "backups"
+        folder = tmp / "backups"
         for stamp in ("20261120-080000", "20261121-080000", "20261122-080000"):
-            registry.backup(backups / f"registry-{stamp}.sqlite", actor="admin", now=clock.now())
+            store_backups.backup(registry, folder / f"registry-{stamp}.sqlite", actor="admin", now=clock.now())
         secret = tmp / "registry-20261122-1030.enc"
-        registry.backup_encrypted(secret, "зимний-вокзал-47", actor="admin", now=clock.now())
+        store_backups.backup_encrypted(registry, secret, "зимний-вокзал-47", actor="admin", now=clock.now())
         for lang in ("ru", "kk"):
             dialog = BackupDialog(registry, Tr(lang), clock, "admin", tmp / "registry.sqlite",
-                                  backups_dir=backups, choose_open=lambda _p: str(secret),
+                                  backups_dir=folder, choose_open=lambda _p: str(secret),
                                   ask=lambda *_: True)
             dialog.show()
             settle()

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from desktop.gui.admin.menu import (AdminMenu, AuditDialog, BackupDialog, ExportDialog, PriceEditor,
                                ReferenceDataDialog, UsersDialog, WorklistDialog)
 from desktop.gui.i18n import Tr
+from desktop.store import backups
 from release_helpers import newer_sources
 
 try:
@@ -153,7 +154,7 @@ def test_backup_writes_a_verified_copy(qtbot, registry, db_path, tr, clock, tmp_
 
 def test_restore_brings_back_the_backup(qtbot, registry, db_path, tr, clock, tmp_path):
     """Restoring a backup after confirmation replaces later changes by the copy's contents."""
-    registry.backup(tmp_path / "copy.sqlite", actor="admin", now=NOW)
+    backups.backup(registry, tmp_path / "copy.sqlite", actor="admin", now=NOW)
     registry.create_user("late", "late-pass-01", full_name="Поздний", role="registrar", now=NOW, actor="admin")
     dialog = open_dialog(qtbot, BackupDialog(registry, tr, clock, "admin", db_path,
                                              choose_open=lambda _p: str(tmp_path / "copy.sqlite"),

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from desktop.store import RegistryError, auto_backup, open_registry, restore
+from desktop.store import backups
 
 from .support import NOW, make_case
 
@@ -15,7 +16,7 @@ from .support import NOW, make_case
 def test_backup_restore_round_trip(registry, admin, db_path, tmp_path):
     """A restored backup brings back exactly what was there when it was taken."""
     kept = registry.save_patient(make_case("Сохранённый"), user="u", now=NOW)
-    registry.backup(tmp_path / "copy.sqlite", actor=admin, now=NOW)
+    backups.backup(registry, tmp_path / "copy.sqlite", actor=admin, now=NOW)
     lost = registry.save_patient(make_case("Позднейший"), user="u", now=NOW)
     registry.close()
     restore(tmp_path / "copy.sqlite", db_path, now=NOW)
@@ -26,13 +27,13 @@ def test_backup_restore_round_trip(registry, admin, db_path, tmp_path):
 def test_backup_reports_verified_row_counts(registry, admin, tmp_path):
     """The backup's row counts are those of the registry."""
     registry.save_patient(make_case(), user="u", now=NOW)
-    counts = registry.backup(tmp_path / "copy.sqlite", actor=admin, now=NOW)
+    counts = backups.backup(registry, tmp_path / "copy.sqlite", actor=admin, now=NOW)
     assert counts["patient"] == 1
 
 
 def test_restore_keeps_the_current_file_aside(registry, admin, db_path, tmp_path):
     """Restoring keeps the replaced registry, with its latest saves, beside it."""
-    registry.backup(tmp_path / "copy.sqlite", actor=admin, now=NOW)
+    backups.backup(registry, tmp_path / "copy.sqlite", actor=admin, now=NOW)
     registry.save_patient(make_case("Позднейший"), user="u", now=NOW)
     registry.close()
     aside = restore(tmp_path / "copy.sqlite", db_path, now=NOW)
@@ -55,7 +56,7 @@ def test_damaged_backup_is_not_restored(registry, db_path, tmp_path):
 
 def test_restore_is_refused_while_the_registry_is_open(registry, admin, db_path, tmp_path):
     """A registry in use is not replaced under its user's feet."""
-    registry.backup(tmp_path / "copy.sqlite", actor=admin, now=NOW)
+    backups.backup(registry, tmp_path / "copy.sqlite", actor=admin, now=NOW)
     with registry.engine.connect():
         with pytest.raises(RegistryError, match="open in another program"):
             restore(tmp_path / "copy.sqlite", db_path, now=NOW)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import pytest
 
-from desktop.store import commands
+from desktop import cli
+from desktop.cli.clinic import CLINIC_OPTIONS
 from desktop.store.clinic import bin_error, for_language
 from desktop.store.errors import ClinicDetailsInvalid
 
@@ -62,9 +62,7 @@ def test_old_single_name_reads_as_russian(registry, admin):
 
 
 def _run(argv, db_path, capsys):
-    parser = argparse.ArgumentParser(prog="polyclinic")
-    commands.add_commands(parser.add_subparsers(dest="command", required=True))
-    code = commands.run(parser.parse_args([str(a) for a in argv]), db_path, NOW)
+    code = cli.main(["--db", str(db_path), *[str(a) for a in argv]])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -77,7 +75,7 @@ def admin_pw(registry, admin, tmp_path):
 
 
 def _set_args(values):
-    options = {v: k for k, v in commands.CLINIC_OPTIONS.items()}
+    options = {v: k for k, v in CLINIC_OPTIONS.items()}
     return [x for f, v in values.items() for x in (options[f], v)]
 
 

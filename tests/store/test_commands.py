@@ -1,8 +1,8 @@
-"""The store's command-line subcommands, run in-process through argparse."""
+"""The registry commands of the command line (backup, restore, users, audit, export…), run
+in-process through desktop.cli.main."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop.store import commands, open_registry
+from desktop import cli
+from desktop.store import open_registry
 
 from .support import NOW, make_case, make_decision
 
@@ -32,10 +33,7 @@ def accounts(db_path, tmp_path):
 
 
 def _run(argv, db_path, capsys):
-    parser = argparse.ArgumentParser(prog="polyclinic")
-    commands.add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args([str(a) for a in argv])
-    code = commands.run(args, db_path, NOW)
+    code = cli.main(["--db", str(db_path), *[str(a) for a in argv]])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -45,8 +43,8 @@ def _as(user, folder):
 
 
 def test_module_imports_only_the_standard_library():
-    """Importing the commands module loads neither SQLAlchemy, SQLModel nor Alembic."""
-    code = ("import sys, desktop.store.commands; "
+    """Importing the command line loads neither SQLAlchemy, SQLModel nor Alembic."""
+    code = ("import sys, desktop.cli; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & "
             "{'sqlalchemy', 'sqlmodel', 'alembic', 'pydantic'}))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,

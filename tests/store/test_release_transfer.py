@@ -14,6 +14,7 @@ from desktop.core.refdata import load_reference
 from desktop.core.refinstall import active_path, ensure_reference, install, installed
 from desktop.core.refpackage import rollback
 from desktop.store import PermissionDenied, RegistryError, open_registry, restore
+from desktop.store import backups
 from desktop.store.backend import parse_location, prepare
 from desktop.store.releases import (TRANSFER_DENIED, active, listing, publish, rollback_on_server,
                                     server_reference)
@@ -78,7 +79,7 @@ def test_restoring_the_server_from_its_backup_keeps_the_release_in_force(server,
     (who added which, when), and the owner's next start keeps it instead of the bundled one."""
     before = clinic_server(server, reference_file, newer)
     with open_registry(server, now=NOW) as registry:
-        registry.backup(tmp_path / "b.sqlite", actor="admin", now=NOW)
+        backups.backup(registry, tmp_path / "b.sqlite", actor="admin", now=NOW)
         rollback_on_server(registry.engine, user="admin", now=NOW)
         assert active(registry.engine)[1] == load_reference(reference_file).version
         restore(tmp_path / "b.sqlite", registry.location, now=NOW)
@@ -172,7 +173,7 @@ def test_a_backup_with_an_altered_release_is_refused_naming_it(server, tmp_path,
     version = load_reference(newer).version
     before = clinic_server(server, reference_file, newer)
     with open_registry(server, now=NOW) as registry:
-        registry.backup(tmp_path / "b.sqlite", actor="admin", now=NOW)
+        backups.backup(registry, tmp_path / "b.sqlite", actor="admin", now=NOW)
         registry.save_patient(make_case(surname="Петров"), user="admin", now=NOW)
     tamper(tmp_path / "b.sqlite", version)
     with open_registry(server, now=NOW) as registry:
@@ -213,7 +214,7 @@ def test_the_desk_role_may_not_restore_into_the_server(server, desk_url, tmp_pat
     anything changes (not even the copy kept aside is written)."""
     before = clinic_server(server, reference_file, newer)
     with open_registry(server, now=NOW) as registry:
-        registry.backup(tmp_path / "b.sqlite", actor="admin", now=NOW)
+        backups.backup(registry, tmp_path / "b.sqlite", actor="admin", now=NOW)
     engine = engine_of(desk_url)
     try:
         with pytest.raises(PermissionDenied) as refused:

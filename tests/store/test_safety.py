@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from desktop.store import Conflict, PermissionDenied, RegistryError, open_registry
-from desktop.store.registry import StaleRecord, auto_backup, backup_database, restore
+from desktop.store import backups
+from desktop.store.backups import restore
+from desktop.store.registry import StaleRecord, auto_backup, backup_database
 
 from .support import NOW, make_case, make_decision
 
@@ -281,7 +283,7 @@ def test_encrypted_backup_restores_only_with_the_passphrase(tmp_path):
     db_path = _filled(tmp_path / "registry.sqlite")
     out = tmp_path / "usb" / "copy.enc"
     with open_registry(db_path, now=NOW) as reg:
-        reg.backup_encrypted(out, "correct horse", actor="admin", now=NOW)
+        backups.backup_encrypted(reg, out, "correct horse", actor="admin", now=NOW)
     assert b"SQLite format 3" not in out.read_bytes() and "Пациент" not in out.read_bytes().decode("latin-1")
     before = _sha(db_path)
     with pytest.raises(BackupCryptError):

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from desktop.store import open_registry
+from desktop.store import backups
 
 from .support import NOW, make_case
 
@@ -16,7 +17,7 @@ from .support import NOW, make_case
 def test_a_desk_start_copies_the_registry_into_its_backups_folder(registry, tmp_path):
     """Both backends: the start-up copy is a verified registry file holding the saved patients."""
     pid = registry.save_patient(make_case(surname="Копия"), user="reg", now=NOW)
-    out = registry.start_backup(tmp_path / "backups", NOW)
+    out = backups.start_backup(registry, tmp_path / "backups", NOW)
     assert out is not None and out.name == f"{registry.path.stem}-{NOW:%Y%m%d-%H%M%S}.sqlite"
     with open_registry(out, now=NOW) as copy:
         assert copy.get_patient(pid).surname == "Копия"
@@ -28,9 +29,9 @@ def test_the_server_is_copied_once_a_day(pg_url, tmp_path, monkeypatch):
     desk does; the copy is in the audit log."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     with open_registry(pg_url, now=NOW) as registry:
-        first = registry.start_backup(tmp_path / "desk1", NOW)
-        second = registry.start_backup(tmp_path / "desk2", NOW + timedelta(hours=2))
-        tomorrow = registry.start_backup(tmp_path / "desk2", NOW + timedelta(days=1))
+        first = backups.start_backup(registry, tmp_path / "desk1", NOW)
+        second = backups.start_backup(registry, tmp_path / "desk2", NOW + timedelta(hours=2))
+        tomorrow = backups.start_backup(registry, tmp_path / "desk2", NOW + timedelta(days=1))
         logged = registry.audit_entries(action="backup")
     assert first is not None and second is None and tomorrow is not None
     assert {e.object for e in logged} == {f"backup:{first.name}", f"backup:{tomorrow.name}"}
@@ -45,8 +46,8 @@ def test_a_failed_server_copy_gives_the_day_back(pg_url, tmp_path, monkeypatch):
     blocked.write_text("x")
     with open_registry(pg_url, now=NOW) as registry:
         with pytest.raises(OSError):
-            registry.start_backup(blocked, NOW)
-        assert registry.start_backup(tmp_path / "desk2", NOW + timedelta(minutes=5)) is not None
+            backups.start_backup(registry, blocked, NOW)
+        assert backups.start_backup(registry, tmp_path / "desk2", NOW + timedelta(minutes=5)) is not None
 
 
 def _start(args):
@@ -56,7 +57,7 @@ def _start(args):
     with open_registry(url, now=NOW) as registry:
         registry.search("0")
         time.sleep(max(0.0, start - time.time()))
-        out = registry.start_backup(folder, NOW)
+        out = backups.start_backup(registry, folder, NOW)
         return None if out is None else str(out)
 
 

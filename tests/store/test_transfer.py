@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from desktop.store import Conflict, open_registry
+from desktop.store import backups
 from desktop.store.db import integrity_counts
 from desktop.store.transfer import backup_server, copy_registry, restore_server
 
@@ -89,7 +90,7 @@ def test_backup_of_a_server_registry_is_the_portable_verified_file(tmp_path, pg_
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     known = _fill(pg_url)
     with open_registry(pg_url, now=NOW) as registry:
-        counts = registry.backup(tmp_path / "server.sqlite", actor="admin", now=NOW)
+        counts = backups.backup(registry, tmp_path / "server.sqlite", actor="admin", now=NOW)
     assert counts["patient"] == 1 and counts["printed_document"] == 1
     assert not list(tmp_path.glob("server.sqlite.*"))  # no staging file left
     with open_registry(tmp_path / "server.sqlite", now=NOW) as registry:
@@ -150,7 +151,7 @@ def test_restore_into_the_server_carries_its_numbering_forward(tmp_path, pg_url,
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     _fill(pg_url)
     with open_registry(pg_url, now=NOW) as registry:
-        registry.backup(tmp_path / "old.sqlite", actor="admin", now=NOW)
+        backups.backup(registry, tmp_path / "old.sqlite", actor="admin", now=NOW)
         taken = [registry.reserve_document_number(2026, NOW, kind="slip", user="admin")
                  for _ in range(3)]
         registry.store_printed(taken[0], "slip", b"%PDF", lang="ru", user="admin", now=NOW)
@@ -172,8 +173,8 @@ def test_an_encrypted_backup_of_the_server_restores_into_it(tmp_path, pg_url, mo
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     _fill(pg_url)
     with open_registry(pg_url, now=NOW) as registry:
-        registry.backup_encrypted(tmp_path / "b.enc", "long passphrase 1", actor="admin", now=NOW)
-        registry.backup(tmp_path / "newer.sqlite", actor="admin", now=NOW)
+        backups.backup_encrypted(registry, tmp_path / "b.enc", "long passphrase 1", actor="admin", now=NOW)
+        backups.backup(registry, tmp_path / "newer.sqlite", actor="admin", now=NOW)
         registry.save_patient(make_case(surname="Лишний"), user="admin", now=NOW)
         with pytest.raises(ValueError):
             restore(tmp_path / "b.enc", registry.location, now=NOW)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from desktop.store import PermissionDenied
+from desktop.store import backups
 
 from .support import NOW
 
@@ -66,7 +67,7 @@ ADMIN_OPERATIONS = {
     "create_user": lambda r, who: r.create_user("new", "new-pass-01", full_name="N", role="registrar",
                                                 now=NOW, actor=who),
     "set_user_active": lambda r, who: r.set_user_active("admin", True, actor=who, now=NOW),
-    "backup": lambda r, who: r.backup(Path(r.path.parent / "b.sqlite"), actor=who, now=NOW),
+    "backup": lambda r, who: backups.backup(r, Path(r.path.parent / "b.sqlite"), actor=who, now=NOW),
     "settings": lambda r, who: r.set_settings({"clinic.name": "ГП №1"}, actor=who, now=NOW),
     "export_audit": lambda r, who: r.export_audit(r.path.parent / "a.csv", actor=who, now=NOW),
 }

@@ -359,9 +359,11 @@ class BackupDialog(AdminDialog):
     def backup_to(self, out: Path, *, passphrase: str | None = None) -> None:
         """Back up to `out` on the worker (the store verifies the copy); with `passphrase`,
         encrypted (AES-256-GCM, key by scrypt) — the passphrase is neither kept nor logged."""
+        from desktop.store import backups
+
         registry, user, now = self.registry, self.user, now_of(self.clock)
         if passphrase is None:
-            self.run(lambda: registry.backup(out, actor=user, now=now),
+            self.run(lambda: backups.backup(registry, out, actor=user, now=now),
                      lambda counts: self.show_status("backup.done", "ok", path=str(out),
                                                      patients=counts.get("patient", 0)))
             return
@@ -370,7 +372,7 @@ class BackupDialog(AdminDialog):
             self.clear_passphrases()
             self.show_status("backup.done_encrypted", "ok", path=str(out), patients=counts.get("patient", 0))
 
-        self.run(lambda: registry.backup_encrypted(out, passphrase, actor=user, now=now), ok_)
+        self.run(lambda: backups.backup_encrypted(registry, out, passphrase, actor=user, now=now), ok_)
 
     # --- restoring -----------------------------------------------------------------------------
     def restore_clicked(self, path: str | None = None) -> None:

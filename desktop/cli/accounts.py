@@ -1,0 +1,83 @@
+"""Accounts and the audit log: `users add|list`, `audit [verify] [--csv OUT]`."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from . import common
+from .common import EXIT_FAILED, EXIT_OK, NEW_PASSWORD_ENV, print_json
+
+
+def add_commands(sub) -> None:
+    p = sub.add_parser("users", help="accounts (admin)")
+    users = p.add_subparsers(dest="users_command", required=True)
+    add = users.add_parser("add", help="create an account; the first admin needs no credentials")
+    add.add_argument("login")
+    add.add_argument("--full-name", required=True)
+    add.add_argument("--role", choices=("registrar", "admin"), default="registrar")
+    add.add_argument("--new-password-file", type=Path,
+                     help=f"the new account's password (or {NEW_PASSWORD_ENV})")
+    common.credentials(add)
+    add.set_defaults(func=cmd_users_add)
+    listing = users.add_parser("list", help="list accounts as JSON")
+    common.credentials(listing)
+    listing.set_defaults(func=cmd_users_list)
+
+    p = sub.add_parser("audit", help="browse or export the audit log; `audit verify` checks "
+                                     "its hash chain (admin)")
+    p.add_argument("action", nargs="?", choices=("verify",),
+                   help="verify: report the first broken link of the audit chain (exit 1 if any)")
+    p.add_argument("--csv", type=Path, dest="csv_out", metavar="OUT")
+    p.add_argument("--limit", type=int, default=100)
+    common.credentials(p)
+    p.set_defaults(func=cmd_audit)
+
+
+@common.guarded
+def cmd_users_add(args) -> int:
+    """users add LOGIN --full-name NAME [--role R]: the first administrator needs no sign-in."""
+    moment = common.now()
+    with common.open_registry(args) as registry:
+        actor = None
+        if registry.admin_ever_existed() or args.role != "admin":
+            actor = common.authenticate(registry, args, moment, admin=True)
+        new_password = common.read_secret(args.new_password_file, NEW_PASSWORD_ENV)
+        if not new_password:
+            raise common.InvalidOption("--new-password-file", "the new account needs a password: "
+                                       f"--new-password-file or {NEW_PASSWORD_ENV}")
+        user_id = registry.create_user(args.login, new_password, full_name=args.full_name,
+                                       role=args.role, now=moment, actor=actor)
+    print_json({"id": user_id, "login": args.login, "role": args.role})
+    return EXIT_OK
+
+
+@common.guarded
+def cmd_users_list(args) -> int:
+    """users list."""
+    with common.open_registry(args) as registry:
+        common.authenticate(registry, args, common.now(), admin=True)
+        users = registry.users()
+    print_json([{"login": u.login, "full_name": u.full_name, "role": u.role,
+                 "active": u.active, "created_at": u.created_at.isoformat()} for u in users])
+    return EXIT_OK
+
+
+@common.guarded
+def cmd_audit(args) -> int:
+    """audit [--csv OUT] [--limit N]: the newest entries as JSON, or the whole log as CSV;
+    audit verify: the hash chain checked."""
+    moment = common.now()
+    with common.open_registry(args) as registry:
+        user = common.authenticate(registry, args, moment, admin=True)
+        if args.action == "verify":
+            result = registry.verify_audit()
+            print_json(result)
+            return EXIT_OK if result["ok"] else EXIT_FAILED
+        if args.csv_out is not None:
+            count = registry.export_audit(args.csv_out, actor=user, now=moment)
+            print_json({"csv": str(args.csv_out), "entries": count})
+            return EXIT_OK
+        entries = registry.audit_entries(limit=args.limit)
+    print_json([{"id": e.id, "at": e.at.isoformat(), "user": e.user, "action": e.action,
+                 "object": e.object, "details": json.loads(e.details)} for e in entries])
+    return EXIT_OK
