@@ -179,7 +179,7 @@ def _attachment(case: Case, cat: Category, valid: dict, r: _Reasoning) -> dict:
         r.say("explain.att.not_allowed", category=cat.name[lang])
         rule_basis = list(rule.basis) if rule else []
         # rev. 3 (rules.md 9.8): the ground from the closed list, with the rule that was not met
-        rule_words = "; ".join(f"{e['act']}, {e['article']}" for e in _basis_entries(ref, rule_basis, lang))
+        rule_words = _rule_words(_basis_entries(ref, rule_basis, lang))
         text = r.t("refusal.ground.requirements", category=cat.name[lang], rule=rule_words)
         r.say("refusal.ground.requirements", category=cat.name[lang], rule=rule_words)
         return {"status": "not_allowed", "channels": [], "required_documents": [],
@@ -227,6 +227,21 @@ def _attachment(case: Case, cat: Category, valid: dict, r: _Reasoning) -> dict:
     return {"status": status, "channels": list(rule.channels), "required_documents": required,
             "missing_documents": missing, "until": iso(until), "basis": list(rule.basis),
             "refusal_ground": "documents" if ground else None, "refusal_rule": ground}
+
+
+def _rule_words(entries: list[dict]) -> str:
+    """Acts and articles for a sentence, each act named once: «act: article, article; act: …»."""
+    acts: dict[str, list[str]] = {}
+    for e in entries:
+        acts.setdefault(e["act"], []).append(e["article"])
+    return "; ".join(f"{act}: {', '.join(arts)}" for act, arts in acts.items())
+
+
+def _period(first: int, last: int, r: _Reasoning) -> str:
+    """«ноябрь 2026 г.» for one month, «февраль 2026 г. — май 2026 г.» for several."""
+    if first == last:
+        return _month_words(first, r)
+    return f"{_month_words(first, r)} — {_month_words(last, r)}"
 
 
 def _missing_kind(case: Case, req: dict, r: _Reasoning) -> str:
@@ -452,7 +467,7 @@ def _regain(paid: list[int], payer: str | None, r: _Reasoning) -> dict | None:
     per = per_month.quantize(Decimal(1)) if per_month == per_month.to_integral_value() else per_month.quantize(Decimal("0.01"))
     basis = list(dict.fromkeys([*mbasis, *rbasis, *sbasis, *wbasis]))
     r.cite(basis)
-    r.say("explain.osms.regain", months=months, first=_month_words(start, r), last=_month_words(now_idx - 1, r),
+    r.say("explain.osms.regain", months=months, period=_period(start, now_idx - 1, r),
           per_month=_money(per), amount=_money(amount))
     return {"months": months, "amount": str(amount), "currency": "KZT", "basis": basis,
             "from_month": "%04d-%02d" % month_from_index(start),
@@ -490,8 +505,8 @@ def _regain_current_month(paid: list[int], payer: str | None, per_month: Decimal
     amount = _amount(per_month * len(due))
     basis = list(dict.fromkeys([*nbasis, *money_basis]))
     r.cite(basis)
-    r.say("explain.osms.regain_complete", months=len(due), first=_month_words(due[0], r),
-          last=_month_words(due[-1], r), required=int(need), per_month=_money(_amount(per_month)),
+    r.say("explain.osms.regain_complete", months=len(due), period=_period(due[0], due[-1], r),
+          required=int(need), per_month=_money(_amount(per_month)),
           amount=_money(amount))
     return {"months": len(due), "amount": str(amount), "currency": "KZT", "basis": basis,
             "payment": "self_payer_completion",
