@@ -180,6 +180,10 @@ def _attachment(case: Case, cat: Category, valid: dict, r: _Reasoning) -> dict:
         rule_basis = list(rule.basis) if rule else []
         # rev. 3 (rules.md 9.8): the ground from the closed list, with the rule that was not met
         rule_words = _rule_words(_basis_entries(ref, rule_basis, lang))
+        if not ref.has_text("refusal.ground.requirements"):  # a release before revision 3
+            return {"status": "not_allowed", "channels": [], "required_documents": [],
+                    "missing_documents": [], "until": None, "basis": rule_basis,
+                    "refusal_ground": "requirements", "refusal_rule": {"basis": rule_basis, "text": None}}
         text = r.t("refusal.ground.requirements", category=cat.name[lang], rule=rule_words)
         r.say("refusal.ground.requirements", category=cat.name[lang], rule=rule_words)
         return {"status": "not_allowed", "channels": [], "required_documents": [],
@@ -213,7 +217,8 @@ def _attachment(case: Case, cat: Category, valid: dict, r: _Reasoning) -> dict:
         r.say("explain.att.needs_documents", category=cat.name[lang], documents=docs_words)
         # rev. 3 (rules.md 9.8): the documents are incomplete; the rule is the attachment rule
         ground = {"basis": list(rule.basis), "missing": list(missing),
-                  "text": r.t("refusal.ground.documents", documents=docs_words)}
+                  "text": r.t("refusal.ground.documents", documents=docs_words)
+                  if ref.has_text("refusal.ground.documents") else None}
     else:
         status = "allowed"
         r.say("explain.att.allowed", channels="; ".join(r.t(f"explain.channel.{c}") for c in rule.channels))
@@ -352,7 +357,7 @@ def _osms(case: Case, cat: Category, r: _Reasoning) -> tuple[dict, bool]:
     now_idx = month_index(on.year, on.month)
     # open reading (rules.md section 8): months paid after the decision date's month are not counted
     paid = sorted(month_index(y, m) for y, m in o.paid_months if month_index(y, m) <= now_idx)
-    if not o.paid_months and o.paid_known:
+    if not o.paid_months and o.paid_known and ref.has_text("explain.osms.nothing_paid"):
         # rev. 3 (rules.md 9.2): `paid_months: []` is the Fund's empty record, not "nothing known"
         # (a list of months all after the decision date stays the open reading of section 8)
         r.say("explain.osms.nothing_paid")
@@ -488,14 +493,14 @@ def _regain_current_month(paid: list[int], payer: str | None, per_month: Decimal
     now_idx = month_index(on.year, on.month)
     month = "%04d-%02d" % month_from_index(now_idx)
     no_grace, ngbasis = ref.parameter_entry("osms_no_grace_payers", on)
-    if payer and no_grace and payer in no_grace:
+    if payer and no_grace and payer in no_grace and ref.has_text("explain.osms.regain_esp"):
         basis = list(ngbasis)
         r.cite(basis)
         r.say("explain.osms.regain_esp", month=_month_words(now_idx, r))
         return {"months": 1, "amount": None, "currency": "KZT", "basis": basis, "payment": "esp",
                 "from_month": month, "to_month": month}
     need, nbasis = ref.parameter_entry("osms_self_payer_min_consecutive", on)
-    if payer != "self_payer" or not need:
+    if payer != "self_payer" or not need or not ref.has_text("explain.osms.regain_complete"):
         return None
     have = set(paid)
     due = [m for m in range(now_idx - int(need) + 1, now_idx + 1)
@@ -690,10 +695,15 @@ def _care(case: Case, cat: Category, coverage: list[dict], valid: dict, r: _Reas
     ref, on = r.ref, r.on
     by = {(c["scheme"], c["scope"]): c for c in coverage}
     listed = r.listed_disease
-    need_words = r.t(f"need.{need}")
+    need_words = r.t(f"need.{need}" if ref.has_text(f"need.{need}") else "need.planned")
     residents, rbasis = ref.parameter_entry("gobmp_phc_categories", on)
     resident = cat.id in (residents or ())
     gobmp_full = by.get(("GOBMP", "full"))
+    if residents is None and gobmp_full is not None:
+        # a release (or a date) without the rules of revision 3: the ГОБМП package answers all
+        r.say("explain.care.free", need=need_words, item=_coverage_words(gobmp_full, r))
+        return {"need": need, "free": True, "scheme": "GOBMP", "scope": "full", "payment": None,
+                "basis": list(gobmp_full["basis"])}
 
     def answer(entry, free, payment=None, basis=None):
         paid_line = entry is None or entry["scheme"] == "PAID"

@@ -86,10 +86,11 @@ def test_phc_stays_free_across_the_end_of_the_status(ref, on):
     assert d["care"]["free"] is True and d["care"]["scheme"] == "GOBMP"
 
 
-@pytest.mark.parametrize("on,free", [(date(2019, 12, 31), None), (date(2020, 1, 1), True), (date(2020, 1, 2), True)])
-def test_phc_rule_starts_with_its_parameter(ref, on, free):
-    """gobmp_phc_categories is in force from 01.01.2020; before it the visit hangs on the ОСМС status."""
-    d = decide(ref, citizen(needs="phc"), on=on)
+@pytest.mark.parametrize("on,free", [(date(2019, 12, 31), True), (date(2020, 1, 1), None), (date(2020, 1, 2), None)])
+def test_planned_rule_starts_with_its_parameter(ref, on, free):
+    """gobmp_phc_categories is in force from 01.01.2020; before it (as in a release before
+    revision 3) the ГОБМП package answers every need of a citizen."""
+    d = decide(ref, citizen(needs="planned"), on=on)
     assert d["care"]["free"] is free
 
 
