@@ -534,6 +534,7 @@ def _funding(case, decision, ref, on, lang, L) -> tuple[list[str], list[str], st
 # rev. 2: a need other than attachment is itself a reason to refer (interface.md `care`); the
 # case's own referral purpose, when given, wins
 NEED_REFERRAL = {"diagnosis": ("diagnostics", "routine"), "planned": ("consultation", "routine"),
+                 "phc": ("consultation", "routine"),  # rev. 3: a visit to the district doctor
                  "emergency": ("hospitalisation", "urgent")}
 
 

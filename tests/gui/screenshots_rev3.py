@@ -62,12 +62,16 @@ def main() -> int:
                 window.form.set_case({**UNINSURED, "needs": need})
                 window.recompute()
                 settle()
+                # the card scrolled to the ОСМС status and today's need, as the registrar sets them
+                window.form_scroll.ensureWidgetVisible(window.form.visit_box, 0, 0)
+                window.form_scroll.ensureWidgetVisible(window.form.osms_box, 0, 0)
+                settle()
                 window.grab().save(str(out / f"gui-uninsured-{name}-{lang}.png"))
+                window.form_scroll.verticalScrollBar().setValue(0)
                 window.panel.grab().save(str(out / f"gui-panel-uninsured-{name}-{lang}.png"))
             window.form.set_case({**UNINSURED, "osms": {"status": "unknown", "payer": "employee", "paid_months": []},
                                   "needs": "planned"})
             window.recompute()
-            window.form.ensureWidgetVisible(window.form.osms_box) if hasattr(window.form, "ensureWidgetVisible") else None
             settle()
             window.form.osms_box.grab().save(str(out / f"gui-osms-no-payments-{lang}.png"))
             window.dirty = False
