@@ -360,4 +360,3 @@ def test_referral_bad_purpose(ref, clinic):
     kw["case"]["referral"] = {"purpose": "spa"}
     with pytest.raises(ValueError, match="unknown referral purpose 'spa'"):
         documents.render("referral", **kw)
-
