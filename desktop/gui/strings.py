@@ -168,7 +168,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "panel.errors": {"ru": "Решение не принято: исправьте ошибки в карточке",
                      "kk": "Шешім қабылданбады: картадағы қателерді түзетіңіз"},
     "panel.category": {"ru": "Категория", "kk": "Санаты"},
-    "panel.until": {"ru": "до {date}", "kk": "{date} дейін"},
+    "panel.until": {"ru": "до {date}", "kk": "{date} ж. дейін"},
     "panel.channels": {"ru": "Где прикрепить", "kk": "Қайда тіркелу"},
     "channel.egov": {"ru": "портал eGov", "kk": "eGov порталы"},
     "channel.clinic": {"ru": "регистратура поликлиники", "kk": "емхананың тіркеу орны"},
@@ -196,7 +196,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "osms.active_true": {"ru": "застрахован", "kk": "сақтандырылған"},
     "osms.active_false": {"ru": "не застрахован", "kk": "сақтандырылмаған"},
     "osms.active_none": {"ru": "статус не проверен", "kk": "мәртебесі тексерілмеген"},
-    "osms.until": {"ru": "ОСМС: застрахован до {date}", "kk": "МӘМС: {date} дейін сақтандырылған"},
+    "osms.until": {"ru": "ОСМС: застрахован до {date}", "kk": "МӘМС: {date} ж. дейін сақтандырылған"},
     "period.open": {"ru": "бессрочно", "kk": "мерзімсіз"},
     # save, duplicates, unsaved
     "save.invalid": {"ru": "Нельзя сохранить: в карточке есть ошибки.",
