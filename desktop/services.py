@@ -127,7 +127,8 @@ def write_atomically(path: Path, data: bytes):
 
 def recheck(registry, ref: RefData, on: date, lang: str = "ru") -> list[dict]:
     """Patients whose decision under `ref` as of `on` differs from their latest stored one
-    (category, attachment status or end date): the batch re-check after a reference update."""
+    (category, attachment status, end date or missing documents, coverage, the ОСМС status and
+    the answer to today's need): the batch re-check after a reference update."""
     from desktop.core.api import decide_data
     from desktop.core.case import CaseError
 
@@ -145,10 +146,22 @@ def recheck(registry, ref: RefData, on: date, lang: str = "ru") -> list[dict]:
         for key in ("status", "until"):
             if old_att.get(key) != new_att.get(key):
                 changes[f"attachment.{key}"] = [old_att.get(key), new_att.get(key)]
+        if sorted(old_att.get("missing_documents") or []) != sorted(new_att.get("missing_documents") or []):
+            changes["attachment.missing_documents"] = [old_att.get("missing_documents") or [],
+                                                       new_att.get("missing_documents") or []]
         old_cov = {(c["scheme"], c["scope"]) for c in last.get("coverage", [])}
         new_cov = {(c["scheme"], c["scope"]) for c in new["coverage"]}
         if old_cov != new_cov:
             changes["coverage"] = [sorted(map(list, old_cov)), sorted(map(list, new_cov))]
+        # revision 3: the answer to today's need (free or paid, and how) and the ОСМС status
+        old_osms, new_osms = last.get("osms") or {}, new["osms"] or {}
+        for key in ("insured", "source"):
+            if old_osms.get(key) != new_osms.get(key):
+                changes[f"osms.{key}"] = [old_osms.get(key), new_osms.get(key)]
+        old_care, new_care = last.get("care") or {}, new.get("care") or {}
+        for key in ("free", "scheme", "payment"):
+            if old_care.get(key) != new_care.get(key):
+                changes[f"care.{key}"] = [old_care.get(key), new_care.get(key)]
         if changes:
             out.append({"patient_id": patient_id, "changes": changes,
                         "old_reference": (last.get("reference") or {}).get("version"),

@@ -15,7 +15,7 @@ from desktop.core.dates import parse_date, parse_month
 SEXES = ("male", "female")
 OSMS_STATUSES = ("insured", "not_insured", "unknown")
 PAYERS = ("employee", "entrepreneur", "self_payer", "preferential", "esp")
-NEEDS = ("attachment", "emergency", "planned", "diagnosis")
+NEEDS = ("attachment", "emergency", "planned", "diagnosis", "phc")  # phc: revision 3
 RELATIONS = ("spouse", "child")
 REFERRAL_PURPOSES = ("consultation", "diagnostics", "hospitalisation")
 URGENCIES = ("routine", "urgent")
@@ -100,6 +100,9 @@ class Osms:
     status: str = "unknown"
     payer: str | None = None
     paid_months: tuple[tuple[int, int], ...] = ()
+    # revision 3: the case states the list of paid months (`[]` = nothing was paid); False when
+    # the list is missing or null (nothing is known about payments)
+    paid_known: bool = False
 
 
 @dataclass
@@ -341,6 +344,7 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
                 c.unknown_keys(o, OSMS_KEYS, "osms.")
             osms.status = _enum(c, o, "status", "osms.status", OSMS_STATUSES, "unknown")
             osms.payer = _enum(c, o, "payer", "osms.payer", PAYERS)
+            osms.paid_known = isinstance(o.get("paid_months"), list)
             months = o.get("paid_months") or []
             if not isinstance(months, list):
                 c.add("osms.paid_months", "must be a list of months YYYY-MM")

@@ -63,9 +63,12 @@ class _Reasoning:
         self.basis.update(dict.fromkeys(ids))  # keeps the order of first use
         return list(ids)
 
-    def warn(self, warning_code: str, **kw):
+    def warn(self, warning_code: str, variant: str | None = None, **kw):
+        """Add a warning; `variant` picks the entry `code.variant` of warnings.yaml when the
+        reference data has one (rev. 3: another basis and wording), under the same code."""
         code = warning_code
-        w = self.ref.warnings[code]
+        w = self.ref.warnings.get(f"{code}.{variant}") if variant else None
+        w = w if w is not None else self.ref.warnings[code]
         msg = w[self.lang if self.lang in ("ru", "kk") else "ru"].format(**kw)
         entry = {"code": code, "message": msg, "basis": self.cite(w["basis"])}
         entry.update({k: v for k, v in kw.items() if k in ("document_kind", "icd10")})
@@ -174,8 +177,19 @@ def _attachment(case: Case, cat: Category, valid: dict, r: _Reasoning) -> dict:
         if rule is not None:
             r.cite(rule.basis)
         r.say("explain.att.not_allowed", category=cat.name[lang])
+        rule_basis = list(rule.basis) if rule else []
+        # rev. 3 (rules.md 9.8): the ground from the closed list, with the rule that was not met
+        rule_words = _rule_words(_basis_entries(ref, rule_basis, lang))
+        if not ref.has_text("refusal.ground.requirements"):  # a release before revision 3
+            return {"status": "not_allowed", "channels": [], "required_documents": [],
+                    "missing_documents": [], "until": None, "basis": rule_basis,
+                    "refusal_ground": "requirements", "refusal_rule": {"basis": rule_basis, "text": None}}
+        text = r.t("refusal.ground.requirements", category=cat.name[lang], rule=rule_words)
+        r.say("refusal.ground.requirements", category=cat.name[lang], rule=rule_words)
         return {"status": "not_allowed", "channels": [], "required_documents": [],
-                "missing_documents": [], "until": None, "basis": list(rule.basis) if rule else []}
+                "missing_documents": [], "until": None, "basis": rule_basis,
+                "refusal_ground": "requirements",
+                "refusal_rule": {"basis": rule_basis, "text": text}}
     required, missing = [], []
     for req in rule.requires:
         kinds = req["any_of"]
@@ -191,14 +205,20 @@ def _attachment(case: Case, cat: Category, valid: dict, r: _Reasoning) -> dict:
         if found:
             required.append(found[0].kind)
         else:
-            required.append(kinds[0])
-            missing.append(kinds[0])
+            kind = _missing_kind(case, req, r)
+            required.append(kind)
+            missing.append(kind)
     r.cite(rule.basis)
     until = None
+    ground = None
     if missing:
         status = "needs_documents"
-        r.say("explain.att.needs_documents", category=cat.name[lang],
-              documents="; ".join(_in_sentence(ref.document_kind_name(k, lang)) for k in missing))
+        docs_words = "; ".join(_in_sentence(ref.document_kind_name(k, lang)) for k in missing)
+        r.say("explain.att.needs_documents", category=cat.name[lang], documents=docs_words)
+        # rev. 3 (rules.md 9.8): the documents are incomplete; the rule is the attachment rule
+        ground = {"basis": list(rule.basis), "missing": list(missing),
+                  "text": r.t("refusal.ground.documents", documents=docs_words)
+                  if ref.has_text("refusal.ground.documents") else None}
     else:
         status = "allowed"
         r.say("explain.att.allowed", channels="; ".join(r.t(f"explain.channel.{c}") for c in rule.channels))
@@ -210,7 +230,34 @@ def _attachment(case: Case, cat: Category, valid: dict, r: _Reasoning) -> dict:
         if "egov" in rule.channels and bd is not None and _age(bd, r.on) < 18:
             r.say("explain.channel.children_egov")
     return {"status": status, "channels": list(rule.channels), "required_documents": required,
-            "missing_documents": missing, "until": iso(until), "basis": list(rule.basis)}
+            "missing_documents": missing, "until": iso(until), "basis": list(rule.basis),
+            "refusal_ground": "documents" if ground else None, "refusal_rule": ground}
+
+
+def _rule_words(entries: list[dict]) -> str:
+    """Acts and articles for a sentence, each act named once: «act: article, article; act: …»."""
+    acts: dict[str, list[str]] = {}
+    for e in entries:
+        acts.setdefault(e["act"], []).append(e["article"])
+    return "; ".join(f"{act}: {', '.join(arts)}" for act, arts in acts.items())
+
+
+def _period(first: int, last: int, r: _Reasoning) -> str:
+    """«ноябрь 2026 г.» for one month, «февраль 2026 г. — май 2026 г.» for several."""
+    if first == last:
+        return _month_words(first, r)
+    return f"{_month_words(first, r)} — {_month_words(last, r)}"
+
+
+def _missing_kind(case: Case, req: dict, r: _Reasoning) -> str:
+    """The kind named as missing: the first of `any_of`, but a kind limited by age (the
+    citizen's birth certificate) when the person is below that age (rules.md 9.4)."""
+    bd = _birth_date(case)
+    for kind, parameter in (req.get("below_age") or {}).items():
+        limit = r.ref.parameter(parameter, r.on)
+        if limit is not None and bd is not None and _age(bd, r.on) < int(limit):
+            return kind
+    return req["any_of"][0]
 
 
 def _in_sentence(name: str) -> str:
@@ -293,7 +340,9 @@ def _osms(case: Case, cat: Category, r: _Reasoning) -> tuple[dict, bool]:
     is due (insured only by the grace, and a contribution already overdue)."""
     ref, on, o = r.ref, r.on, case.osms
     if not cat.osms:
+        # rev. 3 (rules.md 9.3): whatever the case states or lists, the status is not determined
         r.say("explain.osms.not_applicable", category=cat.name[r.lang])
+        return {"insured": None, "until": None, "source": "not_applicable", "applicable": False}, False
     if o.status in ("insured", "not_insured"):
         insured = o.status == "insured"
         if cat.osms:
@@ -308,6 +357,15 @@ def _osms(case: Case, cat: Category, r: _Reasoning) -> tuple[dict, bool]:
     now_idx = month_index(on.year, on.month)
     # open reading (rules.md section 8): months paid after the decision date's month are not counted
     paid = sorted(month_index(y, m) for y, m in o.paid_months if month_index(y, m) <= now_idx)
+    if not o.paid_months and o.paid_known and ref.has_text("explain.osms.nothing_paid"):
+        # rev. 3 (rules.md 9.2): `paid_months: []` is the Fund's empty record, not "nothing known"
+        # (a list of months all after the decision date stays the open reading of section 8)
+        r.say("explain.osms.nothing_paid")
+        result = {"insured": False, "until": None, "source": "computed", "applicable": cat.osms}
+        regain = _regain(paid, o.payer, r)
+        if regain is not None:
+            result["regain"] = regain
+        return result, False
     if not paid:
         if cat.osms:
             r.say("explain.osms.unknown")
@@ -363,7 +421,7 @@ def _osms(case: Case, cat: Category, r: _Reasoning) -> tuple[dict, bool]:
     if result["insured"] is False:
         if short_run is None and grace:
             r.say("explain.osms.computed_lapsed", month=_month_words(last, r), until=_dmy(until))
-        regain = _regain(paid, r)
+        regain = _regain(paid, o.payer, r)
         if regain is not None:
             result["regain"] = regain
         return result, False
@@ -387,10 +445,12 @@ def _osms(case: Case, cat: Category, r: _Reasoning) -> tuple[dict, bool]:
     return result, False
 
 
-def _regain(paid: list[int], r: _Reasoning) -> dict | None:
+def _regain(paid: list[int], payer: str | None, r: _Reasoning) -> dict | None:
     """What regaining the status costs (ОСМС Law art. 5 p.3; rules.md section 4): the months
     from the one after the last paid through the month before the decision's, at most the
-    `osms_regain_max_months` before it and none before 2020-01, times rate × minimum wage."""
+    `osms_regain_max_months` before it and none before 2020-01, times rate × minimum wage.
+    Nothing paid at all: those 12 months. When that period is empty the decision's own month
+    is due (rules.md 9.2): see _regain_current_month. Never 0 months."""
     ref, on = r.ref, r.on
     max_months, mbasis = ref.parameter_entry("osms_regain_max_months", on)
     rate, rbasis = ref.parameter_entry("osms_regain_rate", on)
@@ -399,23 +459,64 @@ def _regain(paid: list[int], r: _Reasoning) -> dict | None:
     if max_months is None or rate is None or wage is None:
         return None
     now_idx = month_index(on.year, on.month)
-    start = max(paid[-1] + 1, now_idx - int(max_months))
-    if since:
-        start = max(start, month_index(*map(int, str(since).split("-"))))
+    start = now_idx - int(max_months) if not paid else max(paid[-1] + 1, now_idx - int(max_months))
+    earliest = month_index(*map(int, str(since).split("-"))) if since else None
+    if earliest is not None:
+        start = max(start, earliest)
     months = now_idx - start
-    if months <= 0:
-        return None
     per_month = Decimal(str(wage)) * Decimal(str(rate))
+    if months <= 0:
+        return _regain_current_month(paid, payer, per_month, earliest, [*rbasis, *wbasis], r)
     amount = per_month * months
     amount = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.quantize(Decimal("0.01"))
     per = per_month.quantize(Decimal(1)) if per_month == per_month.to_integral_value() else per_month.quantize(Decimal("0.01"))
     basis = list(dict.fromkeys([*mbasis, *rbasis, *sbasis, *wbasis]))
     r.cite(basis)
-    r.say("explain.osms.regain", months=months, first=_month_words(start, r), last=_month_words(now_idx - 1, r),
+    r.say("explain.osms.regain", months=months, period=_period(start, now_idx - 1, r),
           per_month=_money(per), amount=_money(amount))
     return {"months": months, "amount": str(amount), "currency": "KZT", "basis": basis,
             "from_month": "%04d-%02d" % month_from_index(start),
             "to_month": "%04d-%02d" % month_from_index(now_idx - 1)}
+
+
+def _amount(v: Decimal) -> Decimal:
+    return v.quantize(Decimal(1)) if v == v.to_integral_value() else v.quantize(Decimal("0.01"))
+
+
+def _regain_current_month(paid: list[int], payer: str | None, per_month: Decimal, earliest,
+                          money_basis: list, r: _Reasoning) -> dict | None:
+    """The unpaid period is empty but the person is not insured (rules.md 9.2): an ЕСП payer
+    pays the single aggregate payment for the decision's month (no amount: it is not 5 % of
+    the minimum wage); a self-payer pays the months, ending with the decision's month, that
+    complete the consecutive months art. 5 p.3-1 asks for."""
+    ref, on = r.ref, r.on
+    now_idx = month_index(on.year, on.month)
+    month = "%04d-%02d" % month_from_index(now_idx)
+    no_grace, ngbasis = ref.parameter_entry("osms_no_grace_payers", on)
+    if payer and no_grace and payer in no_grace and ref.has_text("explain.osms.regain_esp"):
+        basis = list(ngbasis)
+        r.cite(basis)
+        r.say("explain.osms.regain_esp", month=_month_words(now_idx, r))
+        return {"months": 1, "amount": None, "currency": "KZT", "basis": basis, "payment": "esp",
+                "from_month": month, "to_month": month}
+    need, nbasis = ref.parameter_entry("osms_self_payer_min_consecutive", on)
+    if payer != "self_payer" or not need or not ref.has_text("explain.osms.regain_complete"):
+        return None
+    have = set(paid)
+    due = [m for m in range(now_idx - int(need) + 1, now_idx + 1)
+           if m not in have and (earliest is None or m >= earliest)]
+    if not due:
+        return None
+    amount = _amount(per_month * len(due))
+    basis = list(dict.fromkeys([*nbasis, *money_basis]))
+    r.cite(basis)
+    r.say("explain.osms.regain_complete", months=len(due), period=_period(due[0], due[-1], r),
+          required=int(need), per_month=_money(_amount(per_month)),
+          amount=_money(amount))
+    return {"months": len(due), "amount": str(amount), "currency": "KZT", "basis": basis,
+            "payment": "self_payer_completion",
+            "from_month": "%04d-%02d" % month_from_index(due[0]),
+            "to_month": "%04d-%02d" % month_from_index(due[-1])}
 
 
 def _money(v: Decimal) -> str:
@@ -448,6 +549,11 @@ def _coverage(case: Case, cat: Category, valid: dict, insured, r: _Reasoning) ->
         if rule.when == "not_insured" and insured is True:
             continue
         entry = {"scheme": rule.scheme, "scope": rule.scope, "basis": r.cite(rule.basis)}
+        if rule.scope == "dangerous_diseases" and cat.temporary:
+            # rev. 3 (rules.md 9.6): R665 p.5 only for the purposes of R665 p.3 sp.2-5
+            p5, p5basis = ref.parameter_entry("r665_p5_purposes", on)
+            if p5 and _effective_purpose(case, cat, valid) in p5:
+                entry["basis"] = list(dict.fromkeys(entry["basis"] + r.cite(p5basis)))
         if rule.active == "insured":
             entry["active"] = insured
         if rule.note:
@@ -526,10 +632,21 @@ def _effective_purpose(case: Case, cat: Category, valid: dict) -> str | None:
     return None
 
 
+def _is_immigrant(case: Case, cat: Category, valid: dict, r: _Reasoning) -> bool:
+    """An immigrant in the sense of R665 p.2 sp.4 (rules.md 9.5): never a citizen; kandas,
+    refugees, permanent residents and asylum seekers; others by their purpose of stay."""
+    if case.person.citizenship == "KZ":
+        return False
+    cats = r.ref.parameter("r665_immigrant_categories", r.on) or ()
+    purposes = r.ref.parameter("r665_immigrant_purposes", r.on) or ()
+    return cat.id in cats or _effective_purpose(case, cat, valid) in purposes
+
+
 def _warnings(case: Case, cat: Category, valid: dict, in_grace: bool, osms: dict, coverage: list[dict],
               r: _Reasoning):
     ref, on, lang = r.ref, r.on, r.lang
     purpose = _effective_purpose(case, cat, valid)
+    variant = None if _is_immigrant(case, cat, valid, r) else "other"
     flags = ref.purposes.get(purpose, {}) if purpose else {}
     citizen_kz = case.person.citizenship == "KZ"
     if cat.temporary and flags.get("worker"):
@@ -559,30 +676,34 @@ def _warnings(case: Case, cat: Category, valid: dict, in_grace: bool, osms: dict
             r.cite(dis.basis)
             r.say("explain.diagnosis_listed", code=case.diagnosis_icd10, disease=dis.name[lang])
             extra = r.t("tb.extra") if dis.notice == "tb" else ""
-            r.warn("dangerous_disease_notice", code=case.diagnosis_icd10, disease=dis.name[lang],
+            r.warn("dangerous_disease_notice", variant, code=case.diagnosis_icd10, disease=dis.name[lang],
                    extra=extra, icd10=case.diagnosis_icd10)
         else:
             r.say("explain.diagnosis_not_listed", code=case.diagnosis_icd10)
         if not citizen_kz and ref.code_in(case.diagnosis_icd10, "hiv_investigation_icd10", on):
-            # R665 p.14 sp.3: an immigrant's HIV is investigated; HIV gives no free care by itself
-            r.cite(ref.parameter_entry("hiv_investigation_icd10", on)[1])
-            r.warn("hiv_investigation", code=case.diagnosis_icd10, icd10=case.diagnosis_icd10)
-    if case.needs == "planned" and any(c.get("payment") == "guarantee_or_prepayment" for c in coverage):
-        if "guarantee_letter" in valid:
-            r.say("explain.needs.guarantee")
-        else:
-            r.warn("prepayment_required")
+            # R665 p.14 sp.3 for an immigrant, order ҚР ДСМ-231/2020 for others (rules.md 9.5);
+            # HIV gives no free care by itself
+            r.warn("hiv_investigation", variant, code=case.diagnosis_icd10, icd10=case.diagnosis_icd10)
 
 
-def _care(case: Case, coverage: list[dict], valid: dict, r: _Reasoning) -> dict | None:
-    """The answer to today's need (interface.md `care`): free under which scheme, or paid how.
-    None when the need is attachment."""
+def _care(case: Case, cat: Category, coverage: list[dict], valid: dict, r: _Reasoning) -> dict | None:
+    """The answer to today's need (interface.md `care`; rules.md 9.1): free under which scheme,
+    or paid how. None when the need is attachment."""
     need = case.needs
     if need == "attachment":
         return None
+    ref, on = r.ref, r.on
     by = {(c["scheme"], c["scope"]): c for c in coverage}
     listed = r.listed_disease
-    need_words = r.t(f"need.{need}")
+    need_words = r.t(f"need.{need}" if ref.has_text(f"need.{need}") else "need.planned")
+    residents, rbasis = ref.parameter_entry("gobmp_phc_categories", on)
+    resident = cat.id in (residents or ())
+    gobmp_full = by.get(("GOBMP", "full"))
+    if residents is None and gobmp_full is not None:
+        # a release (or a date) without the rules of revision 3: the ГОБМП package answers all
+        r.say("explain.care.free", need=need_words, item=_coverage_words(gobmp_full, r))
+        return {"need": need, "free": True, "scheme": "GOBMP", "scope": "full", "payment": None,
+                "basis": list(gobmp_full["basis"])}
 
     def answer(entry, free, payment=None, basis=None):
         paid_line = entry is None or entry["scheme"] == "PAID"
@@ -590,17 +711,42 @@ def _care(case: Case, coverage: list[dict], valid: dict, r: _Reasoning) -> dict 
                 "scope": None if paid_line else entry["scope"], "payment": payment,
                 "basis": list(basis if basis is not None else entry["basis"])}
 
-    for key in (("GOBMP", "full"),) + ((("GOBMP", "dangerous_diseases"),) if listed else ()) \
-            + ((("GOBMP", "emergency"),) if need == "emergency" else ()):
-        if key in by:
-            if key == ("GOBMP", "emergency"):
-                r.say("explain.needs.emergency")
-            r.say("explain.care.free", need=need_words, item=_coverage_words(by[key], r))
-            return answer(by[key], True)
+    def free(entry):
+        r.say("explain.care.free", need=need_words, item=_coverage_words(entry, r))
+        return answer(entry, True)
+
+    if need == "emergency":
+        for key in (("GOBMP", "full"),) + ((("GOBMP", "dangerous_diseases"),) if listed else ()) \
+                + (("GOBMP", "emergency"),):
+            if key in by:
+                if key == ("GOBMP", "emergency"):
+                    r.say("explain.needs.emergency")
+                return free(by[key])
+    elif listed and (by.get(("GOBMP", "dangerous_diseases")) or gobmp_full):
+        # a diagnosis on the dangerous-disease list: free under ГОБМП for everyone
+        return free(by.get(("GOBMP", "dangerous_diseases")) or gobmp_full)
+    elif resident and gobmp_full is not None and need in ("phc", "diagnosis"):
+        special, sbasis = ref.parameter_entry("gobmp_specialised_icd10", on)
+        if need == "diagnosis" and case.diagnosis_icd10 and ref.code_in(case.diagnosis_icd10,
+                                                                        "gobmp_specialised_icd10", on):
+            r.cite(sbasis)
+            r.say("explain.care.hiv_tb_gobmp", code=case.diagnosis_icd10)
+        else:
+            r.cite(rbasis)
+            r.say("explain.care.phc_gobmp")
+        return free(gobmp_full)
+    insurance = [c for c in coverage if c["scheme"] in ("DMS", "VMS")]
     osms = by.get(("OSMS", "full"))
+    if resident and osms is not None and need != "emergency":
+        # planned specialised care of the four citizen-like categories is in the ОСМС package
+        r.say("explain.care.osms_package")
+        if osms.get("active") is False and not insurance:
+            basis = list(dict.fromkeys(osms["basis"] + list(rbasis)))
+            r.cite(basis)
+            r.say("explain.care.planned_uninsured", need=need_words)
+            return answer(None, False, "price_list", basis)
     if osms is not None and osms.get("active") is True:
-        r.say("explain.care.free", need=need_words, item=_coverage_words(osms, r))
-        return answer(osms, True)
+        return free(osms)
     if osms is not None and osms.get("active") is None:
         r.say("explain.care.osms_unknown", need=need_words)
         return answer(osms, None)
@@ -608,7 +754,6 @@ def _care(case: Case, coverage: list[dict], valid: dict, r: _Reasoning) -> dict 
     if special is not None:
         r.say("explain.care.special_list", need=need_words)
         return answer(special, None)
-    insurance = [c for c in coverage if c["scheme"] in ("DMS", "VMS")]
     treaty = next((c for c in coverage if c.get("payment") == "guarantee_or_prepayment"), None)
     paid = by.get(("PAID", "planned"))
     if insurance:
@@ -621,6 +766,20 @@ def _care(case: Case, coverage: list[dict], valid: dict, r: _Reasoning) -> dict 
     r.cite(basis)
     r.say("explain.care.paid", need=need_words, payment=r.t(f"care.payment.{payment}"))
     return answer(insurance[0] if insurance else paid, False, payment, basis)
+
+
+def _drop_acts(data, drop: set):
+    """Remove the act ids in `drop` from every `basis` list of the decision (rev. 3, rules.md
+    9.6: acts that do not apply to the category, such as R665 for a citizen)."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k in ("basis", "category_basis") and isinstance(v, list):
+                data[k] = [b for b in v if not (isinstance(b, str) and b in drop)]
+            else:
+                _drop_acts(v, drop)
+    elif isinstance(data, list):
+        for v in data:
+            _drop_acts(v, drop)
 
 
 def _basis_entries(ref: RefData, ids, lang: str) -> list[dict]:
@@ -646,7 +805,15 @@ def decide(case: Case, ref: RefData, on: date, lang: str = "ru") -> Decision:
     osms, in_grace = _osms(case, cat, r)
     coverage = _coverage(case, cat, valid, osms["insured"], r)
     _warnings(case, cat, valid, in_grace, osms, coverage, r)
-    care = _care(case, coverage, valid, r)
+    care = _care(case, cat, coverage, valid, r)
+    # rules.md 9.1: a need answered by prepayment always carries the warning; a free one never
+    if care is not None and care["payment"] == "prepayment":
+        r.warn("prepayment_required")
+    elif care is not None and care["payment"] == "guarantee_letter":
+        r.say("explain.needs.guarantee")
+    drop = set((ref.parameter("acts_not_applicable", on) or {}).get(cat.id, ()))
+    if drop:
+        r.basis = {b: None for b in r.basis if b not in drop}
     data = {
         "as_of": on.isoformat(),
         "lang": lang,
@@ -664,4 +831,6 @@ def decide(case: Case, ref: RefData, on: date, lang: str = "ru") -> Decision:
         "reference": {"version": ref.version, "valid_from": iso(ref.valid_from),
                       "valid_until": iso(ref.valid_until)},
     }
+    if drop:
+        _drop_acts(data, drop)
     return Decision(data=data, category=cat.id, status=attachment["status"])

@@ -391,6 +391,30 @@ def _slip(case, decision, ref, clinic, number, on, lang, L) -> dict:
     return m
 
 
+def _refusal_ground(ref, decision: dict, lang: str, on: date) -> str | None:
+    """The refusal's ground in the print language (rules.md 9.8): `attachment.refusal_ground`
+    (documents | requirements) worded by the reference text refusal.ground.*, naming the
+    missing documents or the rule that was not met. None for a decision without a ground."""
+    att = decision.get("attachment") or {}
+    ground, rule = att.get("refusal_ground"), att.get("refusal_rule") or {}
+    if ground not in ("documents", "requirements"):
+        return None
+    template = _text(ref, f"refusal.ground.{ground}", lang, on, optional=True)
+    if not template:
+        return None
+    if ground == "documents":
+        kinds = rule.get("missing") or att.get("missing_documents") or []
+        names = [_kind_name(ref, k, lang) for k in kinds]
+        names = [n[0].lower() + n[1:] if len(n) > 1 and n[0].isupper() and n[1].islower() else n for n in names]
+        return template.format(documents="; ".join(names))
+    try:
+        category = ref.category_by_id[decision.get("category")].name[lang]
+    except (AttributeError, KeyError, TypeError):
+        category = decision.get("category_name") or decision.get("category") or ""
+    rule_words = "; ".join(_cites_by_act(ref, rule.get("basis") or att.get("basis") or [], lang))
+    return template.format(category=category, rule=rule_words)
+
+
 def _refusal(case, decision, ref, clinic, number, on, lang, L) -> dict:
     att = decision.get("attachment") or {}
     status = att.get("status")
@@ -405,6 +429,10 @@ def _refusal(case, decision, ref, clinic, number, on, lang, L) -> dict:
     b.append({"t": "h", "text": L["refusal.to"]})
     b.append({"t": "fields", "rows": _person_rows(ref, case, decision, lang, L, contact=False)})
     b.append({"t": "p", "text": L[f"refusal.status_{status}"], "bold": True})
+    ground = _refusal_ground(ref, decision, lang, on)
+    if ground:  # rev. 3 (rules.md 9.8): the ground from the closed list, with the rule not met
+        b.append({"t": "h", "text": L["refusal.ground"]})
+        b.append({"t": "p", "text": ground, "bold": True})
     if status == "needs_documents":  # first: what to bring next time
         missing = [_kind_name(ref, k, lang) for k in att.get("missing_documents") or []]
         b.append({"t": "h", "text": L["refusal.missing"]})
@@ -412,7 +440,8 @@ def _refusal(case, decision, ref, clinic, number, on, lang, L) -> dict:
     # the grounds are the legal reasoning; the sentence naming the reference-data version is
     # not a ground (the version is printed in the header and the footer of every page)
     version = (decision.get("reference") or {}).get("version") or ref.version
-    grounds = [str(x) for x in decision.get("explanation") or [] if version not in str(x)]
+    own = (att.get("refusal_rule") or {}).get("text")
+    grounds = [str(x) for x in decision.get("explanation") or [] if version not in str(x) and str(x) != own]
     if grounds:
         b.append({"t": "h", "text": L["refusal.reasons"]})
         b.append({"t": "list", "items": grounds, "numbered": True})
@@ -505,6 +534,7 @@ def _funding(case, decision, ref, on, lang, L) -> tuple[list[str], list[str], st
 # rev. 2: a need other than attachment is itself a reason to refer (interface.md `care`); the
 # case's own referral purpose, when given, wins
 NEED_REFERRAL = {"diagnosis": ("diagnostics", "routine"), "planned": ("consultation", "routine"),
+                 "phc": ("consultation", "routine"),  # rev. 3: a visit to the district doctor
                  "emergency": ("hospitalisation", "urgent")}
 
 

@@ -85,7 +85,8 @@ def test_failed_build_leaves_old_file(sources, tmp_path):
 
 def test_every_warning_code_has_a_message(ref):
     """The warnings of rules.md section 5 all have ru and kk messages."""
-    assert set(ref.warnings) == WARNING_CODES
+    # rev. 3: `code.variant` entries (another basis and wording) share their code
+    assert {c.split(".")[0] for c in ref.warnings} == WARNING_CODES
     assert all(w["ru"] and w["kk"] for w in ref.warnings.values())
 
 

@@ -111,11 +111,12 @@ def test_viral_haemorrhagic_fevers_codes(ref, code, listed):
 @pytest.mark.parametrize("code,warned", [("B20", True), ("B23.0", True), ("B24", True), ("Z21", True),
                                          ("B19", False), ("B25", False), ("Z22", False)])
 def test_hiv_investigation_for_immigrants(ref, code, warned):
-    """An immigrant with HIV (B20-B24, Z21): hiv_investigation, and no dangerous-disease care from it."""
-    d = decide(ref, case("TJ", [doc("passport")], diagnosis_icd10=code))
+    """An immigrant with HIV (B20-B24, Z21): hiv_investigation, and no dangerous-disease care from it
+    (rev. 3, rules.md 9.5: an immigrant's basis is R665 p.14 sp.3)."""
+    d = decide(ref, case("TJ", [doc("passport")], diagnosis_icd10=code, purpose_of_stay="study"))
     assert ("hiv_investigation" in codes(d)) is warned
     if warned:
-        assert "dangerous_disease_notice" not in codes(d) and {"r665-14", "dsm-231"} <= _ids(d)
+        assert "dangerous_disease_notice" not in codes(d) and {"r665-14-3", "dsm-231"} <= _ids(d)
 
 
 def test_no_hiv_investigation_warning_for_a_citizen(ref):
@@ -126,7 +127,7 @@ def test_no_hiv_investigation_warning_for_a_citizen(ref):
 
 def test_dangerous_disease_warning_names_observation_and_medicines(ref):
     """The dangerous-disease warning names dynamic observation and medicines (R665 p.14 sp.2)."""
-    d = decide(ref, case("US", [doc("passport")], diagnosis_icd10="A15"))
+    d = decide(ref, case("US", [doc("passport")], diagnosis_icd10="A15", purpose_of_stay="study"))
     msg = next(w["message"] for w in d["warnings"] if w["code"] == "dangerous_disease_notice")
     assert "динамическое наблюдение" in msg and "лекарственными средствами" in msg
 
@@ -146,10 +147,10 @@ def test_care_is_absent_for_attachment(ref):
     assert decide(ref, case("KZ", [doc("id_card_kz")]))["care"] is None
 
 
-def test_citizen_planned_care_is_free(ref):
-    """A citizen's planned care is free under ГОБМП (full package)."""
+def test_citizen_planned_care_hangs_on_the_osms_status(ref):
+    """rev. 3 (rules.md 9.1): a citizen's planned specialised care is ОСМС; status unknown: free null."""
     d = decide(ref, case("KZ", [doc("id_card_kz")], needs="planned"))
-    assert d["care"]["free"] is True and d["care"]["scheme"] == "GOBMP"
+    assert d["care"]["free"] is None and d["care"]["scheme"] == "OSMS"
 
 
 def test_cis_visitor_emergency_is_free(ref):

@@ -99,3 +99,28 @@ def test_texts_and_acts_compile(real_ref):
             assert real_ref.text(key, lang, ON)
     for act in ("appc-91", "pd-law-7-8", "tax-code-2017-394", "tax-code-2026-479"):
         assert real_ref.basis_entry(act, "kk")["act"]
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_refusal_names_its_ground_from_the_closed_list(real_ref, lang):
+    """rev. 3 (rules.md 9.8): the printed refusal names its ground — the patient does not meet
+    the requirements (which rule) — or, when documents are missing, that they are incomplete."""
+    L = LABELS[lang]
+    tourist = {"person": {"surname": "Smith", "given_name": "John", "birth_date": "1980-01-01", "sex": "male",
+                          "citizenship": "US"},
+               "purpose_of_stay": "tourism", "documents": [{"kind": "passport", "valid_until": "2030-01-01"}]}
+    d = decide(tourist, real_ref, lang)
+    assert d["attachment"]["refusal_ground"] == "requirements"
+    t = squash(pdf_text(documents.render("refusal", case=tourist, decision=d, ref=real_ref, clinic=CLINIC,
+                                         number="1", on=ON, lang=lang)))
+    assert squash(L["refusal.ground"]) in t
+    assert t.count(squash(d["attachment"]["refusal_rule"]["text"])) == 1
+    assert squash(real_ref.acts["fms-not-attach"].article[lang]) in t
+    child = {"person": {"surname": "Ким", "given_name": "Ая", "birth_date": "2015-02-02", "sex": "female",
+                        "citizenship": "KZ"}, "documents": []}
+    d = decide(child, real_ref, lang)
+    assert (d["attachment"]["refusal_ground"], d["attachment"]["missing_documents"]) == ("documents", ["birth_certificate"])
+    t = squash(pdf_text(documents.render("refusal", case=child, decision=d, ref=real_ref, clinic=CLINIC,
+                                         number="2", on=ON, lang=lang)))
+    assert squash(d["attachment"]["refusal_rule"]["text"]) in t
+    assert squash("Основание отказа" if lang == "ru" else "Бас тарту негізі") in t

@@ -173,6 +173,11 @@ class PatientForm(QWidget):
         self._place(grid, 0, 0, "osms.status", "f.osms_status", self.osms_status)
         self._place(grid, 0, 1, "osms.payer", "f.payer", self.payer)
         self._place(grid, 1, 0, "osms.paid_months", "f.paid_months", self.paid_months, span=3)
+        # rev. 3 (rules.md 9.2): "no payments" (the Fund's record is empty, `paid_months: []`)
+        # is said on purpose, apart from leaving the months empty (nothing known)
+        self.no_payments = CheckField()
+        self._place(grid, 2, 0, "osms.no_payments", None, self.no_payments, span=3)
+        self.no_payments.toggled.connect(self._no_payments_toggled)
         outer.addWidget(self.osms_box)
 
         # 5. the visit ------------------------------------------------------------------------
@@ -236,7 +241,7 @@ class PatientForm(QWidget):
                            self.worker_until,
                            self.osms_status, self.payer, self.paid_months.entry,
                            self.paid_months.add, self.paid_months.remove, self.paid_months.list,
-                           self.needs, self.as_of, self.diagnosis, self.ref_purpose, self.ref_urgency,
+                           self.no_payments, self.needs, self.as_of, self.diagnosis, self.ref_purpose, self.ref_urgency,
                            self.ref_diagnosis, self.ref_services, self.address, self.phone,
                            self.rep_name, self.rep_relation, self.rep_document,
                            self.previous_clinic, self.reason]
@@ -253,7 +258,7 @@ class PatientForm(QWidget):
                   self.relation, self.osms_status, self.payer, self.needs, self.paid_months,
                   self.ref_purpose, self.ref_urgency):
             w.changed.connect(self._edited)
-        for w in (self.family, self.lives_together):
+        for w in (self.family, self.lives_together, self.no_payments):
             w.toggled.connect(self._edited)
         self.attachment_channel.changed.connect(self._edited)
         for w in (self.iin, self.surname, self.given_name):
@@ -310,6 +315,8 @@ class PatientForm(QWidget):
         self.contacts_box.setTitle(tr("sec.contacts"))
         self.family.setText(tr("f.family"))
         self.lives_together.setText(tr("f.lives_together"))
+        self.no_payments.setText(tr("f.no_payments"))
+        self.no_payments.setToolTip(tr("f.no_payments_hint"))
         self.doc_add.setText(tr("doc.add"))
         self.doc_edit.setText(tr("doc.edit"))
         self.doc_remove.setText(tr("doc.remove"))
@@ -352,6 +359,11 @@ class PatientForm(QWidget):
     def _edited(self, *_args) -> None:
         if not self._loading:
             self.changed.emit()
+
+    def _no_payments_toggled(self, on: bool) -> None:
+        if on:
+            self.paid_months.set_months([])
+        self.paid_months.setEnabled(not on)
 
     def _family_toggled(self, on: bool) -> None:
         self.relation.setEnabled(on)
@@ -526,7 +538,9 @@ class PatientForm(QWidget):
         osms: dict = {"status": self.osms_status.code() or "unknown"}
         if self.payer.code():
             osms["payer"] = self.payer.code()
-        if self.paid_months.months():
+        if self.no_payments.isChecked():
+            osms["paid_months"] = []
+        elif self.paid_months.months():
             osms["paid_months"] = self.paid_months.months()
         case["osms"] = osms
         if self.diagnosis.text().strip():
@@ -577,6 +591,7 @@ class PatientForm(QWidget):
             self.osms_status.set_code(osms.get("status"))
             self.payer.set_code(osms.get("payer"))
             self.paid_months.set_months(list(osms.get("paid_months") or []))
+            self.no_payments.setChecked(osms.get("paid_months") == [])
             self.diagnosis.setText(case.get("diagnosis_icd10") or "")
             self.needs.set_code(case.get("needs") or "attachment")
             rep = case.get("representative") or {}

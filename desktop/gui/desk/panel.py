@@ -247,6 +247,10 @@ class DecisionPanel(QWidget):
                 detail = f"{self.ref.text('scheme.' + care['scheme'], lang)} — {self.ref.text('scope.' + care['scope'], lang)}"
             else:
                 detail = self.ref.text(f"care.payment.{care.get('payment') or 'price_list'}", lang)
+            if care.get("need"):
+                # rev. 3: the headline names the need it answers («Приём участкового врача: …»)
+                need = tr(f"needs.{care['need']}")
+                detail = tr("panel.need", need=need[:1].upper() + need[1:], answer=detail)
             words = (f"{escape(line)}<br><span style='font-weight:500'>{escape(detail)}</span>"
                      f"<br><span style='font-weight:400'>{escape(self.ref.text(f'status.{status}', lang))}</span>")
             shown = {True: "allowed", False: "needs_documents", None: "needs_documents"}[free]
