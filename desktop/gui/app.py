@@ -296,7 +296,22 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
         gc.enable()
         gc.freeze()                   # the start-up objects live as long as the app: never rescan them
         if exit_after_start:
-            QTimer.singleShot(0, leave_when_shown)
+            import os
+
+            login = os.environ.get("POLYCLINIC_TOUR")
+            if login:                   # the bundle's smoke test: every window once
+                def tour() -> None:
+                    from desktop.gui.tour import run_tour
+
+                    code = run_tour(window, login)
+                    if code:
+                        app.exit(code)
+                    else:
+                        leave_when_shown()
+
+                QTimer.singleShot(0, tour)
+            else:
+                QTimer.singleShot(0, leave_when_shown)
 
     def leave_when_shown(tries: int = 0) -> None:
         handle = window.windowHandle()
