@@ -217,6 +217,10 @@ def registrar_hour(tmp: Path) -> None:
 
 
 def main() -> int:
+    # compiled as an installation compiles it (PYTHONDONTWRITEBYTECODE=1 would otherwise make
+    # every start compile the app's own modules, which the bare baseline does not have)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "desktop")],
+                   stdout=subprocess.DEVNULL, check=False)
     env = dict(os.environ)
     if not env.get("QT_QPA_PLATFORM") and not env.get("DISPLAY"):
         env["QT_QPA_PLATFORM"] = "offscreen"
