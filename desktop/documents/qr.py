@@ -108,6 +108,40 @@ def _generator_polynomial():
 
 qrencoder.QRUtil.getErrorCorrectPolynomial = _generator_polynomial()
 
+_REED_SOLOMON = qrencoder.QRCode.createBytes
+
+
+def _create_bytes(buffer, rsBlocks):
+    """reportlab's QRCode.createBytes (data blocks and their Reed-Solomon error correction,
+    interleaved) with the remainder of the division by the generator polynomial computed by
+    the usual shift register: the remainder is unique, so the bytes are reportlab's."""
+    from itertools import chain, zip_longest
+
+    exp, log = qrencoder.EXP_TABLE, qrencoder.LOG_TABLE
+    offset = 0
+    dcdata, ecdata = [], []
+    for block in rsBlocks:
+        dc_count = block.dataCount
+        ec_count = block.totalCount - dc_count
+        data = buffer.buffer[offset:offset + dc_count]
+        offset += dc_count
+        dcdata.append(data)
+        generator = [log[g] for g in qrencoder.QRUtil.getErrorCorrectPolynomial(ec_count).num[1:]]
+        rem = [0] * ec_count
+        for byte in data:
+            factor = byte ^ rem[0]
+            rem = rem[1:]
+            rem.append(0)
+            if factor:
+                lf = log[factor]
+                for i, lg in enumerate(generator):
+                    rem[i] ^= exp[(lg + lf) % 255]
+        ecdata.append(rem)
+    return [d for dd in chain(zip_longest(*dcdata), zip_longest(*ecdata)) for d in dd if d is not None]
+
+
+qrencoder.QRCode.createBytes = staticmethod(_create_bytes)
+
 
 def qr_code(payload: str, **kw) -> QrCode:
     """reportlab's QrCode widget for `payload`, choosing its mask with `QRCode`."""

@@ -57,6 +57,22 @@ def test_the_mask_and_symbol_are_reportlabs():
         assert ours.modules == theirs.modules, text
 
 
+def test_the_error_correction_bytes_are_reportlabs():
+    """Every symbol size and level, random data (leading zero bytes too)."""
+    class Buffer:
+        def __init__(self, data):
+            self.buffer = data
+
+    rng = random.Random(5)
+    for version in range(1, 41):
+        for level in (0, 1, 2, 3):
+            blocks = qrencoder.QRRSBlock.getRSBlocks(version, level)
+            total = sum(b.dataCount for b in blocks)
+            for zeros in (0, 5, total):
+                data = [0] * zeros + [rng.randrange(256) for _ in range(total - zeros)]
+                assert qr._create_bytes(Buffer(data), blocks) == qr._REED_SOLOMON(Buffer(data), blocks)
+
+
 def test_every_mask_repeats_every_six_columns():
     """What desktop/documents/qr.py relies on, for every symbol size (versions 1 to 40)."""
     n = 40 * 4 + 17
@@ -94,6 +110,7 @@ def test_documents_are_the_bytes_of_plain_reportlab(ref, monkeypatch):
     uncached = getattr(qrencoder.QRUtil.getErrorCorrectPolynomial, "__wrapped__", None)
     if uncached is not None:
         monkeypatch.setattr(qrencoder.QRUtil, "getErrorCorrectPolynomial", staticmethod(uncached))
+    monkeypatch.setattr(qrencoder.QRCode, "createBytes", staticmethod(qr._REED_SOLOMON))
     theirs = _render_all(ref)
     assert sum(1 for b in ours if b != b"-") >= 6
     assert ours == theirs
