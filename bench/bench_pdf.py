@@ -23,16 +23,16 @@ from desktop import documents  # noqa: E402
 from docs_helpers import CLINIC, FakeRef, cis_visitor  # noqa: E402
 
 RUNS = 20
-TARGET_MS = 50.0
+TARGET_RATIO = 50.0   # issue 18: the estimate within 50x the one-line canvas, same run
 
 
-def median_ms(fn) -> float:
+def median_ms(fn, clock=time.perf_counter) -> float:
     fn()  # warm: fonts registered, modules imported, caches filled
     times = []
     for _ in range(RUNS):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        times.append((time.perf_counter() - t0) * 1000)
+        times.append((clock() - t0) * 1000)
     return statistics.median(times)
 
 
@@ -71,13 +71,26 @@ def main() -> int:
                                 number="2026-000001", on=on, lang="ru", lines=lines)
 
     pdf = estimate()
-    base = median_ms(baseline)
-    est = median_ms(estimate)
+    bases, ests = [], []
+    for _ in range(3):                  # interleaved rounds: both see the same machine state
+        bases.append(median_ms(baseline))
+        ests.append(median_ms(estimate))
+    base, est = statistics.median(bases), statistics.median(ests)
+    ratio = est / base
     print(f"data: {ref_name}; estimate PDF {len(pdf)} bytes, baseline {len(baseline())} bytes")
-    print(f"baseline one-line canvas PDF: {base:.2f} ms (median of {RUNS})")
-    print(f"estimate PDF, warm:           {est:.2f} ms (median of {RUNS})")
-    print(f"ratio estimate/baseline:      {est / base:.1f}x")
-    print(f"target < {TARGET_MS:.0f} ms: {'met' if est < TARGET_MS else 'NOT met'}")
+    print(f"baseline one-line canvas PDF: {base:.2f} ms (median of 3 rounds of {RUNS})")
+    print(f"estimate PDF, warm:           {est:.2f} ms (median of 3 rounds of {RUNS})")
+    print(f"ratio estimate/baseline:      {ratio:.1f}x; target < {TARGET_RATIO:.0f}x"
+          f"{'' if ratio < TARGET_RATIO else ': NOT met'}")
+    cpu_base = statistics.median(median_ms(baseline, time.process_time) for _ in range(3))
+    cpu_est = statistics.median(median_ms(estimate, time.process_time) for _ in range(3))
+    cpu_ratio = cpu_est / cpu_base
+    print(f"CPU time (process_time, unaffected by other processes' load): estimate {cpu_est:.2f} ms, "
+          f"baseline {cpu_base:.2f} ms; ratio {cpu_ratio:.1f}x"
+          f"{'' if cpu_ratio < TARGET_RATIO else ': NOT met'}")
+    from reportlab.lib import rl_accel
+
+    print(f"reportlab accelerators (rl_accel): {'missing' if rl_accel._py_funcs else 'in use'}")
     return 0
 
 

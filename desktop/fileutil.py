@@ -7,9 +7,7 @@ the user's own profile, whose ACL already keeps other users out).
 """
 from __future__ import annotations
 
-import hashlib
 import os
-import secrets
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -49,6 +47,8 @@ def temp_name(path: Path) -> Path:
     """A name beside `path` that no other process or thread will pick:
     `<name>.tmp-<pid>-<random>`. Leftovers carry the mark and are removed at start."""
     path = Path(path)
+    import secrets  # here: `polyclinic decide` never makes a file, nor pays for OpenSSL's start
+
     return path.with_name(f"{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
 
 
@@ -82,6 +82,8 @@ def claim_name(folder: Path, stem: str, suffix: str) -> Path:
 
 def sha256_of(path: Path) -> str:
     """The SHA-256 of a file, read in 1 MiB chunks."""
+    import hashlib
+
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 from desktop.fileutil import file_lock, private_dir, sha256_of, temp_name, write_private
@@ -66,6 +65,8 @@ def install(db_path: Path, release: Path, *, activate: bool = True) -> RefData:
         if not intact:
             tmp = temp_name(target)
             try:
+                import shutil
+
                 shutil.copyfile(release, tmp)
                 with open(tmp, "rb") as fh:
                     os.fsync(fh.fileno())

@@ -8,10 +8,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from reportlab.lib.fonts import addMapping
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-
 REGULAR = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"
 _FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
@@ -32,6 +28,10 @@ def font_dir() -> Path:
 
 def register_fonts() -> tuple[str, str]:
     """Register DejaVu Sans regular and bold once; returns (regular, bold) font names."""
+    from reportlab.lib.fonts import addMapping  # here: the desk's font check needs only font_dir
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
     registered = set(pdfmetrics.getRegisteredFontNames())
     if REGULAR not in registered or BOLD not in registered:
         d = font_dir()

@@ -11,7 +11,6 @@ import json
 from datetime import date
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.barcode.qr import QrCode
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -23,6 +22,7 @@ from reportlab.platypus import (HRFlowable, KeepTogether, PageBreak, Paragraph, 
                                 Table, TableStyle)
 
 from desktop.documents.fonts import REGULAR, register_fonts
+from desktop.documents.qr import qr_code
 from desktop.documents.labels import labels
 
 MARGIN = 15 * mm
@@ -71,8 +71,8 @@ def qr_payload(model: dict, digest: str) -> str:
                       ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _qr(payload: str) -> QrCode:
-    return QrCode(payload, width=QR_SIZE, height=QR_SIZE, qrLevel="M", qrBorder=2)
+def _qr(payload: str):
+    return qr_code(payload, width=QR_SIZE, height=QR_SIZE, qrLevel="M", qrBorder=2)
 
 
 def _fields(rows, st) -> Table:

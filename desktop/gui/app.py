@@ -22,27 +22,70 @@ def _message(kind, title: str, text: str, buttons=None) -> int:
 
 
 class _Opener:
-    """Imports the store and opens the registry on a thread while Qt starts (the store's
-    imports are the largest part of start-up); `result()` joins and returns (registry, error)."""
+    """Opens the registry on a thread while the login page is shown: imports the store, runs the
+    checks at open (the quick integrity check of a large file included), installs the
+    reference data in force, and imports the core the desk decides with. The GUI thread polls
+    `done()` and takes `result()` (registry, error, ref, ref_error) without ever waiting."""
 
-    def __init__(self, db_path: Path, now: datetime):
+    def __init__(self, db_path, now: datetime, local: Path, bundled_reference: Path):
         import threading
 
-        self.registry, self.error = None, None
-        self._thread = threading.Thread(target=self._open, args=(db_path, now), daemon=True)
+        self.registry, self.error, self.ref, self.ref_error = None, None, None, None
+        self._thread = threading.Thread(target=self._open, args=(db_path, now, local, bundled_reference),
+                                        daemon=True, name="registry-open")
         self._thread.start()
 
-    def _open(self, db_path: Path, now: datetime) -> None:
+    def _open(self, db_path, now: datetime, local: Path, bundled_reference: Path) -> None:
         try:
             from desktop.store import open_registry
 
             self.registry = open_registry(db_path, now=now)
         except Exception as exc:  # RegistryError and friends are handled in the GUI thread
             self.error = exc
+        try:
+            from desktop.core.refdata import RefDataError
+            from desktop.core.refinstall import ensure_reference
+
+            try:
+                self.ref = ensure_reference(local, bundled_reference)
+            except RefDataError as exc:
+                self.ref_error = exc
+            import desktop.core.api  # noqa: F401 - the desk decides with it: imported here, not
+            import desktop.core.case  # noqa: F401 - in the GUI thread
+        except Exception as exc:  # noqa: BLE001 - reported by the GUI thread
+            self.ref_error = exc
+
+    def done(self) -> bool:
+        return not self._thread.is_alive()
 
     def result(self):
         self._thread.join()
         return self.registry, self.error
+
+
+class _StartTrace:
+    """POLYCLINIC_START_TRACE=FILE: when the login page is on screen and the event loop runs
+    (keys are taken), and when the desk is ready, as wall-clock times (time.time()), with the
+    modules loaded by then — for bench/bench_gui.py and the start-up tests."""
+
+    WATCHED = ("alembic", "reportlab", "psycopg", "desktop.gui.admin", "desktop.documents")
+
+    def __init__(self):
+        import os
+
+        self.path = os.environ.get("POLYCLINIC_START_TRACE")
+        self.events: dict = {}
+
+    def mark(self, event: str) -> None:
+        if not self.path:
+            return
+        import json
+        import time
+
+        loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("alembic", "reportlab", "psycopg")
+                        or m.startswith(self.WATCHED[3:]))
+        self.events[event] = {"t": time.time(), "modules": loaded}
+        Path(self.path).write_text(json.dumps(self.events), encoding="utf-8")
 
 
 def open_registry_or_restore(db_path: Path, clock, tr, *, interactive: bool, opened=None,
@@ -171,11 +214,21 @@ def run(db_path: Path, bundled_reference: Path, exit_after_start: bool, today: d
         sys.excepthook = hook
 
 
+# What the desk is built from, imported in the GUI thread while the registry opens (after the
+# login page is on screen), one module a pass of the event loop so that keys keep flowing.
+_DESK_MODULES = ("desktop.gui.desk.documents", "desktop.gui.desk.form", "desktop.gui.desk.panel",
+                 "desktop.gui.desk.search", "desktop.gui.printing.picker",
+                 "desktop.gui.printing.preview", "desktop.gui.admin.base", "desktop.gui.admin.clinic",
+                 "desktop.gui.admin.data", "desktop.gui.admin.people", "desktop.gui.admin.prices",
+                 "desktop.gui.admin.menu", "desktop.gui.desk.server_link")
+
+
 def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> int:
     import gc
 
     from desktop.gui.clock import Clock
 
+    trace = _StartTrace()
     clock = Clock(datetime.now)   # the one clock of the GUI: "now" for what it saves
     from desktop.paths import db_location, default_db, local_path
 
@@ -192,9 +245,9 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
         # The server's driver takes longer to load: import the store here, so that its import
         # never overlaps PySide6's (shiboken's import hook trips over a half-imported pydantic).
         import desktop.store.registry  # noqa: F401
-    opener = _Opener(db_path, clock.now())
+    opener = _Opener(db_path, clock.now(), local, Path(bundled_reference))
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     from desktop.gui.i18n import Tr
     from desktop.gui.settings import AppSettings
@@ -206,28 +259,106 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
     settings = AppSettings(settings_path)
     tr = Tr(settings.language)
     _show_registry_errors(tr)
-    from desktop.gui.qt_translations import QtTranslations
+    from desktop.gui.desk.main_window import MainWindow
 
-    QtTranslations.of(app).load(tr.lang)   # Qt's own buttons and dialogs, from the first message on
+    # The login page first: shown (and typed into) while the registry opens on its thread.
+    window = MainWindow(None, None, settings, clock, today, db_path=local)
+    app.setStyleSheet(STYLE)   # once, after the widgets exist: one polish pass instead of many
+    window.show()
+    QTimer.singleShot(0, lambda: trace.mark("login_shown"))
+    state: dict = {"registry": None, "error": None}
+    backups = []
+
+    desk_modules = list(_DESK_MODULES)
+
+    def finish() -> None:
+        if not opener.done():           # the event loop keeps running: typing is never held up
+            if desk_modules:            # meanwhile the desk's modules, one a pass of the loop
+                import importlib
+
+                importlib.import_module(desk_modules.pop(0))
+            QTimer.singleShot(0 if desk_modules else 10, finish)
+            return
+        try:
+            code = _attach(window, opener, db_path, local, bundled_reference, clock, tr, settings,
+                           exit_after_start, state)
+        except BaseException as exc:  # noqa: BLE001 - re-raised after the event loop ends
+            state["error"] = exc
+            app.exit(1)
+            return
+        if code is not None:
+            window.hide()
+            app.exit(code)
+            return
+        trace.mark("ready")
+        if not exit_after_start:
+            QTimer.singleShot(0, lambda: backups.append(start_backup(window, clock)))
+        gc.enable()
+        gc.freeze()                   # the start-up objects live as long as the app: never rescan them
+        if exit_after_start:
+            import os
+
+            login = os.environ.get("POLYCLINIC_TOUR")
+            if login:                   # the bundle's smoke test: every window once
+                def tour() -> None:
+                    from desktop.gui.tour import run_tour
+
+                    code = run_tour(window, login)
+                    if code:
+                        app.exit(code)
+                    else:
+                        leave_when_shown()
+
+                QTimer.singleShot(0, tour)
+            else:
+                QTimer.singleShot(0, leave_when_shown)
+
+    def leave_when_shown(tries: int = 0) -> None:
+        handle = window.windowHandle()
+        exposed = handle is not None and (handle.isExposed() or app.platformName() == "offscreen")
+        if (window.isVisible() and exposed) or tries > 500:
+            QTimer.singleShot(0, lambda: app.exit(0))   # idle: after pending events
+        else:
+            QTimer.singleShot(10, lambda: leave_when_shown(tries + 1))
+
+    QTimer.singleShot(0, finish)
+    code = app.exec()
+    window.worker.wait()
+    for worker in backups:      # a copy half-written is no copy: let it finish
+        worker.wait()
+    registry = state["registry"]
+    if registry is not None:
+        registry.close()
+    window.deleteLater()          # tear the widgets down now, in order, not at interpreter exit
+    del window
+    app.processEvents()
+    if state["error"] is not None:
+        raise state["error"]
+    return code
+
+
+def _attach(window, opener, db_path, local, bundled_reference, clock, tr, settings,
+            exit_after_start, state) -> int | None:
+    """The registry's thread is done: the registry (or the way back from a damaged one), the
+    reference data, the desk. Returns an exit code when the app cannot go on, else None."""
+    from PySide6.QtWidgets import QMessageBox
 
     from desktop.core.refdata import RefDataError
     from desktop.core.refinstall import ensure_reference
-    from desktop.gui.desk.main_window import MainWindow
 
-    try:
-        ref = ensure_reference(local, Path(bundled_reference))
-    except RefDataError as e:
-        ref, ref_error = None, e
+    ref, ref_error = opener.ref, opener.ref_error
     registry = open_registry_or_restore(db_path, clock, tr, interactive=not exit_after_start,
                                         opened=opener.result(), settings=settings)
     if registry is not None and Path(registry.path) != local:  # another registry was chosen
         local = Path(registry.path)
+        window._db_path = local
         try:
             ref = ensure_reference(local, Path(bundled_reference))
         except RefDataError as e:
             ref, ref_error = None, e
     if registry is None:
         return 1
+    state["registry"] = registry
     releases = None
     if registry.location.is_server:  # the clinic's release in force lives on the server
         from desktop.store import RegistryError
@@ -243,37 +374,11 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
             print(tr("refdata.failed", message=ref_error), file=sys.stderr)
         else:
             _message(QMessageBox.Critical, tr("app.title"), tr("refdata.failed", message=ref_error))
-        registry.close()
         return 1
 
     from desktop.services import seed_prices_from_reference
 
     seed_prices_from_reference(registry, ref, clock.now())   # first start: the demo price list
-    window = MainWindow(registry, ref, settings, clock, today, db_path=local)
+    window.attach(registry, ref)
     window.link.releases = releases   # checked before each decision (a server registry)
-    app.setStyleSheet(STYLE)   # once, after the widgets exist: one polish pass instead of many
-    window.show()
-    backups = []
-    if not exit_after_start:
-        QTimer.singleShot(0, lambda: backups.append(start_backup(window, clock)))
-    gc.enable()
-    gc.freeze()                   # the start-up objects live as long as the app: never rescan them
-    if exit_after_start:
-        def leave_when_shown(tries: int = 0) -> None:
-            handle = window.windowHandle()
-            exposed = handle is not None and (handle.isExposed() or app.platformName() == "offscreen")
-            if (window.isVisible() and exposed) or tries > 500:
-                QTimer.singleShot(0, lambda: app.exit(0))   # idle: after pending events
-            else:
-                QTimer.singleShot(10, lambda: leave_when_shown(tries + 1))
-
-        QTimer.singleShot(0, leave_when_shown)
-    code = app.exec()
-    window.worker.wait()
-    for worker in backups:      # a copy half-written is no copy: let it finish
-        worker.wait()
-    registry.close()
-    window.deleteLater()          # tear the widgets down now, in order, not at interpreter exit
-    del window
-    app.processEvents()
-    return code
+    return None

@@ -191,7 +191,6 @@ def prepare_pg(location: Location):
     """Connect, check the database is UTF-8, migrate under an advisory lock. Returns
     (engine, revision before) like `db.prepare`."""
     import sqlalchemy as sa
-    from alembic.runtime.migration import MigrationContext
 
     from . import db
 
@@ -209,9 +208,12 @@ def prepare_pg(location: Location):
             connection.commit()
             try:
                 tables = set(sa.inspect(connection).get_table_names())
-                revision = MigrationContext.configure(connection).get_current_revision()
+                revision = None   # read as Alembic does, without importing it (no migration due)
+                if "alembic_version" in tables:
+                    row = connection.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+                    revision = row[0] if row else None
                 connection.commit()
-                known = {s.revision for s in db._script_directory().walk_revisions()}
+                known = db.known_revisions()
                 if revision is None and tables:
                     raise RegistryError(location.display,
                                         "Это не база данных регистратуры (чужие таблицы)",

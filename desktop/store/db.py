@@ -111,8 +111,7 @@ def quick_check(path: Path) -> str | None:
     except sqlite3.Error as exc:
         raise _wrap_db_error(path, exc) from None
     revision = row[0] if row else None
-    known = {s.revision for s in _script_directory().walk_revisions()}
-    if revision is not None and revision not in known:
+    if revision is not None and revision not in _revisions():
         raise RegistryError(path, f"База создана более новой версией программы ({revision})",
                             f"The database was created by a newer version of the program ({revision})")
     return revision
@@ -132,7 +131,7 @@ def file_revision(path: Path) -> str | None:
 
 
 def known_revisions() -> set[str]:
-    return {s.revision for s in _script_directory().walk_revisions()}
+    return set(_revisions())
 
 
 def integrity_counts(path: Path) -> dict[str, int]:
@@ -241,8 +240,36 @@ def _script_directory():
     return ScriptDirectory(str(MIGRATIONS_DIR))
 
 
+_REVISIONS: dict[str, str | None] | None = None
+
+
+def _revisions() -> dict[str, str | None]:
+    """{revision: down_revision} of the migration scripts, read from their text (a registry
+    already at head opens without importing Alembic; Alembic runs only when a migration is due)."""
+    global _REVISIONS
+    if _REVISIONS is None:
+        import re
+
+        found: dict[str, str | None] = {}
+        rev = re.compile(r'^revision\s*(?::[^=]*)?=\s*["\']([^"\']+)["\']', re.M)
+        down = re.compile(r'^down_revision\s*(?::[^=]*)?=\s*(?:["\']([^"\']+)["\']|None)', re.M)
+        for script in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+            text = script.read_text(encoding="utf-8")
+            r, d = rev.search(text), down.search(text)
+            if r is None or d is None:   # a script this reader does not understand: ask Alembic
+                found = {s.revision: s.down_revision for s in _script_directory().walk_revisions()}
+                break
+            found[r.group(1)] = d.group(1)
+        _REVISIONS = found
+    return _REVISIONS
+
+
 def head_revision() -> str:
-    return _script_directory().get_current_head()
+    revisions = _revisions()
+    heads = set(revisions) - set(revisions.values())
+    if len(heads) != 1:              # branches (a merge pending): Alembic decides
+        return _script_directory().get_current_head()
+    return heads.pop()
 
 
 def current_revision(engine: sa.Engine) -> str | None:

@@ -13,21 +13,24 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QScrollArea,
-                               QSplitter, QStackedWidget, QTabWidget, QWidget)
+                               QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
-from desktop.core.api import decide_data
-from desktop.core.case import CaseError
-from desktop.gui.admin.menu import AdminMenu
-from desktop.gui.admin.clinic import ClinicDialog
 from desktop.gui.clock import Clock
-from desktop.gui.desk.form import PatientForm
 from desktop.gui.i18n import Tr, dmy
-from desktop.gui.desk.pages import LoginPage, PasswordDialog, SetupPage
-from desktop.gui.desk.panel import DecisionPanel
-from desktop.gui.printing.preview import PrintPanel
-from desktop.gui.desk.search import HistoryView, SearchPanel
+from desktop.gui.desk.pages import LoginPage, PasswordDialog
 from desktop.gui.settings import AppSettings
 from desktop.gui.worker import Worker
+
+# The desk's modules (the core, the form, the panel, printing, the administration) are imported
+# by `attach`, after the login page is on screen: the first paint waits for none of them.
+decide_data = CaseError = ClinicDialog = None
+
+
+def _import_desk() -> None:
+    global decide_data, CaseError, ClinicDialog
+    from desktop.core.api import decide_data
+    from desktop.core.case import CaseError
+    from desktop.gui.admin.clinic import ClinicDialog
 
 # The decision is retaken on the next pass of the event loop after a change: the edits of one
 # action (a pasted case, a document added) are taken together, and no keystroke waits for it.
@@ -65,13 +68,11 @@ class MainWindow(QMainWindow):
                  parent: QWidget | None = None, *, db_path: Path | None = None,
                  keys_dir: Path | None = None, backups_dir: Path | None = None,
                  choose_printer=None, choose_path=None):
+        """With `registry` None the window shows the login page at once (typing works) and
+        the desk is built by `attach(registry, ref)` once the registry is open."""
         super().__init__(parent)
-        self.registry, self.ref, self.settings, self.clock, self.today = registry, ref, settings, clock, today
-        from desktop.store import default_backups_dir
-
-        self.db_path = Path(db_path) if db_path is not None else Path(registry.path)
-        self.keys_dir = keys_dir
-        self.backups_dir = Path(backups_dir) if backups_dir is not None else default_backups_dir(self.db_path)
+        self.registry, self.ref, self.settings, self.clock, self.today = None, None, settings, clock, today
+        self._db_path, self.keys_dir, self._backups_dir = db_path, keys_dir, backups_dir
         self._print_choosers = (choose_printer, choose_path)
         self.unlinked_prints: list[str] = []   # printed before the patient was first saved
         self.tr = Tr(settings.language)
@@ -88,18 +89,57 @@ class MainWindow(QMainWindow):
         self.qt_translations.load(self.tr.lang)
 
         self.stack = QStackedWidget()
-        self.setup_page = SetupPage(registry, self.tr, clock, self.worker)
-        self.login_page = LoginPage(registry, self.tr, clock, self.worker)
-        self.desk = QWidget()
-        self.desk.setObjectName("desk")
-        self.stack.addWidget(self.setup_page)
+        self.login_page = LoginPage(None, self.tr, clock, self.worker)
+        self.stack.addWidget(QWidget())    # the first-run setup page's place (built by `attach`)
         self.stack.addWidget(self.login_page)
-        self.stack.addWidget(self._build_desk())
-        self.setCentralWidget(self.stack)
-
+        holder = QWidget()                 # the pages, and above them the server's banner
+        holder.setObjectName("centralHolder")
+        self.central_box = QVBoxLayout(holder)
+        self.central_box.setContentsMargins(0, 0, 0, 0)
+        self.central_box.setSpacing(0)
+        self.central_box.addWidget(self.stack, 1)
+        self.setCentralWidget(holder)
         self.status_clinic, self.status_user, self.status_ref = QLabel(), QLabel(), QLabel()
         for label in (self.status_clinic, self.status_user, self.status_ref):
             self.statusBar().addPermanentWidget(label)
+        geometry = settings.geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1500, 920)
+        self.setWindowTitle(self.tr("app.title"))
+        self.stack.setCurrentIndex(self.PAGE_LOGIN)
+        self.login_page.prepare()
+        if registry is not None:
+            self.attach(registry, ref)
+
+    @property
+    def ready(self) -> bool:
+        """The registry is open and the desk built."""
+        return self.registry is not None
+
+    def attach(self, registry, ref) -> None:
+        """The registry is open: build the first-run setup page, the desk, the menus; a login
+        typed (or submitted) meanwhile is kept and carried on."""
+        _import_desk()
+        from desktop.gui.desk.pages import SetupPage
+        from desktop.store import default_backups_dir
+
+        self.registry, self.ref = registry, ref
+        db_path, backups_dir = self._db_path, self._backups_dir
+        self.db_path = Path(db_path) if db_path is not None else Path(registry.path)
+        self.backups_dir = Path(backups_dir) if backups_dir is not None else default_backups_dir(self.db_path)
+        clock = self.clock
+        settings = self.settings
+
+        self.setup_page = SetupPage(registry, self.tr, clock, self.worker)
+        placeholder = self.stack.widget(self.PAGE_SETUP)
+        self.stack.removeWidget(placeholder)
+        placeholder.deleteLater()
+        self.stack.insertWidget(self.PAGE_SETUP, self.setup_page)
+        self.desk = QWidget()
+        self.desk.setObjectName("desk")
+        self.stack.addWidget(self._build_desk())
         self._build_actions()
         from desktop.gui.desk.server_link import attach
 
@@ -130,24 +170,28 @@ class MainWindow(QMainWindow):
         self.admin_menu.restored.connect(self._restored)
         self.admin_menu.open_patient.connect(self._open_from_list)
 
-        geometry = settings.geometry()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1500, 920)
         splitter = settings.splitter()
         if splitter is not None:
             self.splitter.restoreState(splitter)
+        typing = self.stack.currentWidget() is self.login_page and self.login_page.typed()
         self.retranslate()
         if registry.needs_admin_setup():
             self.stack.setCurrentIndex(self.PAGE_SETUP)
+        elif typing:                # what was typed while the registry opened stays as it is
+            self.stack.setCurrentIndex(self.PAGE_LOGIN)
         else:
             self.show_login()
         self._update_actions()
         self.recompute()
+        self.login_page.attach(registry)   # a login submitted meanwhile is checked now
 
     # --- construction ---------------------------------------------------------------------------
     def _build_desk(self) -> QWidget:
+        from desktop.gui.desk.form import PatientForm
+        from desktop.gui.desk.panel import DecisionPanel
+        from desktop.gui.desk.search import HistoryView, SearchPanel
+        from desktop.gui.printing.preview import PrintPanel
+
         self.search = SearchPanel(self.registry, self.ref, self.tr)
         self.form = PatientForm(self.ref, self.tr, self.today)
         self.form_scroll = QScrollArea()
@@ -173,8 +217,6 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(2, 0)
         self.splitter.setSizes([400, 730, 430])
         self.splitter.setChildrenCollapsible(False)
-        from PySide6.QtWidgets import QVBoxLayout
-
         box = QVBoxLayout(self.desk)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.splitter)
@@ -214,6 +256,8 @@ class MainWindow(QMainWindow):
             self.menu_service.addAction(a)
         self.menu_service.addSeparator()
         self.menu_service.addAction(self.action_quit)
+        from desktop.gui.admin.menu import AdminMenu
+
         self.admin_menu = AdminMenu(self, self.registry, self.ref, self.db_path, "", self.tr, self.clock,
                                     self.today, keys_dir=self.keys_dir, backups_dir=self.backups_dir)
         self.menuBar().addMenu(self.admin_menu.menu)
@@ -650,6 +694,11 @@ class MainWindow(QMainWindow):
 
     # --- closing --------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
+        if not self.ready:              # closed before the registry opened: nothing to lose
+            self.settings.set_geometry(self.saveGeometry())
+            self.settings.sync()
+            event.accept()
+            return
         if not self.confirm_discard():
             event.ignore()
             return

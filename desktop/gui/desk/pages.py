@@ -233,6 +233,7 @@ class LoginPage(_Card):
         self.row("setup.password", self.password)
         self.locked = False
         self.reason = ""          # why the desk was locked: "manual" or "idle"
+        self._pending = False     # submitted before the registry was open
         self.button.clicked.connect(self.submit)
         self.login.returnPressed.connect(self.submit)
         self.password.returnPressed.connect(self.submit)
@@ -258,12 +259,27 @@ class LoginPage(_Card):
         self.retranslate()
         (self.password if self.login.text() else self.login).setFocus()
 
+    def typed(self) -> bool:
+        """Something is typed into the page (kept when the registry opens)."""
+        return bool(self.login.text() or self.password.text())
+
+    def attach(self, registry) -> None:
+        """The registry is open (the page is shown before it is): a login submitted while it
+        was opening is checked now."""
+        self.registry = registry
+        if self._pending:
+            self._pending = False
+            self.submit()
+
     def submit(self) -> None:
         if self.worker.busy():
             return
-        login, password = self.login.text().strip(), self.password.text()
         self.button.setEnabled(False)
         self.say(("login.checking", {}), "note")
+        if self.registry is None:      # still opening: checked as soon as it is open
+            self._pending = True
+            return
+        login, password = self.login.text().strip(), self.password.text()
         now = self.clock.now()
         self.worker.submit(lambda: self.registry.login(login, password, now=now), self._done)
 

@@ -184,15 +184,19 @@ def attach(window) -> ServerLink:
     """Wire the link into `window`: the banner above the pages, the menu entry, the hook that
     turns a server's connection error anywhere into the banner instead of an error box."""
     link = ServerLink(window)
-    central = window.takeCentralWidget()
-    holder = QWidget()
-    holder.setObjectName("centralHolder")
-    box = QVBoxLayout(holder)
-    box.setContentsMargins(0, 0, 0, 0)
-    box.setSpacing(0)
-    box.addWidget(link.banner)
-    box.addWidget(central, 1)
-    window.setCentralWidget(holder)
+    box = getattr(window, "central_box", None)
+    if box is not None:           # the window's holder of its pages: the banner goes above them
+        box.insertWidget(0, link.banner)
+    else:
+        central = window.takeCentralWidget()
+        holder = QWidget()
+        holder.setObjectName("centralHolder")
+        box = QVBoxLayout(holder)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(link.banner)
+        box.addWidget(central, 1)
+        window.setCentralWidget(holder)
     window.menu_service.insertAction(window.action_quit, link.action_connection)
     window.menu_service.insertSeparator(window.action_quit)
     previous = sys.excepthook
