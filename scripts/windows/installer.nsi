@@ -11,7 +11,7 @@
 ;            -DOUTFILE=dist/windows/polyclinic-setup-0.1.0.exe -DSIGN=scripts/windows/sign.sh
 ;            scripts/windows/installer.nsi
 
-Unicode true
+Target amd64-unicode   ; 64-bit, as the program (Windows 10/11 x64); Unicode
 ManifestDPIAware true
 RequestExecutionLevel user
 SetCompressor /SOLID lzma

@@ -12,7 +12,7 @@ export WINEDLLOVERRIDES="mscoree,mshtml="
 
 # Debian packages the Windows build and its smoke test need (installed when run as root).
 WINDOWS_APT=(wine64 wine fonts-wine osslsigncode nsis gcc-mingw-w64-x86-64-win32 unzip
-             poppler-utils openssl)
+             poppler-utils openssl locales)
 
 ensure_windows_packages() {
     local missing=() p
@@ -27,6 +27,17 @@ ensure_windows_packages() {
     echo "windows: installing Debian packages: ${missing[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The smoke test's Russian Windows: Wine takes its code pages (ANSI 1251, OEM 866) from the
+# Unix locale ru_RU.UTF-8, which must exist.
+ensure_ru_locale() {
+    locale -a 2>/dev/null | grep -qix "ru_RU.utf8" && return 0
+    if [ "$(id -u)" != 0 ]; then
+        echo "windows: please generate the locale ru_RU.UTF-8 (localedef -i ru_RU -f UTF-8 ru_RU.UTF-8)" >&2
+        return 1
+    fi
+    localedef -i ru_RU -f UTF-8 ru_RU.UTF-8
 }
 
 # winpath /unix/path -> Z:\unix\path (Wine maps Z: to /)
