@@ -29,14 +29,19 @@ def private_umask() -> None:
 
 def private_dir(path: Path) -> Path:
     """Create `path` (and parents) as 0700 if missing; tighten a folder we own. Returns it.
-    Windows: a folder created here gets the owner-only ACL (`windows_private_sddl`); an
-    existing one is left as it is (its ACL is the user's or the administrator's choice)."""
+    Windows: each folder created here gets the owner-only ACL (`windows_private_sddl`) as soon
+    as it exists, before anything is put inside; an existing one is left as it is (its ACL is the user's or the
+    administrator's choice)."""
     path = Path(path)
     if os.name == "nt":
-        created = not path.exists()
-        path.mkdir(parents=True, exist_ok=True)
-        if created:
-            restrict_acl(path)
+        missing = []  # the folders created here, outermost first: each gets the ACL at once
+        for folder in (path, *path.parents):
+            if folder.exists():
+                break
+            missing.insert(0, folder)
+        for folder in missing:
+            folder.mkdir(exist_ok=True)
+            restrict_acl(folder)
         return path
     path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
     tighten(path, DIR_MODE)

@@ -104,7 +104,7 @@ run "set POLYCLINIC_NEW_PASSWORD=smoke-admin-1&&" '"%LOCALAPPDATA%\Programs\Poly
     --full-name Smoke --role admin || fail "users add exited $?"
 [ -f "$data/registry.sqlite" ] || fail "no registry in $data: $(ls -R "$profile/AppData/Local" | head -20)"
 echo "smoke_windows: registry and administrator created in %LOCALAPPDATA%\\polyclinic"
-winchk acl '"%LOCALAPPDATA%\polyclinic"'
+winchk acl '"%LOCALAPPDATA%\polyclinic"'   # made by the first decide, as the parent of registry.sqlite.refdata
 
 run "set POLYCLINIC_PASSWORD=smoke-admin-1&&" '"%LOCALAPPDATA%\Programs\Polyclinic\polyclinic.exe"' print estimate p05.json \
     -o estimate.pdf --lang kk --user smoke || fail "print estimate --lang kk exited $?"

@@ -48,13 +48,24 @@ def test_the_private_folder_acl_is_the_user_and_system_only_inherited_inside():
 
 
 def test_a_folder_created_on_windows_gets_the_owner_only_acl(tmp_path, on_windows):
-    folder = tmp_path / "Әсел Иванова" / "AppData" / "Local" / "polyclinic"
+    local = tmp_path / "Әсел Иванова" / "AppData" / "Local"  # %LOCALAPPDATA% exists
+    local.mkdir(parents=True)
+    folder = local / "polyclinic"
     assert fileutil.private_dir(folder) == folder and folder.is_dir()
     assert on_windows["set_dacl"] == [(str(folder), fileutil.windows_private_sddl(SID))]
     # an existing folder keeps its ACL (the user's or the administrator's choice), no chmod either
     mode = folder.stat().st_mode
     fileutil.private_dir(folder)
     assert len(on_windows["set_dacl"]) == 1 and folder.stat().st_mode == mode
+
+
+def test_when_parents_are_created_too_each_new_one_gets_the_acl(tmp_path, on_windows):
+    """`registry.sqlite.refdata` made before its data folder exists: the data folder itself
+    (%LOCALAPPDATA%\\polyclinic) gets the ACL too, outermost first."""
+    data = tmp_path / "polyclinic"
+    fileutil.private_dir(data / "registry.sqlite.refdata")
+    want = fileutil.windows_private_sddl(SID)
+    assert on_windows["set_dacl"] == [(str(data), want), (str(data / "registry.sqlite.refdata"), want)]
 
 
 def test_an_acl_that_cannot_be_set_leaves_the_folder_usable(tmp_path, on_windows, monkeypatch):
