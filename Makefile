@@ -1,5 +1,5 @@
 # The two commands of the README.
-.PHONY: run test bench bundle
+.PHONY: run test bench bundle bundle-windows
 
 run:            ## set up (first time) and start the app on the bundled default database
 	scripts/setup.sh
@@ -17,3 +17,8 @@ bundle:         ## build the one-folder PyInstaller bundle in dist/polyclinic an
 	.venv/bin/python -m pip install -q -e ".[build]"
 	.venv/bin/pyinstaller build.spec --noconfirm --log-level WARN
 	scripts/smoke_bundle.sh dist/polyclinic
+
+bundle-windows: ## the Windows bundle and installer in dist/windows, built under Wine, signed, smoke-tested
+	scripts/setup.sh
+	scripts/build_windows.sh
+	scripts/smoke_windows.sh

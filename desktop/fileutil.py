@@ -2,8 +2,10 @@
 private files and folders, unique temporary names, atomic writes, a cross-process lock, and
 CSV cells that a spreadsheet never runs as formulas.
 
-Patient data is private: files are created 0600 and folders 0700 (on Windows, files live in
-the user's own profile, whose ACL already keeps other users out).
+Patient data is private: files are created 0600 and folders 0700. On Windows a mode means
+nothing: a folder this process creates gets a protected ACL instead (full control for the
+current user and SYSTEM, inherited by every file and folder inside; no one else), and the files
+in it inherit that.
 """
 from __future__ import annotations
 
@@ -24,11 +26,45 @@ def private_umask() -> None:
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) as 0700 if missing; tighten a folder we own. Returns it."""
+    """Create `path` (and parents) as 0700 if missing; tighten a folder we own. Returns it.
+    Windows: each folder created here gets the owner-only ACL (`windows_private_sddl`) as soon
+    as it exists, before anything is put inside; an existing one is left as it is (its ACL is the user's or the
+    administrator's choice)."""
     path = Path(path)
+    if os.name == "nt":
+        missing = []  # the folders created here, outermost first: each gets the ACL at once
+        for folder in (path, *path.parents):
+            if folder.exists():
+                break
+            missing.insert(0, folder)
+        for folder in missing:
+            folder.mkdir(exist_ok=True)
+            restrict_acl(folder)
+        return path
     path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
     tighten(path, DIR_MODE)
     return path
+
+
+def windows_private_sddl(user_sid: str) -> str:
+    """The security descriptor (SDDL) of a private folder on Windows: protected (no ACE
+    inherited from above), full control for the user and for SYSTEM, inherited by the files
+    (OI) and folders (CI) inside."""
+    return f"D:P(A;OICI;FA;;;{user_sid})(A;OICI;FA;;;SY)"
+
+
+def restrict_acl(path: Path) -> bool:
+    """Windows: give `path` the owner-only ACL. False if it could not be set (the folder
+    stays usable; the user's profile already keeps other users out). No-op elsewhere."""
+    if os.name != "nt":
+        return False
+    try:
+        from desktop import winsec
+
+        winsec.set_dacl(str(path), windows_private_sddl(winsec.current_user_sid()))
+        return True
+    except OSError:
+        return False
 
 
 def tighten(path: Path, mode: int = FILE_MODE) -> None:
@@ -50,6 +86,17 @@ def temp_name(path: Path) -> Path:
     import secrets  # here: `polyclinic decide` never makes a file, nor pays for OpenSSL's start
 
     return path.with_name(f"{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def fsync_file(path: Path) -> None:
+    """Flush a closed file's data to disk. Windows flushes only a handle opened for writing
+    (FlushFileBuffers), so the file is opened read-write there; read-only elsewhere."""
+    flags = os.O_RDWR | getattr(os, "O_BINARY", 0) if os.name == "nt" else os.O_RDONLY
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def fsync_dir(path: Path) -> None:
@@ -138,6 +185,10 @@ def remove_leftovers(folder: Path, stem: str) -> list[Path]:
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
+    if os.name == "nt":
+        from desktop import winsec
+
+        return winsec.process_alive(pid)
     if os.name != "posix":
         return True  # cannot tell cheaply: keep it
     try:

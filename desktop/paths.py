@@ -56,6 +56,14 @@ def default_db() -> Path | str:
     return Path(user_data_dir(APP, appauthor=False)) / "registry.sqlite"
 
 
+def settings_file() -> Path:
+    """The workstation settings on Windows: `settings.ini` in the user's roaming settings folder
+    (%APPDATA%\\polyclinic), as platformdirs says; the data stay in %LOCALAPPDATA%."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP, appauthor=False, roaming=True)) / "settings.ini"
+
+
 def db_location(value: str | Path) -> Path | str:
     """A --db value: a `postgresql://` URL stays text (a Path would fold its '//'), else a Path."""
     from desktop.store.backend import is_url

@@ -93,8 +93,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    from desktop.console import setup_console
     from desktop.fileutil import private_umask
 
+    setup_console()  # Windows: output never fails on a Kazakh letter (a no-op elsewhere)
     private_umask()  # every file with patient data: 0600, folders 0700
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(command_of(argv)).parse_args(argv)

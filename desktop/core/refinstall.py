@@ -13,7 +13,7 @@ import json
 import os
 from pathlib import Path
 
-from desktop.fileutil import file_lock, private_dir, sha256_of, temp_name, write_private
+from desktop.fileutil import file_lock, fsync_file, private_dir, sha256_of, temp_name, write_private
 
 from desktop.core.refdata import RefData, RefDataError, load_reference, read_meta
 
@@ -68,8 +68,7 @@ def install(db_path: Path, release: Path, *, activate: bool = True) -> RefData:
                 import shutil
 
                 shutil.copyfile(release, tmp)
-                with open(tmp, "rb") as fh:
-                    os.fsync(fh.fileno())
+                fsync_file(tmp)
                 os.replace(tmp, target)
             finally:
                 tmp.unlink(missing_ok=True)

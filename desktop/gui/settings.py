@@ -1,9 +1,11 @@
-"""Settings of this workstation (window geometry, language, lock timeout), kept in QSettings.
+"""Settings of this workstation (window geometry, language, lock timeout), kept in QSettings
+(on Windows in an INI file in %APPDATA%\\polyclinic, where platformdirs puts the user's settings).
 
 Every setting is declared once here with its default. Tests pass a temporary INI file.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -19,6 +21,10 @@ class AppSettings:
     platform store (used by tests and screenshots)."""
 
     def __init__(self, path: Path | None = None):
+        if path is None and sys.platform == "win32":  # a file in %APPDATA%, not the Windows registry
+            from desktop.paths import settings_file
+
+            path = settings_file()
         if path is None:
             self._q = QSettings(QSettings.NativeFormat, QSettings.UserScope, ORGANISATION, APPLICATION)
         else:

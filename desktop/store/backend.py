@@ -183,6 +183,9 @@ def server_error(location: Location, exc: Exception) -> RegistryError:
 
 def _server_error(location: Location, exc: Exception) -> RegistryError:
     detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
+    unreadable = _password_unreadable(location) if "password" in detail.lower() else None
+    if unreadable:  # not the password's fault: the keyring that keeps it could not be read
+        return RegistryError(location.display, *unreadable)
     return RegistryError(location.display, f"Сервер реестра недоступен или отказал: {detail}",
                          f"The registry server is unreachable or refused: {detail}")
 
@@ -327,13 +330,63 @@ def _keyring_name(host: str, port: int, database: str) -> str:
 def stored_password(host: str, port: int, database: str, user: str, *, keyring=None) -> str | None:
     """The desk's password for this server from the OS keyring, or None (none kept there, or no
     keyring: libpq then reads the password file by itself)."""
+    return _read_keyring(host, port, database, user, keyring=keyring)[0]
+
+
+def _read_keyring(host, port, database, user, *, keyring=None) -> tuple[str | None, bool]:
+    """(the password or None, whether a keyring could be read at all)."""
     ring = keyring if keyring is not None else os_keyring()
     if not ring:
-        return None
+        return None, False
     try:
-        return ring.get_password(_keyring_name(host, port, database), user)
+        return ring.get_password(_keyring_name(host, port, database), user), True
     except Exception:  # a locked or unavailable keyring: as if none
+        return None, False
+
+
+KEYRING_UNAVAILABLE_RU = "Хранилище паролей недоступно"
+KEYRING_UNAVAILABLE_EN = "The password store (keyring) is unavailable"
+
+
+def _password_unreadable(location: Location, *, keyring=None, pgpass: Path | None = None):
+    """The message (ru, en) when the server asked for a password that the desk could not read:
+    its URL has none, no keyring answers and the password file has no line for it. Else None
+    (then the server's own words stand: a wrong password is a wrong password)."""
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(location.sqlalchemy_url)
+    if url.password is not None or not url.host or not url.username:
         return None
+    port, database = url.port or 5432, url.database or ""
+    if _read_keyring(url.host, port, database, url.username, keyring=keyring)[1]:
+        return None
+    if _pgpass_has(pgpass if pgpass is not None else pgpass_path(), url.host, port, database,
+                   url.username):
+        return None
+    where = f"{url.username}@{url.host}:{port}/{database}"
+    return (f"{KEYRING_UNAVAILABLE_RU}: пароль окна для сервера {where} не прочитан, а в файле "
+            "паролей его нет. Откройте хранилище паролей системы (Windows: диспетчер учётных "
+            "данных) или введите пароль заново: «Подключение к базе…»",
+            f"{KEYRING_UNAVAILABLE_EN}: the desk's password for {where} could not be read and "
+            "the password file has none. Unlock the system's password store (Windows: "
+            "Credential Manager) or enter the password again: 'Connect to the database…'")
+
+
+def _pgpass_has(path: Path, host: str, port: int, database: str, user: str) -> bool:
+    """Whether libpq's password file has a line for this server and user (exact or `*`)."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    want = [str(host), str(port), str(database), str(user)]
+    for line in lines:
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = re.split(r"(?<!\\):", line)[:4]
+        fields = [f.replace("\\:", ":").replace("\\\\", "\\") for f in fields]
+        if len(fields) == 4 and all(f in ("*", w) for f, w in zip(fields, want)):
+            return True
+    return False
 
 
 def remember_password(host: str, port: int, database: str, user: str, password: str, *,

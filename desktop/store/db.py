@@ -190,11 +190,9 @@ def sqlite_backup(src: Path, dest: Path) -> None:
 
 
 def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    from desktop.fileutil import fsync_file
+
+    fsync_file(path)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -230,6 +230,27 @@ def test_the_desks_password_in_the_os_keyring_opens_the_registry(server, tmp_pat
         open_registry(url, now=NOW)
 
 
+def test_an_unavailable_keyring_is_named_not_taken_for_a_wrong_password(server, tmp_path, monkeypatch,
+                                                                       os_keyring):
+    """The password was kept in the keyring, which later cannot be read (locked, or a build
+    without one): the desk says the password store is unavailable, never "wrong password"."""
+    import keyring
+    from keyring.backends import fail
+
+    from desktop.store import RegistryError
+    from desktop.store.backend import remember_password
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "pgpass"))
+    parsed, url = _without_password(server["desk_url"])
+    assert remember_password(parsed.host, parsed.port, parsed.database, parsed.username,
+                             parsed.password) == "keyring"
+    keyring.set_keyring(fail.Keyring())
+    with pytest.raises(RegistryError, match="Хранилище паролей недоступно") as caught:
+        open_registry(url, now=NOW)
+    assert "authentication failed" not in str(caught.value)
+
+
 def test_without_a_keyring_the_password_file_serves(server, tmp_path, monkeypatch):
     """A PC without a keyring keeps the password in libpq's password file (0600), which the
     desk's connection then uses by itself."""
