@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView, QLabel, QMessageBox,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QTableView, QVBoxLayout, QWidget
 
+from desktop.gui import tables
+from desktop.gui.tables import RIGHT, SORT_ROLE, TableModel
+from desktop.gui.widgets import retranslate_keyed, vbox
 from desktop.gui.worker import Worker
-
-SORT_ROLE = Qt.UserRole + 1
 
 
 def now_of(clock) -> datetime:
@@ -35,34 +35,17 @@ def dmy(value) -> str:
     return str(value)
 
 
-class RowsModel(QAbstractTableModel):
-    """Rows of (display values, sort values) under translated headers; UserRole is the row's key."""
+class RowsModel(TableModel):
+    """Rows of (display values, sort values, key) under translated headers (the column
+    definitions are the headers' catalogue keys); UserRole is the row's key."""
 
     def __init__(self, header_keys: list[str], tr, parent=None):
-        super().__init__(parent)
-        self.header_keys, self.tr = list(header_keys), tr
-        self.rows: list[tuple[list, list, object]] = []
+        super().__init__(tr, parent, columns=header_keys)
         self.align_right: set[int] = set()
 
-    def set_rows(self, rows: list[tuple[list, list, object]]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def set_tr(self, tr) -> None:
-        self.tr = tr
-        self.headerDataChanged.emit(Qt.Horizontal, 0, len(self.header_keys) - 1)
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.header_keys)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return self.tr(self.header_keys[section])
-        return None
+    @property
+    def header_keys(self) -> list[str]:
+        return list(self.COLUMNS)
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):
         if not index.isValid():
@@ -75,36 +58,16 @@ class RowsModel(QAbstractTableModel):
         if role == Qt.UserRole:
             return key
         if role == Qt.TextAlignmentRole and index.column() in self.align_right:
-            return int(Qt.AlignRight | Qt.AlignVCenter)
+            return RIGHT
         return None
 
     def column(self, column: int) -> list:
         return [r[0][column] for r in self.rows]
 
 
-def table(model: RowsModel, *, sortable: bool = True, stretch: int | None = None) -> QTableView:
-    """A read-only, row-selecting table over `model` (sorted through a proxy on SORT_ROLE)."""
-    view = QTableView()
-    if sortable:
-        proxy = QSortFilterProxyModel(view)
-        proxy.setSourceModel(model)
-        proxy.setSortRole(SORT_ROLE)
-        view.setModel(proxy)
-        view.setSortingEnabled(True)
-        view.sortByColumn(0, Qt.AscendingOrder)
-    else:
-        view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(26)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeToContents)
-    if stretch is not None:
-        header.setSectionResizeMode(stretch, QHeaderView.Stretch)
-    return view
+def table(model: RowsModel, *, sortable: bool = True, stretch: int | None = None, name: str = "") -> QTableView:
+    """The administration's tables: sortable unless said otherwise."""
+    return tables.table(model, sortable=sortable, stretch=stretch, name=name)
 
 
 def selected_key(view: QTableView):
@@ -126,6 +89,7 @@ class AdminDialog(QDialog):
 
     title_key = ""
     admin_only = True
+    refresh_on_language = True     # shown values (dates, words) are made in the language
 
     def __init__(self, registry, tr, clock, user: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -148,6 +112,10 @@ class AdminDialog(QDialog):
         box.addWidget(self.body, 1)
         box.addWidget(self.status)
 
+    def lay_out_body(self, *items) -> None:
+        """The body's column of `items` (widgets, layouts, stretches; see widgets.vbox)."""
+        vbox(*items, parent=self.body, margins=0)
+
     def finish_setup(self) -> None:
         """Call at the end of a subclass's __init__."""
         self.body.setEnabled(self.allowed)
@@ -166,11 +134,18 @@ class AdminDialog(QDialog):
 
     # --- language and status -------------------------------------------------------------------
     def retranslate(self, tr) -> None:
+        """The window's title, every `keyed` text and table (`TableModel`) of the body, then the
+        subclass's own texts (`retranslate_body`), the data again when `refresh_on_language`."""
         self.tr = tr
         if self.title_key:
             self.setWindowTitle(tr(self.title_key))
         self.denied.setText(tr("admin.denied"))
+        retranslate_keyed(self.body, tr)
+        for model in self.findChildren(TableModel):
+            model.set_tr(tr)
         self.retranslate_body()
+        if self.refresh_on_language and self.allowed:
+            self.refresh()
         if self._status:
             self.show_status(*self._status[:2], **self._status[2])
 

@@ -5,12 +5,12 @@ thread. Every input carries the dynamic property `field` (see README, "Inputs by
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QFormLayout, QFrame, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget)
 
 from desktop.gui.clock import Clock
 from desktop.gui.i18n import Tr
-from desktop.gui.widgets import ErrorLabel, SecretField, TextField
+from desktop.gui.widgets import ErrorLabel, FormDialog, SecretField, TextField
 from desktop.gui.worker import Worker
 
 
@@ -285,56 +285,40 @@ class LoginPage(_Card):
         self.logged_in.emit(user)
 
 
-class PasswordDialog(QDialog):
+class PasswordDialog(FormDialog):
     """Сервис → Сменить пароль: the signed-in user changes their own password (the current
     one, the new one twice); the store's rule is shown before and enforced on save."""
 
     def __init__(self, registry, tr: Tr, clock: Clock, login: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.registry, self.tr, self.clock, self.login = registry, tr, clock, login
-        self.setObjectName("passwordDialog")
-        self.setWindowTitle(tr("password.title"))
-        self.setMinimumWidth(460)
+        super().__init__(tr, parent, title="password.title", name="passwordDialog", save=True, min_width=460)
+        self.registry, self.clock, self.login = registry, clock, login
         self.current, self.new, self.repeat = QLineEdit(), QLineEdit(), QLineEdit()
-        form = QFormLayout()
         for edit, key, field in ((self.current, "password.current", "password.current"),
                                  (self.new, "password.new", "password.new"),
                                  (self.repeat, "password.repeat", "password.repeat")):
             edit.setEchoMode(QLineEdit.Password)
             edit.setProperty("field", field)
-            form.addRow(tr(key), edit)
-        self.rule = QLabel(tr("password.rule"))
-        self.rule.setObjectName("hint")
-        self.rule.setWordWrap(True)
-        self.error = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Save).setText(tr("btn.save"))
-        buttons.button(QDialogButtonBox.Cancel).setText(tr("btn.cancel"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        box = QVBoxLayout(self)
-        box.addLayout(form)
-        box.addWidget(self.rule)
-        box.addWidget(self.error)
-        box.addWidget(buttons)
+            self.form.addRow(tr(key), edit)
+        self.rule = self.rule_label("password.rule")
+        self.lay_out(after=[self.rule])
 
-    def accept(self) -> None:
+    def check(self) -> bool:
         from desktop.store import PermissionDenied
         from desktop.store.errors import PasswordRejected
 
         if self.new.text() != self.repeat.text():
             self.error.show_message(self.tr("setup.mismatch"))
             self.repeat.setFocus()
-            return
+            return False
         try:
             self.registry.change_own_password(self.login, self.current.text(), self.new.text(),
                                               now=self.clock.now())
         except PasswordRejected as e:
             self.error.show_message(password_problem(self.tr, e))
             self.new.setFocus()
-            return
+            return False
         except PermissionDenied:
             self.error.show_message(self.tr("password.wrong_current"))
             self.current.setFocus()
-            return
-        super().accept()
+            return False
+        return True
