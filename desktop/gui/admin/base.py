@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Callable
 
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QTableView, QVBoxLayout, QWidget
+from PySide6.QtCore import SIGNAL, QModelIndex, Qt
+from PySide6.QtWidgets import (QDialog, QLabel, QLineEdit, QMessageBox, QPushButton, QTableView, QVBoxLayout,
+                               QWidget)
 
 from desktop.gui import tables
 from desktop.gui.tables import RIGHT, SORT_ROLE, TableModel
-from desktop.gui.widgets import retranslate_keyed, vbox
+from desktop.gui.widgets import hbox, keyed, retranslate_keyed, vbox
 from desktop.gui.worker import Worker
 
 
@@ -89,6 +90,10 @@ class AdminDialog(QDialog):
 
     title_key = ""
     admin_only = True
+    # Enter presses this button (an attribute name) and no other: a safe one — it opens a form,
+    # applies a filter or closes the dialog. Destructive actions (lock, reset, rollback, restore)
+    # ask first and are never the default; no button becomes default by having the focus.
+    default_button = "close_button"
     refresh_on_language = True     # shown values (dates, words) are made in the language
 
     def __init__(self, registry, tr, clock, user: str, parent: QWidget | None = None):
@@ -102,6 +107,9 @@ class AdminDialog(QDialog):
                                   "border-radius: 6px; padding: 8px; color: #8a1c12; font-weight: 600; }")
         self.denied.setVisible(not self.allowed)
         self.body = QWidget()
+        self.close_button = keyed(QPushButton(), "print.close")
+        self.close_button.setObjectName("adminClose")
+        self.close_button.clicked.connect(self.reject)
         self.status = QLabel()
         self.status.setObjectName("adminStatus")
         self.status.setWordWrap(True)
@@ -110,7 +118,7 @@ class AdminDialog(QDialog):
         box = QVBoxLayout(self)
         box.addWidget(self.denied)
         box.addWidget(self.body, 1)
-        box.addWidget(self.status)
+        box.addLayout(hbox((self.status, 1), self.close_button))
 
     def lay_out_body(self, *items) -> None:
         """The body's column of `items` (widgets, layouts, stretches; see widgets.vbox)."""
@@ -118,6 +126,14 @@ class AdminDialog(QDialog):
 
     def finish_setup(self) -> None:
         """Call at the end of a subclass's __init__."""
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
+        getattr(self, self.default_button).setDefault(True)
+        self._enter_taken = False
+        for edit in self.findChildren(QLineEdit):
+            if edit.receivers(SIGNAL("returnPressed()")) > 0:
+                edit.returnPressed.connect(self._take_enter)
         self.body.setEnabled(self.allowed)
         self.retranslate(self.tr)
         if self.allowed:
@@ -140,7 +156,7 @@ class AdminDialog(QDialog):
         if self.title_key:
             self.setWindowTitle(tr(self.title_key))
         self.denied.setText(tr("admin.denied"))
-        retranslate_keyed(self.body, tr)
+        retranslate_keyed(self, tr)
         for model in self.findChildren(TableModel):
             model.set_tr(tr)
         self.retranslate_body()
@@ -200,6 +216,25 @@ class AdminDialog(QDialog):
             self.show_status("admin.denied", "error")
         else:
             self.show_status("admin.error", "error", message=exc)
+
+    def _take_enter(self) -> None:
+        self._enter_taken = True
+
+    def keyPressEvent(self, event) -> None:
+        """Enter in a field that acts on Enter itself (a passphrase) is that field's alone: it
+        does not press the default button as well; Enter on a button in focus presses that
+        button (as Space does); anywhere else Enter presses the default button."""
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter):
+            taken, self._enter_taken = getattr(self, "_enter_taken", False), False
+            if taken:
+                event.accept()
+                return
+            focus = self.focusWidget()
+            if isinstance(focus, QPushButton) and focus.isEnabled() and focus.isVisible():
+                event.accept()
+                focus.click()
+                return
+        super().keyPressEvent(event)
 
     def done(self, result: int) -> None:
         self.worker.wait()

@@ -448,6 +448,7 @@ class ExportDialog(AdminDialog):
     "again" writes every current allowed attachment once more."""
 
     title_key = "export.title"
+    default_button = "export_button"
 
     def __init__(self, registry, tr, clock, user: str, *, folder: Path | None = None,
                  choose_folder: Callable | None = None, parent: QWidget | None = None):

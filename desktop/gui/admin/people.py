@@ -10,7 +10,7 @@ from typing import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget
 
-from desktop.gui.admin.base import AdminDialog, RowsModel, dmy, now_of, selected_key, table, today_of
+from desktop.gui.admin.base import AdminDialog, RowsModel, confirm, dmy, now_of, selected_key, table, today_of
 from desktop.gui.widgets import DateField, FormDialog, hbox, keyed
 
 AUDIT_ACTIONS = ("login", "login_failed", "login_refused", "account_locked", "create", "update", "view",
@@ -66,9 +66,12 @@ class UsersDialog(AdminDialog):
     """The accounts of the clinic (never deleted: locked instead)."""
 
     title_key = "users.title"
+    default_button = "add_button"
 
-    def __init__(self, registry, tr, clock, user: str, parent: QWidget | None = None):
+    def __init__(self, registry, tr, clock, user: str, parent: QWidget | None = None, *,
+                 ask: Callable | None = None):
         super().__init__(registry, tr, clock, user, parent)
+        self.ask = ask or confirm
         self.setObjectName("usersDialog")
         self.resize(720, 420)
         self.model = RowsModel(["users.login", "users.name", "users.role", "users.active"], tr, self)
@@ -132,9 +135,14 @@ class UsersDialog(AdminDialog):
                  lambda _: self.show_status("users.done", "ok", login=login))
 
     def toggle_selected(self) -> None:
+        """Lock (after a question, «Нет» by default) or unlock the selected account."""
         login = selected_key(self.view)
-        if login:
-            self.set_active(login, not self._is_active(login))
+        if not login:
+            return
+        active = self._is_active(login)
+        if active and not self.ask(self, self.tr("users.deactivate"), self.tr("users.lock_confirm", login=login)):
+            return
+        self.set_active(login, not active)
 
     def add_dialog(self) -> UserDialog:
         dialog = UserDialog(self.tr, parent=self)
@@ -156,6 +164,7 @@ class AuditDialog(AdminDialog):
     """The audit log, newest first, filtered by user, action and dates; exported as CSV."""
 
     title_key = "audit.title"
+    default_button = "apply_button"
     refresh_on_language = False    # the filters are filled again instead
     LIMIT = 2000
 
@@ -259,6 +268,7 @@ class WorklistDialog(AdminDialog):
     days of today, soonest first; sortable by any column. Read-only: any signed-in user."""
 
     title_key = "worklist.title"
+    default_button = "refresh_button"
     admin_only = False
     open_patient = Signal(int)   # double-click or Enter on a row
 

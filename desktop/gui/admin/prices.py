@@ -79,6 +79,7 @@ class PriceEditor(AdminDialog):
     """The clinic's price list on a date, with changes from an effective date."""
 
     title_key = "prices.title"
+    default_button = "change_button"
 
     def __init__(self, registry, ref, tr, clock, user: str, today, parent: QWidget | None = None):
         super().__init__(registry, tr, clock, user, parent)

@@ -198,7 +198,7 @@ class MainWindow(QMainWindow):
         self.action_new = action("Ctrl+N", self.new_patient)
         self.action_save = action("Ctrl+S", self.save)
         self.action_print = action("Ctrl+P", self.request_print)
-        self.action_search = action("Ctrl+F", self.search.focus_query)
+        self.action_search = action("Ctrl+F", self.focus_search)
         self.action_language = action("Ctrl+L", self.switch_language)
         self.action_settings = action(None, self.open_settings)
         self.action_lock = action(None, lambda: self.lock("manual"))
@@ -231,8 +231,9 @@ class MainWindow(QMainWindow):
             a.setText(tr(key))
         self.menu_patient.setTitle(tr("menu.patient"))
         self.menu_service.setTitle(tr("menu.service"))
-        self.tabs.setTabText(0, tr("tab.form"))
-        self.tabs.setTabText(1, tr("tab.history"))
+        for page, key in ((self.form_scroll, "tab.form"), (self.history, "tab.history"), (self.search, "tab.search")):
+            if self.tabs.indexOf(page) >= 0:
+                self.tabs.setTabText(self.tabs.indexOf(page), tr(key))
         for w in (self.setup_page, self.login_page, self.search, self.form, self.history, self.panel):
             w.retranslate()
         self.print_panel.retranslate(tr)
@@ -291,7 +292,7 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self._activity)
         self._update_actions()
         self._update_status()
-        self.search.focus_query()
+        self.focus_search()
         if user.login in self.drafts:
             self._offer_draft(user.login)
 
@@ -315,7 +316,7 @@ class MainWindow(QMainWindow):
             if w is not None:
                 w.close()
         self.recompute()
-        self.tabs.setCurrentIndex(0)
+        self.tabs.setCurrentWidget(self.form_scroll)
 
     def _hand_over(self) -> None:
         """Another user signs in at a locked desk: the previous user's unsaved card becomes
@@ -367,7 +368,7 @@ class MainWindow(QMainWindow):
         """F2: read the document's machine-readable zone into the card."""
         if self.stack.currentIndex() != self.PAGE_DESK or self.form.dialog is not None:
             return None
-        self.tabs.setCurrentIndex(0)
+        self.tabs.setCurrentWidget(self.form_scroll)
         return self.form.scan_mrz()
 
     # --- the decision ---------------------------------------------------------------------------
@@ -440,7 +441,7 @@ class MainWindow(QMainWindow):
         self.history.set_items([])
         self.dirty = False
         self.recompute()
-        self.tabs.setCurrentIndex(0)
+        self.tabs.setCurrentWidget(self.form_scroll)
         self.form.focus_first()
 
     def open_patient(self, patient_id: int) -> None:
@@ -461,7 +462,7 @@ class MainWindow(QMainWindow):
         self.history.set_items(self.registry.history(patient.id))
         self.dirty = False
         self.recompute()
-        self.tabs.setCurrentIndex(0)
+        self.tabs.setCurrentWidget(self.form_scroll)
         self.form.focus_first()
 
     def _open_from_list(self, patient_id: int) -> None:
@@ -649,6 +650,36 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     # --- closing --------------------------------------------------------------------------------
+    # --- small screens ----------------------------------------------------------------------------
+    NARROW = 1366     # below this width the search column folds into a tab beside the card
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit_width()
+
+    def fit_width(self) -> None:
+        """At 1024 or 1152 pixels wide the three columns do not fit: the search becomes the first
+        tab of the middle (Ctrl+F shows it), so the card keeps its two columns of fields."""
+        if not hasattr(self, "tabs"):
+            return
+        narrow = self.width() < self.NARROW
+        if narrow == (self.tabs.indexOf(self.search) >= 0):
+            return
+        current = self.tabs.currentWidget()
+        if narrow:
+            self.tabs.insertTab(0, self.search, self.tr("tab.search"))
+            self.tabs.setCurrentWidget(current)
+        else:
+            self.splitter.insertWidget(0, self.search)
+            self.search.show()
+            self.splitter.setStretchFactor(0, 0)
+            self.splitter.setSizes([400, max(self.width() - 830, 400), 430])
+
+    def focus_search(self) -> None:
+        if self.tabs.indexOf(self.search) >= 0:
+            self.tabs.setCurrentWidget(self.search)
+        self.search.focus_query()
+
     def closeEvent(self, event) -> None:
         if not self.confirm_discard():
             event.ignore()
