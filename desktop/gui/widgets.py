@@ -120,7 +120,10 @@ class DateField(QLineEdit):
         """The optional picker: a calendar under the field; a chosen day is written as text."""
         from PySide6.QtWidgets import QCalendarWidget
 
+        from PySide6.QtCore import QLocale
+
         cal = QCalendarWidget()
+        cal.setLocale(QLocale())          # the interface's language (qt_translations sets it)
         cal.setWindowFlags(Qt.Popup)
         cal.setGridVisible(True)
         v = self.date_value() or self._page

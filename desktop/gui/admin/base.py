@@ -3,6 +3,7 @@ dialog disabled with the reason), a status line that speaks the current language
 on a worker thread, and a small sortable table model."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Callable
 
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (QDialog, QLabel, QLineEdit, QMessageBox, QPushBut
                                QWidget)
 
 from desktop.gui import tables
+from desktop.gui.strings import STRINGS
 from desktop.gui.tables import RIGHT, SORT_ROLE, TableModel
 from desktop.gui.widgets import hbox, keyed, retranslate_keyed, vbox
 from desktop.gui.worker import Worker
@@ -74,6 +76,20 @@ def table(model: RowsModel, *, sortable: bool = True, stretch: int | None = None
 def selected_key(view: QTableView):
     index = view.currentIndex()
     return index.data(Qt.UserRole) if index.isValid() else None
+
+
+def error_message(tr, exc: BaseException) -> str:
+    """What went wrong, in the interface's language: a refused reference package by its reason
+    (the catalogue's words); a store or core message written "по-русски — in English" by its
+    Russian half (the English half never reaches the desk)."""
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, str) and f"refpkg.{reason}" in STRINGS:
+        return tr(f"refpkg.{reason}")
+    text = str(exc)
+    head, sep, tail = text.partition(" — ")
+    if sep and not re.search(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]", tail):
+        return head
+    return text
 
 
 def confirm(parent: QWidget, title: str, text: str) -> bool:
@@ -215,7 +231,7 @@ class AdminDialog(QDialog):
         elif isinstance(exc, PermissionDenied) and not isinstance(exc, AccountLocked):
             self.show_status("admin.denied", "error")
         else:
-            self.show_status("admin.error", "error", message=exc)
+            self.show_status("admin.error", "error", message=error_message(self.tr, exc))
 
     def _take_enter(self) -> None:
         self._enter_taken = True

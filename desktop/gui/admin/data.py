@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFrame, QGridLayout, QLabel, QLineEdit,
                                QPushButton, QWidget)
 
-from desktop.gui.admin.base import AdminDialog, RowsModel, confirm, dmy, now_of, selected_key, table
+from desktop.gui.admin.base import AdminDialog, RowsModel, confirm, dmy, error_message, now_of, selected_key, table
 from desktop.gui.widgets import hbox, keyed
 
 
@@ -90,7 +90,7 @@ class ReferenceDataDialog(AdminDialog):
 
         def failed(error):
             if isinstance(error, PackageError):
-                self.show_status("refdata.refused", "error", message=str(error))
+                self.show_status("refdata.refused", "error", message=error_message(self.tr, error))
             else:
                 self.show_error(error)
 
@@ -289,7 +289,7 @@ class BackupDialog(AdminDialog):
         for p in self.automatic_backups():
             stat = p.stat()
             when = datetime.strptime(p.name[len(self.db_path.stem) + 1:][:15], "%Y%m%d-%H%M%S")
-            rows.append(([p.name, dmy(when), f"{stat.st_size / 1024:,.0f} KB".replace(",", " ")],
+            rows.append(([p.name, dmy(when), self.tr("backup.kb", n=f"{stat.st_size / 1024:,.0f}".replace(",", " "))],
                          [p.name, when.isoformat(), stat.st_size], str(p)))
         self.model.set_rows(rows)
 

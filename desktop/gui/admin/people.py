@@ -169,9 +169,10 @@ class AuditDialog(AdminDialog):
     LIMIT = 2000
 
     def __init__(self, registry, tr, clock, user: str, today, *, choose_save: Callable | None = None,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, ref=None):
         super().__init__(registry, tr, clock, user, parent)
         self.setObjectName("auditDialog")
+        self.ref = ref            # names of categories and statuses in the details (else codes)
         self.today = today
         self.choose_save = choose_save or (lambda parent, suggested: QFileDialog.getSaveFileName(
             parent, self.tr("audit.export"), suggested, self.tr("audit.csv_filter"))[0] or None)
@@ -211,7 +212,7 @@ class AuditDialog(AdminDialog):
         if self.allowed:
             for u in self.registry.users():
                 self.user_filter.addItem(f"{u.full_name} ({u.login})", u.login)
-            self.user_filter.addItem("system", "system")
+            self.user_filter.addItem(self.tr("auditw.system"), "system")
         self.action_filter.clear()
         self.action_filter.addItem(self.tr("audit.any"), None)
         for a in AUDIT_ACTIONS:
@@ -240,7 +241,7 @@ class AuditDialog(AdminDialog):
     def refresh(self) -> None:
         from desktop.gui.admin.audit_words import AuditWords
 
-        words = AuditWords(self.registry, self.tr)
+        words = AuditWords(self.registry, self.tr, self.ref)
         entries = self.registry.audit_entries(limit=self.LIMIT, **self.filters())
         words.prepare(entries)
         rows = []

@@ -360,6 +360,8 @@ class MainWindow(QMainWindow):
         """F1: the desk's keys, in the interface's language."""
         box = QMessageBox(QMessageBox.Information, self.tr("keys.title"), self.tr("keys.text"), parent=self)
         box.setObjectName("keysBox")
+        box.setStandardButtons(QMessageBox.Ok)
+        box.button(QMessageBox.Ok).setText(self.tr("print.close"))
         box.open()
         self.keys_box = box
         return box
