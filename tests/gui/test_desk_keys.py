@@ -158,3 +158,20 @@ def test_enter_in_reference_data_and_export_does_nothing_destructive(qtbot, regi
     _press_enter(qtbot, export.folder)
     assert "folder" not in chosen
     assert [b for b in _buttons(export) if b.isDefault()] == [export.export_button]
+
+
+# --- 5. search by the passport's spelling ---------------------------------------------------------
+def test_the_passport_spelling_typed_in_the_search_box_finds_the_card(qtbot, window, registry):
+    """«SEITKALIYEV NURLAN» as in the passport: `seitkaliyev`, Enter, opens that card."""
+    from tests.gui.conftest import case_of
+
+    case = case_of("p04")
+    case["person"].update({"surname": "Сейткалиев", "given_name": "Нурлан", "latin_name": "SEITKALIYEV NURLAN",
+                           "iin": None})
+    pid = registry.save_patient(case, user="admin", now=NOW)
+    window.focus_search()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.search.query)
+    typist("seitkaliyev")
+    typist("\n")
+    qtbot.waitUntil(lambda: window.patient_id == pid, timeout=5000)
+    assert window.form.surname.text() == "Сейткалиев"
