@@ -194,8 +194,24 @@ def name_problem(text: str) -> str | None:
             continue
         cat = unicodedata.category(ch)
         if cat.startswith("C") or not cat.startswith("L") or not font.supportsCharacter(code):
-            return "U+%04X" % ord(ch) if cat.startswith("C") or ch.isspace() else ch
+            return ch
     return None
+
+
+_CHAR_WORDS = {"\t": "char.tab", "\n": "char.newline", "\r": "char.newline", "\u00a0": "char.nbsp",
+               "\u200b": "char.invisible", "\ufeff": "char.invisible"}
+
+
+def char_words(ch: str, tr) -> str:
+    """A character a person can read about: an invisible one named in words («символ
+    табуляции»), a visible one shown in quotes («😀»)."""
+    import unicodedata
+
+    if ch in _CHAR_WORDS:
+        return tr(_CHAR_WORDS[ch])
+    if unicodedata.category(ch).startswith("C") or ch.isspace():
+        return tr("char.control")
+    return f"«{ch}»"
 
 
 class SecretField(TextField):

@@ -2,6 +2,7 @@
 administration dialogs. Keys go where a registrar's keys go: to the widget in focus."""
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QPushButton
@@ -175,3 +176,83 @@ def test_the_passport_spelling_typed_in_the_search_box_finds_the_card(qtbot, win
     typist("\n")
     qtbot.waitUntil(lambda: window.patient_id == pid, timeout=5000)
     assert window.form.surname.text() == "Сейткалиев"
+
+
+# --- minors ---------------------------------------------------------------------------------------
+def test_tab_to_add_document_then_enter_opens_the_dialog(qtbot, window):
+    """10: a button reached by Tab is pressed by Enter (not only by Space)."""
+    window.new_patient()
+    window.form.doc_add.setFocus(Qt.TabFocusReason)
+    qtbot.keyClick(window.form.doc_add, Qt.Key_Return)
+    qtbot.waitUntil(lambda: window.form.dialog is not None, timeout=3000)
+    assert window.form.dialog.isVisible()
+    window.form.dialog.reject()
+    window.dirty = False
+
+
+def test_the_service_picker_folds_yo(qtbot, registry, ref, tr):
+    """11: «прием» typed finds «приём» and the other way round."""
+    from desktop import services
+    from desktop.gui.printing.picker import ServicePicker
+    from tests.gui.conftest import TODAY
+    from tests.gui.helpers import key_text
+
+    registry.create_user("admin", "secret-pass-1", full_name="А", role="admin", now=NOW)
+    services.seed_prices_from_reference(registry, ref, NOW)
+    prices = services.clinic_prices(registry, ref, TODAY)
+    named = [p for p in prices if "прием" in p.name_ru.casefold().replace("ё", "е")]
+    assert named, "the reference has a «приём» service"
+    word = "приём"
+    picker = ServicePicker(prices, ref, tr, TODAY)
+    qtbot.addWidget(picker)
+    picker.show()
+    counts = []
+    for typed in (word, word.replace("ё", "е")):
+        picker.search.clear()
+        picker.search.setFocus()
+        key_text(qtbot, picker.search, typed)
+        counts.append(picker.proxy.rowCount())
+    assert counts[0] == counts[1] >= 1
+
+
+@pytest.mark.parametrize("pasted, words", [("Иван\tов", "символ табуляции"), ("Иван😀", "«😀»"),
+                                           ("Ив\u00a0ан", "неразрывный пробел")])
+def test_a_pasted_bad_character_is_named_in_words(qtbot, window, pasted, words):
+    """12: a tab or an emoji pasted into «Фамилия»: the message names it, no «U+0009»."""
+    window.new_patient()
+    window.form.surname.setFocus()
+    window.form.surname.insert(pasted)            # what a paste does
+    window.recompute()
+    text = window.form.error_label("person.surname").text()
+    assert words in text and "U+" not in text
+    window.dirty = False
+
+
+def test_an_empty_current_password_says_so(qtbot, window):
+    """13: «Сменить пароль» with the current password left empty asks for it."""
+    from tests.gui.helpers import type_into
+
+    dialog = window.change_password()
+    type_into(qtbot, dialog.new, "new-secret-pass-2")
+    type_into(qtbot, dialog.repeat, "new-secret-pass-2")
+    qtbot.keyClick(dialog.repeat, Qt.Key_Return)
+    assert dialog.error.text() == "Введите текущий пароль" and dialog.isVisible()
+    assert dialog.focusWidget() is dialog.current
+    dialog.reject()
+
+
+def test_the_duplicate_question_has_its_own_title(qtbot, window, registry):
+    """13: the question about a likely duplicate is not titled «Несохранённые изменения»."""
+    from tests.gui.conftest import case_of
+
+    case = case_of("p04")
+    registry.save_patient(case, user="admin", now=NOW)
+    titles = []
+    window._ask = lambda title, text, buttons: (titles.append(title), 2)[1]
+    window.new_patient()
+    case2 = dict(case, person=dict(case["person"], iin=None))
+    window.form.set_case(case2)
+    window.recompute()
+    window.save()
+    assert titles and titles[0] == "Похожий пациент"
+    window.dirty = False

@@ -21,7 +21,7 @@ from desktop.gui.desk.documents import DocumentDialog, DocumentsModel
 from desktop.gui.i18n import Tr, error_text, note_text
 from desktop.gui.tables import table
 from desktop.gui.widgets import (STATELESS, CaseDateField, CheckField, ChoiceCombo, CountryCombo,
-                                 ErrorLabel, MonthsEditor, TextField, name_problem)
+                                 ErrorLabel, MonthsEditor, TextField, char_words, name_problem)
 
 _DOC_PATH = re.compile(r"^documents\[(\d+)\]")
 
@@ -625,7 +625,7 @@ class PatientForm(QWidget):
         for name in PERSON_TEXT[:4]:
             problem = name_problem(getattr(self, name).text())
             if problem:
-                out.append({"field": f"person.{name}", "message": self.tr("name.bad_char", char=problem)})
+                out.append({"field": f"person.{name}", "message": self.tr("name.bad_char", char=char_words(problem, self.tr))})
         return out
 
     def save_errors(self) -> list[dict]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QScrollArea,
+from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QPushButton, QScrollArea,
                                QSplitter, QStackedWidget, QTabWidget, QWidget)
 
 from desktop.core.api import decide_data
@@ -180,6 +180,8 @@ class MainWindow(QMainWindow):
         box.addWidget(self.splitter)
         QWidget.setTabOrder(self.search.new_button, self.form.surname)
         self.form.apply_tab_order()
+        for button in self.desk.findChildren(QPushButton):   # Tab to a button, Enter presses it
+            button.setAutoDefault(True)
         chain = [self.form.reason, *self.print_panel.buttons.values(), self.panel.save_button]
         for a, b in zip(chain, chain[1:]):
             QWidget.setTabOrder(a, b)
@@ -511,7 +513,7 @@ class MainWindow(QMainWindow):
         if not ok:
             return False
         if found and self.patient_id is None:
-            choice = self._ask(self.tr("unsaved.title"), self.tr("dup.question", who=self._who(found[0])),
+            choice = self._ask(self.tr("dup.title"), self.tr("dup.question", who=self._who(found[0])),
                                [(self.tr("dup.open"), QMessageBox.AcceptRole),
                                 (self.tr("dup.save_anyway"), QMessageBox.DestructiveRole),
                                 (self.tr("btn.cancel"), QMessageBox.RejectRole)])

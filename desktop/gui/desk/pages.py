@@ -363,6 +363,10 @@ class PasswordDialog(FormDialog):
         from desktop.store import PermissionDenied
         from desktop.store.errors import PasswordRejected
 
+        if not self.current.text():
+            self.error.show_message(self.tr("password.empty_current"))
+            self.current.setFocus()
+            return False
         if self.new.text() != self.repeat.text():
             self.error.show_message(self.tr("setup.mismatch"))
             self.repeat.setFocus()

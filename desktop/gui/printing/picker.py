@@ -80,17 +80,17 @@ class ServiceFilter(QSortFilterProxyModel):
     def set_text(self, text: str) -> None:
         if hasattr(self, "beginFilterChange"):   # Qt >= 6.10
             self.beginFilterChange()
-            self.words = text.casefold().split()
+            self.words = text.casefold().replace("ё", "е").split()
             self.endFilterChange()
         else:
-            self.words = text.casefold().split()
+            self.words = text.casefold().replace("ё", "е").split()
             self.invalidateFilter()
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
         if not self.words:
             return True
         item = self.sourceModel().items[row]
-        hay = " ".join((item.code, item.name_ru, item.name_kk)).casefold()
+        hay = " ".join((item.code, item.name_ru, item.name_kk)).casefold().replace("ё", "е")   # приём = прием
         return all(w in hay for w in self.words)
 
 
