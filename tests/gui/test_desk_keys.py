@@ -256,3 +256,21 @@ def test_the_duplicate_question_has_its_own_title(qtbot, window, registry):
     window.save()
     assert titles and titles[0] == "Похожий пациент"
     window.dirty = False
+
+
+def test_the_saved_message_follows_ctrl_l(qtbot, window):
+    """13: «Сохранено …» in the status bar is said again in Kazakh after Ctrl+L."""
+    from desktop.gui.i18n import Tr
+    from tests.gui.conftest import case_of
+
+    window.new_patient()
+    window.form.set_case(case_of("p04"))
+    window.recompute()
+    assert window.save()
+    name = window.statusBar().currentMessage()
+    assert name.startswith(Tr("ru")("status.saved", name="")[:5])
+    qtbot.keyClick(window, Qt.Key_L, Qt.ControlModifier)
+    assert window.tr.lang == "kk"
+    message = window.statusBar().currentMessage()
+    assert message and message != name and message.startswith(Tr("kk")("status.saved", name="")[:5])
+    window.dirty = False

@@ -242,6 +242,18 @@ class MainWindow(QMainWindow):
         self.admin_menu.retranslate(tr)
         self.link.retranslate()
         self._update_status()
+        self._retranslate_status()
+
+    def say_status(self, key: str, ms: int, **fields) -> None:
+        """A message in the status bar, shown again in the new language after Ctrl+L."""
+        text = self.tr(key, **fields)
+        self._status_message = (key, fields, text)
+        self.statusBar().showMessage(text, ms)
+
+    def _retranslate_status(self) -> None:
+        said = getattr(self, "_status_message", None)
+        if said and self.statusBar().currentMessage() == said[2]:
+            self.say_status(said[0], 8000, **said[1])
 
     def switch_language(self, lang: str | None = None) -> None:
         """Russian ⇄ Kazakh at run time: every label, the reference names and the decision."""
@@ -352,7 +364,7 @@ class MainWindow(QMainWindow):
         if self.user is None or self.stack.currentIndex() != self.PAGE_DESK:
             return None
         dialog = PasswordDialog(self.registry, self.tr, self.clock, self.user.login, self)
-        dialog.accepted.connect(lambda: self.statusBar().showMessage(self.tr("password.changed"), 8000))
+        dialog.accepted.connect(lambda: self.say_status("password.changed", 8000))
         dialog.setWindowModality(Qt.WindowModal)
         dialog.show()
         return dialog
@@ -502,11 +514,11 @@ class MainWindow(QMainWindow):
         required = self.form.save_errors()
         if required:                         # a card without a name is never saved
             self.form.show_errors(required + self.errors)
-            self.statusBar().showMessage(self.tr("save.required"), 8000)
+            self.say_status("save.required", 8000)
             getattr(self.form, required[0]["field"].split(".")[1]).setFocus()
             return False
         if self.decision is None:
-            self.statusBar().showMessage(self.tr("save.invalid"), 8000)
+            self.say_status("save.invalid", 8000)
             return False
         case = self.form.case()
         ok, found = self.link.guard(self.registry.likely_duplicates, case, exclude_id=self.patient_id)
@@ -553,7 +565,7 @@ class MainWindow(QMainWindow):
                 self.open_patient(e.patient_id)
             return False
         except Conflict:
-            self.statusBar().showMessage(self.tr("save.conflict"), 8000)
+            self.say_status("save.conflict", 8000)
             return False
         # the card is stored: if the connection goes now, the next save is of this version
         self.patient_id, self.unlinked_prints = patient_id, []
@@ -566,7 +578,7 @@ class MainWindow(QMainWindow):
         self.form.hide_duplicate()
         self.dirty = False
         name = " ".join(p for p in (case["person"].get("surname"), case["person"].get("given_name")) if p)
-        self.statusBar().showMessage(self.tr("status.saved", name=name), 8000)
+        self.say_status("status.saved", 8000, name=name)
         return True
 
     def request_print(self) -> None:
@@ -603,7 +615,7 @@ class MainWindow(QMainWindow):
         try:
             ref = load_reference(path) if path is not None else None
         except RefDataError as e:
-            self.statusBar().showMessage(self.tr("refdata.failed", message=e), 12000)
+            self.say_status("refdata.failed", 12000, message=e)
             return
         if ref is not None:
             self.set_reference(ref)
