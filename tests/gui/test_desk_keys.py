@@ -274,3 +274,23 @@ def test_the_saved_message_follows_ctrl_l(qtbot, window):
     message = window.statusBar().currentMessage()
     assert message and message != name and message.startswith(Tr("kk")("status.saved", name="")[:5])
     window.dirty = False
+
+
+def test_first_start_types_into_the_name_and_the_fill_message_goes(qtbot, make_window, registry):
+    """6: on the first start the cursor is in «ФИО» (a typed space presses nothing); «Заполните
+    все поля» goes once every field is filled."""
+    window = make_window(logged_in=None)
+    page = window.setup_page
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.full_name)
+    typist("Әлия Админова")
+    assert page.full_name.text() == "Әлия Админова" and registry.needs_admin_setup()
+    typist("\n")
+    assert page.error.isVisible() and page.error.text()
+    for field, text in ((page.login, "admin"), (page.password, "s3cret-pass")):
+        field.setFocus()
+        typist(text)
+    assert page.error.text()                      # «Повторите пароль» still empty: the message stays
+    page.repeat.setFocus()
+    typist("s")
+    assert page.error.text() == "" and registry.needs_admin_setup()

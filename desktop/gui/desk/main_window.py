@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
         self.retranslate()
         if registry.needs_admin_setup():
             self.stack.setCurrentIndex(self.PAGE_SETUP)
+            self.setup_page.full_name.setFocus()      # typing starts in «ФИО», not on the button
         else:
             self.show_login()
         self._update_actions()

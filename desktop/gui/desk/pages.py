@@ -146,6 +146,7 @@ class SetupPage(_Card):
         self.button.clicked.connect(self.submit)
         for w in (self.full_name, self.login, self.password, self.repeat):
             w.returnPressed.connect(self.submit)
+            w.textChanged.connect(self._filled_in)
         for w in self.clinic.inputs.values():
             w.returnPressed.connect(self.submit)
         self.retranslate()
@@ -174,6 +175,13 @@ class SetupPage(_Card):
 
     def finish(self) -> None:
         self.created.emit(self.admin_login)
+
+    def _filled_in(self) -> None:
+        """«Заполните все поля» goes once every field is filled (it never outlives its cause)."""
+        message = getattr(self, "_message", None)
+        if message and message[0] == ("setup.required", {}) and all(
+                w.text().strip() for w in (self.full_name, self.login, self.password, self.repeat)):
+            self.say(None)
 
     def submit(self) -> None:
         if self.worker.busy():
