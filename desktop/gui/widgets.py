@@ -543,6 +543,8 @@ class MonthsEditor(QWidget):
         self.remove.setText(self.tr("months.remove"))
         self.entry.setPlaceholderText(self.tr("ph.months"))
         self.entry.setToolTip(self.tr("ph.months"))
+        self.entry.setAccessibleName(self.tr("ph.months"))
+        self.list.setAccessibleName(self.tr("months.list"))
         if self.error.isVisible():
             self.error.show_message(self.tr("months.bad"))
 

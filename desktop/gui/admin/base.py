@@ -8,8 +8,8 @@ from datetime import date, datetime
 from typing import Callable
 
 from PySide6.QtCore import SIGNAL, QModelIndex, Qt
-from PySide6.QtWidgets import (QDialog, QLabel, QLineEdit, QMessageBox, QPushButton, QTableView, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractSpinBox, QComboBox, QDialog, QLabel, QLineEdit, QMessageBox, QPushButton,
+                               QTableView, QVBoxLayout, QWidget)
 
 from desktop.gui import tables
 from desktop.gui.strings import STRINGS
@@ -92,6 +92,24 @@ def error_message(tr, exc: BaseException) -> str:
     return text
 
 
+def _buddies(layout) -> None:
+    """A label standing just before an input in a row is that input's label (its buddy): the
+    input's accessible name, and Alt+letter focus when the label has one."""
+    if layout is None:
+        return
+    items = [layout.itemAt(i) for i in range(layout.count())]
+    for item, after in zip(items, items[1:] + [None]):
+        if item.layout() is not None:
+            _buddies(item.layout())
+        widget = item.widget()
+        nxt = after.widget() if after is not None else None
+        if isinstance(widget, QLabel) and nxt is not None and widget.buddy() is None \
+                and isinstance(nxt, (QLineEdit, QComboBox, QAbstractSpinBox)):
+            widget.setBuddy(nxt)
+        elif widget is not None and widget.layout() is not None:
+            _buddies(widget.layout())
+
+
 def confirm(parent: QWidget, title: str, text: str) -> bool:
     box = QMessageBox(QMessageBox.Question, title, text, QMessageBox.Yes | QMessageBox.No, parent)
     box.setDefaultButton(QMessageBox.No)
@@ -146,6 +164,7 @@ class AdminDialog(QDialog):
             button.setAutoDefault(False)
             button.setDefault(False)
         getattr(self, self.default_button).setDefault(True)
+        _buddies(self.layout())
         self._enter_taken = False
         for edit in self.findChildren(QLineEdit):
             if edit.receivers(SIGNAL("returnPressed()")) > 0:
@@ -175,6 +194,8 @@ class AdminDialog(QDialog):
         retranslate_keyed(self, tr)
         for model in self.findChildren(TableModel):
             model.set_tr(tr)
+        for view in self.findChildren(QTableView):     # a screen reader names the table
+            view.setAccessibleName(tr(self.title_key) if self.title_key else "")
         self.retranslate_body()
         if self.refresh_on_language and self.allowed:
             self.refresh()

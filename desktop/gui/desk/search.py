@@ -87,6 +87,9 @@ class SearchPanel(QWidget):
     def retranslate(self) -> None:
         retranslate_keyed(self, self.tr)
         self.query.setPlaceholderText(self.tr("search.placeholder"))
+        self.query.setAccessibleName(self.tr("search.title"))            # what a screen reader says
+        self.query.setAccessibleDescription(self.tr("search.placeholder"))
+        self.view.setAccessibleName(self.tr("search.results"))
         self.model.retranslate(self.tr)
         self._show_count()
 
