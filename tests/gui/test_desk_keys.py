@@ -26,16 +26,22 @@ def failures(registry, login="admin") -> int:
 
 
 # --- 1. fast sign-in ------------------------------------------------------------------------------
-def test_login_enter_password_enter_signs_in_and_keeps_what_is_typed_meanwhile(qtbot, make_window, registry):
-    """Login, Enter, password, Enter, and the search typed at once: signed in, nothing counted
-    as a failure, the password never in «Логин», the typed-ahead search lands in the search box."""
+def login_page(qtbot, make_window, registry, page_focus: str):
+    """The login page of a desk with one administrator, «Логин» empty, the cursor in `page_focus`."""
     window = make_window(logged_in=None)
     registry.create_user("admin", "secret-pass-1", full_name="А", role="admin", now=NOW)
     window.show_login()
     page = window.login_page
     page.login.clear()
-    page.login.setFocus()
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.login)
+    getattr(page, page_focus).setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is getattr(page, page_focus))
+    return window, page
+
+
+def test_login_enter_password_enter_signs_in_and_keeps_what_is_typed_meanwhile(qtbot, make_window, registry):
+    """Login, Enter, password, Enter, and the search typed at once: signed in, nothing counted
+    as a failure, the password never in «Логин», the typed-ahead search lands in the search box."""
+    window, page = login_page(qtbot, make_window, registry, page_focus="login")
     typist("admin\n")
     assert QApplication.focusWidget() is page.password          # Enter moved on, sent nothing
     assert not page.worker.busy() and failures(registry) == 0
@@ -49,13 +55,7 @@ def test_login_enter_password_enter_signs_in_and_keeps_what_is_typed_meanwhile(q
 def test_a_wrong_password_counts_once_and_the_retyped_one_is_kept(qtbot, make_window, registry):
     """A wrong password is one failure (not two); what is typed while it is checked goes into
     the password field again, not into «Логин» and not lost."""
-    window = make_window(logged_in=None)
-    registry.create_user("admin", "secret-pass-1", full_name="А", role="admin", now=NOW)
-    window.show_login()
-    page = window.login_page
-    page.login.clear()
-    page.login.setFocus()
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.login)
+    window, page = login_page(qtbot, make_window, registry, page_focus="login")
     typist("admin\nwrong\nsecret")
     qtbot.waitUntil(lambda: "Неверный" in page.error.text(), timeout=5000)
     assert failures(registry) == 1
@@ -68,13 +68,7 @@ def test_a_wrong_password_counts_once_and_the_retyped_one_is_kept(qtbot, make_wi
 
 def test_an_empty_password_or_login_is_never_sent(qtbot, make_window, registry):
     """Enter with an empty password (or login) says what is missing and asks nothing of the store."""
-    window = make_window(logged_in=None)
-    registry.create_user("admin", "secret-pass-1", full_name="А", role="admin", now=NOW)
-    window.show_login()
-    page = window.login_page
-    page.login.clear()
-    page.password.setFocus()
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.password)
+    window, page = login_page(qtbot, make_window, registry, page_focus="password")
     typist("\n")
     assert "Введите логин" in page.error.text() and QApplication.focusWidget() is page.login
     typist("admin\n\n")                    # Enter in «Логин», then Enter on an empty password
