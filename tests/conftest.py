@@ -50,14 +50,9 @@ def pytest_configure(config):
 def pg_server():
     """One PostgreSQL server for the session; skipped (saying why) when it cannot start,
     except in CI, where the PostgreSQL tests must run."""
-    from pgserver import PgServer, PgUnavailable
+    from pgserver import start_or_skip
 
-    try:
-        server = PgServer.start_new()
-    except PgUnavailable as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL server unavailable: {exc}")
+    server = start_or_skip()
     yield server
     server.stop()
 

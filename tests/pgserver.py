@@ -125,3 +125,16 @@ class PgServer:
             while (self.data / "postmaster.pid").exists() and time.monotonic() < deadline:
                 time.sleep(0.1)
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def start_or_skip() -> PgServer:
+    """A new server, or the test skipped saying why it cannot start (except in CI, where the
+    PostgreSQL tests must run)."""
+    import pytest
+
+    try:
+        return PgServer.start_new()
+    except PgUnavailable as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL server unavailable: {exc}")

@@ -61,3 +61,16 @@ def desk_role(pg_server, url: str):
             con.execute(f"DROP OWNED BY {role}")
         with pg_server.admin() as con:
             con.execute(f"DROP ROLE {role}")
+
+
+def trusted_keys(folder: Path):
+    """A new publisher key whose public half is trusted in FOLDER/trusted: (trusted dir, PEM of
+    the private key, for `build_package`)."""
+    from cryptography.hazmat.primitives import serialization as ser
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    priv = Ed25519PrivateKey.generate()
+    (folder / "trusted").mkdir()
+    (folder / "trusted" / "publisher.pub").write_bytes(priv.public_key().public_bytes(
+        ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo))
+    return folder / "trusted", priv.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption())

@@ -38,6 +38,7 @@ _PATTERNS = [
     (re.compile(r"^birth date .* is after the decision date"), "err.birth_after"),
     (re.compile(r"is not an ICD-10 code"), "err.icd"),
     (re.compile(r"^required: spouse or child"), "err.relation"),
+    (re.compile(r"is longer than (?P<n>\d+) characters"), "err.too_long"),
 ]
 
 
@@ -47,8 +48,9 @@ def error_text(error: dict, tr: Tr) -> str:
     if error.get("field", "").startswith("osms.paid_months"):
         return tr("err.month")
     for pattern, key in _PATTERNS:
-        if pattern.search(message):
-            return tr(key)
+        found = pattern.search(message)
+        if found:
+            return tr(key, **found.groupdict())
     return message
 
 

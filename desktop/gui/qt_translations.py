@@ -3,7 +3,7 @@ file and print dialogs follow the interface's language. One QTranslator, reloade
 language switch; a language whose file is missing leaves Qt's English (and `load` says so)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QLibraryInfo, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
 
@@ -38,6 +38,9 @@ class QtTranslations:
             self.app.removeTranslator(self.translator)
             self.installed = False
         self.lang = lang
+        # month and day names (the calendar), as Qt's widgets made from now on show them
+        QLocale.setDefault(QLocale(QLocale.Kazakh, QLocale.Kazakhstan) if lang == "kk"
+                           else QLocale(QLocale.Russian, QLocale.Russia))
         if self.translator.load(f"qtbase_{lang}", self.folder()):
             self.installed = self.app.installTranslator(self.translator)
         return self.installed

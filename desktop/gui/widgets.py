@@ -7,8 +7,8 @@ from datetime import date
 
 from PySide6.QtCore import QDate, QEvent, Qt, Signal  # noqa: F401
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QHBoxLayout,
-                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDialog, QDialogButtonBox,
+                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
                                QSizePolicy, QVBoxLayout, QWidget)
 
 from desktop.gui.i18n import Tr
@@ -120,7 +120,10 @@ class DateField(QLineEdit):
         """The optional picker: a calendar under the field; a chosen day is written as text."""
         from PySide6.QtWidgets import QCalendarWidget
 
+        from PySide6.QtCore import QLocale
+
         cal = QCalendarWidget()
+        cal.setLocale(QLocale())          # the interface's language (qt_translations sets it)
         cal.setWindowFlags(Qt.Popup)
         cal.setGridVisible(True)
         v = self.date_value() or self._page
@@ -191,8 +194,24 @@ def name_problem(text: str) -> str | None:
             continue
         cat = unicodedata.category(ch)
         if cat.startswith("C") or not cat.startswith("L") or not font.supportsCharacter(code):
-            return "U+%04X" % ord(ch) if cat.startswith("C") or ch.isspace() else ch
+            return ch
     return None
+
+
+_CHAR_WORDS = {"\t": "char.tab", "\n": "char.newline", "\r": "char.newline", "\u00a0": "char.nbsp",
+               "\u200b": "char.invisible", "\ufeff": "char.invisible"}
+
+
+def char_words(ch: str, tr) -> str:
+    """A character a person can read about: an invisible one named in words («символ
+    табуляции»), a visible one shown in quotes («😀»)."""
+    import unicodedata
+
+    if ch in _CHAR_WORDS:
+        return tr(_CHAR_WORDS[ch])
+    if unicodedata.category(ch).startswith("C") or ch.isspace():
+        return tr("char.control")
+    return f"«{ch}»"
 
 
 class SecretField(TextField):
@@ -524,6 +543,8 @@ class MonthsEditor(QWidget):
         self.remove.setText(self.tr("months.remove"))
         self.entry.setPlaceholderText(self.tr("ph.months"))
         self.entry.setToolTip(self.tr("ph.months"))
+        self.entry.setAccessibleName(self.tr("ph.months"))
+        self.list.setAccessibleName(self.tr("months.list"))
         if self.error.isVisible():
             self.error.show_message(self.tr("months.bad"))
 
@@ -558,3 +579,101 @@ class MonthsEditor(QWidget):
         self.list.clear()
         for m in months:
             QListWidgetItem(str(m), self.list)
+
+
+# --- texts by key, layouts and the form dialog's scaffold ---------------------------------------
+def keyed(widget, key: str):
+    """`widget` (a label, button or check box) whose text is the catalogue's `key`, set again in
+    the new language by `retranslate_keyed` (texts without fields only)."""
+    widget.setProperty("textKey", key)
+    return widget
+
+
+def retranslate_keyed(root: QWidget, tr) -> None:
+    """Set the text of every `keyed` widget under `root` (and of `root`) in the language of `tr`."""
+    for widget in (root, *root.findChildren(QWidget)):
+        key = widget.property("textKey")
+        if key:
+            widget.setText(tr(key))
+
+
+def _fill(box, items):
+    """Add `items` to `box`: a widget or layout, an int (a stretch), or (widget, stretch)."""
+    for item in items:
+        if isinstance(item, int):
+            box.addStretch(item)
+            continue
+        thing, stretch = item if isinstance(item, tuple) else (item, 0)
+        if isinstance(thing, QWidget):
+            box.addWidget(thing, stretch)
+        else:
+            box.addLayout(thing, stretch)
+    return box
+
+
+def hbox(*items, parent: QWidget | None = None, margins: int | None = None) -> QHBoxLayout:
+    """A row of `items` (see `_fill`), on `parent` when given."""
+    box = QHBoxLayout() if parent is None else QHBoxLayout(parent)
+    if margins is not None:
+        box.setContentsMargins(margins, margins, margins, margins)
+    return _fill(box, items)
+
+
+def vbox(*items, parent: QWidget | None = None, margins: int | None = None,
+         spacing: int | None = None) -> QVBoxLayout:
+    """A column of `items` (see `_fill`), on `parent` when given."""
+    box = QVBoxLayout() if parent is None else QVBoxLayout(parent)
+    if margins is not None:
+        box.setContentsMargins(margins, margins, margins, margins)
+    if spacing is not None:
+        box.setSpacing(spacing)
+    return _fill(box, items)
+
+
+class FormDialog(QDialog):
+    """The scaffold of a small dialog: a form (`self.form`, rows added by the subclass), an
+    inline message (`self.error`) and the buttons — OK/Close, or Save/Cancel with `save`.
+    The subclass calls `self.lay_out(before=..., after=...)` once its rows are in; Enter and
+    OK call `check()` (by default: `values()` is not None) and close only when it passes."""
+
+    def __init__(self, tr, parent: QWidget | None = None, *, title: str = "", name: str = "",
+                 save: bool = False, min_width: int | None = None):
+        super().__init__(parent)
+        self.tr = tr
+        if name:
+            self.setObjectName(name)
+        if title:
+            self.setWindowTitle(tr(title))
+        if min_width:
+            self.setMinimumWidth(min_width)
+        self.form = QFormLayout()
+        self.error = ErrorLabel()
+        if save:
+            self.buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+            self.buttons.button(QDialogButtonBox.Save).setText(tr("btn.save"))
+            self.buttons.button(QDialogButtonBox.Cancel).setText(tr("btn.cancel"))
+        else:
+            self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+            self.buttons.button(QDialogButtonBox.Cancel).setText(tr("print.close"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+    def lay_out(self, before=(), after=()) -> None:
+        vbox(*before, self.form, *after, self.error, self.buttons, parent=self)
+
+    def rule_label(self, key: str) -> QLabel:
+        """A wrapped hint under the form (the password rule)."""
+        label = QLabel(self.tr(key))
+        label.setObjectName("hint")
+        label.setWordWrap(True)
+        return label
+
+    def values(self):  # pragma: no cover - subclasses
+        return {}
+
+    def check(self) -> bool:
+        return self.values() is not None
+
+    def accept(self) -> None:
+        if self.check():
+            super().accept()

@@ -26,8 +26,11 @@ _CYRILLIC_TO_LATIN = {
 }
 
 # Spelling variants of the same sound in Latin (Yakovlev/Iakovlev, Khasanov/Hasanov, Jusupov/
-# Yusupov...): folded on both the stored key and the query.
-_LATIN_FOLDS = (("kh", "h"), ("y", "i"), ("j", "i"), ("w", "v"), ("x", "ks"))
+# Yusupov, Zhanna/Janna in the Kazakh passport's two Latin alphabets, Seitkaliyev/Seitkaliev):
+# folded on both the stored key and the query.
+_LATIN_FOLDS = (("zh", "j"), ("kh", "h"), ("y", "i"), ("j", "i"), ("w", "v"), ("x", "ks"))
+_LEGACY_FOLDS = (("kh", "h"), ("y", "i"), ("j", "i"), ("w", "v"), ("x", "ks"))   # keys saved before
+_DOUBLE_I = re.compile(r"i{2,}")
 
 _NOT_LETTER = re.compile(r"[^\w]|[\d_]")
 _DOC_NOISE = re.compile(r"[\s\-‐‑‒–—/.№#]+")
@@ -46,8 +49,10 @@ def name_key(text: str | None) -> str:
     return _NOT_LETTER.sub("", text)
 
 
-def latin_key(text: str | None) -> str:
-    """A Latin key for a name written in either script: transliterated, then spelling variants folded."""
+def latin_key(text: str | None, *, legacy: bool = False) -> str:
+    """A Latin key for a name written in either script: transliterated, then spelling variants
+    folded (-iyev = -iev, zh = j, kh = h). `legacy`: the key as saved before the zh/j and
+    -iyev folds (a search looks under both until every card is saved again)."""
     if not text:
         return ""
     text = unicodedata.normalize("NFC", text).casefold()
@@ -55,9 +60,15 @@ def latin_key(text: str | None) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _NOT_LETTER.sub("", text)
-    for old, new in _LATIN_FOLDS:
+    for old, new in (_LEGACY_FOLDS if legacy else _LATIN_FOLDS):
         text = text.replace(old, new)
-    return text
+    return text if legacy else _DOUBLE_I.sub("i", text)
+
+
+def passport_surname(latin_name: str | None) -> str | None:
+    """The surname of a name written as in the passport («SEITKALIYEV NURLAN»): its first word."""
+    words = (latin_name or "").split()
+    return words[0] if words and not has_cyrillic(words[0]) else None
 
 
 def has_cyrillic(text: str) -> bool:

@@ -8,22 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import case_file, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "tests" / "cases"
 
 
 def run(args, tmp_path, stdin=None):
-    env = dict(os.environ, POLYCLINIC_DB=str(tmp_path / "registry.sqlite"))
-    return subprocess.run([sys.executable, "-m", "desktop", *args], input=stdin, capture_output=True,
-                          text=True, env=env, cwd=ROOT, timeout=120)
-
-
-def case_file(tmp_path, name) -> Path:
-    p = tmp_path / f"{name}.json"
-    p.write_text(json.dumps(json.loads((CASES / f"{name}.json").read_text(encoding="utf-8"))["case"],
-                            ensure_ascii=False), encoding="utf-8")
-    return p
+    return run_cli(args, tmp_path / "registry.sqlite", stdin)
 
 
 def test_decide_prints_the_decision(tmp_path):

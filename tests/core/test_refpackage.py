@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from release_helpers import newer_release
+from release_helpers import newer_release, trusted_keys
 
 from desktop.core.refdata import load_reference
 from desktop.core.refinstall import active_path, ensure_reference, installed
@@ -17,14 +17,9 @@ from desktop.core.refpackage import PackageError, build_package, import_package,
 
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory):
-    d = tmp_path_factory.mktemp("keys")
-    priv = Ed25519PrivateKey.generate()
-    (d / "trusted").mkdir()
-    (d / "trusted" / "publisher.pub").write_bytes(priv.public_key().public_bytes(
-        ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo))
-    pem = priv.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption())
+    trusted, pem = trusted_keys(tmp_path_factory.mktemp("keys"))
     other = Ed25519PrivateKey.generate().private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption())
-    return {"dir": d / "trusted", "pem": pem, "foreign_pem": other}
+    return {"dir": trusted, "pem": pem, "foreign_pem": other}
 
 
 @pytest.fixture

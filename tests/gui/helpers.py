@@ -114,3 +114,23 @@ CLINIC = {"name_ru": "ГКП на ПХВ «Городская поликлини
           "address_ru": "г. Астана, ул. Бейбітшілік, 10",
           "address_kk": "Астана қ., Бейбітшілік к-сі, 10",
           "head": "Әбілқасымова Ә. Ғ."}
+
+
+def scratch_desk(tmp, now):
+    """A reference built from db/sources and a new registry in folder `tmp` with the clinic's
+    prices seeded from the reference, for the screenshot walks: (ref, clock, registry)."""
+    from pathlib import Path
+
+    from desktop.core.refbuild import build_reference
+    from desktop.core.refdata import load_reference
+    from desktop.gui.clock import fixed_clock
+    from desktop.services import seed_prices_from_reference
+    from desktop.store import open_registry
+
+    tmp = Path(tmp)
+    build_reference(Path(__file__).resolve().parents[2] / "db" / "sources", tmp / "ref.sqlite")
+    ref = load_reference(tmp / "ref.sqlite")
+    clock = fixed_clock(now)
+    registry = open_registry(tmp / "r.sqlite", now=clock.now())
+    seed_prices_from_reference(registry, ref, clock.now())
+    return ref, clock, registry

@@ -17,26 +17,17 @@ sys.path.insert(0, str(ROOT))
 def main() -> int:
     from PySide6.QtWidgets import QApplication
 
-    from desktop.core.refbuild import build_reference
-    from desktop.core.refdata import load_reference
-    from desktop.gui.clock import fixed_clock
     from desktop.gui.desk.main_window import MainWindow
     from desktop.gui.settings import AppSettings
     from desktop.gui.style import STYLE
-    from desktop.store import open_registry
+    from tests.gui.helpers import scratch_desk
 
     app = QApplication(sys.argv[:1])
     out = ROOT / "docs" / "img"
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        build_reference(ROOT / "db" / "sources", tmp / "ref.sqlite")
-        ref = load_reference(tmp / "ref.sqlite")
-        clock = fixed_clock(datetime(2026, 11, 22, 10, 30))
-        registry = open_registry(tmp / "r.sqlite", now=clock.now())
+        ref, clock, registry = scratch_desk(tmp, datetime(2026, 11, 22, 10, 30))
         registry.create_user("admin", "admin-pass-1", full_name="Айгерим Сапарова", role="admin", now=clock.now())
-        from desktop.services import seed_prices_from_reference
-
-        seed_prices_from_reference(registry, ref, clock.now())
         from tests.gui.screenshots_desk import CLINIC
 
         registry.set_clinic_details(CLINIC, actor="admin", now=clock.now())

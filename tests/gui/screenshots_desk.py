@@ -20,12 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-CLINIC = {"name_ru": "ГКП на ПХВ «Городская поликлиника № 5»",
-          "name_kk": "«№ 5 қалалық емхана» ШЖҚ МКК",
-          "bin": "990340001230",
-          "address_ru": "г. Астана, ул. Бейбітшілік, 10",
-          "address_kk": "Астана қ., Бейбітшілік к-сі, 10",
-          "head": "Әбілқасымова Ә. Ғ."}
+from tests.gui.helpers import CLINIC, scratch_desk  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
@@ -35,9 +30,6 @@ def main(argv: list[str]) -> int:
     from PySide6.QtWidgets import QApplication
 
     from desktop.core.api import decide_data
-    from desktop.core.refbuild import build_reference
-    from desktop.core.refdata import load_reference
-    from desktop.gui.clock import fixed_clock
     from desktop.gui.desk.main_window import MainWindow
     from desktop.gui.settings import AppSettings
     from desktop.gui.style import STYLE
@@ -83,13 +75,7 @@ def main(argv: list[str]) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        build_reference(ROOT / "db" / "sources", tmp / "ref.sqlite")
-        ref = load_reference(tmp / "ref.sqlite")
-        clock = fixed_clock(datetime(2026, 11, 22, 10, 30))
-        registry = open_registry(tmp / "r.sqlite", now=clock.now())
-        from desktop.services import seed_prices_from_reference
-
-        seed_prices_from_reference(registry, ref, clock.now())
+        ref, clock, registry = scratch_desk(tmp, datetime(2026, 11, 22, 10, 30))
         settings = AppSettings(tmp / "s.ini")
         window = MainWindow(registry, ref, settings, clock, date(2026, 11, 22), db_path=tmp / "r.sqlite")
         window.resize(1560, 960)

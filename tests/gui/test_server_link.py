@@ -19,16 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def own_server():
     """A PostgreSQL cluster of this module's own: the tests stop and start it."""
-    from pgserver import PgServer, PgUnavailable
+    from pgserver import start_or_skip
 
-    try:
-        server = PgServer.start_new()
-    except PgUnavailable as exc:
-        import os
-
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL server unavailable: {exc}")
+    server = start_or_skip()
     yield server
     server.stop()
 

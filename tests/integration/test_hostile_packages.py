@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization as ser
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from release_helpers import newer_sources
+from release_helpers import newer_sources, trusted_keys
 
 from desktop.core.refbuild import build_reference
 from desktop.core.refinstall import ensure_reference
@@ -25,13 +24,8 @@ TODAY = date(2026, 11, 22)
 
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory):
-    d = tmp_path_factory.mktemp("keys")
-    priv = Ed25519PrivateKey.generate()
-    (d / "trusted").mkdir()
-    (d / "trusted" / "publisher.pub").write_bytes(priv.public_key().public_bytes(
-        ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo))
-    return {"dir": d / "trusted",
-            "pem": priv.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption())}
+    trusted, pem = trusted_keys(tmp_path_factory.mktemp("keys"))
+    return {"dir": trusted, "pem": pem}
 
 
 @pytest.fixture(scope="module")

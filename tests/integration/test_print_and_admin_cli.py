@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from cli_helpers import case_file, run_cli
 from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,16 +21,7 @@ def run(args, db: Path, stdin=None, env_extra=None):
     """Run the CLI; `print` signs in as the registrar "desk" unless the test gives --user."""
     if args and args[0] == "print" and "--user" not in args:
         args, env_extra = [*args, "--user", "desk"], {**DESK, **(env_extra or {})}
-    env = dict(os.environ, POLYCLINIC_DB=str(db), **(env_extra or {}))
-    return subprocess.run([sys.executable, "-m", "desktop", *args], input=stdin, capture_output=True,
-                          text=True, env=env, cwd=ROOT, timeout=120)
-
-
-def case_file(tmp_path, name) -> Path:
-    p = tmp_path / f"{name}.json"
-    p.write_text(json.dumps(json.loads((CASES / f"{name}.json").read_text(encoding="utf-8"))["case"],
-                            ensure_ascii=False), encoding="utf-8")
-    return p
+    return run_cli(args, db, stdin, env_extra)
 
 
 def text(pdf: Path) -> str:

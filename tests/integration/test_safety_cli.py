@@ -7,12 +7,11 @@ import json
 import os
 import sqlite3
 import stat
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from cli_helpers import case_file, run_cli
 
 from desktop import cli
 
@@ -22,16 +21,7 @@ NOW = datetime(2026, 11, 22, 9, 0)
 
 
 def run(args, db: Path, env_extra=None):
-    env = dict(os.environ, POLYCLINIC_DB=str(db), **(env_extra or {}))
-    return subprocess.run([sys.executable, "-m", "desktop", *args], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=120)
-
-
-def case_file(tmp_path, name) -> Path:
-    p = tmp_path / f"{name}.json"
-    p.write_text(json.dumps(json.loads((CASES / f"{name}.json").read_text(encoding="utf-8"))["case"],
-                            ensure_ascii=False), encoding="utf-8")
-    return p
+    return run_cli(args, db, env_extra=env_extra)
 
 
 def _sha(path: Path) -> str:

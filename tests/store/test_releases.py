@@ -8,9 +8,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization as ser
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from release_helpers import newer_release
+from release_helpers import newer_release, trusted_keys
 
 from desktop.core.refdata import load_reference
 from desktop.core.refpackage import build_package
@@ -24,15 +22,11 @@ from .support import NOW
 def signed(tmp_path_factory):
     """A trusted key folder and a signed package of a newer release (issued 2026-12-15)."""
     d = tmp_path_factory.mktemp("signed")
-    priv = Ed25519PrivateKey.generate()
-    (d / "trusted").mkdir()
-    (d / "trusted" / "publisher.pub").write_bytes(priv.public_key().public_bytes(
-        ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo))
+    trusted, pem = trusted_keys(d)
     newer = newer_release(d, "2026-12-15", "newer")
     pkg = d / "update.zip"
-    build_package(newer, pkg, priv.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8,
-                                                 ser.NoEncryption()))
-    return {"keys": d / "trusted", "package": pkg, "version": load_reference(newer).version}
+    build_package(newer, pkg, pem)
+    return {"keys": trusted, "package": pkg, "version": load_reference(newer).version}
 
 
 def desk(location, tmp_path: Path, name: str):

@@ -46,8 +46,8 @@ def short_name(full_name: str) -> str:
 class AuditWords:
     """Describe audit entries in words (see module docstring)."""
 
-    def __init__(self, registry, tr):
-        self.registry, self.tr = registry, tr
+    def __init__(self, registry, tr, ref=None):
+        self.registry, self.tr, self.ref = registry, tr, ref
         self._users: dict[str, str] | None = None
         self._patients: dict[int, str] = {}
         self._printed: dict[str, str | None] = {}   # number → kind (None: not stored)
@@ -155,6 +155,14 @@ class AuditWords:
                 value = self.tr(f"auditw.lang.{value}")
             elif key == "patient" and isinstance(value, int) and entry.action in ("print", "reprint"):
                 value = self.patient(value)
+            elif key == "role" and f"users.role.{value}" in _strings():
+                value = self.tr(f"users.role.{value}")
+            elif key == "category" and self.ref is not None and value in self.ref.category_by_id:
+                value = self.ref.category_name(value, self.tr.lang)
+            elif key == "attachment" and self.ref is not None and isinstance(value, str):
+                value = self.ref.text(f"status.{value}", self.tr.lang)
+            elif key in ("fields", "keys") and isinstance(value, list):
+                value = [self.tr(v) if v in _strings() else v for v in value]
             elif isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and value[10:11] == "T":
                 value = f"{value[8:10]}.{value[5:7]}.{value[0:4]} {value[11:16]}"   # an ISO time
             if isinstance(value, bool):

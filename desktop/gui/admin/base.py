@@ -3,16 +3,19 @@ dialog disabled with the reason), a status line that speaks the current language
 on a worker thread, and a small sortable table model."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView, QLabel, QMessageBox,
+from PySide6.QtCore import SIGNAL, QModelIndex, Qt
+from PySide6.QtWidgets import (QAbstractSpinBox, QComboBox, QDialog, QLabel, QLineEdit, QMessageBox, QPushButton,
                                QTableView, QVBoxLayout, QWidget)
 
+from desktop.gui import tables
+from desktop.gui.strings import STRINGS
+from desktop.gui.tables import RIGHT, SORT_ROLE, TableModel
+from desktop.gui.widgets import hbox, keyed, retranslate_keyed, vbox
 from desktop.gui.worker import Worker
-
-SORT_ROLE = Qt.UserRole + 1
 
 
 def now_of(clock) -> datetime:
@@ -35,34 +38,17 @@ def dmy(value) -> str:
     return str(value)
 
 
-class RowsModel(QAbstractTableModel):
-    """Rows of (display values, sort values) under translated headers; UserRole is the row's key."""
+class RowsModel(TableModel):
+    """Rows of (display values, sort values, key) under translated headers (the column
+    definitions are the headers' catalogue keys); UserRole is the row's key."""
 
     def __init__(self, header_keys: list[str], tr, parent=None):
-        super().__init__(parent)
-        self.header_keys, self.tr = list(header_keys), tr
-        self.rows: list[tuple[list, list, object]] = []
+        super().__init__(tr, parent, columns=header_keys)
         self.align_right: set[int] = set()
 
-    def set_rows(self, rows: list[tuple[list, list, object]]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def set_tr(self, tr) -> None:
-        self.tr = tr
-        self.headerDataChanged.emit(Qt.Horizontal, 0, len(self.header_keys) - 1)
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.header_keys)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return self.tr(self.header_keys[section])
-        return None
+    @property
+    def header_keys(self) -> list[str]:
+        return list(self.COLUMNS)
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):
         if not index.isValid():
@@ -75,41 +61,53 @@ class RowsModel(QAbstractTableModel):
         if role == Qt.UserRole:
             return key
         if role == Qt.TextAlignmentRole and index.column() in self.align_right:
-            return int(Qt.AlignRight | Qt.AlignVCenter)
+            return RIGHT
         return None
 
     def column(self, column: int) -> list:
         return [r[0][column] for r in self.rows]
 
 
-def table(model: RowsModel, *, sortable: bool = True, stretch: int | None = None) -> QTableView:
-    """A read-only, row-selecting table over `model` (sorted through a proxy on SORT_ROLE)."""
-    view = QTableView()
-    if sortable:
-        proxy = QSortFilterProxyModel(view)
-        proxy.setSourceModel(model)
-        proxy.setSortRole(SORT_ROLE)
-        view.setModel(proxy)
-        view.setSortingEnabled(True)
-        view.sortByColumn(0, Qt.AscendingOrder)
-    else:
-        view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(26)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeToContents)
-    if stretch is not None:
-        header.setSectionResizeMode(stretch, QHeaderView.Stretch)
-    return view
+def table(model: RowsModel, *, sortable: bool = True, stretch: int | None = None, name: str = "") -> QTableView:
+    """The administration's tables: sortable unless said otherwise."""
+    return tables.table(model, sortable=sortable, stretch=stretch, name=name)
 
 
 def selected_key(view: QTableView):
     index = view.currentIndex()
     return index.data(Qt.UserRole) if index.isValid() else None
+
+
+def error_message(tr, exc: BaseException) -> str:
+    """What went wrong, in the interface's language: a refused reference package by its reason
+    (the catalogue's words); a store or core message written "по-русски — in English" by its
+    Russian half (the English half never reaches the desk)."""
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, str) and f"refpkg.{reason}" in STRINGS:
+        return tr(f"refpkg.{reason}")
+    text = str(exc)
+    head, sep, tail = text.partition(" — ")
+    if sep and not re.search(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]", tail):
+        return head
+    return text
+
+
+def _buddies(layout) -> None:
+    """A label standing just before an input in a row is that input's label (its buddy): the
+    input's accessible name, and Alt+letter focus when the label has one."""
+    if layout is None:
+        return
+    items = [layout.itemAt(i) for i in range(layout.count())]
+    for item, after in zip(items, items[1:] + [None]):
+        if item.layout() is not None:
+            _buddies(item.layout())
+        widget = item.widget()
+        nxt = after.widget() if after is not None else None
+        if isinstance(widget, QLabel) and nxt is not None and widget.buddy() is None \
+                and isinstance(nxt, (QLineEdit, QComboBox, QAbstractSpinBox)):
+            widget.setBuddy(nxt)
+        elif widget is not None and widget.layout() is not None:
+            _buddies(widget.layout())
 
 
 def confirm(parent: QWidget, title: str, text: str) -> bool:
@@ -126,6 +124,11 @@ class AdminDialog(QDialog):
 
     title_key = ""
     admin_only = True
+    # Enter presses this button (an attribute name) and no other: a safe one — it opens a form,
+    # applies a filter or closes the dialog. Destructive actions (lock, reset, rollback, restore)
+    # ask first and are never the default; no button becomes default by having the focus.
+    default_button = "close_button"
+    refresh_on_language = True     # shown values (dates, words) are made in the language
 
     def __init__(self, registry, tr, clock, user: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -138,6 +141,9 @@ class AdminDialog(QDialog):
                                   "border-radius: 6px; padding: 8px; color: #8a1c12; font-weight: 600; }")
         self.denied.setVisible(not self.allowed)
         self.body = QWidget()
+        self.close_button = keyed(QPushButton(), "print.close")
+        self.close_button.setObjectName("adminClose")
+        self.close_button.clicked.connect(self.reject)
         self.status = QLabel()
         self.status.setObjectName("adminStatus")
         self.status.setWordWrap(True)
@@ -146,10 +152,23 @@ class AdminDialog(QDialog):
         box = QVBoxLayout(self)
         box.addWidget(self.denied)
         box.addWidget(self.body, 1)
-        box.addWidget(self.status)
+        box.addLayout(hbox((self.status, 1), self.close_button))
+
+    def lay_out_body(self, *items) -> None:
+        """The body's column of `items` (widgets, layouts, stretches; see widgets.vbox)."""
+        vbox(*items, parent=self.body, margins=0)
 
     def finish_setup(self) -> None:
         """Call at the end of a subclass's __init__."""
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
+        getattr(self, self.default_button).setDefault(True)
+        _buddies(self.layout())
+        self._enter_taken = False
+        for edit in self.findChildren(QLineEdit):
+            if edit.receivers(SIGNAL("returnPressed()")) > 0:
+                edit.returnPressed.connect(self._take_enter)
         self.body.setEnabled(self.allowed)
         self.retranslate(self.tr)
         if self.allowed:
@@ -166,11 +185,20 @@ class AdminDialog(QDialog):
 
     # --- language and status -------------------------------------------------------------------
     def retranslate(self, tr) -> None:
+        """The window's title, every `keyed` text and table (`TableModel`) of the body, then the
+        subclass's own texts (`retranslate_body`), the data again when `refresh_on_language`."""
         self.tr = tr
         if self.title_key:
             self.setWindowTitle(tr(self.title_key))
         self.denied.setText(tr("admin.denied"))
+        retranslate_keyed(self, tr)
+        for model in self.findChildren(TableModel):
+            model.set_tr(tr)
+        for view in self.findChildren(QTableView):     # a screen reader names the table
+            view.setAccessibleName(tr(self.title_key) if self.title_key else "")
         self.retranslate_body()
+        if self.refresh_on_language and self.allowed:
+            self.refresh()
         if self._status:
             self.show_status(*self._status[:2], **self._status[2])
 
@@ -224,7 +252,26 @@ class AdminDialog(QDialog):
         elif isinstance(exc, PermissionDenied) and not isinstance(exc, AccountLocked):
             self.show_status("admin.denied", "error")
         else:
-            self.show_status("admin.error", "error", message=exc)
+            self.show_status("admin.error", "error", message=error_message(self.tr, exc))
+
+    def _take_enter(self) -> None:
+        self._enter_taken = True
+
+    def keyPressEvent(self, event) -> None:
+        """Enter in a field that acts on Enter itself (a passphrase) is that field's alone: it
+        does not press the default button as well; Enter on a button in focus presses that
+        button (as Space does); anywhere else Enter presses the default button."""
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter):
+            taken, self._enter_taken = getattr(self, "_enter_taken", False), False
+            if taken:
+                event.accept()
+                return
+            focus = self.focusWidget()
+            if isinstance(focus, QPushButton) and focus.isEnabled() and focus.isVisible():
+                event.accept()
+                focus.click()
+                return
+        super().keyPressEvent(event)
 
     def done(self, result: int) -> None:
         self.worker.wait()

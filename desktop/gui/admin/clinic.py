@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRegularExpression
 from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
-                               QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QSizePolicy, QSpinBox, QWidget
 
 from desktop.gui.clock import Clock
 from desktop.gui.i18n import Tr
 from desktop.gui.settings import AppSettings
-from desktop.gui.widgets import ErrorLabel, TextField
+from desktop.gui.widgets import ErrorLabel, FormDialog, TextField
 
 FIELDS = ("name_ru", "name_kk", "bin", "address_ru", "address_kk", "head")
 
@@ -102,58 +101,31 @@ class ClinicForm(QWidget):
             self.inputs[problems[0]["field"]].setFocus()
 
 
-class ClinicDialog(QDialog):
+class ClinicDialog(FormDialog):
     """Edit the clinic's details; saving goes through `registry.set_clinic_details` as `user`."""
 
     def __init__(self, registry, tr: Tr, clock: Clock, user: str, settings: AppSettings,
                  parent: QWidget | None = None):
-        super().__init__(parent)
-        self.registry, self.tr, self.clock, self.user, self.settings = registry, tr, clock, user, settings
-        self.setObjectName("clinicDialog")
-        self.setWindowTitle(tr("settings.title"))
-        self.setMinimumWidth(620)
+        super().__init__(tr, parent, title="settings.title", name="clinicDialog", save=True, min_width=620)
+        self.registry, self.clock, self.user, self.settings = registry, clock, user, settings
         self.details = ClinicForm(tr, registry.clinic_details())
         self.lock = QSpinBox()
         self.lock.setRange(1, 240)
         self.lock.setValue(settings.lock_minutes)
         self.lock.setProperty("field", "settings.lock_minutes")
-        self.error = ErrorLabel()
-        form = QFormLayout()
-        form.addRow(tr("settings.lock"), self.lock)
-        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Save).setText(tr("btn.save"))
-        buttons.button(QDialogButtonBox.Cancel).setText(tr("btn.cancel"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        box = QVBoxLayout(self)
-        box.addWidget(self.details)
-        box.addLayout(form)
-        box.addWidget(self.error)
-        box.addWidget(buttons)
+        self.form.addRow(tr("settings.lock"), self.lock)
+        self.lay_out(before=[self.details])
 
     # the old attribute names, kept for callers
-    @property
-    def name(self) -> QLineEdit:
-        return self.details.inputs["name_ru"]
-
-    @property
-    def bin(self) -> QLineEdit:
-        return self.details.inputs["bin"]
-
-    @property
-    def address(self) -> QLineEdit:
-        return self.details.inputs["address_ru"]
-
-    @property
-    def head(self) -> QLineEdit:
-        return self.details.inputs["head"]
+    name, bin, address, head = (property(lambda self, k=k: self.details.inputs[k])
+                                for k in ("name_ru", "bin", "address_ru", "head"))
 
     def values(self) -> dict[str, str]:
         return self.details.values()
 
-    def accept(self) -> None:
+    def check(self) -> bool:
         if not self.details.check():
-            return
+            return False
         from desktop.store import PermissionDenied
         from desktop.store.errors import ClinicDetailsInvalid
 
@@ -161,9 +133,9 @@ class ClinicDialog(QDialog):
             self.registry.set_clinic_details(self.values(), actor=self.user, now=self.clock.now())
         except PermissionDenied:
             self.error.show_message(self.tr("settings.denied"))
-            return
+            return False
         except ClinicDetailsInvalid as e:
             self.details.show_problems(e.problems)
-            return
+            return False
         self.settings.lock_minutes = self.lock.value()
-        super().accept()
+        return True

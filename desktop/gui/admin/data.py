@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFrame, QGridLayout, QLabel, QLineEdit,
+                               QPushButton, QWidget)
 
-from desktop.gui.admin.base import AdminDialog, RowsModel, confirm, dmy, now_of, selected_key, table
+from desktop.gui.admin.base import AdminDialog, RowsModel, confirm, dmy, error_message, now_of, selected_key, table
+from desktop.gui.widgets import hbox, keyed
 
 
 def default_keys_dir():
@@ -43,27 +44,13 @@ class ReferenceDataDialog(AdminDialog):
         self.resize(720, 420)
         self.model = RowsModel(["refdata.version", "refdata.issued", "refdata.active"], tr, self)
         self.view = table(self.model, stretch=0)
-        self.import_button = QPushButton()
+        self.import_button = keyed(QPushButton(), "refdata.import")
         self.import_button.setObjectName("primary")
-        self.rollback_button = QPushButton()
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.rollback_button)
-        row.addWidget(self.import_button)
-        box = QVBoxLayout(self.body)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.view, 1)
-        box.addLayout(row)
+        self.rollback_button = keyed(QPushButton(), "refdata.rollback")
+        self.lay_out_body((self.view, 1), hbox(1, self.rollback_button, self.import_button))
         self.import_button.clicked.connect(self.import_clicked)
         self.rollback_button.clicked.connect(self.rollback_clicked)
         self.finish_setup()
-
-    def retranslate_body(self) -> None:
-        self.import_button.setText(self.tr("refdata.import"))
-        self.rollback_button.setText(self.tr("refdata.rollback"))
-        self.model.set_tr(self.tr)
-        if self.allowed:
-            self.refresh()
 
     def refresh(self) -> None:
         rows = []
@@ -103,7 +90,7 @@ class ReferenceDataDialog(AdminDialog):
 
         def failed(error):
             if isinstance(error, PackageError):
-                self.show_status("refdata.refused", "error", message=str(error))
+                self.show_status("refdata.refused", "error", message=error_message(self.tr, error))
             else:
                 self.show_error(error)
 
@@ -167,6 +154,7 @@ class BackupDialog(AdminDialog):
     Registry object reads the restored file). A passphrase lives only in its field until used."""
 
     title_key = "backup.title"
+    refresh_on_language = False
     restored = Signal(str)
 
     def __init__(self, registry, tr, clock, user: str, db_path: Path, *, backups_dir: Path | None = None,
@@ -235,22 +223,9 @@ class BackupDialog(AdminDialog):
         self.model = RowsModel(["backup.file", "backup.when", "backup.size"], tr, self)
         self.model.align_right = {2}
         self.view = table(self.model, stretch=0)
-        row = QHBoxLayout()
-        row.addWidget(self.backup_button)
-        row.addStretch(1)
-        row.addWidget(self.restore_button)
-        lower = QHBoxLayout()
-        lower.addStretch(1)
-        lower.addWidget(self.restore_selected_button)
-        box = QVBoxLayout(self.body)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.encrypt)
-        box.addWidget(self.encrypt_panel)
-        box.addLayout(row)
-        box.addWidget(self.restore_panel)
-        box.addWidget(self.auto_title)
-        box.addWidget(self.view, 1)
-        box.addLayout(lower)
+        self.lay_out_body(self.encrypt, self.encrypt_panel, hbox(self.backup_button, 1, self.restore_button),
+                          self.restore_panel, self.auto_title, (self.view, 1),
+                          hbox(1, self.restore_selected_button))
         order = (self.encrypt, self.passphrase, self.passphrase2, self.backup_button, self.restore_button,
                  self.restore_passphrase, self.restore_continue, self.restore_cancel, self.view,
                  self.restore_selected_button)
@@ -280,22 +255,19 @@ class BackupDialog(AdminDialog):
         return label
 
     def retranslate_body(self) -> None:
-        self.backup_button.setText(self.tr("backup.now"))
-        self.restore_button.setText(self.tr("backup.restore"))
-        self.restore_selected_button.setText(self.tr("backup.restore_selected"))
+        for widget, key in ((self.backup_button, "backup.now"), (self.restore_button, "backup.restore"),
+                            (self.restore_selected_button, "backup.restore_selected"),
+                            (self.encrypt, "backup.encrypt"), (self.passphrase_label, "backup.passphrase"),
+                            (self.passphrase2_label, "backup.passphrase2"),
+                            (self.restore_continue, "backup.continue"), (self.restore_cancel, "btn.cancel")):
+            widget.setText(self.tr(key))
         self.auto_title.setText(self.tr("backup.auto").upper())
-        self.encrypt.setText(self.tr("backup.encrypt"))
-        self.passphrase_label.setText(self.tr("backup.passphrase"))
-        self.passphrase2_label.setText(self.tr("backup.passphrase2"))
         self.pass_rule.setText(self.tr("backup.pass_rule", n=PASSPHRASE_MIN))
-        self.restore_continue.setText(self.tr("backup.continue"))
-        self.restore_cancel.setText(self.tr("btn.cancel"))
         for label in (self.pass_error, self.restore_error):
             if label.property("key"):
                 label.setText(self.tr(label.property("key"), **(label.property("fields") or {})))
         if self.pending_restore is not None:
             self.restore_prompt.setText(self.tr("backup.restore_encrypted", name=self.pending_restore.name))
-        self.model.set_tr(self.tr)
 
     def set_error(self, label: QLabel, key: str | None, **fields) -> None:
         """A message beside the fields (kept in the current language on a language switch)."""
@@ -317,7 +289,7 @@ class BackupDialog(AdminDialog):
         for p in self.automatic_backups():
             stat = p.stat()
             when = datetime.strptime(p.name[len(self.db_path.stem) + 1:][:15], "%Y%m%d-%H%M%S")
-            rows.append(([p.name, dmy(when), f"{stat.st_size / 1024:,.0f} KB".replace(",", " ")],
+            rows.append(([p.name, dmy(when), self.tr("backup.kb", n=f"{stat.st_size / 1024:,.0f}".replace(",", " "))],
                          [p.name, when.isoformat(), stat.st_size], str(p)))
         self.model.set_rows(rows)
 
@@ -476,6 +448,7 @@ class ExportDialog(AdminDialog):
     "again" writes every current allowed attachment once more."""
 
     title_key = "export.title"
+    default_button = "export_button"
 
     def __init__(self, registry, tr, clock, user: str, *, folder: Path | None = None,
                  choose_folder: Callable | None = None, parent: QWidget | None = None):
@@ -484,38 +457,19 @@ class ExportDialog(AdminDialog):
         self.choose_folder = choose_folder or (lambda parent: QFileDialog.getExistingDirectory(
             parent, self.tr("export.folder")) or None)
         self.resize(640, 240)
-        self.folder_label = QLabel()
+        self.folder_label = keyed(QLabel(), "export.folder")
         self.folder = QLineEdit(str(folder) if folder else "")
-        self.browse = QPushButton()
-        self.again = QCheckBox()
-        self.export_button = QPushButton()
+        self.browse = keyed(QPushButton(), "export.choose")
+        self.again = keyed(QCheckBox(), "export.again")
+        self.export_button = keyed(QPushButton(), "export.run")
         self.export_button.setObjectName("primary")
         self.outbox = QLabel()
         self.outbox.setObjectName("hint")
-        row = QHBoxLayout()
-        row.addWidget(self.folder_label)
-        row.addWidget(self.folder, 1)
-        row.addWidget(self.browse)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.outbox, 1)
-        bottom.addWidget(self.export_button)
-        box = QVBoxLayout(self.body)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addLayout(row)
-        box.addWidget(self.again)
-        box.addStretch(1)
-        box.addLayout(bottom)
+        self.lay_out_body(hbox(self.folder_label, (self.folder, 1), self.browse), self.again, 1,
+                          hbox((self.outbox, 1), self.export_button))
         self.browse.clicked.connect(self._browse)
         self.export_button.clicked.connect(self.export)
         self.finish_setup()
-
-    def retranslate_body(self) -> None:
-        self.folder_label.setText(self.tr("export.folder"))
-        self.browse.setText(self.tr("export.choose"))
-        self.again.setText(self.tr("export.again"))
-        self.export_button.setText(self.tr("export.run"))
-        if self.allowed:
-            self.refresh()
 
     def refresh(self) -> None:
         self.outbox.setText(self.tr("export.outbox", n=len(self.registry.exported())))

@@ -106,7 +106,7 @@ class AdminMenu(QObject):
         if name == "users":
             return UsersDialog(r, tr, clock, user, parent=p)
         if name == "audit":
-            return AuditDialog(r, tr, clock, user, self.today, parent=p)
+            return AuditDialog(r, tr, clock, user, self.today, parent=p, ref=self.ref)
         if name == "worklist":
             dialog = WorklistDialog(r, self.ref, tr, clock, user, self.today, parent=p)
             dialog.open_patient.connect(self.open_patient)

@@ -8,24 +8,22 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget
 
-from desktop.gui.admin.base import AdminDialog, RowsModel, dmy, now_of, selected_key, table, today_of
-from desktop.gui.widgets import DateField, ErrorLabel
+from desktop.gui.admin.base import AdminDialog, RowsModel, confirm, dmy, now_of, selected_key, table, today_of
+from desktop.gui.widgets import DateField, FormDialog, hbox, keyed
 
 AUDIT_ACTIONS = ("login", "login_failed", "login_refused", "account_locked", "create", "update", "view",
                  "decide", "print", "reprint", "link_printed", "backup", "restore", "export",
                  "refdata_import", "refdata_rollback", "seed", "migrate")
 
 
-class UserDialog(QDialog):
+class UserDialog(FormDialog):
     """Add an account (login, name, role, password twice) or, with `login`, reset its password."""
 
     def __init__(self, tr, *, login: str | None = None, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.tr, self.reset = tr, login is not None
+        super().__init__(tr, parent)
+        self.reset = login is not None
         self.setWindowTitle(tr("users.reset" if self.reset else "users.add").rstrip("…"))
         self.login = QLineEdit(login or "")
         self.login.setReadOnly(self.reset)
@@ -36,26 +34,14 @@ class UserDialog(QDialog):
         self.password, self.repeat = QLineEdit(), QLineEdit()
         for w in (self.password, self.repeat):
             w.setEchoMode(QLineEdit.Password)
-        self.rule = QLabel(tr("password.rule"))
-        self.rule.setObjectName("hint")
-        self.rule.setWordWrap(True)
-        self.error = ErrorLabel()
-        form = QFormLayout()
-        form.addRow(tr("users.login"), self.login)
+        self.rule = self.rule_label("password.rule")
+        self.form.addRow(tr("users.login"), self.login)
         if not self.reset:
-            form.addRow(tr("users.name"), self.full_name)
-            form.addRow(tr("users.role"), self.role)
-        form.addRow(tr("users.password"), self.password)
-        form.addRow(tr("users.repeat"), self.repeat)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Cancel).setText(tr("print.close"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        box = QVBoxLayout(self)
-        box.addLayout(form)
-        box.addWidget(self.rule)
-        box.addWidget(self.error)
-        box.addWidget(buttons)
+            self.form.addRow(tr("users.name"), self.full_name)
+            self.form.addRow(tr("users.role"), self.role)
+        self.form.addRow(tr("users.password"), self.password)
+        self.form.addRow(tr("users.repeat"), self.repeat)
+        self.lay_out(after=[self.rule])
 
     def values(self) -> dict | None:
         from desktop.store.errors import PasswordRejected
@@ -75,35 +61,26 @@ class UserDialog(QDialog):
         return {"login": self.login.text().strip(), "full_name": self.full_name.text().strip(),
                 "role": self.role.currentData(), "password": self.password.text()}
 
-    def accept(self) -> None:
-        if self.values() is not None:
-            super().accept()
-
 
 class UsersDialog(AdminDialog):
     """The accounts of the clinic (never deleted: locked instead)."""
 
     title_key = "users.title"
+    default_button = "add_button"
 
-    def __init__(self, registry, tr, clock, user: str, parent: QWidget | None = None):
+    def __init__(self, registry, tr, clock, user: str, parent: QWidget | None = None, *,
+                 ask: Callable | None = None):
         super().__init__(registry, tr, clock, user, parent)
+        self.ask = ask or confirm
         self.setObjectName("usersDialog")
         self.resize(720, 420)
         self.model = RowsModel(["users.login", "users.name", "users.role", "users.active"], tr, self)
         self.view = table(self.model, stretch=1)
-        self.add_button = QPushButton()
+        self.add_button = keyed(QPushButton(), "users.add")
         self.add_button.setObjectName("primary")
         self.toggle_button = QPushButton()
-        self.reset_button = QPushButton()
-        row = QHBoxLayout()
-        row.addWidget(self.toggle_button)
-        row.addWidget(self.reset_button)
-        row.addStretch(1)
-        row.addWidget(self.add_button)
-        box = QVBoxLayout(self.body)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.view, 1)
-        box.addLayout(row)
+        self.reset_button = keyed(QPushButton(), "users.reset")
+        self.lay_out_body((self.view, 1), hbox(self.toggle_button, self.reset_button, 1, self.add_button))
         self.add_button.clicked.connect(self.add_dialog)
         self.toggle_button.clicked.connect(self.toggle_selected)
         self.reset_button.clicked.connect(self.reset_dialog)
@@ -111,12 +88,7 @@ class UsersDialog(AdminDialog):
         self.finish_setup()
 
     def retranslate_body(self) -> None:
-        self.add_button.setText(self.tr("users.add"))
-        self.reset_button.setText(self.tr("users.reset"))
-        self.model.set_tr(self.tr)
         self._update_toggle()
-        if self.allowed:
-            self.refresh()
 
     def refresh(self) -> None:
         rows = []
@@ -163,9 +135,14 @@ class UsersDialog(AdminDialog):
                  lambda _: self.show_status("users.done", "ok", login=login))
 
     def toggle_selected(self) -> None:
+        """Lock (after a question, «Нет» by default) or unlock the selected account."""
         login = selected_key(self.view)
-        if login:
-            self.set_active(login, not self._is_active(login))
+        if not login:
+            return
+        active = self._is_active(login)
+        if active and not self.ask(self, self.tr("users.deactivate"), self.tr("users.lock_confirm", login=login)):
+            return
+        self.set_active(login, not active)
 
     def add_dialog(self) -> UserDialog:
         dialog = UserDialog(self.tr, parent=self)
@@ -187,12 +164,15 @@ class AuditDialog(AdminDialog):
     """The audit log, newest first, filtered by user, action and dates; exported as CSV."""
 
     title_key = "audit.title"
+    default_button = "apply_button"
+    refresh_on_language = False    # the filters are filled again instead
     LIMIT = 2000
 
     def __init__(self, registry, tr, clock, user: str, today, *, choose_save: Callable | None = None,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, ref=None):
         super().__init__(registry, tr, clock, user, parent)
         self.setObjectName("auditDialog")
+        self.ref = ref            # names of categories and statuses in the details (else codes)
         self.today = today
         self.choose_save = choose_save or (lambda parent, suggested: QFileDialog.getSaveFileName(
             parent, self.tr("audit.export"), suggested, self.tr("audit.csv_filter"))[0] or None)
@@ -201,9 +181,9 @@ class AuditDialog(AdminDialog):
         self.action_filter = QComboBox()
         self.since = DateField(today_of(today))
         self.until = DateField(today_of(today))
-        self.labels = {k: QLabel() for k in ("audit.user", "audit.action", "audit.from", "audit.to")}
-        self.apply_button = QPushButton()
-        self.export_button = QPushButton()
+        self.labels = {k: keyed(QLabel(), k) for k in ("audit.user", "audit.action", "audit.from", "audit.to")}
+        self.apply_button = keyed(QPushButton(), "audit.apply")
+        self.export_button = keyed(QPushButton(), "audit.export")
         self.count = QLabel()
         self.count.setObjectName("hint")
         self.model = RowsModel(["audit.at", "audit.user", "audit.sentence", "audit.details"], tr, self)
@@ -215,14 +195,7 @@ class AuditDialog(AdminDialog):
             row.addWidget(w)
         row.addStretch(1)
         row.addWidget(self.apply_button)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.count, 1)
-        bottom.addWidget(self.export_button)
-        box = QVBoxLayout(self.body)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addLayout(row)
-        box.addWidget(self.view, 1)
-        box.addLayout(bottom)
+        self.lay_out_body(row, (self.view, 1), hbox((self.count, 1), self.export_button))
         self.apply_button.clicked.connect(self.refresh)
         self.export_button.clicked.connect(self.export_clicked)
         self.user_filter.activated.connect(lambda _i: self.refresh())
@@ -230,11 +203,6 @@ class AuditDialog(AdminDialog):
         self.finish_setup()
 
     def retranslate_body(self) -> None:
-        for key, label in self.labels.items():
-            label.setText(self.tr(key))
-        self.apply_button.setText(self.tr("audit.apply"))
-        self.export_button.setText(self.tr("audit.export"))
-        self.model.set_tr(self.tr)
         self._fill_filters()
 
     def _fill_filters(self) -> None:
@@ -244,7 +212,7 @@ class AuditDialog(AdminDialog):
         if self.allowed:
             for u in self.registry.users():
                 self.user_filter.addItem(f"{u.full_name} ({u.login})", u.login)
-            self.user_filter.addItem("system", "system")
+            self.user_filter.addItem(self.tr("auditw.system"), "system")
         self.action_filter.clear()
         self.action_filter.addItem(self.tr("audit.any"), None)
         for a in AUDIT_ACTIONS:
@@ -273,7 +241,7 @@ class AuditDialog(AdminDialog):
     def refresh(self) -> None:
         from desktop.gui.admin.audit_words import AuditWords
 
-        words = AuditWords(self.registry, self.tr)
+        words = AuditWords(self.registry, self.tr, self.ref)
         entries = self.registry.audit_entries(limit=self.LIMIT, **self.filters())
         words.prepare(entries)
         rows = []
@@ -301,6 +269,7 @@ class WorklistDialog(AdminDialog):
     days of today, soonest first; sortable by any column. Read-only: any signed-in user."""
 
     title_key = "worklist.title"
+    default_button = "refresh_button"
     admin_only = False
     open_patient = Signal(int)   # double-click or Enter on a row
 
@@ -313,11 +282,11 @@ class WorklistDialog(AdminDialog):
             parent, self.tr("worklist.save_title"), suggested, self.tr(filter_key))[0] or None)
         self.items: list = []
         self.resize(860, 520)
-        self.days_label = QLabel()
+        self.days_label = keyed(QLabel(), "worklist.days")
         self.days = QSpinBox()
         self.days.setRange(0, 365)
         self.days.setValue(days)
-        self.refresh_button = QPushButton()
+        self.refresh_button = keyed(QPushButton(), "worklist.refresh")
         self.count = QLabel()
         self.count.setObjectName("hint")
         self.model = RowsModel(["worklist.patient", "worklist.iin", "worklist.phone", "worklist.ends",
@@ -325,41 +294,19 @@ class WorklistDialog(AdminDialog):
         self.view = table(self.model, stretch=0)
         self.view.doubleClicked.connect(self._activated)
         self.view.activated.connect(self._activated)
-        self.pdf_button = QPushButton()
+        self.pdf_button = keyed(QPushButton(), "worklist.pdf")
         self.pdf_button.setObjectName("worklistPdf")
-        self.csv_button = QPushButton()
+        self.csv_button = keyed(QPushButton(), "worklist.csv")
         self.csv_button.setObjectName("worklistCsv")
         self.pdf_button.clicked.connect(self.pdf_clicked)
         self.csv_button.clicked.connect(self.csv_clicked)
-        row = QHBoxLayout()
-        row.addWidget(self.days_label)
-        row.addWidget(self.days)
-        row.addWidget(self.refresh_button)
-        row.addStretch(1)
-        row.addWidget(self.count)
-        box = QVBoxLayout(self.body)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addLayout(row)
-        box.addWidget(self.view, 1)
-        bottom = QHBoxLayout()
-        self.hint = QLabel()
+        self.hint = keyed(QLabel(), "worklist.hint")
         self.hint.setObjectName("hint")
-        bottom.addWidget(self.hint, 1)
-        bottom.addWidget(self.pdf_button)
-        bottom.addWidget(self.csv_button)
-        box.addLayout(bottom)
+        self.lay_out_body(hbox(self.days_label, self.days, self.refresh_button, 1, self.count), (self.view, 1),
+                          hbox((self.hint, 1), self.pdf_button, self.csv_button))
         self.days.valueChanged.connect(lambda _v: self.refresh())
         self.refresh_button.clicked.connect(self.refresh)
         self.finish_setup()
-
-    def retranslate_body(self) -> None:
-        self.days_label.setText(self.tr("worklist.days"))
-        self.refresh_button.setText(self.tr("worklist.refresh"))
-        self.pdf_button.setText(self.tr("worklist.pdf"))
-        self.csv_button.setText(self.tr("worklist.csv"))
-        self.hint.setText(self.tr("worklist.hint"))
-        self.model.set_tr(self.tr)
-        self.refresh()
 
     def _ends(self, ends: str) -> str:
         if ends == "osms":

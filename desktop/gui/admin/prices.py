@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QSplitter, QWidget
 from PySide6.QtCore import Qt
 
 from desktop.documents.words import format_money
 from desktop.gui.admin.base import AdminDialog, RowsModel, dmy, now_of, selected_key, table, today_of
-from desktop.gui.widgets import DateField, ErrorLabel
+from desktop.gui.widgets import DateField, FormDialog, hbox, keyed, vbox
 
 
 def parse_price(text: str) -> Decimal | None:
@@ -27,13 +26,13 @@ def parse_price(text: str) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
-class PriceDialog(QDialog):
+class PriceDialog(FormDialog):
     """A new price from a date for one code, or (with `new=True`) a new service."""
 
     def __init__(self, tr, today: date, *, new: bool, code: str = "", name: str = "",
                  current: Decimal | None = None, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.tr, self.new = tr, new
+        super().__init__(tr, parent)
+        self.new = new
         self.setWindowTitle(tr("prices.add" if new else "prices.change").rstrip("…"))
         self.code = QLineEdit(code)
         self.code.setReadOnly(not new)
@@ -41,8 +40,7 @@ class PriceDialog(QDialog):
         self.price = QLineEdit("" if current is None else format_money(current))
         self.valid_from = DateField(today)
         self.valid_from.setValue(today)
-        self.error = ErrorLabel()
-        form = QFormLayout()
+        form = self.form
         form.addRow(tr("prices.code"), self.code)
         if new:
             form.addRow(tr("prices.name_ru"), self.name_ru)
@@ -54,14 +52,7 @@ class PriceDialog(QDialog):
             form.addRow("", label)
         form.addRow(tr("prices.new_price"), self.price)
         form.addRow(tr("prices.from"), self.valid_from)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Cancel).setText(tr("print.close"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        box = QVBoxLayout(self)
-        box.addLayout(form)
-        box.addWidget(self.error)
-        box.addWidget(buttons)
+        self.lay_out()
         (self.code if new else self.price).setFocus()
 
     def values(self) -> dict | None:
@@ -83,63 +74,46 @@ class PriceDialog(QDialog):
                        unit=self.unit.text().strip())
         return out
 
-    def accept(self) -> None:
-        if self.values() is not None:
-            super().accept()
-
 
 class PriceEditor(AdminDialog):
     """The clinic's price list on a date, with changes from an effective date."""
 
     title_key = "prices.title"
+    default_button = "change_button"
 
     def __init__(self, registry, ref, tr, clock, user: str, today, parent: QWidget | None = None):
         super().__init__(registry, tr, clock, user, parent)
         self.setObjectName("priceEditor")
         self.ref, self.today = ref, today
         self.resize(940, 680)
-        self.date_label = QLabel()
+        self.date_label = keyed(QLabel(), "admin.on_date")
         self.on = DateField(today_of(today))
         self.on.setValue(today_of(today))
-        self.hint = QLabel()
+        self.hint = keyed(QLabel(), "prices.hint")
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
-        self.change_button = QPushButton()
+        self.change_button = keyed(QPushButton(), "prices.change")
         self.change_button.setObjectName("primary")
-        self.add_button = QPushButton()
+        self.add_button = keyed(QPushButton(), "prices.add")
         self.model = RowsModel(["prices.code", "svc.col.service", "svc.col.unit", "svc.col.price",
                                 "svc.col.valid_from", "svc.col.valid_until"], tr, self)
         self.model.align_right = {3}
-        self.view = table(self.model, stretch=1)
-        self.view.setObjectName("priceTable")
+        self.view = table(self.model, stretch=1, name="priceTable")
         self.history_title = QLabel()
         self.history_title.setObjectName("sectionHead")
         self.history = RowsModel(["svc.col.valid_from", "svc.col.valid_until", "svc.col.price",
                                   "svc.col.created_by"], tr, self)
         self.history.align_right = {2}
-        self.history_view = table(self.history, sortable=False, stretch=3)
-        self.history_view.setObjectName("priceHistory")
+        self.history_view = table(self.history, sortable=False, stretch=3, name="priceHistory")
 
-        top = QHBoxLayout()
-        top.addWidget(self.date_label)
-        top.addWidget(self.on)
-        top.addStretch(1)
-        top.addWidget(self.add_button)
-        top.addWidget(self.change_button)
         lower = QWidget()
-        lower_box = QVBoxLayout(lower)
-        lower_box.setContentsMargins(0, 6, 0, 0)
-        lower_box.addWidget(self.history_title)
-        lower_box.addWidget(self.history_view)
+        vbox(self.history_title, self.history_view, parent=lower).setContentsMargins(0, 6, 0, 0)
         split = QSplitter(Qt.Vertical)
         split.addWidget(self.view)
         split.addWidget(lower)
         split.setSizes([430, 170])
-        box = QVBoxLayout(self.body)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addLayout(top)
-        box.addWidget(self.hint)
-        box.addWidget(split, 1)
+        self.lay_out_body(hbox(self.date_label, self.on, 1, self.add_button, self.change_button), self.hint,
+                          (split, 1))
 
         self.on.changed.connect(self.refresh)
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self.show_history(self.current_code()))
@@ -147,16 +121,6 @@ class PriceEditor(AdminDialog):
         self.change_button.clicked.connect(self.change_dialog)
         self.add_button.clicked.connect(self.add_dialog)
         self.finish_setup()
-
-    def retranslate_body(self) -> None:
-        self.date_label.setText(self.tr("admin.on_date"))
-        self.hint.setText(self.tr("prices.hint"))
-        self.change_button.setText(self.tr("prices.change"))
-        self.add_button.setText(self.tr("prices.add"))
-        self.model.set_tr(self.tr)
-        self.history.set_tr(self.tr)
-        if self.allowed:
-            self.refresh()
 
     # --- data ------------------------------------------------------------------------------------
     def set_date(self, on: date) -> None:

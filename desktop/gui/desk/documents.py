@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout,
                                QVBoxLayout, QWidget)
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout,
 from desktop.core.api import parse_for
 from desktop.core.case import CaseError
 from desktop.gui.i18n import Tr, dmy, error_text
+from desktop.gui.tables import TableModel
 from desktop.gui.widgets import CaseDateField, CheckField, ChoiceCombo, CountryCombo, ErrorLabel, TextField
 
 COLUMNS = ("kind", "number", "country", "issued_on", "validity", "covers_phc")
@@ -20,34 +21,31 @@ _HEADERS = {"kind": "doc.kind", "number": "doc.number", "country": "doc.country_
 INSURANCE = ("dms_contract", "vms_contract")
 
 
-class DocumentsModel(QAbstractTableModel):
+class DocumentsModel(TableModel):
     """The documents of one case (a list of dicts in the shape of interface.md)."""
 
+    COLUMNS = COLUMNS
+
     def __init__(self, ref, tr: Tr, parent=None):
-        super().__init__(parent)
-        self.ref, self.tr = ref, tr
-        self._docs: list[dict] = []
+        super().__init__(tr, parent)
+        self.ref = ref
         self._bad_rows: set[int] = set()
 
     # --- Qt model ---------------------------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._docs)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
+    def header(self, column: str) -> str:
+        return self.tr(_HEADERS[column])
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return self.tr(_HEADERS[COLUMNS[section]])
         if role == Qt.DisplayRole and orientation == Qt.Vertical:
             return str(section + 1)
-        return None
+        return super().headerData(section, orientation, role)
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):
-        if not index.isValid():
-            return None
-        doc = self._docs[index.row()]
-        column = COLUMNS[index.column()]
+        if role == Qt.BackgroundRole and index.isValid() and index.row() in self._bad_rows:
+            return QBrush(QColor("#fde8e8"))
+        return super().data(index, role)
+
+    def cell(self, doc: dict, column: str, role):
         if role == Qt.DisplayRole:
             value = doc.get(column)
             if column == "kind":
@@ -70,46 +68,37 @@ class DocumentsModel(QAbstractTableModel):
             return self.ref.document_kind_name(doc.get("kind"), self.tr.lang)
         if role == Qt.ToolTipRole and column == "country" and doc.get("country"):
             return self.ref.country_name(doc["country"], self.tr.lang)
-        if role == Qt.BackgroundRole and index.row() in self._bad_rows:
-            return QBrush(QColor("#fde8e8"))
         return None
 
     # --- content ----------------------------------------------------------------------------
     def documents(self) -> list[dict]:
-        return [dict(d) for d in self._docs]
+        return [dict(d) for d in self.rows]
 
     def set_documents(self, docs: list[dict]) -> None:
-        self.beginResetModel()
-        self._docs = [dict(d) for d in docs if isinstance(d, dict)]
         self._bad_rows = set()
-        self.endResetModel()
+        self.set_rows(dict(d) for d in docs if isinstance(d, dict))
 
     def add(self, doc: dict) -> int:
-        row = len(self._docs)
+        row = len(self.rows)
         self.beginInsertRows(QModelIndex(), row, row)
-        self._docs.append(dict(doc))
+        self.rows.append(dict(doc))
         self.endInsertRows()
         return row
 
     def replace(self, row: int, doc: dict) -> None:
-        self._docs[row] = dict(doc)
+        self.rows[row] = dict(doc)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def remove(self, row: int) -> None:
         self.beginRemoveRows(QModelIndex(), row, row)
-        del self._docs[row]
+        del self.rows[row]
         self.endRemoveRows()
 
     def mark_bad_rows(self, rows: set[int]) -> None:
         if rows != self._bad_rows:
             self._bad_rows = set(rows)
-            if self._docs:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(self._docs) - 1, len(COLUMNS) - 1))
-
-    def retranslate(self) -> None:
-        self.headerDataChanged.emit(Qt.Horizontal, 0, len(COLUMNS) - 1)
-        if self._docs:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._docs) - 1, len(COLUMNS) - 1))
+            if self.rows:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1))
 
 
 class DocumentDialog(QDialog):

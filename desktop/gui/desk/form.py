@@ -11,16 +11,17 @@ from datetime import date
 
 from PySide6.QtCore import QRegularExpression, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QFrame, QGridLayout,
-                               QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QCompleter, QFrame, QGridLayout,
+                               QGroupBox, QHBoxLayout, QLabel,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from desktop.core import iin as iin_mod
 from desktop.core.case import ATTACHMENT_CHANNELS, NEEDS, OSMS_STATUSES, PAYERS, REFERRAL_PURPOSES, RELATIONS, SEXES, URGENCIES
 from desktop.gui.desk.documents import DocumentDialog, DocumentsModel
 from desktop.gui.i18n import Tr, error_text, note_text
+from desktop.gui.tables import table
 from desktop.gui.widgets import (STATELESS, CaseDateField, CheckField, ChoiceCombo, CountryCombo,
-                                 ErrorLabel, MonthsEditor, TextField, name_problem)
+                                 ErrorLabel, MonthsEditor, TextField, char_words, name_problem)
 
 _DOC_PATH = re.compile(r"^documents\[(\d+)\]")
 
@@ -111,19 +112,10 @@ class PatientForm(QWidget):
         self.documents_box = QGroupBox()
         box = QVBoxLayout(self.documents_box)
         self.documents = DocumentsModel(ref, tr, self)
-        self.documents_view = _DocumentsView()
+        self.documents_view = table(self.documents, view=_DocumentsView(), stretch=0, name="documentsTable",
+                                    compact=False, wrap=False)
         self.documents_view.setProperty("field", "documents")
-        self.documents_view.setObjectName("documentsTable")
-        self.documents_view.setModel(self.documents)
-        self.documents_view.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.documents_view.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.documents_view.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.documents_view.verticalHeader().setVisible(False)
-        self.documents_view.setAlternatingRowColors(True)
-        self.documents_view.setWordWrap(False)
         header = self.documents_view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.Stretch)
         for signal in (self.documents.rowsInserted, self.documents.dataChanged, self.documents.modelReset,
                        self.documents.rowsRemoved):
             signal.connect(lambda *_a: header.resizeSections())   # numbers and dates never clipped
@@ -648,7 +640,7 @@ class PatientForm(QWidget):
         for name in PERSON_TEXT[:4]:
             problem = name_problem(getattr(self, name).text())
             if problem:
-                out.append({"field": f"person.{name}", "message": self.tr("name.bad_char", char=problem)})
+                out.append({"field": f"person.{name}", "message": self.tr("name.bad_char", char=char_words(problem, self.tr))})
         return out
 
     def save_errors(self) -> list[dict]:

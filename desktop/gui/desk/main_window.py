@@ -12,8 +12,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QScrollArea,
-                               QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QPushButton,
+                               QScrollArea, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from desktop.gui.clock import Clock
 from desktop.gui.i18n import Tr, dmy
@@ -177,6 +178,7 @@ class MainWindow(QMainWindow):
         self.retranslate()
         if registry.needs_admin_setup():
             self.stack.setCurrentIndex(self.PAGE_SETUP)
+            self.setup_page.full_name.setFocus()      # typing starts in «ФИО», not on the button
         elif typing:                # what was typed while the registry opened stays as it is
             self.stack.setCurrentIndex(self.PAGE_LOGIN)
         else:
@@ -222,6 +224,8 @@ class MainWindow(QMainWindow):
         box.addWidget(self.splitter)
         QWidget.setTabOrder(self.search.new_button, self.form.surname)
         self.form.apply_tab_order()
+        for button in self.desk.findChildren(QPushButton):   # Tab to a button, Enter presses it
+            button.setAutoDefault(True)
         chain = [self.form.reason, *self.print_panel.buttons.values(), self.panel.save_button]
         for a, b in zip(chain, chain[1:]):
             QWidget.setTabOrder(a, b)
@@ -240,7 +244,7 @@ class MainWindow(QMainWindow):
         self.action_new = action("Ctrl+N", self.new_patient)
         self.action_save = action("Ctrl+S", self.save)
         self.action_print = action("Ctrl+P", self.request_print)
-        self.action_search = action("Ctrl+F", self.search.focus_query)
+        self.action_search = action("Ctrl+F", self.focus_search)
         self.action_language = action("Ctrl+L", self.switch_language)
         self.action_settings = action(None, self.open_settings)
         self.action_lock = action(None, lambda: self.lock("manual"))
@@ -275,14 +279,27 @@ class MainWindow(QMainWindow):
             a.setText(tr(key))
         self.menu_patient.setTitle(tr("menu.patient"))
         self.menu_service.setTitle(tr("menu.service"))
-        self.tabs.setTabText(0, tr("tab.form"))
-        self.tabs.setTabText(1, tr("tab.history"))
+        for page, key in ((self.form_scroll, "tab.form"), (self.history, "tab.history"), (self.search, "tab.search")):
+            if self.tabs.indexOf(page) >= 0:
+                self.tabs.setTabText(self.tabs.indexOf(page), tr(key))
         for w in (self.setup_page, self.login_page, self.search, self.form, self.history, self.panel):
             w.retranslate()
         self.print_panel.retranslate(tr)
         self.admin_menu.retranslate(tr)
         self.link.retranslate()
         self._update_status()
+        self._retranslate_status()
+
+    def say_status(self, key: str, ms: int, **fields) -> None:
+        """A message in the status bar, shown again in the new language after Ctrl+L."""
+        text = self.tr(key, **fields)
+        self._status_message = (key, fields, text)
+        self.statusBar().showMessage(text, ms)
+
+    def _retranslate_status(self) -> None:
+        said = getattr(self, "_status_message", None)
+        if said and self.statusBar().currentMessage() == said[2]:
+            self.say_status(said[0], 8000, **said[1])
 
     def switch_language(self, lang: str | None = None) -> None:
         """Russian ⇄ Kazakh at run time: every label, the reference names and the decision."""
@@ -335,7 +352,7 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self._activity)
         self._update_actions()
         self._update_status()
-        self.search.focus_query()
+        self.focus_search()
         if user.login in self.drafts:
             self._offer_draft(user.login)
 
@@ -359,7 +376,7 @@ class MainWindow(QMainWindow):
             if w is not None:
                 w.close()
         self.recompute()
-        self.tabs.setCurrentIndex(0)
+        self.tabs.setCurrentWidget(self.form_scroll)
 
     def _hand_over(self) -> None:
         """Another user signs in at a locked desk: the previous user's unsaved card becomes
@@ -393,7 +410,7 @@ class MainWindow(QMainWindow):
         if self.user is None or self.stack.currentIndex() != self.PAGE_DESK:
             return None
         dialog = PasswordDialog(self.registry, self.tr, self.clock, self.user.login, self)
-        dialog.accepted.connect(lambda: self.statusBar().showMessage(self.tr("password.changed"), 8000))
+        dialog.accepted.connect(lambda: self.say_status("password.changed", 8000))
         dialog.setWindowModality(Qt.WindowModal)
         dialog.show()
         return dialog
@@ -403,6 +420,8 @@ class MainWindow(QMainWindow):
         """F1: the desk's keys, in the interface's language."""
         box = QMessageBox(QMessageBox.Information, self.tr("keys.title"), self.tr("keys.text"), parent=self)
         box.setObjectName("keysBox")
+        box.setStandardButtons(QMessageBox.Ok)
+        box.button(QMessageBox.Ok).setText(self.tr("print.close"))
         box.open()
         self.keys_box = box
         return box
@@ -411,7 +430,7 @@ class MainWindow(QMainWindow):
         """F2: read the document's machine-readable zone into the card."""
         if self.stack.currentIndex() != self.PAGE_DESK or self.form.dialog is not None:
             return None
-        self.tabs.setCurrentIndex(0)
+        self.tabs.setCurrentWidget(self.form_scroll)
         return self.form.scan_mrz()
 
     # --- the decision ---------------------------------------------------------------------------
@@ -484,7 +503,7 @@ class MainWindow(QMainWindow):
         self.history.set_items([])
         self.dirty = False
         self.recompute()
-        self.tabs.setCurrentIndex(0)
+        self.tabs.setCurrentWidget(self.form_scroll)
         self.form.focus_first()
 
     def open_patient(self, patient_id: int) -> None:
@@ -505,7 +524,7 @@ class MainWindow(QMainWindow):
         self.history.set_items(self.registry.history(patient.id))
         self.dirty = False
         self.recompute()
-        self.tabs.setCurrentIndex(0)
+        self.tabs.setCurrentWidget(self.form_scroll)
         self.form.focus_first()
 
     def _open_from_list(self, patient_id: int) -> None:
@@ -541,18 +560,18 @@ class MainWindow(QMainWindow):
         required = self.form.save_errors()
         if required:                         # a card without a name is never saved
             self.form.show_errors(required + self.errors)
-            self.statusBar().showMessage(self.tr("save.required"), 8000)
+            self.say_status("save.required", 8000)
             getattr(self.form, required[0]["field"].split(".")[1]).setFocus()
             return False
         if self.decision is None:
-            self.statusBar().showMessage(self.tr("save.invalid"), 8000)
+            self.say_status("save.invalid", 8000)
             return False
         case = self.form.case()
         ok, found = self.link.guard(self.registry.likely_duplicates, case, exclude_id=self.patient_id)
         if not ok:
             return False
         if found and self.patient_id is None:
-            choice = self._ask(self.tr("unsaved.title"), self.tr("dup.question", who=self._who(found[0])),
+            choice = self._ask(self.tr("dup.title"), self.tr("dup.question", who=self._who(found[0])),
                                [(self.tr("dup.open"), QMessageBox.AcceptRole),
                                 (self.tr("dup.save_anyway"), QMessageBox.DestructiveRole),
                                 (self.tr("btn.cancel"), QMessageBox.RejectRole)])
@@ -592,7 +611,7 @@ class MainWindow(QMainWindow):
                 self.open_patient(e.patient_id)
             return False
         except Conflict:
-            self.statusBar().showMessage(self.tr("save.conflict"), 8000)
+            self.say_status("save.conflict", 8000)
             return False
         # the card is stored: if the connection goes now, the next save is of this version
         self.patient_id, self.unlinked_prints = patient_id, []
@@ -605,7 +624,7 @@ class MainWindow(QMainWindow):
         self.form.hide_duplicate()
         self.dirty = False
         name = " ".join(p for p in (case["person"].get("surname"), case["person"].get("given_name")) if p)
-        self.statusBar().showMessage(self.tr("status.saved", name=name), 8000)
+        self.say_status("status.saved", 8000, name=name)
         return True
 
     def request_print(self) -> None:
@@ -642,7 +661,7 @@ class MainWindow(QMainWindow):
         try:
             ref = load_reference(path) if path is not None else None
         except RefDataError as e:
-            self.statusBar().showMessage(self.tr("refdata.failed", message=e), 12000)
+            self.say_status("refdata.failed", 12000, message=e)
             return
         if ref is not None:
             self.set_reference(ref)
@@ -693,6 +712,36 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     # --- closing --------------------------------------------------------------------------------
+    # --- small screens ----------------------------------------------------------------------------
+    NARROW = 1366     # below this width the search column folds into a tab beside the card
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit_width()
+
+    def fit_width(self) -> None:
+        """At 1024 or 1152 pixels wide the three columns do not fit: the search becomes the first
+        tab of the middle (Ctrl+F shows it), so the card keeps its two columns of fields."""
+        if not hasattr(self, "tabs"):
+            return
+        narrow = self.width() < self.NARROW
+        if narrow == (self.tabs.indexOf(self.search) >= 0):
+            return
+        current = self.tabs.currentWidget()
+        if narrow:
+            self.tabs.insertTab(0, self.search, self.tr("tab.search"))
+            self.tabs.setCurrentWidget(current)
+        else:
+            self.splitter.insertWidget(0, self.search)
+            self.search.show()
+            self.splitter.setStretchFactor(0, 0)
+            self.splitter.setSizes([400, max(self.width() - 830, 400), 430])
+
+    def focus_search(self) -> None:
+        if self.tabs.indexOf(self.search) >= 0:
+            self.tabs.setCurrentWidget(self.search)
+        self.search.focus_query()
+
     def closeEvent(self, event) -> None:
         if not self.ready:              # closed before the registry opened: nothing to lose
             self.settings.set_geometry(self.saveGeometry())

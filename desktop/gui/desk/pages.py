@@ -5,12 +5,13 @@ thread. Every input carries the dynamic property `field` (see README, "Inputs by
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel,
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (QApplication, QFormLayout, QFrame, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget)
 
 from desktop.gui.clock import Clock
 from desktop.gui.i18n import Tr
-from desktop.gui.widgets import ErrorLabel, SecretField, TextField
+from desktop.gui.widgets import ErrorLabel, FormDialog, SecretField, TextField
 from desktop.gui.worker import Worker
 
 
@@ -145,6 +146,7 @@ class SetupPage(_Card):
         self.button.clicked.connect(self.submit)
         for w in (self.full_name, self.login, self.password, self.repeat):
             w.returnPressed.connect(self.submit)
+            w.textChanged.connect(self._filled_in)
         for w in self.clinic.inputs.values():
             w.returnPressed.connect(self.submit)
         self.retranslate()
@@ -173,6 +175,13 @@ class SetupPage(_Card):
 
     def finish(self) -> None:
         self.created.emit(self.admin_login)
+
+    def _filled_in(self) -> None:
+        """«Заполните все поля» goes once every field is filled (it never outlives its cause)."""
+        message = getattr(self, "_message", None)
+        if message and message[0] == ("setup.required", {}) and all(
+                w.text().strip() for w in (self.full_name, self.login, self.password, self.repeat)):
+            self.say(None)
 
     def submit(self) -> None:
         if self.worker.busy():
@@ -219,7 +228,13 @@ class SetupPage(_Card):
 
 
 class LoginPage(_Card):
-    """Login; also the page shown when the desk locks after inactivity."""
+    """Login; also the page shown when the desk locks after inactivity.
+
+    Keys, for a fast typist (login, Enter, password, Enter): Enter in «Логин» moves to the
+    password; an empty login or password is never sent to the store (nor counted as a failed
+    try); while the password is being checked, every key typed is held back and then delivered
+    where it belongs — to the password field again after a refusal, to the desk's focused
+    field after a successful sign-in — so nothing is lost or shown in the wrong field."""
 
     logged_in = Signal(object)   # the store's User
 
@@ -234,10 +249,48 @@ class LoginPage(_Card):
         self.locked = False
         self.reason = ""          # why the desk was locked: "manual" or "idle"
         self._pending = False     # submitted before the registry was open
+        self.prefilled = False    # the login came filled in: the hint says the password is asked
+        self._held: list[QKeyEvent] | None = None   # keys typed while the check runs
         self.button.clicked.connect(self.submit)
-        self.login.returnPressed.connect(self.submit)
+        self.login.returnPressed.connect(self._login_entered)
         self.password.returnPressed.connect(self.submit)
         self.retranslate()
+
+    def _login_entered(self) -> None:
+        """Enter in «Логин»: on to the password, never a sign-in attempt."""
+        self.password.setFocus(Qt.TabFocusReason)
+        self.password.selectAll()
+
+    # --- keys typed while the password is checked ------------------------------------------------
+    def _hold_keys(self) -> None:
+        self._held = []
+        QApplication.instance().installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        if self._held is not None and event.type() in (QEvent.KeyPress, QEvent.KeyRelease) \
+                and isinstance(obj, QWidget):
+            # a key reaches its widget in focus first, then (unaccepted) its parents: held once
+            if event.type() == QEvent.KeyPress and obj is (QApplication.focusWidget() or obj.window()):
+                self._held.append(QKeyEvent(QEvent.KeyPress, event.key(), event.modifiers(), event.text(),
+                                            event.isAutoRepeat(), event.count()))
+            return True                       # held back: delivered once the check is done
+        return super().eventFilter(obj, event)
+
+    def _release_keys(self):
+        """Stop holding keys; the keys held, to be delivered by the caller."""
+        QApplication.instance().removeEventFilter(self)
+        held, self._held = self._held or [], None
+        return held
+
+    @staticmethod
+    def _deliver(keys, target: QWidget | None) -> None:
+        for press in keys:
+            widget = QApplication.focusWidget() or target
+            if widget is None:
+                return
+            QApplication.sendEvent(widget, press)
+            QApplication.sendEvent(widget, QKeyEvent(QEvent.KeyRelease, press.key(), press.modifiers(),
+                                                     press.text()))
 
     def retranslate(self) -> None:
         self.heading.setText(self.tr("login.title"))
@@ -255,7 +308,8 @@ class LoginPage(_Card):
         if login:
             self.login.setText(login)
         self.password.clear()
-        self.say(None)
+        self.prefilled = bool(self.login.text())
+        self.say(("login.prefilled", {"login": self.login.text()}) if self.prefilled else None, "note")
         self.retranslate()
         (self.password if self.login.text() else self.login).setFocus()
 
@@ -274,83 +328,82 @@ class LoginPage(_Card):
     def submit(self) -> None:
         if self.worker.busy():
             return
+        login, password = self.login.text().strip(), self.password.text()
+        if not login:                 # nothing is asked of the store, nothing counted
+            self.say(("login.empty_login", {}))
+            self.login.setFocus(Qt.OtherFocusReason)
+            return
+        if not password:
+            self.say(("login.empty_password", {}))
+            self.password.setFocus(Qt.OtherFocusReason)
+            return
         self.button.setEnabled(False)
         self.say(("login.checking", {}), "note")
         if self.registry is None:      # still opening: checked as soon as it is open
             self._pending = True
             return
-        login, password = self.login.text().strip(), self.password.text()
+        self.password.clear()         # the password sent is not kept in the field
+        self._hold_keys()
         now = self.clock.now()
         self.worker.submit(lambda: self.registry.login(login, password, now=now), self._done)
 
     def _done(self, user, error) -> None:
         self.button.setEnabled(True)
-        self.password.clear()
+        held = self._release_keys()
         from desktop.store.errors import AccountLocked
 
         if isinstance(error, AccountLocked):
             minutes, seconds = divmod(error.seconds_left, 60)
             self.say(("login.account_locked", {"left": f"{minutes}:{seconds:02d}"}))
-            self.password.setFocus()
-            return
-        if error is not None or user is None:
+        elif error is not None or user is None:
             self.say(("login.failed", {}))
-            self.password.setFocus()
+        else:
+            self.say(None)
+            self.logged_in.emit(user)
+            self._deliver(held, None)     # typed ahead: into the desk's field in focus
             return
-        self.say(None)
-        self.logged_in.emit(user)
+        self.password.setFocus(Qt.OtherFocusReason)
+        self._deliver(held, self.password)
 
 
-class PasswordDialog(QDialog):
+class PasswordDialog(FormDialog):
     """Сервис → Сменить пароль: the signed-in user changes their own password (the current
     one, the new one twice); the store's rule is shown before and enforced on save."""
 
     def __init__(self, registry, tr: Tr, clock: Clock, login: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.registry, self.tr, self.clock, self.login = registry, tr, clock, login
-        self.setObjectName("passwordDialog")
-        self.setWindowTitle(tr("password.title"))
-        self.setMinimumWidth(460)
+        super().__init__(tr, parent, title="password.title", name="passwordDialog", save=True, min_width=460)
+        self.registry, self.clock, self.login = registry, clock, login
         self.current, self.new, self.repeat = QLineEdit(), QLineEdit(), QLineEdit()
-        form = QFormLayout()
         for edit, key, field in ((self.current, "password.current", "password.current"),
                                  (self.new, "password.new", "password.new"),
                                  (self.repeat, "password.repeat", "password.repeat")):
             edit.setEchoMode(QLineEdit.Password)
             edit.setProperty("field", field)
-            form.addRow(tr(key), edit)
-        self.rule = QLabel(tr("password.rule"))
-        self.rule.setObjectName("hint")
-        self.rule.setWordWrap(True)
-        self.error = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Save).setText(tr("btn.save"))
-        buttons.button(QDialogButtonBox.Cancel).setText(tr("btn.cancel"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        box = QVBoxLayout(self)
-        box.addLayout(form)
-        box.addWidget(self.rule)
-        box.addWidget(self.error)
-        box.addWidget(buttons)
+            self.form.addRow(tr(key), edit)
+        self.rule = self.rule_label("password.rule")
+        self.lay_out(after=[self.rule])
 
-    def accept(self) -> None:
+    def check(self) -> bool:
         from desktop.store import PermissionDenied
         from desktop.store.errors import PasswordRejected
 
+        if not self.current.text():
+            self.error.show_message(self.tr("password.empty_current"))
+            self.current.setFocus()
+            return False
         if self.new.text() != self.repeat.text():
             self.error.show_message(self.tr("setup.mismatch"))
             self.repeat.setFocus()
-            return
+            return False
         try:
             self.registry.change_own_password(self.login, self.current.text(), self.new.text(),
                                               now=self.clock.now())
         except PasswordRejected as e:
             self.error.show_message(password_problem(self.tr, e))
             self.new.setFocus()
-            return
+            return False
         except PermissionDenied:
             self.error.show_message(self.tr("password.wrong_current"))
             self.current.setFocus()
-            return
-        super().accept()
+            return False
+        return True

@@ -2,63 +2,40 @@
 over what the store returns, and the widgets that show them."""
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
 
 from desktop.gui.i18n import STRINGS, Tr, dmy
+from desktop.gui.tables import TableModel, table
+from desktop.gui.widgets import hbox, keyed, retranslate_keyed, vbox
 
 
-class PatientsModel(QAbstractTableModel):
+class PatientsModel(TableModel):
     """Search results: name, birth date, ИИН, citizenship."""
 
     COLUMNS = ("col.name", "col.birth", "col.iin", "col.citizenship")
 
     def __init__(self, ref, tr: Tr, parent=None):
-        super().__init__(parent)
-        self.ref, self.tr = ref, tr
-        self.rows: list = []
+        super().__init__(tr, parent)
+        self.ref = ref
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return self.tr(self.COLUMNS[section])
-        return None
-
-    def data(self, index: QModelIndex, role=Qt.DisplayRole):
-        if not index.isValid() or role not in (Qt.DisplayRole, Qt.ToolTipRole):
+    def cell(self, p, column: str, role):
+        if role not in (Qt.DisplayRole, Qt.ToolTipRole):
             return None
-        p = self.rows[index.row()]
-        col = index.column()
-        if col == 0:
+        if column == "col.name":
             name = p.full_name or "—"
             return f"{name}\n{p.latin_name}" if role == Qt.ToolTipRole and p.latin_name else name
-        if col == 1:
+        if column == "col.birth":
             return dmy(p.birth_date.isoformat()) if p.birth_date else ""
-        if col == 2:
+        if column == "col.iin":
             return p.iin or ""
         if p.citizenship is None:
             return "—" if role == Qt.DisplayRole else self.tr("choice.stateless")
         # the code in the narrow column, the country's name on hover
         return p.citizenship if role == Qt.DisplayRole else self.ref.country_name(p.citizenship, self.tr.lang)
 
-    def set_rows(self, rows: list) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
     def patient_id(self, row: int) -> int:
         return self.rows[row].id
-
-    def retranslate(self) -> None:
-        self.headerDataChanged.emit(Qt.Horizontal, 0, len(self.COLUMNS) - 1)
-        if self.rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.COLUMNS) - 1))
 
 
 class SearchPanel(QWidget):
@@ -71,43 +48,24 @@ class SearchPanel(QWidget):
         super().__init__(parent)
         self.registry, self.tr = registry, tr
         self.setObjectName("searchPanel")
-        self.title = QLabel()
+        self.title = keyed(QLabel(), "search.title")
         self.title.setObjectName("columnTitle")
         self.query = QLineEdit()
         self.query.setObjectName("searchBox")
         self.query.setClearButtonEnabled(True)
-        self.button = QPushButton()
+        self.button = keyed(QPushButton(), "action.search")
         self.model = PatientsModel(ref, tr, self)
-        self.view = QTableView()
-        self.view.setObjectName("results")
+        self.view = table(self.model, stretch=0, name="results", compact=False, wrap=False)
         self.view.setTabKeyNavigation(False)
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.view.verticalHeader().setVisible(False)
-        self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(False)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.Stretch)
-        header.setMinimumSectionSize(36)
+        self.view.horizontalHeader().setMinimumSectionSize(36)
         self.setMinimumWidth(330)
         self.count = QLabel()
         self.count.setObjectName("hint")
-        self.new_button = QPushButton()
-        row = QHBoxLayout()
+        self.new_button = keyed(QPushButton(), "action.new")
+        row = hbox((self.query, 1), self.button)
         row.setSpacing(6)
-        row.addWidget(self.query, 1)
-        row.addWidget(self.button)
-        box = QVBoxLayout(self)
+        box = vbox(self.title, row, self.count, (self.view, 1), self.new_button, parent=self, spacing=8)
         box.setContentsMargins(12, 12, 6, 12)
-        box.setSpacing(8)
-        box.addWidget(self.title)
-        box.addLayout(row)
-        box.addWidget(self.count)
-        box.addWidget(self.view, 1)
-        box.addWidget(self.new_button)
         self._shown_for: str | None = None       # the query whose results are on screen
         self.live = QTimer(self)
         self.live.setSingleShot(True)
@@ -127,11 +85,12 @@ class SearchPanel(QWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.title.setText(self.tr("search.title"))
+        retranslate_keyed(self, self.tr)
         self.query.setPlaceholderText(self.tr("search.placeholder"))
-        self.button.setText(self.tr("action.search"))
-        self.new_button.setText(self.tr("action.new"))
-        self.model.retranslate()
+        self.query.setAccessibleName(self.tr("search.title"))            # what a screen reader says
+        self.query.setAccessibleDescription(self.tr("search.placeholder"))
+        self.view.setAccessibleName(self.tr("search.results"))
+        self.model.retranslate(self.tr)
         self._show_count()
 
     def _show_count(self) -> None:
@@ -180,37 +139,30 @@ class SearchPanel(QWidget):
         self.query.selectAll()
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(TableModel):
     """A patient's decisions and printed documents, newest first (the store's order)."""
 
     COLUMNS = ("history.at", "history.user", "history.kind", "history.details")
 
     def __init__(self, ref, tr: Tr, parent=None):
-        super().__init__(parent)
-        self.ref, self.tr = ref, tr
-        self.items: list = []
+        super().__init__(tr, parent)
+        self.ref = ref
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.items)
+    @property
+    def items(self) -> list:
+        return self.rows
 
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
+    def set_items(self, items: list) -> None:
+        self.set_rows(items)
 
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return self.tr(self.COLUMNS[section])
-        return None
-
-    def data(self, index: QModelIndex, role=Qt.DisplayRole):
-        if not index.isValid() or role != Qt.DisplayRole:
+    def cell(self, item, column: str, role):
+        if role != Qt.DisplayRole:
             return None
-        item = self.items[index.row()]
-        col = index.column()
-        if col == 0:
+        if column == "history.at":
             return f"{dmy(item.at.date().isoformat())} {item.at:%H:%M}"
-        if col == 1:
+        if column == "history.user":
             return item.user
-        if col == 2:
+        if column == "history.kind":
             return self.tr(f"history.{item.kind}")
         s = item.summary
         lang = self.tr.lang
@@ -220,16 +172,6 @@ class HistoryModel(QAbstractTableModel):
             return self.tr("history.decision_text", as_of=dmy(s.get("as_of")), category=category, status=status)
         kind = self.tr(f"print.kind.{s.get('kind')}") if f"print.kind.{s.get('kind')}" in STRINGS else s.get("kind")
         return self.tr("history.printed_text", number=s.get("number"), kind=kind, lang=s.get("lang"))
-
-    def set_items(self, items: list) -> None:
-        self.beginResetModel()
-        self.items = list(items)
-        self.endResetModel()
-
-    def retranslate(self) -> None:
-        self.headerDataChanged.emit(Qt.Horizontal, 0, len(self.COLUMNS) - 1)
-        if self.items:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.items) - 1, len(self.COLUMNS) - 1))
 
 
 class HistoryView(QWidget):
@@ -242,29 +184,13 @@ class HistoryView(QWidget):
         super().__init__(parent)
         self.tr = tr
         self.model = HistoryModel(ref, tr, self)
-        self.view = QTableView()
-        self.view.setObjectName("history")
-        self.view.setModel(self.model)
-        self.view.verticalHeader().setVisible(False)
-        self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.view.setAlternatingRowColors(True)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.Stretch)
-        self.empty = QLabel()
+        self.view = table(self.model, stretch=3, name="history", multi=True, compact=False)
+        self.empty = keyed(QLabel(), "history.empty")
         self.empty.setObjectName("hint")
-        self.reprint_button = QPushButton()
+        self.reprint_button = keyed(QPushButton(), "history.reprint")
         self.reprint_button.setObjectName("reprintButton")
         self.reprint_button.setEnabled(False)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.reprint_button)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(12, 12, 12, 12)
-        box.addWidget(self.empty)
-        box.addWidget(self.view, 1)
-        box.addLayout(row)
+        vbox(self.empty, (self.view, 1), hbox(1, self.reprint_button), parent=self, margins=12)
         self.view.activated.connect(lambda _i: self._reprint())     # double click or Enter
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self.reprint_button.clicked.connect(self._reprint)
@@ -292,7 +218,6 @@ class HistoryView(QWidget):
             self.reprint.emit(number)
 
     def retranslate(self) -> None:
-        self.empty.setText(self.tr("history.empty"))
-        self.reprint_button.setText(self.tr("history.reprint"))
+        retranslate_keyed(self, self.tr)
         self.reprint_button.setToolTip(self.tr("history.reprint_tip"))
-        self.model.retranslate()
+        self.model.retranslate(self.tr)

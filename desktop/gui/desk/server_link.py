@@ -20,7 +20,9 @@ import time
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+
+from desktop.gui.widgets import vbox
 
 CHECK_EVERY_S = 2.0          # the release check before a decision, at most this often
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 10.0)
@@ -191,11 +193,7 @@ def attach(window) -> ServerLink:
         central = window.takeCentralWidget()
         holder = QWidget()
         holder.setObjectName("centralHolder")
-        box = QVBoxLayout(holder)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(0)
-        box.addWidget(link.banner)
-        box.addWidget(central, 1)
+        vbox(link.banner, (central, 1), parent=holder, margins=0, spacing=0)
         window.setCentralWidget(holder)
     window.menu_service.insertAction(window.action_quit, link.action_connection)
     window.menu_service.insertSeparator(window.action_quit)

@@ -10,14 +10,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from PySide6.QtCore import (QAbstractTableModel, QEvent, QModelIndex, QSortFilterProxyModel, Qt,
-                            Signal)
+from PySide6.QtCore import QEvent, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QPushButton, QSpinBox, QStyledItemDelegate, QTableView,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QLabel,
+                               QLineEdit, QPushButton, QSpinBox, QStyledItemDelegate,
+                               QWidget)
 
 from desktop.documents.words import format_money
+from desktop.gui.tables import RIGHT, TableModel, table
+from desktop.gui.widgets import hbox, vbox
 
 MAX_QTY = 999
 
@@ -26,43 +27,47 @@ def _dmy(d: date) -> str:
     return d.strftime("%d.%m.%Y")
 
 
-class PriceListModel(QAbstractTableModel):
-    """The price list in force (core PriceItems): code, service, unit, price."""
+class _ServicesModel(TableModel):
+    """Services under the picker's column headers, in the language of `tr`."""
 
-    COLUMNS = ("code", "service", "unit", "price")
+    HEADER = "svc.col.{}"
 
-    def __init__(self, items: list, lang: str, tr, parent=None):
-        super().__init__(parent)
-        self.items, self.lang, self.tr = list(items), lang, tr
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return self.tr(f"svc.col.{self.COLUMNS[section]}")
-        return None
-
-    def data(self, index: QModelIndex, role=Qt.DisplayRole):
-        if not index.isValid():
-            return None
-        item, column = self.items[index.row()], self.COLUMNS[index.column()]
-        if role == Qt.DisplayRole:
-            return {"code": item.code, "service": item.name(self.lang), "unit": item.unit(self.lang),
-                    "price": format_money(item.price)}[column]
-        if role == Qt.TextAlignmentRole and column == "price":
-            return int(Qt.AlignRight | Qt.AlignVCenter)
-        if role == Qt.UserRole:
-            return item
-        return None
+    def __init__(self, lang: str, tr, parent=None):
+        super().__init__(tr, parent)
+        self.lang = lang
 
     def set_language(self, lang: str, tr) -> None:
         self.beginResetModel()
         self.lang, self.tr = lang, tr
         self.endResetModel()
+
+    def shown(self, item, column: str, qty: int = 1):
+        return {"code": item.code, "service": item.name(self.lang), "unit": item.unit(self.lang),
+                "price": format_money(item.price), "qty": qty,
+                "amount": format_money(item.price * qty)}[column]
+
+
+class PriceListModel(_ServicesModel):
+    """The price list in force (core PriceItems): code, service, unit, price."""
+
+    COLUMNS = ("code", "service", "unit", "price")
+
+    def __init__(self, items: list, lang: str, tr, parent=None):
+        super().__init__(lang, tr, parent)
+        self.rows = list(items)
+
+    @property
+    def items(self) -> list:
+        return self.rows
+
+    def cell(self, item, column: str, role):
+        if role == Qt.DisplayRole:
+            return self.shown(item, column)
+        if role == Qt.TextAlignmentRole and column == "price":
+            return RIGHT
+        if role == Qt.UserRole:
+            return item
+        return None
 
 
 class ServiceFilter(QSortFilterProxyModel):
@@ -75,41 +80,25 @@ class ServiceFilter(QSortFilterProxyModel):
     def set_text(self, text: str) -> None:
         if hasattr(self, "beginFilterChange"):   # Qt >= 6.10
             self.beginFilterChange()
-            self.words = text.casefold().split()
+            self.words = text.casefold().replace("ё", "е").split()
             self.endFilterChange()
         else:
-            self.words = text.casefold().split()
+            self.words = text.casefold().replace("ё", "е").split()
             self.invalidateFilter()
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
         if not self.words:
             return True
         item = self.sourceModel().items[row]
-        hay = " ".join((item.code, item.name_ru, item.name_kk)).casefold()
+        hay = " ".join((item.code, item.name_ru, item.name_kk)).casefold().replace("ё", "е")   # приём = прием
         return all(w in hay for w in self.words)
 
 
-class EstimateModel(QAbstractTableModel):
+class EstimateModel(_ServicesModel):
     """The chosen lines: (PriceItem, quantity); the quantity column is editable."""
 
     COLUMNS = ("code", "service", "qty", "price", "amount")
     changed = Signal()
-
-    def __init__(self, lang: str, tr, parent=None):
-        super().__init__(parent)
-        self.lang, self.tr = lang, tr
-        self.rows: list[list] = []     # [PriceItem, int]
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return self.tr(f"svc.col.{self.COLUMNS[section]}")
-        return None
 
     def flags(self, index: QModelIndex):
         base = super().flags(index)
@@ -117,18 +106,11 @@ class EstimateModel(QAbstractTableModel):
             return base | Qt.ItemIsEditable
         return base
 
-    def data(self, index: QModelIndex, role=Qt.DisplayRole):
-        if not index.isValid():
-            return None
-        item, qty = self.rows[index.row()]
-        column = self.COLUMNS[index.column()]
+    def cell(self, line, column: str, role):
         if role in (Qt.DisplayRole, Qt.EditRole):
-            if column == "qty":
-                return qty
-            return {"code": item.code, "service": item.name(self.lang), "price": format_money(item.price),
-                    "amount": format_money(item.price * qty)}[column]
+            return self.shown(line[0], column, line[1])
         if role == Qt.TextAlignmentRole and column in ("qty", "price", "amount"):
-            return int(Qt.AlignRight | Qt.AlignVCenter)
+            return RIGHT
         return None
 
     def setData(self, index: QModelIndex, value, role=Qt.EditRole) -> bool:
@@ -167,12 +149,6 @@ class EstimateModel(QAbstractTableModel):
     def lines(self) -> list[tuple[str, Decimal]]:
         return [(item.code, Decimal(qty)) for item, qty in self.rows]
 
-    def set_language(self, lang: str, tr) -> None:
-        self.beginResetModel()
-        self.lang, self.tr = lang, tr
-        self.endResetModel()
-
-
 class QuantityDelegate(QStyledItemDelegate):
     """A spin box 1…999 for the quantity column."""
 
@@ -188,20 +164,6 @@ class QuantityDelegate(QStyledItemDelegate):
     def setModelData(self, editor, model, index):
         editor.interpretText()
         model.setData(index, editor.value(), Qt.EditRole)
-
-
-def _table(model, stretch: int) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SingleSelection)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(26)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.Stretch)
-    return view
 
 
 class ServicePicker(QDialog):
@@ -230,15 +192,12 @@ class ServicePicker(QDialog):
         self.proxy = ServiceFilter(self)
         self.proxy.setSourceModel(self.source)
         self.proxy.setSortCaseSensitivity(Qt.CaseInsensitive)
-        self.list = _table(self.proxy, 1)
-        self.list.setObjectName("priceList")
-        self.list.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.list = table(self.proxy, stretch=1, name="priceList")
         self.list.setSortingEnabled(True)
         self.list.sortByColumn(0, Qt.AscendingOrder)
 
         self.estimate = EstimateModel(tr.lang, tr, self)
-        self.chosen = _table(self.estimate, 1)
-        self.chosen.setObjectName("chosenServices")
+        self.chosen = table(self.estimate, stretch=1, name="chosenServices")
         self.chosen.setItemDelegateForColumn(EstimateModel.COLUMNS.index("qty"), QuantityDelegate(self.chosen))
         self.chosen.setEditTriggers(QAbstractItemView.AllEditTriggers)
         self.chosen_title = QLabel()
@@ -270,31 +229,9 @@ class ServicePicker(QDialog):
         for b in (self.add_button, self.remove_button, self.exam_button):
             b.setAutoDefault(False)
 
-        top = QHBoxLayout()
-        top.addWidget(self.search, 1)
-        top.addWidget(self.add_button)
-        mid = QHBoxLayout()
-        mid.addWidget(self.chosen_title)
-        mid.addStretch(1)
-        mid.addWidget(self.exam_button)
-        mid.addWidget(self.remove_button)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.keys, 1)
-        bottom.addWidget(self.total_label)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.error)
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel)
-        buttons.addWidget(self.ok)
-        box = QVBoxLayout(self)
-        box.addWidget(self.caption)
-        box.addLayout(top)
-        box.addWidget(self.list, 3)
-        box.addLayout(mid)
-        box.addWidget(self.chosen, 2)
-        box.addWidget(self.note)
-        box.addLayout(bottom)
-        box.addLayout(buttons)
+        vbox(self.caption, hbox((self.search, 1), self.add_button), (self.list, 3),
+             hbox(self.chosen_title, 1, self.exam_button, self.remove_button), (self.chosen, 2), self.note,
+             hbox((self.keys, 1), self.total_label), hbox(self.error, 1, self.cancel, self.ok), parent=self)
 
         self.search.textChanged.connect(self._filter)
         self.search.installEventFilter(self)

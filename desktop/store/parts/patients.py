@@ -10,8 +10,14 @@ from sqlmodel import Session, select
 
 from ..errors import Conflict, NotFound
 from ..models import Patient, PatientDocument
-from ..text import PREFIX_END, document_key, has_cyrillic, iin_query, latin_key, name_key
+from ..text import PREFIX_END, document_key, has_cyrillic, iin_query, latin_key, name_key, passport_surname
 from ..unit import UnitOfWork, as_date, dumps
+
+
+def _given_matches(p, given_lat: str) -> bool:
+    """The given name (transliterated, or as in the passport) begins with the query's word."""
+    passport = (p.latin_name or "").split()[1:2]
+    return any(latin_key(name).startswith(given_lat) for name in [p.given_name, *passport] if name)
 
 
 class StaleRecord(Conflict):
@@ -57,7 +63,8 @@ class Patients(UnitOfWork):
             citizenship=person.get("citizenship"),
             surname_key=name_key(person.get("surname")),
             given_key=name_key(person.get("given_name")),
-            latin_key=latin_key(person.get("surname")),
+            # the passport's spelling when the card has it («SEITKALIYEV»), else the transliteration
+            latin_key=latin_key(passport_surname(person.get("latin_name")) or person.get("surname")),
             case_json=dumps(case),
         )
         with self._write() as session:
@@ -146,6 +153,7 @@ class Patients(UnitOfWork):
             words = query.split()
             surname, given = words[0], " ".join(words[1:])
             cyr, lat = name_key(surname), latin_key(surname)
+            lats = list(dict.fromkeys(k for k in (lat, latin_key(surname, legacy=True)) if k))
             given_cyr, given_lat = name_key(given), latin_key(given)
             cyrillic_given = bool(given_cyr) and has_cyrillic(given)
             fetch = limit * 20 if given_lat and not cyrillic_given else limit
@@ -161,7 +169,7 @@ class Patients(UnitOfWork):
                 statement = statement.order_by(Patient.surname_key, Patient.given_key,
                                                Patient.birth_date)
                 found.update((p.id, p) for p in session.exec(statement.limit(fetch)))
-            if lat:
+            for lat in lats:              # the key as saved now, and as saved before the folds
                 statement = select(Patient).where(Patient.latin_key >= lat,
                                                   Patient.latin_key < lat + PREFIX_END)
                 if cyrillic_given:
@@ -172,7 +180,7 @@ class Patients(UnitOfWork):
                     found.setdefault(p.id, p)
         result = list(found.values())
         if given_lat and not cyrillic_given:
-            result = [p for p in result if latin_key(p.given_name).startswith(given_lat)]
+            result = [p for p in result if _given_matches(p, given_lat)]
         return result[:limit]
 
     def patients_by_id(self, ids) -> dict[int, Patient]:

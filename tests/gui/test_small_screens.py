@@ -1,0 +1,83 @@
+"""The desk on a clinic's small screen (issue 21 item 2): at 1024×768 every input of the card
+(the widgets carrying the property `field`) can be scrolled into view, lies inside the window
+with no horizontal scrolling, and is at least as wide as its content."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
+
+from tests.gui.conftest import case_of
+
+
+def _inputs(root):
+    return [w for w in root.findChildren(QWidgetType()) if w.property("field") and w.isVisibleTo(root)]
+
+
+def QWidgetType():
+    from PySide6.QtWidgets import QWidget
+
+    return QWidget
+
+
+def _settle(qtbot):
+    for _ in range(4):
+        QApplication.processEvents()
+    qtbot.wait(10)
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 1024), (1366, 768), (1920, 1080)])
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_every_card_input_is_reachable_and_wide_enough(qtbot, window, size, lang):
+    window.switch_language(lang)
+    case = case_of("p04")
+    case["person"].update({"iin": "900505300013", "latin_name": "TESTOV TEST", "phone": "+7 701 000 00 00"})
+    window.form.set_case(case)
+    window.resize(*size)
+    _settle(qtbot)
+    assert window.width() == size[0]
+    scroll = window.form_scroll
+    assert scroll.horizontalScrollBar().maximum() == 0, "the card needs horizontal scrolling"
+    window_rect = QRect(QPoint(0, 0), window.size())
+    inputs = _inputs(window.form)
+    assert len(inputs) > 15
+    problems = []
+    for w in inputs:
+        scroll.ensureWidgetVisible(w, 0, 0)
+        _settle(qtbot)
+        where = f"{w.property('field')} ({type(w).__name__})"
+        if not w.isVisible():
+            problems.append(f"{where}: hidden")
+            continue
+        rect = QRect(w.mapTo(window, QPoint(0, 0)), w.size())
+        viewport = QRect(scroll.viewport().mapTo(window, QPoint(0, 0)), scroll.viewport().size())
+        shown = w.visibleRegion().boundingRect()
+        if not window_rect.contains(rect) or shown.height() < w.height() - 8 or shown.width() < w.width():
+            problems.append(f"{where}: off screen at {rect.getRect()}, {shown.getRect()} of it shown "
+                            f"(viewport {viewport.getRect()})")
+        if w.width() < min(w.minimumSizeHint().width(), 120):
+            problems.append(f"{where}: {w.width()} px, narrower than its minimum {w.minimumSizeHint().width()}")
+        text = w.currentText() if isinstance(w, QComboBox) else w.text() if isinstance(w, QLineEdit) else ""
+        if text:
+            needed = w.fontMetrics().horizontalAdvance(text) + (34 if isinstance(w, QComboBox) else 10)
+            if w.width() < needed:
+                problems.append(f"{where}: {w.width()} px for «{text}» ({needed} px needed)")
+    assert not problems, "\n".join(problems)
+    window.dirty = False
+
+
+def test_at_1024_the_search_folds_into_a_tab_and_ctrl_f_shows_it(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    window.resize(1024, 768)
+    _settle(qtbot)
+    assert window.tabs.indexOf(window.search) >= 0
+    window.tabs.setCurrentWidget(window.form_scroll)
+    window.activateWindow()
+    qtbot.keyClick(window.form.surname, Qt.Key_F, Qt.ControlModifier)
+    _settle(qtbot)
+    assert window.tabs.currentWidget() is window.search and window.search.query.hasFocus()
+    window.resize(1600, 900)
+    _settle(qtbot)
+    assert window.tabs.indexOf(window.search) < 0 and window.splitter.indexOf(window.search) == 0
+    assert window.search.isVisible()
