@@ -108,7 +108,8 @@ def print_document(registry, ref: RefData, *, kind: str, case: dict, decision: d
         pdf = documents.render(kind, case=case, decision=decision, ref=ref, clinic=clinic, number=number,
                                on=on, lang=lang, lines=lines)
         registry.store_printed(number, kind, pdf, lang=lang, user=user, now=now, patient_id=patient_id,
-                               reference_version=ref.version, year=on.year)
+                               reference_version=ref.version, year=on.year,
+                               details=_print_details(kind, decision, lines, ref))
     except Exception as exc:  # the number was taken but no document stored: void, with the reason
         try:
             registry.void_document_number(number, f"{type(exc).__name__}: {exc}", user=user, now=now)
@@ -116,6 +117,23 @@ def print_document(registry, ref: RefData, *, kind: str, case: dict, decision: d
             pass  # e.g. the registry is damaged; the reservation is voided at a later start
         raise
     return Printed(number, pdf, kind)
+
+
+def _print_details(kind: str, decision: dict, lines, ref: RefData) -> dict | None:
+    """What the audit entry of an estimate keeps for the paid-services report: each line as
+    priced on the estimate, the patient's category and the reference-data version."""
+    if kind != "estimate" or not lines:
+        return None
+    from desktop.documents.content import _CENT, ROUND_HALF_UP
+
+    out = []
+    for item, qty in lines:
+        q = Decimal(str(qty))
+        out.append({"code": item.code, "name_ru": item.name_ru, "name_kk": item.name_kk,
+                    "quantity": str(q), "price": str(item.price),
+                    "amount": str((item.price * q).quantize(_CENT, rounding=ROUND_HALF_UP))})
+    return {"lines": out, "category": decision.get("category"),
+            "reference_version": ref.version}
 
 
 def write_atomically(path: Path, data: bytes):
