@@ -231,4 +231,6 @@ def to_json(result: dict) -> dict:
             "made_at": value(result["made_at"]), "made_by": result["made_by"],
             "reference_versions": result["reference_versions"],
             "columns": sections[0]["columns"], "rows": sections[0]["rows"],
-            "totals": sections[0]["totals"], "sections": sections}
+            "totals": sections[0]["totals"], "sections": sections,
+            "vocab": {k: {code: {"ru": ru, "kk": kk} for code, (ru, kk) in v.items()}
+                      for k, v in (result.get("vocab") or {}).items()}}
