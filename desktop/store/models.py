@@ -73,6 +73,7 @@ class Patient(SQLModel, table=True):
         sa.Index("ix_patient_iin", "iin", unique=True, sqlite_where=sa.text("iin IS NOT NULL")),
         sa.Index("ix_patient_name", "surname_key", "given_key", "birth_date"),
         sa.Index("ix_patient_latin", "latin_key", "given_key"),
+        sa.Index("ix_patient_report", "id", "sex", "birth_date", "citizenship"),  # reports (0007)
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -132,6 +133,9 @@ class Decision(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_decision_patient", "patient_id", "taken_at", "id"),
         sa.Index("ix_decision_osms_until", "osms_until", "patient_id"),
+        # reports by period (0007): the summary reads the index alone
+        sa.Index("ix_decision_taken_at", "taken_at", "id", "patient_id", "category",
+                 "attachment_status", "channels", "as_of", "reference_version"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -145,6 +149,7 @@ class Decision(SQLModel, table=True):
     attachment_until: Optional[date] = _col(IsoDate)
     osms_until: Optional[date] = _col(IsoDate)
     decision_json: str = _col(sa.Text, nullable=False)
+    channels: Optional[str] = _col(sa.Text)  # attachment.channels sorted, joined with "+"
 
     @property
     def decision(self) -> dict:
@@ -155,7 +160,8 @@ class PrintedDocument(SQLModel, table=True):
     """The exact PDF handed over, with its number; never changed once stored."""
 
     __tablename__ = "printed_document"
-    __table_args__ = (sa.Index("ix_printed_document_patient", "patient_id", "created_at"),)
+    __table_args__ = (sa.Index("ix_printed_document_patient", "patient_id", "created_at"),
+                      sa.Index("ix_printed_document_created_at", "created_at"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     number: str = _col(sa.Text, nullable=False, unique=True)

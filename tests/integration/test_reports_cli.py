@@ -139,7 +139,7 @@ def test_permissions_and_audit(db):
 def test_paid_services_from_the_printed_estimate(db):
     data = json.loads(report(db, "paid-services").stdout)
     by_code = {r["code"]: r for r in data["rows"]}
-    assert by_code["CONS-SPEC"]["quantity"] == "2" and by_code["CONS-SPEC"]["amount"] == "17000.00"
+    assert by_code["CONS-SPEC"]["quantity"] == "2.00" and by_code["CONS-SPEC"]["amount"] == "17000.00"
     assert by_code["LAB-CBC"]["amount"] == "5400.00"
     assert data["totals"]["amount"] == "22400.00" and data["totals"]["estimates"] == 1
 

@@ -42,6 +42,7 @@ class Decisions(UnitOfWork):
                 user=user, reference_version=reference.get("version"),
                 category=decision.get("category"), attachment_status=attachment.get("status"),
                 attachment_until=as_date(attachment.get("until")), osms_until=as_date(osms.get("until")),
+                channels="+".join(sorted(attachment.get("channels") or [])),
                 decision_json=dumps(decision))
             session.add(row)
             session.flush()

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from .spec import DATE, DATETIME, INT, MONEY, TEXT, Dim, Measure, Param, Report, Section
+from .spec import DATE, DATETIME, MONEY, Dim, Measure, Param, Report, Section, eq
 
 # --- vocabularies (codes of the stored decisions, named for people) ---------------------------
 STATUS = {"allowed": ("прикрепление разрешено", "тіркелуге рұқсат етілді"),
@@ -37,7 +37,6 @@ GROUND = {"documents_incomplete": ("документы или сведения �
                                    "пациент қағидалар талаптарына сай емес")}
 BANDS = ((0, 4), (5, 14), (15, 17), (18, 39), (40, 59), (60, None))
 ENDS = {"osms": ("статус ОСМС", "МӘМС мәртебесі")}
-ACTION = {"create": "card", "update": "card", "decide": "decision", "print": "print"}
 
 
 def _joined(codes, vocab):
@@ -71,23 +70,6 @@ def age_band(age: int | None) -> str | None:
     return None
 
 
-# --- the dialects ------------------------------------------------------------------------------
-def _json_text(dialect: str, column: str, *path: str) -> str:
-    if dialect == "postgresql":
-        return f"({column}::json #>> '{{{','.join(path)}}}')"
-    return f"json_extract({column}, '$.{'.'.join(path)}')"
-
-
-def _json_joined(dialect: str, column: str, *path: str) -> str:
-    """The array at `path` as text, its items sorted and joined with '+' ('' when empty)."""
-    if dialect == "postgresql":
-        arr = f"({column}::json #> '{{{','.join(path)}}}')"
-        return (f"(CASE WHEN json_typeof({arr}) = 'array' THEN (SELECT string_agg(v, '+' "
-                f"ORDER BY v) FROM json_array_elements_text({arr}) v) END)")
-    return (f"(SELECT group_concat(value, '+') FROM (SELECT value FROM "
-            f"json_each({column}, '$.{'.'.join(path)}') ORDER BY value))")
-
-
 def _range(start: date, end: date) -> dict:
     """Timestamps are ISO text with their offset: the period [start, end] is a text range."""
     return {"start": start.isoformat(), "end": (end + timedelta(days=1)).isoformat()}
@@ -97,33 +79,40 @@ def _name(surname, given, patronymic) -> str:
     return " ".join(p for p in (surname, given, patronymic) if p)
 
 
-# --- facts -------------------------------------------------------------------------------------
-def application_facts(connection, dialect, start, end, registry=None) -> list[dict]:
-    """One fact a decision in the period, with the patient's sex, birth date, citizenship;
-    then only each patient's last decision of each day (an application)."""
-    channels = _json_joined(dialect, "d.decision_json", "attachment", "channels")
-    sql = sa.text(f"""
-        SELECT d.id, d.patient_id, d.taken_at, d.as_of, d.category, d.attachment_status,
-               d.reference_version, {channels} AS channels, p.sex, p.birth_date, p.citizenship
-        FROM decision d JOIN patient p ON p.id = d.patient_id
-        WHERE d.taken_at >= :start AND d.taken_at < :end""")
-    last: dict[tuple, dict] = {}
-    for (did, pid, taken, as_of, category, status, version, chan, sex, birth,
-         citizenship) in connection.execute(sql, _range(start, end)):
-        day = taken[:10]
-        key = (pid, day)
-        prior = last.get(key)
-        if prior is not None and (prior["taken_at"], prior["decision_id"]) > (taken, did):
-            continue
-        age = age_on(birth, as_of or day)
-        last[key] = {"decision_id": did, "patient_id": pid, "taken_at": taken, "day": day,
-                     "category": category, "status": status, "reference_version": version,
-                     "channels": chan or "", "sex": sex if sex in ("male", "female") else None,
-                     "age": age, "band": age_band(age), "citizenship": citizenship,
-                     "foreign": citizenship != "KZ",
-                     "ground": {"needs_documents": "documents_incomplete",
-                                "not_allowed": "requirements_not_met"}.get(status)}
-    return sorted(last.values(), key=lambda f: (f["taken_at"], f["decision_id"]))
+# --- facts ---------------------------------------------------------------------------------------
+def _age_sql(on: str, birth: str) -> str:
+    """Whole years from `birth` to `on` (both ISO text), the same in SQLite and PostgreSQL."""
+    return (f"(CAST(substr({on}, 1, 4) AS INTEGER) - CAST(substr({birth}, 1, 4) AS INTEGER)"
+            f" - CASE WHEN substr({on}, 6, 5) < substr({birth}, 6, 5) THEN 1 ELSE 0 END)")
+
+
+def _band_sql(age: str) -> str:
+    whens = " ".join(f"WHEN {age} <= {hi} THEN '{band(lo, hi)}'" for lo, hi in BANDS if hi is not None)
+    last = band(*BANDS[-1])
+    return f"(CASE WHEN {age} IS NULL OR {age} < 0 THEN NULL {whens} ELSE '{last}' END)"
+
+
+def application_sql(dialect: str) -> str:
+    """One row an application: each patient's last decision of each day of the period (a later
+    decision the same day corrects it), with the patient's sex, age band and citizenship. The
+    decision's own columns are read from the period index alone (0007)."""
+    age = _age_sql("COALESCE(d.as_of, substr(d.taken_at, 1, 10))", "p.birth_date")
+    return f"""
+        SELECT d.id AS decision_id, d.patient_id, substr(d.taken_at, 1, 10) AS day,
+               d.category, d.attachment_status AS status, COALESCE(d.channels, '') AS channels,
+               d.reference_version,
+               CASE WHEN p.sex IN ('male', 'female') THEN p.sex END AS sex,
+               {_band_sql(age)} AS band, p.citizenship,
+               CASE WHEN p.citizenship = 'KZ' THEN 0 ELSE 1 END AS is_foreign,
+               CASE d.attachment_status WHEN 'needs_documents' THEN 'documents_incomplete'
+                    WHEN 'not_allowed' THEN 'requirements_not_met' END AS ground
+        FROM decision d JOIN patient p {"INDEXED BY ix_patient_report" if dialect == "sqlite" else ""}
+             ON p.id = d.patient_id
+        WHERE d.taken_at >= :start AND d.taken_at < :end
+          AND NOT EXISTS (SELECT 1 FROM decision y
+                          WHERE y.patient_id = d.patient_id AND y.taken_at >= d.taken_at
+                            AND y.taken_at < substr(d.taken_at, 1, 10) || 'T99'
+                            AND (y.taken_at > d.taken_at OR y.id > d.id))"""
 
 
 def journal_facts(connection, dialect, start, end, registry=None) -> list[dict]:
@@ -166,32 +155,27 @@ def journal_facts(connection, dialect, start, end, registry=None) -> list[dict]:
     return facts
 
 
-def paid_facts(connection, dialect, start, end, registry=None) -> list[dict]:
-    """One fact a service line of each estimate printed in the period, from the audit entry
-    written with the printout (its lines, prices and the patient's category as printed)."""
-    rows = connection.execute(sa.text("""
-        SELECT a.object, a.details, a.at FROM audit_log a
+def paid_sql(dialect: str) -> str:
+    """One row a service line of each estimate printed in the period, from the audit entry
+    written with the printout (its lines and prices as printed, the patient's category)."""
+    if dialect == "postgresql":
+        lines = ("CROSS JOIN LATERAL json_array_elements(CASE WHEN json_typeof(a.details::json -> "
+                 "'lines') = 'array' THEN a.details::json -> 'lines' ELSE '[null]'::json END) AS l(value)")
+        get = lambda key: f"(l.value ->> '{key}')"  # noqa: E731
+        det = lambda key: f"(a.details::json ->> '{key}')"  # noqa: E731
+    else:
+        lines = "LEFT JOIN json_each(a.details, '$.lines') l"
+        get = lambda key: f"json_extract(l.value, '$.{key}')"  # noqa: E731
+        det = lambda key: f"json_extract(a.details, '$.{key}')"  # noqa: E731
+    return f"""
+        SELECT substr(a.object, 9) AS number, CAST({det('patient')} AS INTEGER) AS patient_id,
+               {det('category')} AS category, {det('reference_version')} AS reference_version,
+               substr(a.at, 1, 10) AS day, {get('code')} AS code, {get('name_ru')} AS name_ru,
+               {get('name_kk')} AS name_kk, {get('quantity')} AS quantity,
+               {get('amount')} AS amount
+        FROM audit_log a {lines}
         WHERE a.action = 'print' AND a.at >= :start AND a.at < :end
-          AND a.details LIKE '%"kind": "estimate"%'
-        ORDER BY a.id"""), _range(start, end)).all()
-    facts = []
-    for obj, details_json, at in rows:
-        details = json.loads(details_json)
-        if details.get("kind") != "estimate":
-            continue
-        base = {"number": obj.removeprefix("printed:"), "patient_id": details.get("patient"),
-                "category": details.get("category"), "day": at[:10],
-                "reference_version": details.get("reference_version")}
-        lines = details.get("lines")
-        if not lines:  # printed before estimates recorded their lines
-            facts.append({**base, "code": None, "name_ru": None, "name_kk": None,
-                          "quantity": None, "amount": None})
-            continue
-        for line in lines:
-            facts.append({**base, "code": line.get("code"), "name_ru": line.get("name_ru"),
-                          "name_kk": line.get("name_kk"), "quantity": Decimal(str(line["quantity"])),
-                          "amount": Decimal(str(line["amount"]))})
-    return facts
+          AND a.details LIKE '%"kind": "estimate"%'"""
 
 
 def lapsing_facts(connection, dialect, start, end, registry=None) -> list[dict]:
@@ -201,27 +185,22 @@ def lapsing_facts(connection, dialect, start, end, registry=None) -> list[dict]:
              "ends": i.ends, "until": i.until} for i in items]
 
 
-def registrar_facts(connection, dialect, start, end, registry=None) -> list[dict]:
-    """One fact an audit entry of the period that is a card saved, a decision or a printout."""
-    rows = connection.execute(sa.text("""
-        SELECT a.user, a.at, a.action, a.object, a.details, u.full_name
+def registrar_sql(dialect: str) -> str:
+    """One row an audit entry of the period that is a card saved, a decision or a printout."""
+    patient = ("(a.details::json ->> 'patient')" if dialect == "postgresql"
+               else "json_extract(a.details, '$.patient')")
+    return f"""
+        SELECT a.user AS login, COALESCE(u.full_name, a.user) AS full_name,
+               substr(a.at, 1, 10) AS day,
+               CASE a.action WHEN 'decide' THEN 'decision' WHEN 'print' THEN 'print'
+                    ELSE 'card' END AS kind,
+               CASE WHEN a.action = 'create' THEN 1 ELSE 0 END AS new_card,
+               CASE WHEN a.object LIKE 'patient:%' THEN CAST(substr(a.object, 9) AS INTEGER)
+                    ELSE CAST({patient} AS INTEGER) END AS patient_id
         FROM audit_log a LEFT JOIN app_user u ON u.login = a.user
         WHERE a.at >= :start AND a.at < :end
           AND (a.action IN ('decide', 'print')
-               OR (a.action IN ('create', 'update') AND a.object LIKE 'patient:%'))
-        ORDER BY a.id"""), _range(start, end)).all()
-    facts = []
-    for user, at, action, obj, details_json, full_name in rows:
-        if obj.startswith("patient:"):
-            pid = int(obj.split(":", 1)[1])
-        else:
-            try:
-                pid = json.loads(details_json).get("patient")
-            except ValueError:
-                pid = None
-        facts.append({"user": user, "full_name": full_name or user, "day": date.fromisoformat(at[:10]),
-                      "action": ACTION[action], "new": action == "create", "patient_id": pid})
-    return facts
+               OR (a.action IN ('create', 'update') AND a.object LIKE 'patient:%'))"""
 
 
 # --- the definitions ---------------------------------------------------------------------------
@@ -230,7 +209,7 @@ PERIOD = (Param("from", "с", "бастап"), Param("to", "по", "дейін")
 
 
 def _is(key, value):
-    return lambda f: f.get(key) == value
+    return eq(key, value)
 
 
 CATEGORY = Dim("category", "категория", "санат", labels="category")
@@ -265,7 +244,7 @@ JOURNAL = Report(
 
 SUMMARY = Report(
     name="summary", ru="Итоги за период", kk="Кезең қорытындысы",
-    params=PERIOD, facts=application_facts, wide=True,
+    params=PERIOD, sql=application_sql, wide=True,
     note_ru="Обращение — последнее решение по пациенту за день; решения учтены такими, какими они были приняты.",
     note_kk="Өтініш — пациент бойынша күннің соңғы шешімі; шешімдер қабылданған күйінде есептелді.",
     sections=(
@@ -282,20 +261,20 @@ SUMMARY = Report(
         Section("foreigners", "Иностранцы и лица без гражданства по гражданству",
                 "Шетелдіктер мен азаматтығы жоқ адамдар азаматтығы бойынша",
                 dims=(Dim("citizenship", "гражданство", "азаматтығы", labels="country"),),
-                measures=RESULTS, where=lambda f: f["foreign"]),
+                measures=RESULTS, where=(("is_foreign", "=", 1),)),
         Section("grounds", "Отказы по основаниям", "Бас тартулар негіздері бойынша",
                 dims=(Dim("ground", "основание", "негізі", labels=GROUND), CATEGORY),
                 measures=(Measure("count", "обращений", "өтініштер"),
                           Measure("patients", "пациентов", "пациенттер", distinct="patient_id")),
-                where=lambda f: f["ground"] is not None),
+                where=(("ground", "notnull", None),)),
         Section("days", "Обращения по дням", "Күндер бойынша өтініштер",
-                dims=(Dim("day", "дата", "күні", DATE, value=lambda f: date.fromisoformat(f["day"])),),
+                dims=(Dim("day", "дата", "күні", DATE),),
                 measures=RESULTS, chart="line", chart_measures=("total",)),
     ))
 
 PAID = Report(
     name="paid-services", ru="Платные услуги за период", kk="Кезеңдегі ақылы қызметтер",
-    params=PERIOD, facts=paid_facts,
+    params=PERIOD, sql=paid_sql,
     note_ru="Сметы, напечатанные за период, по ценам, стоявшим в смете.",
     note_kk="Кезеңде басылған сметалар, сметадағы бағалармен.",
     extra={"vocab": {"service": ("code", "name_ru", "name_kk")}},
@@ -335,16 +314,17 @@ LAPSING = Report(
 
 REGISTRARS = Report(
     name="registrars", ru="Работа регистраторов", kk="Тіркеушілердің жұмысы",
-    params=PERIOD, facts=registrar_facts, versions_field=None,
+    params=PERIOD, sql=registrar_sql, versions_field=None,
     note_ru="По журналу аудита: карты, решения и распечатки каждого пользователя за каждый день.",
     note_kk="Аудит журналы бойынша: әр пайдаланушының әр күнгі карталары, шешімдері және басылымдары.",
     sections=(Section(
         "work", "По пользователям и дням", "Пайдаланушылар мен күндер бойынша",
-        dims=(Dim("user", "логин", "логин"), Dim("full_name", "пользователь", "пайдаланушы"),
+        dims=(Dim("user", "логин", "логин", field="login"),
+              Dim("full_name", "пользователь", "пайдаланушы"),
               Dim("day", "дата", "күні", DATE)),
         measures=(Measure("patients", "пациентов", "пациенттер", distinct="patient_id"),
-                  Measure("new_cards", "новых карт", "жаңа карталар", _is("new", True)),
-                  Measure("decisions", "решений", "шешімдер", _is("action", "decision")),
-                  Measure("printouts", "распечаток", "басылымдар", _is("action", "print")))),))
+                  Measure("new_cards", "новых карт", "жаңа карталар", _is("new_card", 1)),
+                  Measure("decisions", "решений", "шешімдер", _is("kind", "decision")),
+                  Measure("printouts", "распечаток", "басылымдар", _is("kind", "print")))),))
 
 REPORTS = {r.name: r for r in (JOURNAL, SUMMARY, PAID, LAPSING, REGISTRARS)}

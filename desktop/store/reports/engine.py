@@ -13,14 +13,14 @@ caller's (services.run_report). Nothing here imports Qt or reads the clock.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Callable
 
 import sqlalchemy as sa
 
 from .definitions import REPORTS
-from .spec import Report, Section
+from .spec import Report, Section, eq, holds
 
 
 class ReportCancelled(Exception):
@@ -71,6 +71,7 @@ def _dialect(registry) -> str:
 
 
 def facts_of(registry, report: Report, start: date, end: date) -> list[dict]:
+    """The facts of a report whose facts are Python (a day's journal, the call list)."""
     with registry._guard(), registry.engine.connect() as connection:
         return report.facts(connection, _dialect(registry), start, end, registry)
 
@@ -95,10 +96,28 @@ def _sort_key(value):
 
 
 def section_facts(section: Section, facts: list[dict]) -> list[dict]:
-    return [f for f in facts if section.where is None or section.where(f)]
+    return [f for f in facts if holds(section.where, f)]
+
+
+def _columns(section: Section) -> list[dict]:
+    columns = [{"key": d.key, "type": d.type, "ru": d.ru, "kk": d.kk, "measure": False}
+               for d in section.dims]
+    if section.group:
+        columns += [{"key": m.key, "type": m.type, "ru": m.ru, "kk": m.kk, "measure": True}
+                    for m in section.measures]
+    return columns
+
+
+def _section(section: Section, rows: list[dict], totals: dict) -> dict:
+    return {"key": section.key, "title": {"ru": section.ru, "kk": section.kk},
+            "group": section.group, "columns": _columns(section), "rows": rows, "totals": totals,
+            "totals_columns": [{"key": m.key, "type": m.type, "ru": m.ru, "kk": m.kk}
+                               for m in section.measures],
+            "chart": section.chart, "chart_measures": list(section.chart_measures)}
 
 
 def run_section(section: Section, facts: list[dict], check: Callable[[], None]) -> dict:
+    """A section over Python facts."""
     facts = section_facts(section, facts)
     rows = []
     if section.group:
@@ -117,17 +136,117 @@ def run_section(section: Section, facts: list[dict], check: Callable[[], None]) 
         rows = [{d.key: d.of(f) for d in section.dims} for f in facts]
         if section.order:
             rows.sort(key=section.order)
-    totals = {m.key: _measure(m, facts) for m in section.measures}
-    columns = [{"key": d.key, "type": d.type, "ru": d.ru, "kk": d.kk, "measure": False}
-               for d in section.dims]
-    if section.group:
-        columns += [{"key": m.key, "type": m.type, "ru": m.ru, "kk": m.kk, "measure": True}
-                    for m in section.measures]
-    return {"key": section.key, "title": {"ru": section.ru, "kk": section.kk},
-            "group": section.group, "columns": columns, "rows": rows, "totals": totals,
-            "totals_columns": [{"key": m.key, "type": m.type, "ru": m.ru, "kk": m.kk}
-                               for m in section.measures],
-            "chart": section.chart, "chart_measures": list(section.chart_measures)}
+    return _section(section, rows, {m.key: _measure(m, facts) for m in section.measures})
+
+
+# --- reports whose facts are one SQL query: grouped and counted by the database ----------------
+class _Binds:
+    def __init__(self, base: dict):
+        self.values = dict(base)
+
+    def add(self, value) -> str:
+        name = f"v{len(self.values)}"
+        self.values[name] = value
+        return f":{name}"
+
+
+def _cond_sql(conds, binds: _Binds) -> str:
+    parts = []
+    for fieldname, op, value in conds or ():
+        col = f"f.{fieldname}"
+        if op == "=":
+            parts.append(f"{col} = {binds.add(value)}")
+        elif op == "!=":
+            parts.append(f"{col} <> {binds.add(value)}")
+        elif op == "in":
+            parts.append(f"{col} IN ({', '.join(binds.add(v) for v in value)})")
+        elif op == "null":
+            parts.append(f"{col} IS NULL")
+        elif op == "notnull":
+            parts.append(f"{col} IS NOT NULL")
+        else:
+            raise ValueError(f"unknown condition {op!r}")
+    return " AND ".join(parts) or "1 = 1"
+
+
+def _measure_sql(m, binds: _Binds) -> str:
+    cond = _cond_sql(m.when, binds) if m.when else None
+    if m.distinct:
+        target = f"f.{m.distinct}"
+        return f"COUNT(DISTINCT CASE WHEN {cond} THEN {target} END)" if cond else f"COUNT(DISTINCT {target})"
+    if m.sum:
+        target = f"CAST(f.{m.sum} AS NUMERIC)"
+        return f"SUM(CASE WHEN {cond} THEN {target} END)" if cond else f"SUM({target})"
+    return f"COUNT(CASE WHEN {cond} THEN 1 END)" if cond else "COUNT(*)"
+
+
+_CENT = Decimal("0.01")
+
+
+def _typed(value, typ):
+    if value is None:
+        return Decimal("0.00") if typ == "money" else None
+    if typ == "money":
+        return Decimal(str(value)).quantize(_CENT)
+    if typ == "int":
+        return int(value)
+    if typ == "date" and isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    if typ == "datetime" and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value
+
+
+def run_section_sql(connection, section: Section, source: str, base: dict) -> dict:
+    binds = _Binds(base)
+    where = _cond_sql(section.where, binds)
+    dims = [f"f.{d.column}" for d in section.dims]
+    measures = [_measure_sql(m, binds) for m in section.measures]
+    positions = ", ".join(str(i) for i in range(1, len(dims) + 1))
+    sql = (f"WITH f AS ({source}) SELECT {', '.join(dims + measures)} FROM f WHERE {where}"
+           + (f" GROUP BY {positions} ORDER BY {positions}" if dims else ""))
+    rows = []
+    for raw in connection.execute(sa.text(sql), binds.values):
+        row = {d.key: _typed(v, d.type) for d, v in zip(section.dims, raw)}
+        for m, v in zip(section.measures, raw[len(dims):]):
+            row[m.key] = _typed(v, m.type) if v is not None or m.sum else 0
+        rows.append(row)
+    rows.sort(key=section.order or (lambda r: tuple(_sort_key(r[d.key]) for d in section.dims)))
+    totals = {}
+    exact = [m for m in section.measures if m.distinct]
+    for m in section.measures:
+        if not m.distinct:   # a count or a sum: the sum of the rows
+            values = [r[m.key] for r in rows]
+            totals[m.key] = sum(values, Decimal("0.00") if m.type == "money" else 0)
+    if exact:
+        binds = _Binds(base)
+        where = _cond_sql(section.where, binds)
+        sql = (f"WITH f AS ({source}) SELECT {', '.join(_measure_sql(m, binds) for m in exact)} "
+               f"FROM f WHERE {where}")
+        for m, v in zip(exact, connection.execute(sa.text(sql), binds.values).one()):
+            totals[m.key] = int(v or 0)
+    return _section(section, rows, {m.key: totals[m.key] for m in section.measures})
+
+
+def _versions_sql(connection, report: Report, source: str, base: dict) -> list[str]:
+    if not report.versions_field:
+        return []
+    sql = (f"WITH f AS ({source}) SELECT DISTINCT f.{report.versions_field} FROM f "
+           f"WHERE f.{report.versions_field} IS NOT NULL")
+    return sorted(v for (v,) in connection.execute(sa.text(sql), base))
+
+
+def _vocab_sql(connection, report: Report, source: str, base: dict) -> dict:
+    out = {}
+    for key, (code, ru, kk) in (report.extra.get("vocab") or {}).items():
+        sql = (f"WITH f AS ({source}) SELECT DISTINCT f.{code}, f.{ru}, f.{kk} FROM f "
+               f"WHERE f.{code} IS NOT NULL")
+        out[key] = {c: (r, k) for c, r, k in connection.execute(sa.text(sql), base)}
+    return out
+
+
+def _range(start: date, end: date) -> dict:
+    return {"start": start.isoformat(), "end": (end + timedelta(days=1)).isoformat()}
 
 
 def run_report(registry, name: str, params: dict, *, user: str, now: datetime,
@@ -144,20 +263,45 @@ def run_report(registry, name: str, params: dict, *, user: str, now: datetime,
     steps = len(report.sections) + 1
     if progress:
         progress(0, steps)
-    facts = facts_of(registry, report, start, end)
-    check()
-    if progress:
-        progress(1, steps)
     sections = []
-    for i, section in enumerate(report.sections, 2):
-        sections.append(run_section(section, facts, check))
+    if report.sql is not None:
+        base = _range(start, end)
+        with registry._guard(), registry.engine.connect() as connection:
+            # the facts once into a temporary table of this connection, then each section's
+            # grouping over it (the period's rows are read from the registry one time only)
+            literal = report.sql(_dialect(registry)).replace(":start", f"'{base['start']}'") \
+                                                      .replace(":end", f"'{base['end']}'")
+            connection.execute(sa.text("DROP TABLE IF EXISTS report_facts"))
+            connection.execute(sa.text(f"CREATE TEMPORARY TABLE report_facts AS {literal}"))
+            source = "SELECT * FROM report_facts"
+            try:
+                check()
+                if progress:
+                    progress(1, steps)
+                for i, section in enumerate(report.sections, 2):
+                    sections.append(run_section_sql(connection, section, source, base))
+                    check()
+                    if progress:
+                        progress(min(i, steps), steps)
+                versions = _versions_sql(connection, report, source, base)
+                vocab = _vocab_sql(connection, report, source, base)
+            finally:
+                connection.execute(sa.text("DROP TABLE IF EXISTS report_facts"))
+                connection.rollback()
+    else:
+        facts = facts_of(registry, report, start, end)
+        check()
         if progress:
-            progress(i, steps)
-    versions = sorted({f[report.versions_field] for f in facts
-                       if report.versions_field and f.get(report.versions_field)})
-    vocab = {}
-    for key, (code, ru, kk) in (report.extra.get("vocab") or {}).items():
-        vocab[key] = {f[code]: (f[ru], f[kk]) for f in facts if f.get(code) is not None}
+            progress(1, steps)
+        for i, section in enumerate(report.sections, 2):
+            sections.append(run_section(section, facts, check))
+            if progress:
+                progress(min(i, steps), steps)
+        versions = sorted({f[report.versions_field] for f in facts
+                           if report.versions_field and f.get(report.versions_field)})
+        vocab = {}
+    if progress:
+        progress(steps, steps)
     first = sections[0]
     shown = {"on": start.isoformat()} if report.daily else {"from": start.isoformat(),
                                                               "to": end.isoformat()}
@@ -177,16 +321,28 @@ def patients_behind(registry, name: str, params: dict, section_key: str,
     report = definition(name)
     start, end = period_of(report, params)
     section = report.section(section_key)
-    facts = section_facts(section, facts_of(registry, report, start, end))
-    if row is not None:
-        dims = [d for d in section.dims if d.key in row] if section.group else []
-        facts = [f for f in facts if all(_same(d.of(f), row[d.key]) for d in dims)]
-        if not section.group:  # a listing: the row is one fact; match every column
-            facts = [f for f in facts if all(_same(d.of(f), row.get(d.key)) for d in section.dims)]
+    conds = list(section.where or ())
+    dims = section.dims if row is not None else ()
+    for d in dims:
+        if d.key in row:
+            value = row[d.key]
+            conds += list(eq(d.column, value.isoformat() if isinstance(value, (date, datetime))
+                             and report.sql is not None else value))
     if measure is not None:
         m = next(x for x in section.measures if x.key == measure)
-        facts = [f for f in facts if m.counts(f)]
-    ids = sorted({f.get(section.patient) for f in facts if f.get(section.patient) is not None})
+        conds += list(m.when or ())
+    if report.sql is not None:
+        binds = _Binds(_range(start, end))
+        where = _cond_sql(tuple(conds), binds)
+        sql = (f"WITH f AS ({report.sql(_dialect(registry))}) SELECT DISTINCT f.{section.patient} "
+               f"FROM f WHERE {where} AND f.{section.patient} IS NOT NULL")
+        with registry._guard(), registry.engine.connect() as connection:
+            ids = sorted(int(x) for (x,) in connection.execute(sa.text(sql), binds.values))
+    else:
+        facts = [f for f in facts_of(registry, report, start, end) if holds(tuple(conds), f)]
+        if row is not None and not section.group:  # a listing: the row is one fact
+            facts = [f for f in facts if all(_same(d.of(f), row.get(d.key)) for d in section.dims)]
+        ids = sorted({f.get(section.patient) for f in facts if f.get(section.patient) is not None})
     return patients_by_id(registry, ids)
 
 

@@ -18,7 +18,24 @@ TEXT, INT, MONEY, DATE, DATETIME = "text", "int", "money", "date", "datetime"
 TYPES = (TEXT, INT, MONEY, DATE, DATETIME)
 
 Fact = dict
-Predicate = Callable[[Fact], bool]
+# a condition on a fact's field: (field, op, value), op one of "=", "!=", "in", "null", "notnull";
+# the engine evaluates it in SQL (SQL reports) or on the fact (reports whose facts are Python)
+Cond = tuple
+Conds = tuple  # every condition must hold
+
+
+def holds(conds: Conds | None, fact: Fact) -> bool:
+    for fieldname, op, value in conds or ():
+        v = fact.get(fieldname)
+        if op == "=" and v != value or op == "!=" and (v is None or v == value) \
+                or op == "in" and v not in value or op == "null" and v is not None \
+                or op == "notnull" and v is None:
+            return False
+    return True
+
+
+def eq(fieldname: str, value) -> Conds:
+    return ((fieldname, "null", None),) if value is None else ((fieldname, "=", value),)
 
 
 @dataclass(frozen=True)
@@ -35,8 +52,12 @@ class Dim:
     value: Callable[[Fact], Any] | None = None
     labels: dict | str | None = None
 
+    @property
+    def column(self) -> str:
+        return self.field or self.key
+
     def of(self, fact: Fact):
-        return self.value(fact) if self.value is not None else fact.get(self.field or self.key)
+        return self.value(fact) if self.value is not None else fact.get(self.column)
 
 
 @dataclass(frozen=True)
@@ -47,13 +68,13 @@ class Measure:
     key: str
     ru: str
     kk: str
-    when: Predicate | None = None
+    when: Conds | None = None
     distinct: str | None = None
     sum: str | None = None
     type: str = INT
 
     def counts(self, fact: Fact) -> bool:
-        return self.when is None or bool(self.when(fact))
+        return holds(self.when, fact)
 
 
 @dataclass(frozen=True)
@@ -70,7 +91,7 @@ class Section:
     dims: tuple[Dim, ...]
     measures: tuple[Measure, ...] = ()
     group: bool = True
-    where: Predicate | None = None
+    where: Conds | None = None
     order: Callable[[dict], Any] | None = None
     chart: str | None = None
     chart_measures: tuple[str, ...] = ()
@@ -90,8 +111,12 @@ class Report:
     ru: str
     kk: str
     params: tuple[Param, ...]
-    facts: Callable[..., list[Fact]]     # facts(connection, dialect, start, end, registry)
     sections: tuple[Section, ...]
+    # where the facts come from: `sql(dialect)`, one SELECT over the registry with :start and
+    # :end (the engine groups and counts in the database), or `facts(connection, dialect,
+    # start, end, registry)` returning them as dicts (small reports: a day, a call list)
+    sql: Callable[[str], str] | None = None
+    facts: Callable[..., list[Fact]] | None = None
     role: str = "admin"                  # "registrar": every signed-in user may run it
     note_ru: str = ""
     note_kk: str = ""
