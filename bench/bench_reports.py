@@ -77,15 +77,22 @@ def rows(patients: int, seed: int = 1):
             p_rows.append((i, f"{(i * 9973 + 100_000_000_000) % 10 ** 12:012d}", f"Пациент{i % 997}",
                            "Тест", birth, sex, country, "пациент", "тест", "pacient",
                            '{"person": {}}', stamp, "bench", stamp, "bench"))
+            last_of_day = {}
             for _ in range(1 if rng.random() < 0.8 else 2):
                 day = date.fromordinal(day0 + rng.randrange(365))
                 taken = datetime(day.year, day.month, day.day, 8 + rng.randrange(10),
                                  rng.randrange(60), tzinfo=TZ).isoformat()
                 status = rng.choices(STATUSES, (85, 10, 5))[0]
                 version = "2026.1" if day.month < 7 else "2026.2"
-                d_rows.append((i, day.isoformat(), taken, f"reg{rng.randrange(8)}", version,
-                               category, status, decision_json(category, status, channels,
-                                                               day.isoformat(), version)))
+                chans = "+".join(sorted(channels)) if status != "not_allowed" else ""
+                row = [i, day.isoformat(), taken, f"reg{rng.randrange(8)}", version, category,
+                       status, decision_json(category, status, channels, day.isoformat(), version),
+                       chans, "GOBMP+OSMS", sex, birth, country, 1]
+                prior = last_of_day.get(day)
+                if prior is not None:   # two the same day: the later one is the application
+                    (prior if prior[2] < taken else row)[-1] = 0
+                last_of_day[day] = row if prior is None or prior[2] < taken else prior
+                d_rows.append(row)
                 if rng.random() < 0.35:
                     doc_id += 1
                     x_rows.append((f"2026-{doc_id:06d}", rng.choice(("slip", "refusal", "estimate")),
@@ -95,7 +102,8 @@ def rows(patients: int, seed: int = 1):
 
 P_COLS = ("id, iin, surname, given_name, birth_date, sex, citizenship, surname_key, given_key, "
           "latin_key, case_json, created_at, created_by, updated_at, updated_by")
-D_COLS = 'patient_id, as_of, taken_at, "user", reference_version, category, attachment_status, decision_json'
+D_COLS = ('patient_id, as_of, taken_at, "user", reference_version, category, attachment_status, '
+          "decision_json, channels, schemes, sex, birth_date, citizenship, day_last")
 X_COLS = "number, kind, year, patient_id, lang, pdf, sha256, reference_version, created_at, \"user\""
 
 
@@ -112,7 +120,7 @@ def generate_sqlite(path: Path, patients: int) -> float:
     for p_rows, d_rows, x_rows in rows(patients):
         con.execute("BEGIN")
         con.executemany(f"INSERT INTO patient ({P_COLS}) VALUES ({','.join('?' * 15)})", p_rows)
-        con.executemany(f"INSERT INTO decision ({D_COLS}) VALUES ({','.join('?' * 8)})", d_rows)
+        con.executemany(f"INSERT INTO decision ({D_COLS}) VALUES ({','.join('?' * 14)})", d_rows)
         con.executemany(f"INSERT INTO printed_document ({X_COLS}) VALUES ({','.join('?' * 10)})", x_rows)
         con.execute("COMMIT")
     for _, sql in indexes:

@@ -73,7 +73,6 @@ class Patient(SQLModel, table=True):
         sa.Index("ix_patient_iin", "iin", unique=True, sqlite_where=sa.text("iin IS NOT NULL")),
         sa.Index("ix_patient_name", "surname_key", "given_key", "birth_date"),
         sa.Index("ix_patient_latin", "latin_key", "given_key"),
-        sa.Index("ix_patient_report", "id", "sex", "birth_date", "citizenship"),  # reports (0007)
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -134,8 +133,9 @@ class Decision(SQLModel, table=True):
         sa.Index("ix_decision_patient", "patient_id", "taken_at", "id"),
         sa.Index("ix_decision_osms_until", "osms_until", "patient_id"),
         # reports by period (0007): the summary reads the index alone
-        sa.Index("ix_decision_taken_at", "taken_at", "id", "patient_id", "category",
-                 "attachment_status", "channels", "as_of", "reference_version"),
+        sa.Index("ix_decision_taken_at", "taken_at", "id", "day_last", "patient_id", "category",
+                 "attachment_status", "channels", "as_of", "reference_version", "sex",
+                 "birth_date", "citizenship"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -149,7 +149,15 @@ class Decision(SQLModel, table=True):
     attachment_until: Optional[date] = _col(IsoDate)
     osms_until: Optional[date] = _col(IsoDate)
     decision_json: str = _col(sa.Text, nullable=False)
-    channels: Optional[str] = _col(sa.Text)  # attachment.channels sorted, joined with "+"
+    # for the reports (0007), as the decision was taken: attachment.channels and the coverage
+    # schemes sorted and joined with "+", the patient's sex, birth date and citizenship then;
+    # day_last 0 once a later decision of the same patient the same day replaced this one
+    channels: Optional[str] = _col(sa.Text)
+    schemes: Optional[str] = _col(sa.Text)
+    sex: Optional[str] = _col(sa.Text)
+    birth_date: Optional[str] = _col(sa.Text)
+    citizenship: Optional[str] = _col(sa.Text)
+    day_last: int = _col(sa.Integer, nullable=False, server_default="1")
 
     @property
     def decision(self) -> dict:

@@ -237,3 +237,41 @@ def test_bad_parameters(registry, now):
         run_report(registry, "nonesuch", {}, user="a", now=now)
     with pytest.raises(ReportParamsError, match="--on"):
         run_report(registry, "journal", {"on": "03.11.2026"}, user="a", now=now)
+
+
+@pytest.mark.sqlite_only
+def test_migration_0007_fills_the_report_columns_from_stored_decisions(tmp_path, now):
+    """A registry of schema 0004 with decisions: after the upgrade each decision has its
+    channels, schemes, the patient's sex, birth date, citizenship, and only the day's last
+    decision of a patient counts as the application."""
+    import json
+    import sqlite3
+
+    from desktop.store import db, open_registry
+
+    path = tmp_path / "old.sqlite"
+    engine = db.make_engine(path)
+    db.migrate(engine, "0004")
+    engine.dispose()
+    con = sqlite3.connect(path)
+    con.execute("INSERT INTO patient (id, surname, sex, birth_date, citizenship, case_json, created_at, "
+                "created_by, updated_at, updated_by) VALUES (1, 'Тестов', 'female', '1990-01-02', 'RU', "
+                "'{}', '2026-11-03T09:00:00+05:00', 'u', '2026-11-03T09:00:00+05:00', 'u')")
+    for i, (hour, status) in enumerate(((9, "needs_documents"), (11, "allowed"))):
+        d = decision("eaeu_worker", status, ["egov", "clinic"], "2026-11-03")
+        con.execute("INSERT INTO decision (id, patient_id, as_of, taken_at, user, category, "
+                    "attachment_status, decision_json) VALUES (?, 1, '2026-11-03', ?, 'u', "
+                    "'eaeu_worker', ?, ?)", (i + 1, f"2026-11-03T{hour:02d}:00:00+05:00", status,
+                                             json.dumps(d)))
+    con.commit()
+    con.close()
+    with open_registry(path, now=now) as registry:
+        result = run_report(registry, "summary", {"from": "2026-11-03", "to": "2026-11-03"},
+                            user="u", now=now)
+    con = sqlite3.connect(path)
+    rows = con.execute("SELECT id, channels, schemes, sex, birth_date, citizenship, day_last "
+                       "FROM decision ORDER BY id").fetchall()
+    con.close()
+    assert rows == [(1, "clinic+egov", "GOBMP", "female", "1990-01-02", "RU", 0),
+                    (2, "clinic+egov", "GOBMP", "female", "1990-01-02", "RU", 1)]
+    assert result["totals"]["total"] == 1 and result["rows"][0]["allowed"] == 1

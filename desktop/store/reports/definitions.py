@@ -1,9 +1,10 @@
 """The reports of the head registrar, each one definition (spec.py): the day's journal, the
 period's summary, paid services, lapsing bases and the registrars' work.
 
-Each `*_facts` function is the report's one query over the registry, written for SQLite and
-PostgreSQL alike (the few differences are in `_json_*`), returning one fact a row; grouping,
-counts and totals are the engine's, the same on both backends. Decisions are counted as they
+Each report's facts are one query over the registry (`*_sql`, grouped and counted by the
+database; `*_facts` for the small ones, a day or a call list), written for SQLite and
+PostgreSQL alike (the few differences are the JSON functions of `paid_sql` and
+`registrar_sql`); grouping, counts and totals are the engine's, the same on both backends. Decisions are counted as they
 were taken: the stored category and attachment status, the stored channels and schemes, the
 reference-data version stored with each decision — nothing is decided again.
 
@@ -13,7 +14,6 @@ decision.
 """
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -94,25 +94,20 @@ def _band_sql(age: str) -> str:
 
 def application_sql(dialect: str) -> str:
     """One row an application: each patient's last decision of each day of the period (a later
-    decision the same day corrects it), with the patient's sex, age band and citizenship. The
-    decision's own columns are read from the period index alone (0007)."""
-    age = _age_sql("COALESCE(d.as_of, substr(d.taken_at, 1, 10))", "p.birth_date")
+    decision the same day replaced it: `day_last`), with the patient's sex, age band and
+    citizenship as they were then — all read from the period index alone (0007)."""
+    age = _age_sql("COALESCE(d.as_of, substr(d.taken_at, 1, 10))", "d.birth_date")
     return f"""
         SELECT d.id AS decision_id, d.patient_id, substr(d.taken_at, 1, 10) AS day,
                d.category, d.attachment_status AS status, COALESCE(d.channels, '') AS channels,
                d.reference_version,
-               CASE WHEN p.sex IN ('male', 'female') THEN p.sex END AS sex,
-               {_band_sql(age)} AS band, p.citizenship,
-               CASE WHEN p.citizenship = 'KZ' THEN 0 ELSE 1 END AS is_foreign,
+               CASE WHEN d.sex IN ('male', 'female') THEN d.sex END AS sex,
+               {_band_sql(age)} AS band, d.citizenship,
+               CASE WHEN d.citizenship = 'KZ' THEN 0 ELSE 1 END AS is_foreign,
                CASE d.attachment_status WHEN 'needs_documents' THEN 'documents_incomplete'
                     WHEN 'not_allowed' THEN 'requirements_not_met' END AS ground
-        FROM decision d JOIN patient p {"INDEXED BY ix_patient_report" if dialect == "sqlite" else ""}
-             ON p.id = d.patient_id
-        WHERE d.taken_at >= :start AND d.taken_at < :end
-          AND NOT EXISTS (SELECT 1 FROM decision y
-                          WHERE y.patient_id = d.patient_id AND y.taken_at >= d.taken_at
-                            AND y.taken_at < substr(d.taken_at, 1, 10) || 'T99'
-                            AND (y.taken_at > d.taken_at OR y.id > d.id))"""
+        FROM decision d
+        WHERE d.taken_at >= :start AND d.taken_at < :end AND d.day_last = 1"""
 
 
 def journal_facts(connection, dialect, start, end, registry=None) -> list[dict]:
@@ -121,23 +116,19 @@ def journal_facts(connection, dialect, start, end, registry=None) -> list[dict]:
     rng = _range(start, end)
     rows = connection.execute(sa.text("""
         SELECT d.id, d.patient_id, d.taken_at, d.user, d.category, d.attachment_status,
-               d.reference_version, d.decision_json, p.surname, p.given_name, p.patronymic,
+               d.reference_version, d.schemes, d.channels, p.surname, p.given_name, p.patronymic,
                p.iin, p.birth_date
         FROM decision d JOIN patient p ON p.id = d.patient_id
         WHERE d.taken_at >= :start AND d.taken_at < :end
         ORDER BY d.taken_at, d.id"""), rng).all()
     facts, by_patient = [], {}
-    for (did, pid, taken, user, category, status, version, decision_json, surname, given,
+    for (did, pid, taken, user, category, status, version, schemes, channels, surname, given,
          patronymic, iin, birth) in rows:
-        decision = json.loads(decision_json)
-        attachment = decision.get("attachment") or {}
-        schemes = sorted({c.get("scheme") for c in decision.get("coverage") or [] if c.get("scheme")})
         fact = {"decision_id": did, "patient_id": pid, "time": datetime.fromisoformat(taken),
                 "taken_at": taken, "patient": _name(surname, given, patronymic), "iin": iin,
                 "birth_date": date.fromisoformat(birth) if birth else None,
                 "category": category, "status": status,
-                "schemes": "+".join(schemes),
-                "channels": "+".join(sorted(attachment.get("channels") or [])),
+                "schemes": schemes or "", "channels": channels or "",
                 "documents": "", "printed": 0, "user": user, "reference_version": version}
         facts.append(fact)
         by_patient.setdefault(pid, []).append(fact)
