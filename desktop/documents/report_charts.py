@@ -41,7 +41,7 @@ def chart_drawing(result: dict, section: dict, lang: str, label, *, width: float
     from reportlab.graphics.charts.barcharts import VerticalBarChart
     from reportlab.graphics.charts.legends import Legend
     from reportlab.graphics.charts.linecharts import HorizontalLineChart
-    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.graphics.shapes import Drawing
     from reportlab.graphics.widgets.markers import makeMarker
     from reportlab.lib import colors
 
@@ -64,7 +64,7 @@ def chart_drawing(result: dict, section: dict, lang: str, label, *, width: float
             chart.bars[i].fillColor = colors.HexColor(SHADES[i % len(SHADES)])
             chart.bars[i].strokeColor = colors.black
             chart.bars[i].strokeWidth = 0.5
-        chart.barLabelFormat = "%d"
+        chart.barLabelFormat = lambda v: "%d" % v if v else ""
         chart.barLabels.fontName = font
         chart.barLabels.fontSize = 5.5
         chart.barLabels.nudge = 5
@@ -73,6 +73,7 @@ def chart_drawing(result: dict, section: dict, lang: str, label, *, width: float
         legend.fontName, legend.fontSize = font, 7
         legend.colorNamePairs = [(colors.HexColor(SHADES[i % len(SHADES)]), name)
                                  for i, (name, _) in enumerate(data["series"])]
+        legend.alignment = "right"
         legend.strokeColor = colors.black
         legend.strokeWidth = 0.5
         d.add(legend)
@@ -98,7 +99,6 @@ def chart_drawing(result: dict, section: dict, lang: str, label, *, width: float
     chart.valueAxis.gridStrokeColor = colors.HexColor("#C8C8C8")
     chart.valueAxis.gridStrokeWidth = 0.3
     d.add(chart)
-    d.add(String(40, height - 10, section["title"][lang], fontName=font, fontSize=8))
     return d
 
 

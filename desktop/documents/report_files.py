@@ -207,6 +207,7 @@ def to_pdf(result: dict, lang: str = "ru", label: Label = plain_label, clinic: d
     head = ParagraphStyle("h", parent=base, fontName=bold, fontSize=12, leading=15)
     sub = ParagraphStyle("s", parent=base, fontName=bold, fontSize=9.5, leading=12, spaceBefore=6)
     cellst = ParagraphStyle("c", parent=base, fontSize=7.5, leading=9)
+    boldcell = ParagraphStyle("cb", parent=cellst, fontName=bold)
     w = WORDS[lang]
     clinic = clinic or {}
     clinic_line = " · ".join(str(x) for x in (clinic.get("name"), clinic.get("bin") and f"БИН {clinic['bin']}",
@@ -228,8 +229,10 @@ def to_pdf(result: dict, lang: str = "ru", label: Label = plain_label, clinic: d
         if not t["rows"]:
             story.append(Paragraph(escape(w["empty"]), base))
         data = [[Paragraph(escape(h), cellst) for h in t["headings"]]]
-        for row in t["rows"] + ([t["totals"]["row"]] if t["totals"]["row"] else []):
+        for row in t["rows"]:
             data.append([_pdf_cell(v, typ, cellst) for v, typ in zip(row, t["types"])])
+        if t["totals"]["row"]:
+            data.append([_pdf_cell(v, typ, boldcell) for v, typ in zip(t["totals"]["row"], t["types"])])
         widths = _widths(t, width)
         tbl = Table(data, colWidths=widths, repeatRows=1)
         style = [("FONT", (0, 0), (-1, -1), regular, 7.5),
@@ -241,7 +244,7 @@ def to_pdf(result: dict, lang: str = "ru", label: Label = plain_label, clinic: d
                 style.append(("ALIGN", (c, 1), (c, -1), "RIGHT"))
         if t["totals"]["row"]:
             style += [("FONT", (0, -1), (-1, -1), bold, 7.5),
-                      ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#F0F0F0"))]
+                      ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#EBEBEB"))]
         tbl.setStyle(TableStyle(style))
         story.append(tbl)
         if t["totals"]["pairs"]:
@@ -275,7 +278,9 @@ def _widths(t, width):
     weights = []
     for h, typ, i in zip(t["headings"], t["types"], range(len(t["types"]))):
         longest = max([len(_text(r[i])) for r in t["rows"][:300]] + [len(h) // 2, 4])
-        weights.append(min(longest, 40) if typ == "text" else max(6, min(longest, 16)))
+        word = max((len(x) for x in h.split()), default=4)
+        weights.append(max(min(longest, 40), word + 1, 6) if typ == "text"
+                       else max(7, word + 1, min(longest, 16)))
     total = sum(weights) or 1
     return [width * x / total for x in weights]
 
@@ -295,6 +300,10 @@ def _pdf_text(value, typ) -> str:
 
 
 def _pdf_cell(value, typ, style):
+    """Numbers as plain strings (right-aligned by the table style), text as a paragraph that
+    wraps within its column."""
     from reportlab.platypus import Paragraph
 
+    if typ in ("int", "money") and not isinstance(value, str):
+        return _pdf_text(value, typ)
     return Paragraph(escape(_pdf_text(value, typ)), style)

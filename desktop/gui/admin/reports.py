@@ -20,8 +20,9 @@ from typing import Callable
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QFileDialog, QHBoxLayout, QLabel,
-                               QProgressBar, QPushButton, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QFileDialog, QHBoxLayout,
+                               QHeaderView, QLabel, QProgressBar, QPushButton, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from desktop.gui.admin.base import AdminDialog, RowsModel, SORT_ROLE, dmy, now_of, table, today_of
 
@@ -80,6 +81,8 @@ class SectionModel(QAbstractTableModel):
         if role == Qt.DisplayRole:
             if col["type"] in ("int", "money", "date", "datetime"):
                 return shown(value, col["type"])
+            if col.get("plain"):
+                return "" if value is None else str(value)
             text = self.label(self.section["key"], col["key"], value, self.lang)
             return "" if text is None else str(text)
         if role == SORT_ROLE:
@@ -433,10 +436,27 @@ class ReportsDialog(AdminDialog):
             tview.doubleClicked.connect(lambda index, s=section, m=tmodel: self.figure(s, m, index, True))
             tview.activated.connect(lambda index, s=section, m=tmodel: self.figure(s, m, index, True))
             box.addWidget(tview)
+            if section.get("group", True):   # the totals under their columns
+                tview.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
+                tview.horizontalHeader().hide()
+                tview.setMaximumHeight(34)
+                view.horizontalHeader().sectionResized.connect(
+                    lambda i, _old, new, t=tview: t.setColumnWidth(i, new))
             self.views[section["key"]] = (view, tview)
             self.tabs.addTab(page, section["title"][lang])
         for b in self.exports.values():
             b.setEnabled(True)
+        self._align_totals()
+
+    def _align_totals(self) -> None:
+        for view, tview in getattr(self, "views", {}).values():
+            if tview.horizontalHeader().isHidden():
+                for i in range(view.model().columnCount()):
+                    tview.setColumnWidth(i, view.columnWidth(i))
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt
+        super().showEvent(event)
+        self._align_totals()
 
     def _totals_row(self, section: dict) -> dict:
         """The totals as one row: under the measure columns of a grouped table, or (a listing)
@@ -445,7 +465,8 @@ class ReportsDialog(AdminDialog):
             row = {c["key"]: section["totals"].get(c["key"]) for c in section["columns"] if c.get("measure")}
             first = section["columns"][0]["key"]
             row[first] = self.tr("reports.total")
-            cols = [dict(c, type="text") if c["key"] == first else c for c in section["columns"]]
+            cols = [c if c.get("measure") else dict(c, type="text", plain=True)
+                    for c in section["columns"]]
             return {"columns": cols, "row": row}
         cols = [{"key": t["key"], "type": t["type"], "ru": t["ru"], "kk": t["kk"], "measure": True}
                 for t in section["totals_columns"]]

@@ -35,6 +35,9 @@ GROUND = {"documents_incomplete": ("документы или сведения �
                                    "құжаттар немесе мәліметтер толық емес немесе дұрыс емес"),
           "requirements_not_met": ("пациент не отвечает требованиям правил",
                                    "пациент қағидалар талаптарына сай емес")}
+PRINTED = {"slip": ("уведомление о прикреплении", "тіркелу туралы хабарлама"),
+           "refusal": ("мотивированный отказ", "дәлелді бас тарту"),
+           "referral": ("направление", "жолдама"), "estimate": ("смета", "смета")}
 BANDS = ((0, 4), (5, 14), (15, 17), (18, 39), (40, 59), (60, None))
 ENDS = {"osms": ("статус ОСМС", "МӘМС мәртебесі")}
 
@@ -48,6 +51,16 @@ def _joined(codes, vocab):
             return vocab.get("", ("—", "—"))[i]
         return ", ".join(vocab.get(p, (p, p))[i] for p in parts)
     return label
+
+
+def _printed(code, lang, ref=None):
+    """'slip № 2026-000125, estimate № …' with each kind named."""
+    i = 0 if lang == "ru" else 1
+    out = []
+    for part in filter(None, str(code or "").split(", ")):
+        kind, sep, number = part.partition(" № ")
+        out.append(f"{PRINTED.get(kind, (kind, kind))[i]}{sep}{number}")
+    return ", ".join(out)
 
 
 def band(low, high) -> str:
@@ -225,7 +238,7 @@ JOURNAL = Report(
               Dim("status", "результат", "нәтиже", labels=STATUS),
               Dim("schemes", "схемы помощи", "көмек схемалары", labels=_joined(None, SCHEME)),
               CHANNELS,
-              Dim("documents", "документы (№)", "құжаттар (№)"),
+              Dim("documents", "документы (№)", "құжаттар (№)", labels=_printed),
               Dim("user", "регистратор", "тіркеуші")),
         measures=(Measure("decisions", "решений", "шешімдер"),
                   Measure("patients", "пациентов", "пациенттер", distinct="patient_id"),
