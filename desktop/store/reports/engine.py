@@ -169,8 +169,12 @@ def _cond_sql(conds, binds: _Binds) -> str:
     return " AND ".join(parts) or "1 = 1"
 
 
-def _measure_sql(m, binds: _Binds) -> str:
+def _measure_sql(m, binds: _Binds, weighted: bool = False) -> str:
     cond = _cond_sql(m.when, binds) if m.when else None
+    if weighted:   # the facts are groups with their count `n` (Report.extra["weights"])
+        if m.distinct or m.sum:
+            raise ValueError(f"measure {m.key!r}: only counts over weighted facts")
+        return f"SUM(CASE WHEN {cond} THEN f.n ELSE 0 END)" if cond else "SUM(f.n)"
     if m.distinct:
         target = f"f.{m.distinct}"
         return f"COUNT(DISTINCT CASE WHEN {cond} THEN {target} END)" if cond else f"COUNT(DISTINCT {target})"
@@ -197,11 +201,12 @@ def _typed(value, typ):
     return value
 
 
-def run_section_sql(connection, section: Section, source: str, base: dict) -> dict:
+def run_section_sql(connection, section: Section, source: str, base: dict,
+                    weighted: bool = False) -> dict:
     binds = _Binds(base)
     where = _cond_sql(section.where, binds)
     dims = [f"f.{d.column}" for d in section.dims]
-    measures = [_measure_sql(m, binds) for m in section.measures]
+    measures = [_measure_sql(m, binds, weighted) for m in section.measures]
     positions = ", ".join(str(i) for i in range(1, len(dims) + 1))
     sql = (f"WITH f AS ({source}) SELECT {', '.join(dims + measures)} FROM f WHERE {where}"
            + (f" GROUP BY {positions} ORDER BY {positions}" if dims else ""))
@@ -271,6 +276,10 @@ def run_report(registry, name: str, params: dict, *, user: str, now: datetime,
             # grouping over it (the period's rows are read from the registry one time only)
             literal = report.sql(_dialect(registry)).replace(":start", f"'{base['start']}'") \
                                                       .replace(":end", f"'{base['end']}'")
+            weights = report.extra.get("weights")
+            if weights:
+                cols = ", ".join(weights)
+                literal = f"SELECT {cols}, COUNT(*) AS n FROM ({literal}) s GROUP BY {cols}"
             connection.execute(sa.text("DROP TABLE IF EXISTS report_facts"))
             connection.execute(sa.text(f"CREATE TEMPORARY TABLE report_facts AS {literal}"))
             source = "SELECT * FROM report_facts"
@@ -279,7 +288,8 @@ def run_report(registry, name: str, params: dict, *, user: str, now: datetime,
                 if progress:
                     progress(1, steps)
                 for i, section in enumerate(report.sections, 2):
-                    sections.append(run_section_sql(connection, section, source, base))
+                    sections.append(run_section_sql(connection, section, source, base,
+                                                    bool(weights)))
                     check()
                     if progress:
                         progress(min(i, steps), steps)
