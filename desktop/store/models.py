@@ -136,6 +136,8 @@ class Decision(SQLModel, table=True):
         sa.Index("ix_decision_taken_at", "taken_at", "id", "day_last", "patient_id", "category",
                  "attachment_status", "channels", "as_of", "reference_version", "sex",
                  "birth_date", "citizenship"),
+        sa.Index("ix_decision_journal", "taken_at", "id", "patient_id", "user", "category",
+                 "attachment_status", "schemes", "channels", "reference_version"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

@@ -54,11 +54,16 @@ def upgrade() -> None:
     op.create_index("ix_decision_taken_at", "decision",
                     ["taken_at", "id", "day_last", "patient_id", "category", "attachment_status",
                      "channels", "as_of", "reference_version", "sex", "birth_date", "citizenship"])
+    # the day's journal reads its own narrower index (the summary's stays compact)
+    op.create_index("ix_decision_journal", "decision",
+                    ["taken_at", "id", "patient_id", "user", "category", "attachment_status",
+                     "schemes", "channels", "reference_version"])
     op.create_index("ix_printed_document_created_at", "printed_document", ["created_at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_printed_document_created_at", table_name="printed_document")
+    op.drop_index("ix_decision_journal", table_name="decision")
     op.drop_index("ix_decision_taken_at", table_name="decision")
     with op.batch_alter_table("decision") as batch:
         for name in (*COLUMNS, "day_last"):
