@@ -20,6 +20,7 @@ BENCHES = [
     ("Registry search and worklist at 1,000,000 patients", "bench_search.py"),
     ("The clinic's PostgreSQL server: search at 1,000,000 patients, 10 desks at once", "bench_pg.py"),
     ("The clinic's release: the check before each decision", "bench_release_check.py"),
+    ("Reports at 1,000,000 patients and a year of decisions (SQLite and the server)", "bench_reports.py"),
     ("GUI: start-up, recompute, memory", "bench_gui.py"),
     ("Bundle", "bench_bundle.py"),
 ]

@@ -108,7 +108,8 @@ def print_document(registry, ref: RefData, *, kind: str, case: dict, decision: d
         pdf = documents.render(kind, case=case, decision=decision, ref=ref, clinic=clinic, number=number,
                                on=on, lang=lang, lines=lines)
         registry.store_printed(number, kind, pdf, lang=lang, user=user, now=now, patient_id=patient_id,
-                               reference_version=ref.version, year=on.year)
+                               reference_version=ref.version, year=on.year,
+                               details=_print_details(kind, decision, lines, ref))
     except Exception as exc:  # the number was taken but no document stored: void, with the reason
         try:
             registry.void_document_number(number, f"{type(exc).__name__}: {exc}", user=user, now=now)
@@ -116,6 +117,23 @@ def print_document(registry, ref: RefData, *, kind: str, case: dict, decision: d
             pass  # e.g. the registry is damaged; the reservation is voided at a later start
         raise
     return Printed(number, pdf, kind)
+
+
+def _print_details(kind: str, decision: dict, lines, ref: RefData) -> dict | None:
+    """What the audit entry of an estimate keeps for the paid-services report: each line as
+    priced on the estimate, the patient's category and the reference-data version."""
+    if kind != "estimate" or not lines:
+        return None
+    from desktop.documents.content import _CENT, ROUND_HALF_UP
+
+    out = []
+    for item, qty in lines:
+        q = Decimal(str(qty))
+        out.append({"code": item.code, "name_ru": item.name_ru, "name_kk": item.name_kk,
+                    "quantity": str(q), "price": str(item.price),
+                    "amount": str((item.price * q).quantize(_CENT, rounding=ROUND_HALF_UP))})
+    return {"lines": out, "category": decision.get("category"),
+            "reference_version": ref.version}
 
 
 def write_atomically(path: Path, data: bytes):
@@ -224,3 +242,85 @@ def import_lines(registry, ref, lines, *, user: str, now: datetime, today: date,
         yield {"line": n, "status": "created", "patient_id": patient_id,
                "decision_id": decision_id, "category": decision.get("category"),
                "attachment": (decision.get("attachment") or {}).get("status")}
+
+
+# --- the head registrar's reports (desktop/store/reports; renderers in documents/report_files) ---
+REPORT_FORMATS = ("json", "csv", "xlsx", "pdf")
+
+
+def run_report(registry, name: str, params: dict, *, user: str, now: datetime, fmt: str = "screen",
+               cancelled=None, progress=None) -> dict:
+    """Run a report for `user`: registrars may run the journal and the lapsing bases, the rest
+    is for administrators (PermissionDenied otherwise). Every run is in the audit log with its
+    parameters, its format and how many rows it gave."""
+    from desktop.store.errors import PermissionDenied
+    from desktop.store.reports import definition, run_report as run
+
+    report = definition(name)
+    account = registry.get_user(user)
+    if account is None or not account.active:
+        raise PermissionDenied(f"нет такого пользователя — no active user {user!r}")
+    if report.role != "registrar":
+        registry.require_admin(user)
+    result = run(registry, name, params, user=user, now=now, cancelled=cancelled, progress=progress)
+    registry.log(user=user, action="report", obj=f"report:{name}", now=now,
+                 details={"params": result["params"], "format": fmt,
+                          "rows": sum(len(s["rows"]) for s in result["sections"]),
+                          "reference_versions": result["reference_versions"]})
+    return result
+
+
+def report_labels(ref: RefData, result: dict):
+    """label(section, column, value, lang): the names people read for a report's codes —
+    categories, countries and document kinds from the reference data, the report's own
+    vocabularies (results, sexes, channels, grounds) from its definition."""
+    from desktop.store.reports import definition
+
+    report = definition(result["report"])
+    dims = {(s.key, d.key): d for s in report.sections for d in s.dims}
+    vocab = result.get("vocab") or {}
+
+    def label(section, column, value, lang):
+        d = dims.get((section, column))
+        if d is None or d.labels is None:
+            return value
+        how = d.labels
+        i = 0 if lang == "ru" else 1
+        if callable(how):
+            return how(value, lang, ref)
+        if isinstance(how, dict):
+            return how[value][i] if value in how else ("—" if value is None else value)
+        if value is None:
+            return ref.country_name(None, lang) if how == "country" else "—"
+        try:
+            if how == "category":
+                return ref.category_name(value, lang)
+            if how == "country":
+                return f"{ref.country_name(value, lang)} ({value})"
+            if how == "document":
+                return ref.document_kind_name(value, lang)
+        except KeyError:
+            return value
+        names = vocab.get(how, {}).get(value)
+        if not names:
+            return value
+        return names[lang] if isinstance(names, dict) else names[i]
+
+    return label
+
+
+def render_report(registry, ref: RefData, result: dict, fmt: str, lang: str = "ru") -> bytes:
+    """The report in `fmt` (json, csv, xlsx, pdf): the same columns and totals in each."""
+    from desktop.documents import report_files
+    from desktop.store.reports import to_json
+
+    if fmt == "json":
+        return (json.dumps(to_json(result), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    label = report_labels(ref, result)
+    if fmt == "csv":
+        return report_files.to_csv(result, lang, label)
+    if fmt == "xlsx":
+        return report_files.to_xlsx(result, lang, label)
+    if fmt == "pdf":
+        return report_files.to_pdf(result, lang, label, clinic=clinic_for_print(registry, lang))
+    raise ServiceError(f"unknown format {fmt!r}: one of {', '.join(REPORT_FORMATS)}")

@@ -9,6 +9,7 @@ One module a command group, each adding its subcommands to the parser (`add_comm
     accounts    users, audit
     clinic      clinic show|set
     patients    patients import, worklist
+    reports     report list, report NAME (the head registrar's reports)
     server      server init
     gui         the desk, when no command is given
 
@@ -23,9 +24,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import accounts, clinic, common, decide, gui, patients, printing, refdata, registry, server
+from . import (accounts, clinic, common, decide, gui, patients, printing, refdata, registry,
+               reports, server)
 
-GROUPS = (decide, printing, refdata, registry, accounts, clinic, patients, server)
+GROUPS = (decide, printing, refdata, registry, accounts, clinic, patients, server, reports)
 
 
 class _Skipped:

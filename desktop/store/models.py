@@ -132,6 +132,12 @@ class Decision(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_decision_patient", "patient_id", "taken_at", "id"),
         sa.Index("ix_decision_osms_until", "osms_until", "patient_id"),
+        # reports by period (0007): the summary reads the index alone
+        sa.Index("ix_decision_taken_at", "taken_at", "id", "day_last", "patient_id", "category",
+                 "attachment_status", "channels", "as_of", "reference_version", "sex",
+                 "birth_date", "citizenship"),
+        sa.Index("ix_decision_journal", "taken_at", "id", "patient_id", "user", "category",
+                 "attachment_status", "schemes", "channels", "reference_version"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -145,6 +151,15 @@ class Decision(SQLModel, table=True):
     attachment_until: Optional[date] = _col(IsoDate)
     osms_until: Optional[date] = _col(IsoDate)
     decision_json: str = _col(sa.Text, nullable=False)
+    # for the reports (0007), as the decision was taken: attachment.channels and the coverage
+    # schemes sorted and joined with "+", the patient's sex, birth date and citizenship then;
+    # day_last 0 once a later decision of the same patient the same day replaced this one
+    channels: Optional[str] = _col(sa.Text)
+    schemes: Optional[str] = _col(sa.Text)
+    sex: Optional[str] = _col(sa.Text)
+    birth_date: Optional[str] = _col(sa.Text)
+    citizenship: Optional[str] = _col(sa.Text)
+    day_last: int = _col(sa.Integer, nullable=False, server_default="1")
 
     @property
     def decision(self) -> dict:
@@ -155,7 +170,8 @@ class PrintedDocument(SQLModel, table=True):
     """The exact PDF handed over, with its number; never changed once stored."""
 
     __tablename__ = "printed_document"
-    __table_args__ = (sa.Index("ix_printed_document_patient", "patient_id", "created_at"),)
+    __table_args__ = (sa.Index("ix_printed_document_patient", "patient_id", "created_at"),
+                      sa.Index("ix_printed_document_created_at", "created_at"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     number: str = _col(sa.Text, nullable=False, unique=True)

@@ -295,10 +295,11 @@ def test_export_writes_files_once_unless_again(qtbot, registry, ref, tr, clock, 
 # --- menu and language ---------------------------------------------------------------------------
 
 def test_registrar_menu_has_no_admin_actions(qtbot, registry, ref, db_path, tr, clock):
-    """For a registrar the menu offers only the worklist."""
+    """For a registrar the menu offers only the worklist and the reports (where the registrar
+    is offered the journal and the lapsing bases only: tests/gui/test_reports.py)."""
     menu = AdminMenu(None, registry, ref, db_path, "reg", tr, clock, TODAY)
     visible = [n for n, a in menu.actions.items() if a.isVisible()]
-    assert visible == ["worklist"]
+    assert visible == ["worklist", "reports"]
 
 
 def test_admin_menu_offers_everything(qtbot, registry, ref, db_path, tr, clock):

@@ -1,8 +1,9 @@
 """Administration for the head registrar: price list, reference data, backups, users, audit
-log, the worklist of lapsing attachments and the export for the national register.
+log, the worklist of lapsing attachments, the export for the national register and the
+reports (journal, summary, paid services, lapsing, registrars).
 
 `AdminMenu` builds the menu in one line; each entry opens one dialog (the dialogs live in
-prices.py, data.py and people.py beside this module). For a registrar only the worklist is
+prices.py, data.py and people.py beside this module). For a registrar only the worklist and the reports (journal, lapsing) are
 offered; every admin dialog also checks the role itself (`registry.require_admin`) and the
 store checks it again on every change.
 
@@ -21,15 +22,16 @@ from desktop.gui.admin.base import AdminDialog
 from desktop.gui.admin.data import BackupDialog, ExportDialog, ReferenceDataDialog
 from desktop.gui.admin.people import AuditDialog, UsersDialog, WorklistDialog
 from desktop.gui.admin.prices import PriceEditor
+from desktop.gui.admin.reports import ReportsDialog
 
 __all__ = ["AdminMenu", "AdminDialog", "PriceEditor", "ReferenceDataDialog", "BackupDialog",
-           "UsersDialog", "AuditDialog", "WorklistDialog", "ExportDialog"]
+           "UsersDialog", "AuditDialog", "WorklistDialog", "ExportDialog", "ReportsDialog"]
 
 # (name, string key, administrator only)
 ENTRIES = (("worklist", "worklist.title", False), ("prices", "prices.title", True),
            ("refdata", "refdata.title", True), ("backup", "backup.title", True),
            ("users", "users.title", True), ("audit", "audit.title", True),
-           ("export", "export.title", True))
+           ("export", "export.title", True), ("reports", "reports.title", False))
 
 
 class AdminMenu(QObject):
@@ -113,6 +115,10 @@ class AdminMenu(QObject):
             return dialog
         if name == "export":
             return ExportDialog(r, tr, clock, user, parent=p)
+        if name == "reports":
+            dialog = ReportsDialog(r, self.ref, tr, clock, user, self.today, parent=p)
+            dialog.open_patient.connect(self.open_patient)
+            return dialog
         raise KeyError(name)
 
     def open(self, name: str) -> AdminDialog:

@@ -35,14 +35,24 @@ class Decisions(UnitOfWork):
         osms = decision.get("osms") or {}
         reference = decision.get("reference") or {}
         with self._write() as session:
-            if session.get(Patient, patient_id) is None:
+            patient = session.get(Patient, patient_id)
+            if patient is None:
                 raise NotFound(f"patient {patient_id}")
+            # an earlier decision of this patient today is replaced as the day's application
+            session.execute(sa.text(
+                "UPDATE decision SET day_last = 0 WHERE patient_id = :p AND day_last = 1 "
+                "AND substr(taken_at, 1, 10) = :day"), {"p": patient_id, "day": now.isoformat()[:10]})
             row = Decision(
                 patient_id=patient_id, as_of=as_date(decision.get("as_of")), taken_at=now,
                 user=user, reference_version=reference.get("version"),
                 category=decision.get("category"), attachment_status=attachment.get("status"),
                 attachment_until=as_date(attachment.get("until")), osms_until=as_date(osms.get("until")),
-                decision_json=dumps(decision))
+                channels="+".join(sorted(set(attachment.get("channels") or []))),
+                schemes="+".join(sorted({c.get("scheme") for c in decision.get("coverage") or []
+                                         if isinstance(c, dict) and c.get("scheme")})),
+                sex=patient.sex, citizenship=patient.citizenship,
+                birth_date=patient.birth_date.isoformat() if patient.birth_date else None,
+                day_last=1, decision_json=dumps(decision))
             session.add(row)
             session.flush()
             self._audit(session, user=user, action="decide", obj=f"decision:{row.id}", now=now,

@@ -98,9 +98,12 @@ class Numbers(UnitOfWork):
 
     def store_printed(self, number: str, kind: str, pdf: bytes, *, lang: str, user: str,
                       now: datetime, patient_id: int | None = None,
-                      reference_version: str | None = None, year: int | None = None) -> int:
+                      reference_version: str | None = None, year: int | None = None,
+                      details: dict | None = None) -> int:
         """Keep the exact PDF handed over; returns its row id. A number is stored once, and
-        only a number reserved in the ledger (not void) is stored."""
+        only a number reserved in the ledger (not void) is stored. `details` go into its audit
+        entry besides the kind, patient, language and hash (an estimate's lines, for the
+        paid-services report)."""
         with self._write() as session:
             if session.exec(select(PrintedDocument.id)
                             .where(PrintedDocument.number == number)).first() is not None:
@@ -123,8 +126,8 @@ class Numbers(UnitOfWork):
             session.add(ledger)
             session.flush()
             self._audit(session, user=user, action="print", obj=f"printed:{number}", now=now,
-                        details={"kind": kind, "patient": patient_id, "lang": lang,
-                                 "sha256": row.sha256})
+                        details={**(details or {}), "kind": kind, "patient": patient_id,
+                                 "lang": lang, "sha256": row.sha256})
             return row.id
 
     def link_printed(self, numbers: Iterable[str], patient_id: int, *, user: str, now: datetime) -> int:
