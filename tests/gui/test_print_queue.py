@@ -127,7 +127,8 @@ def test_preview_prints_through_cups_to_a_pdf_printer(qtbot, cups_queue, registr
     from desktop.gui.printing.preview import PrintPanel
 
     out_dir = _out_dir()
-    before = set(out_dir.glob("*.pdf")) if out_dir.is_dir() else set()
+    # by name and time: a job named like an earlier run's (the same number) overwrites its file
+    before = {p: p.stat().st_mtime_ns for p in out_dir.glob("*.pdf")} if out_dir.is_dir() else {}
     case = load_case("p01")
     panel = PrintPanel(registry, ref, tr, clock, "reg", choose_printer=_queue_printer(cups_queue))
     qtbot.addWidget(panel)
@@ -145,8 +146,8 @@ def test_preview_prints_through_cups_to_a_pdf_printer(qtbot, cups_queue, registr
     deadline = time.monotonic() + 90
     made = []
     while time.monotonic() < deadline:
-        made = [p for p in (set(out_dir.glob("*.pdf")) if out_dir.is_dir() else set()) - before
-                if p.stat().st_size > 0]
+        made = [p for p in (out_dir.glob("*.pdf") if out_dir.is_dir() else ())
+                if before.get(p) != p.stat().st_mtime_ns and p.stat().st_size > 0]
         if made and time.time() - max(p.stat().st_mtime for p in made) > 1:   # cups-pdf done writing
             break
         time.sleep(0.5)
