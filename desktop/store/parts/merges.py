@@ -78,8 +78,11 @@ class Merges(UnitOfWork):
 
     # --- finding --------------------------------------------------------------------------
     def candidate_pairs(self) -> list[tuple[int, int]]:
-        """(lower id, higher id) of every pair sharing a blocking key, merged records left out.
-        Only the ids are held in memory, never the patients."""
+        """(lower id, higher id) of every pair sharing a blocking key, merged records left out:
+        the same ИИН (as a document of the other), the same document number, the same birth
+        date with the same surname (folded: ё/е, Kazakh letters, Latin or Cyrillic), the same
+        birth date and given name with a surname of the same first letter and length ±1 (a
+        typo). Only the ids are held in memory, never the patients."""
         live = "a.merged_into IS NULL AND b.merged_into IS NULL"
         sql = sa.text(f"""
             SELECT a.id AS x, b.id AS y FROM patient a JOIN patient b
@@ -89,6 +92,8 @@ class Merges(UnitOfWork):
             SELECT a.id, b.id FROM patient a JOIN patient b
               ON b.birth_date = a.birth_date AND b.given_key = a.given_key AND b.id > a.id
              WHERE a.birth_date IS NOT NULL AND a.given_key <> '' AND {live}
+               AND substr(b.latin_key, 1, 1) = substr(a.latin_key, 1, 1)
+               AND length(b.latin_key) - length(a.latin_key) BETWEEN -1 AND 1
             UNION
             SELECT CASE WHEN da.patient_id < db.patient_id THEN da.patient_id ELSE db.patient_id END,
                    CASE WHEN da.patient_id < db.patient_id THEN db.patient_id ELSE da.patient_id END
