@@ -1,5 +1,6 @@
 """Administration for the head registrar: price list, reference data, backups, users, audit
-log, the worklist of lapsing attachments and the export for the national register.
+log, the worklist of lapsing attachments, the export for the national register and the
+possible duplicate records (duplicates.py).
 
 `AdminMenu` builds the menu in one line; each entry opens one dialog (the dialogs live in
 prices.py, data.py and people.py beside this module). For a registrar only the worklist is
@@ -19,17 +20,18 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from desktop.gui.admin.base import AdminDialog
 from desktop.gui.admin.data import BackupDialog, ExportDialog, ReferenceDataDialog
+from desktop.gui.admin.duplicates import DuplicatesDialog
 from desktop.gui.admin.people import AuditDialog, UsersDialog, WorklistDialog
 from desktop.gui.admin.prices import PriceEditor
 
 __all__ = ["AdminMenu", "AdminDialog", "PriceEditor", "ReferenceDataDialog", "BackupDialog",
-           "UsersDialog", "AuditDialog", "WorklistDialog", "ExportDialog"]
+           "UsersDialog", "AuditDialog", "WorklistDialog", "ExportDialog", "DuplicatesDialog"]
 
 # (name, string key, administrator only)
 ENTRIES = (("worklist", "worklist.title", False), ("prices", "prices.title", True),
            ("refdata", "refdata.title", True), ("backup", "backup.title", True),
            ("users", "users.title", True), ("audit", "audit.title", True),
-           ("export", "export.title", True))
+           ("export", "export.title", True), ("duplicates", "dups.title", True))
 
 
 class AdminMenu(QObject):
@@ -113,6 +115,8 @@ class AdminMenu(QObject):
             return dialog
         if name == "export":
             return ExportDialog(r, tr, clock, user, parent=p)
+        if name == "duplicates":
+            return DuplicatesDialog(r, self.ref, tr, clock, user, self.today, parent=p)
         raise KeyError(name)
 
     def open(self, name: str) -> AdminDialog:

@@ -201,6 +201,11 @@ class Merges(UnitOfWork):
         with self._read() as session:
             return self._patients_in_order(session, ids)
 
+    def likely_duplicates(self, case: dict, *, exclude_id: int | None = None):
+        """As Patients.likely_duplicates, records already merged into another left out."""
+        return [p for p in super().likely_duplicates(case, exclude_id=exclude_id)
+                if p.merged_into is None]
+
     def kept_record_of(self, patient_id: int) -> int:
         """The record a patient ends at after following merges (itself when not merged)."""
         seen = set()
