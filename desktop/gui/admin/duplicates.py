@@ -58,6 +58,10 @@ class DuplicatesDialog(AdminDialog):
                                 "dups.col.matched"], tr)
         self.model.align_right = {0}
         self.view = table(self.model, sortable=False, stretch=3)
+        for col in (1, 2):
+            self.view.horizontalHeader().setSectionResizeMode(col, QHeaderView.Interactive)
+            self.view.setColumnWidth(col, 300)
+        self.view.setWordWrap(True)
         self.view.setObjectName("duplicatePairs")
         self.view.setMinimumHeight(150)
         self.compare = QTableWidget(0, 5)
@@ -66,8 +70,10 @@ class DuplicatesDialog(AdminDialog):
         self.compare.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.compare.setSelectionMode(QAbstractItemView.SingleSelection)
         self.compare.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.compare.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.compare.horizontalHeader().setSectionResizeMode(4, QHeaderView.Stretch)
+        header = self.compare.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.Stretch)
+        for col in (0, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
         self.compare.itemChanged.connect(self._take_changed)
         self.moves = QLabel()
         self.moves.setObjectName("hint")
@@ -83,6 +89,7 @@ class DuplicatesDialog(AdminDialog):
         pbox.addLayout(top)
         pbox.addWidget(self.view, 2)
         self.preview_label = QLabel()
+        self.preview_label.setWordWrap(True)
         pbox.addWidget(self.preview_label)
         pbox.addWidget(self.compare, 3)
         pbox.addLayout(actions)
@@ -140,11 +147,11 @@ class DuplicatesDialog(AdminDialog):
         self.swap_button.setText(tr("dups.swap"))
         self.merge_button.setText(tr("dups.merge") + " (Ctrl+Enter)")
         self.undo_button.setText(tr("dups.undo") + " (Ctrl+Z)")
-        self.preview_label.setText(tr("dups.preview").rstrip("…"))
         self.compare.setHorizontalHeaderLabels([tr("dups.col.field"), "", "", tr("dups.col.take"),
                                                 tr("dups.col.result")])
         if self.pairs or self.allowed:
             self._show_pairs()
+            self._show_history()
             self._show_preview()
 
     # --- the list -------------------------------------------------------------------------------
@@ -159,8 +166,10 @@ class DuplicatesDialog(AdminDialog):
 
     def _load(self, weights, threshold):
         pairs = self.registry.duplicate_pairs(weights, min_score=threshold)
-        people = self.registry.patients_by_id([i for p in pairs for i in (p["keep"], p["other"])])
-        return pairs, people, self.registry.merge_history()
+        history = self.registry.merge_history()
+        people = self.registry.patients_by_id([i for p in pairs for i in (p["keep"], p["other"])]
+                                              + [i for m in history for i in (m.kept_id, m.merged_id)])
+        return pairs, people, history
 
     def _loaded(self, result) -> None:
         self.pairs, self.people, self.history = result
@@ -186,7 +195,7 @@ class DuplicatesDialog(AdminDialog):
         parts = [f"№{p.id}", p.full_name or "—", dmy(p.birth_date)]
         if p.iin:
             parts.append(f"{self.tr('col.iin')} {p.iin}")
-        return " · ".join(x for x in parts if x)
+        return " ".join(x for x in parts if x)
 
     def _show_pairs(self) -> None:
         rows = []
@@ -197,12 +206,13 @@ class DuplicatesDialog(AdminDialog):
             rows.append(([str(p["score"]), self.who(p["keep"]), self.who(p["other"]), matched],
                          [p["score"], p["keep"], p["other"], matched], (p["keep"], p["other"])))
         self.model.set_rows(rows)
+        self.view.resizeRowsToContents()
         self.count.setText(self.tr("dups.count", n=len(self.pairs)))
 
     def _show_history(self) -> None:
         rows = []
         for m in getattr(self, "history", []):
-            rows.append(([dmy(m.merged_at), m.merged_by, f"№{m.kept_id}", f"№{m.merged_id}",
+            rows.append(([dmy(m.merged_at), m.merged_by, self.who(m.kept_id), self.who(m.merged_id),
                           self.tr(f"dups.status.{m.status}") + (f" ({m.undone_by}, {dmy(m.undone_at)})"
                                                                 if m.undone_at else "")],
                          [m.id, m.merged_by, m.kept_id, m.merged_id, m.status], m.id))
@@ -235,14 +245,22 @@ class DuplicatesDialog(AdminDialog):
             self.compare.setRowCount(len(fields))
             if preview:
                 self.compare.setHorizontalHeaderLabels([
-                    self.tr("dups.col.field"), self.who(preview["kept"]), self.who(preview["merged"]),
+                    self.tr("dups.col.field"), f"{self.tr('dups.col.keep')} №{preview['kept']}",
+                    f"{self.tr('dups.col.other')} №{preview['merged']}",
                     self.tr("dups.col.take"), self.tr("dups.col.result")])
+                self.preview_label.setText(
+                    f"{self.tr('dups.preview').rstrip('…')}: {self.tr('dups.col.keep')} "
+                    f"{self.who(preview['kept'])}  ←  {self.tr('dups.col.other')} "
+                    f"{self.who(preview['merged'])}")
+            else:
+                self.preview_label.setText(self.tr("dups.preview").rstrip("…"))
             for row, f in enumerate(fields):
                 key = f"dups.field.{f['field']}"
                 from desktop.gui.i18n import STRINGS
 
                 name = self.tr(key) if key in STRINGS else f["field"]
-                cells = [name, _text(f["kept"]), _text(f["other"]), "", _text(f["result"])]
+                shown = lambda v, field=f["field"]: self._value(field, v)  # noqa: E731
+                cells = [name, shown(f["kept"]), shown(f["other"]), "", shown(f["result"])]
                 for col, text in enumerate(cells):
                     item = QTableWidgetItem(text)
                     flags = Qt.ItemIsEnabled | Qt.ItemIsSelectable
@@ -266,6 +284,19 @@ class DuplicatesDialog(AdminDialog):
             self.swap_button.setEnabled(preview is not None)
         finally:
             self.compare.blockSignals(False)
+
+    def _value(self, field: str, value) -> str:
+        """A field's value as the desk shows it: sex and citizenship in words."""
+        from desktop.gui.i18n import STRINGS
+
+        if field == "sex" and f"sex.{value}" in STRINGS:
+            return self.tr(f"sex.{value}")
+        if field == "citizenship" and value:
+            try:
+                return self.ref.country_name(value, getattr(self.tr, "lang", "ru")) or str(value)
+            except Exception:  # noqa: BLE001 - an unknown code is shown as stored
+                return str(value)
+        return _text(value)
 
     def _take_changed(self, item: QTableWidgetItem) -> None:
         if item.column() != 3 or self.current is None:
@@ -304,7 +335,8 @@ class DuplicatesDialog(AdminDialog):
             self.registry.unmerge(merge_id, user=self.user, now=now_of(self.clock))
         except UnmergeRefused as exc:
             self.show_status("dups.refused", "error",
-                             reasons="; ".join(r.split(" — ")[0] for r in exc.reasons))
+                             reasons="; ".join(self.tr(f"dups.block.{code}", **fields)
+                                               for code, fields in exc.codes))
             return False
         except Exception as exc:  # noqa: BLE001 - shown, never a traceback
             self.show_error(exc)

@@ -495,7 +495,18 @@ class MainWindow(QMainWindow):
 
     def check_duplicates(self) -> list:
         """After the ИИН or the name is entered: a banner if the registry already holds this person."""
-        found = self.registry.likely_duplicates(self.form.case(), exclude_id=self.patient_id)
+        if self.patient_id is not None:   # a stored card: the administrator's score and keys
+            from desktop.core.duplicates import weights_on
+
+            try:
+                weights = weights_on(self.ref, self.today)
+            except ValueError:
+                weights = None
+            pairs = self.registry.duplicates_of(self.patient_id, weights) if weights else []
+            found = [p for p in self.registry.patients_by_id([q["patient"] for q in pairs]).values()]
+            found.sort(key=lambda p: [q["patient"] for q in pairs].index(p.id))
+        else:
+            found = self.registry.likely_duplicates(self.form.case(), exclude_id=self.patient_id)
         if found:
             self.form.show_duplicate(self._who(found[0]), found[0].id,
                                      stored=self.patient_id is not None)

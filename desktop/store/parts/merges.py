@@ -38,8 +38,9 @@ CHUNK = 500
 class UnmergeRefused(Conflict):
     """An undo that would lose what was written after the merge; `reasons` says what."""
 
-    def __init__(self, merge_id: int, reasons: list[str]):
+    def __init__(self, merge_id: int, reasons: list[str], codes: list[tuple[str, dict]] | None = None):
         self.merge_id, self.reasons = merge_id, reasons
+        self.codes = codes or []   # (reason code, fields): the desk says them in ru or kk
         super().__init__(f"Объединение {merge_id} нельзя отменить — merge {merge_id} cannot be "
                          f"undone: " + "; ".join(reasons))
 
@@ -109,6 +110,36 @@ class Merges(UnitOfWork):
              WHERE a.iin IS NOT NULL AND {live}""")
         with self._read() as session:
             return [(x, y) for x, y in session.execute(sql)]
+
+    def duplicates_of(self, patient_id: int, weights: dict) -> list[dict]:
+        """The likely duplicates of one stored patient (the card a registrar has open), best
+        first, by the same blocking keys and score as the administrator's list."""
+        weights = core_duplicates.check_weights(weights)
+        sql = sa.text("""
+            SELECT b.id FROM patient a JOIN patient b
+              ON b.birth_date = a.birth_date AND b.id <> a.id
+             AND (b.latin_key = a.latin_key OR (b.given_key = a.given_key
+                  AND substr(b.latin_key, 1, 1) = substr(a.latin_key, 1, 1)))
+             WHERE a.id = :p AND a.birth_date IS NOT NULL AND b.merged_into IS NULL
+            UNION
+            SELECT db.patient_id FROM patient_document da JOIN patient_document db
+              ON db.number_key = da.number_key AND db.patient_id <> da.patient_id
+              JOIN patient b ON b.id = db.patient_id
+             WHERE da.patient_id = :p AND da.number_key <> '' AND b.merged_into IS NULL
+            UNION
+            SELECT d.patient_id FROM patient a JOIN patient_document d ON d.number_key = a.iin
+             WHERE a.id = :p AND d.patient_id <> a.id
+            UNION
+            SELECT a.id FROM patient a JOIN patient_document d ON d.number_key = a.iin
+             WHERE d.patient_id = :p AND a.id <> :p AND a.merged_into IS NULL""")
+        with self._read() as session:
+            others = [r[0] for r in session.execute(sql, {"p": patient_id})]
+        pairs = [(min(patient_id, o), max(patient_id, o)) for o in others]
+        scored = [s.as_dict() for s in self.score_pairs(pairs, weights)
+                  if s.score >= weights["min_score"]]
+        for s in scored:
+            s["patient"] = s["other"] if s["keep"] == patient_id else s["keep"]
+        return sorted(scored, key=lambda s: (-s["score"], s["patient"]))
 
     def _records(self, session: Session, ids: list[int]) -> dict[int, dict]:
         """The folded keys the core scores, for the patients `ids` (one chunk)."""
@@ -385,52 +416,60 @@ class Merges(UnitOfWork):
             return {"merge_id": row.id, "kept": keep, "merged": other, "moved": moved}
 
     # --- undo -----------------------------------------------------------------------------
-    def unmerge_blockers(self, session: Session, merge: PatientMerge) -> list[str]:
-        reasons = []
+    def unmerge_blockers(self, session: Session, merge: PatientMerge) -> list[tuple[str, dict, str]]:
+        """What blocks undoing `merge`: (code, fields, bilingual text) each; [] when nothing.
+        The desk says the codes in its language (dups.block.<code>)."""
+        reasons: list[tuple[str, dict, str]] = []
+
+        def add(code: str, text: str, **fields) -> None:
+            reasons.append((code, fields, text))
+
         if merge.status != "merged":
-            return [f"уже отменено {merge.undone_by} {merge.undone_at:%d.%m.%Y %H:%M} — "
-                    f"already undone by {merge.undone_by}"]
+            return [("undone", {"who": merge.undone_by, "at": f"{merge.undone_at:%d.%m.%Y %H:%M}"},
+                     f"уже отменено {merge.undone_by} {merge.undone_at:%d.%m.%Y %H:%M} — "
+                     f"already undone by {merge.undone_by}")]
         kept = session.get(Patient, merge.kept_id)
         if kept.version != merge.kept_version:
-            reasons.append(f"карточку {kept.id} изменил(а) {kept.updated_by} после объединения — "
-                           f"record {kept.id} was changed by {kept.updated_by} after the merge")
+            add("kept_changed", f"карточку {kept.id} изменил(а) {kept.updated_by} после объединения — "
+                f"record {kept.id} was changed by {kept.updated_by} after the merge",
+                id=kept.id, who=kept.updated_by)
         snapshot = json.loads(merge.snapshot)
         other_before = next(p for p in snapshot["patients"] if p["id"] == merge.merged_id)
         other = session.get(Patient, merge.merged_id)
         if other.version != (other_before["version"] or 1) + 1:
-            reasons.append(f"объединённую запись {other.id} изменили после объединения — "
-                           f"merged record {other.id} was changed after the merge")
+            add("merged_changed", f"объединённую запись {other.id} изменили после объединения — "
+                f"merged record {other.id} was changed after the merge", id=other.id)
         later = session.execute(sa.text(
             "SELECT id FROM decision WHERE patient_id = :k AND id > :m ORDER BY id"),
             {"k": merge.kept_id, "m": merge.decision_mark}).scalars().all()
         if later:
-            reasons.append(f"после объединения принято решений: {len(later)} (№ {later[0]}) — "
-                           f"{len(later)} decision(s) taken after the merge")
+            add("decisions", f"после объединения принято решений: {len(later)} (№ {later[0]}) — "
+                f"{len(later)} decision(s) taken after the merge", n=len(later), first=later[0])
         printed = session.exec(select(PrintedDocument.number).where(
             PrintedDocument.patient_id == merge.kept_id, PrintedDocument.id > merge.printed_mark)).all()
         if printed:
-            reasons.append(f"после объединения напечатаны документы {', '.join(printed)} — "
-                           f"documents printed after the merge: {', '.join(printed)}")
+            add("printed", f"после объединения напечатаны документы {', '.join(printed)} — "
+                f"documents printed after the merge: {', '.join(printed)}", numbers=", ".join(printed))
         moved = json.loads(merge.moved)
         known = set(moved["export_outbox"]) | set(snapshot["outbox_kept"])
         exported = [r[0] for r in session.execute(sa.text(
             "SELECT id FROM export_outbox WHERE patient_id = :k"), {"k": merge.kept_id})
             if r[0] not in known]
         if exported:
-            reasons.append("после объединения запись выгружена в национальный регистр — "
-                           "exported to the national register after the merge")
+            add("exported", "после объединения запись выгружена в национальный регистр — "
+                "exported to the national register after the merge")
         sent = session.exec(select(ExportCorrection.batch_id).where(
             ExportCorrection.merge_id == merge.id, ExportCorrection.batch_id.is_not(None))).first()
         if sent is not None:
-            reasons.append(f"исправление уже отправлено в регистр (выгрузка {sent}) — the correction "
-                           f"was already sent to the register (export {sent})")
+            add("correction_sent", f"исправление уже отправлено в регистр (выгрузка {sent}) — the "
+                f"correction was already sent to the register (export {sent})", batch=sent)
         newer = session.exec(select(PatientMerge.id).where(
             PatientMerge.id > merge.id, PatientMerge.status == "merged",
             sa.or_(PatientMerge.kept_id.in_((merge.kept_id, merge.merged_id)),
                    PatientMerge.merged_id.in_((merge.kept_id, merge.merged_id))))).first()
         if newer is not None:
-            reasons.append(f"позже эта запись участвовала в объединении {newer} — отмените его "
-                           f"сначала — undo the later merge {newer} first")
+            add("later_merge", f"позже эта запись участвовала в объединении {newer} — отмените его "
+                f"сначала — undo the later merge {newer} first", merge=newer)
         return reasons
 
     def unmerge(self, merge_id: int, *, user: str, now: datetime) -> dict:
@@ -444,9 +483,9 @@ class Merges(UnitOfWork):
             keep, other = merge.kept_id, merge.merged_id
             for pid in sorted((keep, other)):
                 session.get(Patient, pid, with_for_update=True, populate_existing=True)
-            reasons = self.unmerge_blockers(session, merge)
-            if reasons:
-                raise UnmergeRefused(merge_id, reasons)
+            blockers = self.unmerge_blockers(session, merge)
+            if blockers:
+                raise UnmergeRefused(merge_id, [b[2] for b in blockers], [b[:2] for b in blockers])
             snapshot, moved = json.loads(merge.snapshot), json.loads(merge.moved)
             session.expunge_all()
             session.execute(sa.text("UPDATE patient SET iin = NULL WHERE id IN (:a, :b)"),
@@ -490,4 +529,4 @@ class Merges(UnitOfWork):
             merge = session.get(PatientMerge, merge_id)
             if merge is None:
                 raise NotFound(f"merge {merge_id}")
-            return self.unmerge_blockers(session, merge)
+            return [b[2] for b in self.unmerge_blockers(session, merge)]
