@@ -74,7 +74,7 @@ class Patient(SQLModel, table=True):
         sa.Index("ix_patient_name", "surname_key", "given_key", "birth_date"),
         sa.Index("ix_patient_latin", "latin_key", "given_key"),
         sa.Index("ix_patient_birth_latin", "birth_date", "latin_key"),
-        sa.Index("ix_patient_birth_given", "birth_date", "given_key"),
+        sa.Index("ix_patient_birth_given", "birth_date", "given_key", "latin_key"),
         sa.Index("ix_patient_merged_into", "merged_into"),
     )
 

@@ -85,29 +85,47 @@ class Merges(UnitOfWork):
         birth date and given name with a surname of the same first letter and length ±1 (a
         typo). Only the ids are held in memory, never the patients."""
         live = "a.merged_into IS NULL AND b.merged_into IS NULL"
+        # Each block first finds the keys held more than once by one ordered scan of its index
+        # (GROUP BY … HAVING), then joins back only those: no index probe per patient.
         sql = sa.text(f"""
-            SELECT a.id AS x, b.id AS y FROM patient a JOIN patient b
-              ON b.birth_date = a.birth_date AND b.latin_key = a.latin_key AND b.id > a.id
-             WHERE a.birth_date IS NOT NULL AND a.latin_key <> '' AND {live}
+            WITH same_name AS (
+                SELECT birth_date, latin_key FROM patient
+                 WHERE birth_date IS NOT NULL AND latin_key <> ''
+                 GROUP BY birth_date, latin_key HAVING COUNT(*) > 1),
+            same_given AS (
+                SELECT birth_date, given_key, substr(latin_key, 1, 1) AS initial FROM patient
+                 WHERE birth_date IS NOT NULL AND given_key <> ''
+                 GROUP BY birth_date, given_key, substr(latin_key, 1, 1) HAVING COUNT(*) > 1),
+            same_document AS (
+                SELECT number_key FROM patient_document
+                 WHERE number_key IS NOT NULL AND number_key <> ''
+                 GROUP BY number_key HAVING COUNT(*) > 1)
+            SELECT a.id AS x, b.id AS y FROM same_name g
+              JOIN patient a ON a.birth_date = g.birth_date AND a.latin_key = g.latin_key
+              JOIN patient b ON b.birth_date = g.birth_date AND b.latin_key = g.latin_key AND b.id > a.id
+             WHERE {live}
             UNION
-            SELECT a.id, b.id FROM patient a JOIN patient b
-              ON b.birth_date = a.birth_date AND b.given_key = a.given_key AND b.id > a.id
-             WHERE a.birth_date IS NOT NULL AND a.given_key <> '' AND {live}
-               AND substr(b.latin_key, 1, 1) = substr(a.latin_key, 1, 1)
+            SELECT a.id, b.id FROM same_given g
+              JOIN patient a ON a.birth_date = g.birth_date AND a.given_key = g.given_key
+                            AND substr(a.latin_key, 1, 1) = g.initial
+              JOIN patient b ON b.birth_date = g.birth_date AND b.given_key = g.given_key
+                            AND substr(b.latin_key, 1, 1) = g.initial AND b.id > a.id
+             WHERE {live} AND b.latin_key <> a.latin_key
                AND length(b.latin_key) - length(a.latin_key) BETWEEN -1 AND 1
             UNION
             SELECT CASE WHEN da.patient_id < db.patient_id THEN da.patient_id ELSE db.patient_id END,
                    CASE WHEN da.patient_id < db.patient_id THEN db.patient_id ELSE da.patient_id END
-              FROM patient_document da JOIN patient_document db
-                ON db.number_key = da.number_key AND db.patient_id <> da.patient_id
+              FROM same_document g
+              JOIN patient_document da ON da.number_key = g.number_key
+              JOIN patient_document db ON db.number_key = g.number_key AND db.patient_id <> da.patient_id
               JOIN patient a ON a.id = da.patient_id JOIN patient b ON b.id = db.patient_id
-             WHERE da.number_key IS NOT NULL AND da.number_key <> '' AND {live}
+             WHERE {live}
             UNION
             SELECT CASE WHEN a.id < b.id THEN a.id ELSE b.id END,
                    CASE WHEN a.id < b.id THEN b.id ELSE a.id END
-              FROM patient a JOIN patient_document d ON d.number_key = a.iin AND d.patient_id <> a.id
+              FROM patient_document d JOIN patient a ON a.iin = d.number_key AND d.patient_id <> a.id
               JOIN patient b ON b.id = d.patient_id
-             WHERE a.iin IS NOT NULL AND {live}""")
+             WHERE length(d.number_key) = 12 AND a.iin IS NOT NULL AND {live}""")
         with self._read() as session:
             return [(x, y) for x, y in session.execute(sql)]
 

@@ -21,7 +21,7 @@ def upgrade() -> None:
     with op.batch_alter_table("patient") as batch:
         batch.add_column(sa.Column("merged_into", sa.Integer))
     op.create_index("ix_patient_birth_latin", "patient", ["birth_date", "latin_key"])
-    op.create_index("ix_patient_birth_given", "patient", ["birth_date", "given_key"])
+    op.create_index("ix_patient_birth_given", "patient", ["birth_date", "given_key", "latin_key"])
     op.create_index("ix_patient_merged_into", "patient", ["merged_into"])
 
     op.create_table(
