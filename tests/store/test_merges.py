@@ -235,3 +235,18 @@ def test_a_merged_record_is_kept_not_deleted(registry, admin):
     with registry._read() as session:
         assert session.get(Patient, b) is not None
     assert registry.kept_record_of(b) == a
+
+
+def test_nothing_new_points_at_a_merged_record(registry, admin):
+    """A desk that still has the merged card open cannot save it, decide or print for it."""
+    a, b = _pair(registry)
+    case = registry.get_patient(b).case
+    registry.merge_patients(a, b, user=admin, now=NOW)
+    with pytest.raises(AlreadyMerged, match=f"{b}.*{a}"):
+        registry.save_patient(case, user="reg", now=LATER, patient_id=b)
+    with pytest.raises(AlreadyMerged):
+        registry.record_decision(b, make_decision(), user="reg", now=LATER)
+    with pytest.raises(AlreadyMerged):
+        registry.store_printed("2026-000009", "slip", b"%PDF", lang="ru", user="reg", now=LATER,
+                               patient_id=b)
+    assert registry.history(b) == []

@@ -267,6 +267,38 @@ class Merges(UnitOfWork):
                 patient_id = row.merged_into
         return patient_id
 
+    # --- nothing new points at a merged record ---------------------------------------------
+    def _require_live(self, session: Session, patient_id: int | None) -> None:
+        """Lock the patient's row to the end of this transaction (a merge running on another
+        desk finishes first) and refuse a record merged into another, naming the kept one."""
+        if patient_id is None:
+            return
+        row = session.get(Patient, patient_id, with_for_update=True, populate_existing=True)
+        if row is not None and row.merged_into is not None:
+            raise AlreadyMerged(
+                f"Запись {patient_id} объединена с записью {row.merged_into}: откройте её — "
+                f"record {patient_id} was merged into {row.merged_into}; open that one")
+
+    def save_patient(self, case: dict, **kwargs) -> int:
+        with self.unit() as session:
+            self._require_live(session, kwargs.get("patient_id"))
+            return super().save_patient(case, **kwargs)
+
+    def record_decision(self, patient_id: int, decision: dict, **kwargs) -> int:
+        with self.unit() as session:
+            self._require_live(session, patient_id)
+            return super().record_decision(patient_id, decision, **kwargs)
+
+    def store_printed(self, number: str, kind: str, pdf: bytes, **kwargs) -> int:
+        with self.unit() as session:
+            self._require_live(session, kwargs.get("patient_id"))
+            return super().store_printed(number, kind, pdf, **kwargs)
+
+    def link_printed(self, numbers, patient_id: int, **kwargs) -> int:
+        with self.unit() as session:
+            self._require_live(session, patient_id)
+            return super().link_printed(numbers, patient_id, **kwargs)
+
     # --- merging --------------------------------------------------------------------------
     def merge_preview(self, keep: int, other: int, *, take: dict | None = None) -> dict:
         """What a merge would do, field by field and in counts; changes nothing."""
