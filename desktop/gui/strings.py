@@ -781,6 +781,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "dups.field.birth_date": {"ru": "Дата рождения", "kk": "Туған күні"},
     "dups.field.sex": {"ru": "Пол", "kk": "Жынысы"},
     "dups.field.citizenship": {"ru": "Гражданство", "kk": "Азаматтығы"},
+    "dups.field.phone": {"ru": "Телефон", "kk": "Телефон"},
+    "dups.field.address": {"ru": "Адрес", "kk": "Мекенжайы"},
     "dups.field.documents": {"ru": "Документы", "kk": "Құжаттар"},
     "dups.moved.decisions": {"ru": "решений", "kk": "шешімдер"},
     "dups.moved.printed_documents": {"ru": "напечатанных документов", "kk": "басылған құжаттар"},
