@@ -250,3 +250,12 @@ def test_nothing_new_points_at_a_merged_record(registry, admin):
         registry.store_printed("2026-000009", "slip", b"%PDF", lang="ru", user="reg", now=LATER,
                                patient_id=b)
     assert registry.history(b) == []
+
+
+def test_an_old_name_and_an_old_iin_lead_to_the_kept_record(registry, admin):
+    a = registry.save_patient(make_case("Хасанов", "Рустам", iin="791028302728"), user="reg", now=NOW)
+    b = registry.save_patient(make_case("Хассанов", "Рустам", iin="800101300015"), user="reg", now=NOW)
+    registry.merge_patients(a, b, user=admin, now=NOW)
+    assert [p.id for p in registry.search("Хассанов")] == [a]
+    assert [p.id for p in registry.search("800101300015")] == [a]
+    assert registry.get_patient(a).iin == "791028302728"
