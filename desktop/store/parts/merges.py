@@ -13,6 +13,7 @@ restore them exactly, unless something written after the merge depends on it.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 
@@ -32,7 +33,7 @@ from .export import _crash_point
 PERSON_FIELDS = ("iin", "surname", "given_name", "patronymic", "latin_name", "birth_date", "sex",
                  "citizenship")
 IDENTITY_FIELDS = ("iin", "surname", "given_name", "patronymic", "birth_date")
-CHUNK = 500
+CHUNK = 5000   # pairs scored per round trip (their patients and documents read in two queries)
 
 
 class UnmergeRefused(Conflict):
@@ -69,6 +70,63 @@ def _restore_row(session: Session, table: str, row: dict, *, insert: bool) -> No
         session.execute(sa.text(f"UPDATE {table} SET {sets} WHERE id = :id"), row)
 
 
+_LIVE = "a.merged_into IS NULL AND b.merged_into IS NULL"
+# The candidate pairs (x < y), as a CTE `pairs`: the same birth date with the same surname key
+# (folded: ё/е, Kazakh letters, Latin or Cyrillic), the same birth date and given name with a
+# surname of the same first letter and length ±1 (a typo), the same document number, one
+# record's ИИН written as the other's document. Each block first finds the keys held more than
+# once by one ordered scan of its index (GROUP BY … HAVING), then joins back only those: no
+# index probe per patient.
+_BLOCK_KEYS = f"""
+    WITH same_name AS (
+        SELECT birth_date, latin_key FROM patient
+         WHERE birth_date IS NOT NULL AND latin_key <> ''
+         GROUP BY birth_date, latin_key HAVING COUNT(*) > 1),
+    same_given AS (
+        SELECT birth_date, given_key, substr(latin_key, 1, 1) AS initial FROM patient
+         WHERE birth_date IS NOT NULL AND given_key <> ''
+         GROUP BY birth_date, given_key, substr(latin_key, 1, 1) HAVING COUNT(*) > 1),
+    same_document AS (
+        SELECT number_key FROM patient_document
+         WHERE number_key IS NOT NULL AND number_key <> ''
+         GROUP BY number_key HAVING COUNT(*) > 1)
+"""
+_BLOCK_PAIRS = f"""
+        SELECT {{cols}} FROM same_name g
+          JOIN patient a ON a.birth_date = g.birth_date AND a.latin_key = g.latin_key
+          JOIN patient b ON b.birth_date = g.birth_date AND b.latin_key = g.latin_key AND b.id > a.id
+         WHERE {_LIVE}
+        {{union}}
+        SELECT {{cols}} FROM same_given g
+          JOIN patient a ON a.birth_date = g.birth_date AND a.given_key = g.given_key
+                        AND substr(a.latin_key, 1, 1) = g.initial
+          JOIN patient b ON b.birth_date = g.birth_date AND b.given_key = g.given_key
+                        AND substr(b.latin_key, 1, 1) = g.initial AND b.id > a.id
+         WHERE {_LIVE} AND b.latin_key <> a.latin_key
+           AND length(b.latin_key) - length(a.latin_key) BETWEEN -1 AND 1
+        {{union}}
+        SELECT {{cols}} FROM same_document g
+          JOIN patient_document da ON da.number_key = g.number_key
+          JOIN patient_document db ON db.number_key = g.number_key AND db.patient_id > da.patient_id
+          JOIN patient a ON a.id = da.patient_id JOIN patient b ON b.id = db.patient_id
+         WHERE {_LIVE}
+        {{union}}
+        SELECT {{cols}}
+          FROM patient_document d JOIN patient a ON a.iin = d.number_key AND d.patient_id <> a.id
+          JOIN patient b ON b.id = d.patient_id
+         WHERE length(d.number_key) = 12 AND a.iin IS NOT NULL AND {_LIVE}
+"""
+_PAIR_IDS = ("CASE WHEN a.id < b.id THEN a.id ELSE b.id END AS x, "
+             "CASE WHEN a.id < b.id THEN b.id ELSE a.id END AS y")
+_BLOCKS = _BLOCK_KEYS + ", pairs (x, y) AS (" + _BLOCK_PAIRS.format(cols=_PAIR_IDS, union="UNION") + ")"
+
+
+@functools.lru_cache(maxsize=65536)
+def _latin(text: str | None) -> str:
+    """latin_key, remembered: given names and patronymics repeat across a registry."""
+    return latin_key(text)
+
+
 def _doc_identity(doc: dict) -> tuple:
     return (str(doc.get("kind")), document_key(doc.get("number")), doc.get("country") or "")
 
@@ -79,55 +137,52 @@ class Merges(UnitOfWork):
 
     # --- finding --------------------------------------------------------------------------
     def candidate_pairs(self) -> list[tuple[int, int]]:
-        """(lower id, higher id) of every pair sharing a blocking key, merged records left out:
-        the same ИИН (as a document of the other), the same document number, the same birth
-        date with the same surname (folded: ё/е, Kazakh letters, Latin or Cyrillic), the same
-        birth date and given name with a surname of the same first letter and length ±1 (a
-        typo). Only the ids are held in memory, never the patients."""
-        live = "a.merged_into IS NULL AND b.merged_into IS NULL"
-        # Each block first finds the keys held more than once by one ordered scan of its index
-        # (GROUP BY … HAVING), then joins back only those: no index probe per patient.
-        sql = sa.text(f"""
-            WITH same_name AS (
-                SELECT birth_date, latin_key FROM patient
-                 WHERE birth_date IS NOT NULL AND latin_key <> ''
-                 GROUP BY birth_date, latin_key HAVING COUNT(*) > 1),
-            same_given AS (
-                SELECT birth_date, given_key, substr(latin_key, 1, 1) AS initial FROM patient
-                 WHERE birth_date IS NOT NULL AND given_key <> ''
-                 GROUP BY birth_date, given_key, substr(latin_key, 1, 1) HAVING COUNT(*) > 1),
-            same_document AS (
-                SELECT number_key FROM patient_document
-                 WHERE number_key IS NOT NULL AND number_key <> ''
-                 GROUP BY number_key HAVING COUNT(*) > 1)
-            SELECT a.id AS x, b.id AS y FROM same_name g
-              JOIN patient a ON a.birth_date = g.birth_date AND a.latin_key = g.latin_key
-              JOIN patient b ON b.birth_date = g.birth_date AND b.latin_key = g.latin_key AND b.id > a.id
-             WHERE {live}
-            UNION
-            SELECT a.id, b.id FROM same_given g
-              JOIN patient a ON a.birth_date = g.birth_date AND a.given_key = g.given_key
-                            AND substr(a.latin_key, 1, 1) = g.initial
-              JOIN patient b ON b.birth_date = g.birth_date AND b.given_key = g.given_key
-                            AND substr(b.latin_key, 1, 1) = g.initial AND b.id > a.id
-             WHERE {live} AND b.latin_key <> a.latin_key
-               AND length(b.latin_key) - length(a.latin_key) BETWEEN -1 AND 1
-            UNION
-            SELECT CASE WHEN da.patient_id < db.patient_id THEN da.patient_id ELSE db.patient_id END,
-                   CASE WHEN da.patient_id < db.patient_id THEN db.patient_id ELSE da.patient_id END
-              FROM same_document g
-              JOIN patient_document da ON da.number_key = g.number_key
-              JOIN patient_document db ON db.number_key = g.number_key AND db.patient_id <> da.patient_id
-              JOIN patient a ON a.id = da.patient_id JOIN patient b ON b.id = db.patient_id
-             WHERE {live}
-            UNION
-            SELECT CASE WHEN a.id < b.id THEN a.id ELSE b.id END,
-                   CASE WHEN a.id < b.id THEN b.id ELSE a.id END
-              FROM patient_document d JOIN patient a ON a.iin = d.number_key AND d.patient_id <> a.id
-              JOIN patient b ON b.id = d.patient_id
-             WHERE length(d.number_key) = 12 AND a.iin IS NOT NULL AND {live}""")
+        """(lower id, higher id) of every pair sharing a blocking key (see _BLOCKS), merged
+        records left out. Only the ids are held in memory, never the patients."""
         with self._read() as session:
-            return [(x, y) for x, y in session.execute(sql)]
+            return [(x, y) for x, y in session.execute(sa.text(_BLOCKS + " SELECT x, y FROM pairs"))]
+
+    def scored_candidates(self, weights: dict):
+        """Every candidate pair scored as the database returns it (one statement: the pair,
+        both records' keys, and whether they share a document or an ИИN as a document), so
+        that neither the patients nor their documents are read into memory."""
+        cols = ("id", "iin", "birth_date", "surname_key", "latin_key", "given_key", "given_name",
+                "patronymic")
+        select = ", ".join([f"a.{c} AS a_{c}" for c in cols] + [f"b.{c} AS b_{c}" for c in cols] + [
+            """EXISTS (SELECT 1 FROM patient_document da JOIN patient_document db
+                         ON db.number_key = da.number_key
+                      WHERE da.patient_id = a.id AND db.patient_id = b.id
+                        AND da.number_key IS NOT NULL AND da.number_key <> ''
+                        AND (da.country IS NULL OR db.country IS NULL OR da.country = db.country)
+               ) AS shared_document""",
+            """(EXISTS (SELECT 1 FROM patient_document d WHERE d.patient_id = b.id AND d.number_key = a.iin)
+                OR EXISTS (SELECT 1 FROM patient_document d
+                           WHERE d.patient_id = a.id AND d.number_key = b.iin)) AS iin_document"""])
+        # each block returns both records' keys itself (no join back to the whole table); a pair
+        # two blocks find comes twice and is scored once
+        sql = sa.text(_BLOCK_KEYS + _BLOCK_PAIRS.format(cols=select, union="UNION ALL"))
+
+        def record(r, side: str, pid: int) -> dict:
+            g = lambda c: getattr(r, f"{side}_{c}")  # noqa: E731
+            return {"id": pid, "iin": g("iin"), "birth_date": g("birth_date"),
+                    "surname_key": g("surname_key"), "surname_latin": g("latin_key"),
+                    "given_key": g("given_key"), "given_latin": _latin(g("given_name")),
+                    "patronymic_latin": _latin(g("patronymic")), "documents": ()}
+
+        seen: set[tuple[int, int]] = set()
+        with self._guard(), self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                # a server-side cursor is planned for its first rows; the whole list is wanted
+                connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
+            result = connection.execution_options(stream_results=True, yield_per=CHUNK).execute(sql)
+            for r in result:
+                key = (r.a_id, r.b_id) if r.a_id < r.b_id else (r.b_id, r.a_id)
+                if key in seen:
+                    continue
+                seen.add(key)
+                yield core_duplicates.score(
+                    record(r, "a", r.a_id), record(r, "b", r.b_id), weights,
+                    {"document": bool(r.shared_document), "iin_document": bool(r.iin_document)})
 
     def duplicates_of(self, patient_id: int, weights: dict) -> list[dict]:
         """The likely duplicates of one stored patient (the card a registrar has open), best
@@ -167,8 +222,8 @@ class Merges(UnitOfWork):
             {"ids": ids})
         records = {r.id: {"id": r.id, "iin": r.iin, "birth_date": r.birth_date,
                           "surname_key": r.surname_key, "surname_latin": r.latin_key,
-                          "given_key": r.given_key, "given_latin": latin_key(r.given_name),
-                          "patronymic_latin": latin_key(r.patronymic), "documents": []}
+                          "given_key": r.given_key, "given_latin": _latin(r.given_name),
+                          "patronymic_latin": _latin(r.patronymic), "documents": []}
                    for r in rows}
         docs = session.execute(sa.text(
             "SELECT patient_id, number_key, country FROM patient_document "
@@ -199,13 +254,15 @@ class Merges(UnitOfWork):
         weights = core_duplicates.check_weights(weights)
         threshold = weights["min_score"] if min_score is None else min_score
         flagged = self._flagged_pairs()
-        pairs = set(self.candidate_pairs()) | set(flagged)
-        scored = self.score_pairs(sorted(pairs), weights)
-        result = []
-        for s in scored:
+        result, seen = [], set()
+        for s in self.scored_candidates(weights):   # streamed: only the kept pairs stay
             is_flagged = (s.keep, s.other) in flagged
             if s.score >= threshold or is_flagged:
                 result.append({**s.as_dict(), "flagged": is_flagged})
+                seen.add((s.keep, s.other))
+        for s in self.score_pairs(sorted(flagged - seen), weights):   # reported, not blocked
+            if (s.keep, s.other) not in seen:
+                result.append({**s.as_dict(), "flagged": True})
         result.sort(key=lambda p: (not p["flagged"], -p["score"], p["keep"], p["other"]))
         return result
 
