@@ -463,9 +463,25 @@ class MainWindow(QMainWindow):
         self.history.set_items(self.registry.history(patient.id))
         self.dirty = False
         self.recompute()
-        self.check_duplicates()   # «Возможный дубль» on a stored card
+        ok, _ = self.link.guard(self.check_duplicates)   # «Возможный дубль» on a stored card
         self.tabs.setCurrentIndex(0)
         self.form.focus_first()
+
+    def _scored_duplicates(self) -> list:
+        """The stored card's likely duplicates by the administrator's score (none when the
+        reference data has no weights or the server is out of reach)."""
+        from desktop.core.duplicates import weights_on
+
+        try:
+            weights = weights_on(self.ref, self.today)
+        except ValueError:
+            return []
+        ok, pairs = self.link.guard(self.registry.duplicates_of, self.patient_id, weights)
+        if not ok or not pairs:
+            return []
+        order = [q["patient"] for q in pairs]
+        found = self.registry.patients_by_id(order)
+        return [found[i] for i in order if i in found]
 
     def report_duplicate(self, other_id: int) -> None:
         """«Сообщить администратору»: the pair goes first on the administrator's list."""
@@ -495,18 +511,9 @@ class MainWindow(QMainWindow):
 
     def check_duplicates(self) -> list:
         """After the ИИН or the name is entered: a banner if the registry already holds this person."""
-        if self.patient_id is not None:   # a stored card: the administrator's score and keys
-            from desktop.core.duplicates import weights_on
-
-            try:
-                weights = weights_on(self.ref, self.today)
-            except ValueError:
-                weights = None
-            pairs = self.registry.duplicates_of(self.patient_id, weights) if weights else []
-            found = [p for p in self.registry.patients_by_id([q["patient"] for q in pairs]).values()]
-            found.sort(key=lambda p: [q["patient"] for q in pairs].index(p.id))
-        else:
-            found = self.registry.likely_duplicates(self.form.case(), exclude_id=self.patient_id)
+        found = self.registry.likely_duplicates(self.form.case(), exclude_id=self.patient_id)
+        if not found and self.patient_id is not None:   # a stored card: the administrator's keys
+            found = self._scored_duplicates()
         if found:
             self.form.show_duplicate(self._who(found[0]), found[0].id,
                                      stored=self.patient_id is not None)
