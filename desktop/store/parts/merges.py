@@ -77,6 +77,12 @@ _LIVE = "a.merged_into IS NULL AND b.merged_into IS NULL"
 # record's ИИН written as the other's document. Each block first finds the keys held more than
 # once by one ordered scan of its index (GROUP BY … HAVING), then joins back only those: no
 # index probe per patient.
+# Same surname and birth date but another given name is a relative, not a duplicate: such a
+# pair is left out unless the given names begin with the same letter, one is missing, or one is
+# written in Latin (then it may be the other's transliteration; Latin letters sort before «а»).
+_GIVEN_MAY_MATCH = ("(a.given_key = '' OR b.given_key = '' "
+                    "OR substr(a.given_key, 1, 1) = substr(b.given_key, 1, 1) "
+                    "OR substr(a.given_key, 1, 1) < 'а' OR substr(b.given_key, 1, 1) < 'а')")
 _BLOCK_KEYS = f"""
     WITH same_name AS (
         SELECT birth_date, latin_key FROM patient
@@ -95,7 +101,7 @@ _BLOCK_PAIRS = f"""
         SELECT {{cols}} FROM same_name g
           JOIN patient a ON a.birth_date = g.birth_date AND a.latin_key = g.latin_key
           JOIN patient b ON b.birth_date = g.birth_date AND b.latin_key = g.latin_key AND b.id > a.id
-         WHERE {_LIVE}
+         WHERE {_LIVE} AND {_GIVEN_MAY_MATCH}
         {{union}}
         SELECT {{cols}} FROM same_given g
           JOIN patient a ON a.birth_date = g.birth_date AND a.given_key = g.given_key
