@@ -84,10 +84,14 @@ def _same_name(key_a: str, key_b: str, lat_a: str, lat_b: str) -> bool:
     return bool((key_a and key_a == key_b) or (lat_a and lat_a == lat_b))
 
 
-def score(a: dict, b: dict, weights: dict) -> PairScore:
+def score(a: dict, b: dict, weights: dict, evidence: dict | None = None) -> PairScore:
     """The score of records `a` and `b` (0..100) and what matched. Same ИИН is certain (the
     `certain` score); two different ИИН rule the pair out (0); otherwise the weights of what
-    matched add up, capped at 100. `keep` is the older record (lower id)."""
+    matched add up, capped at 100. `keep` is the older record (lower id).
+
+    `evidence`: what the database already compared, so that the documents need not be read:
+    {"document": the two share a document number of a compatible country, "iin_document": one
+    record's ИИН is a document number of the other}; the records' `documents` are then unused."""
     keep, other = (a, b) if a["id"] <= b["id"] else (b, a)
     matched: list[str] = []
     total = 0
@@ -104,14 +108,19 @@ def score(a: dict, b: dict, weights: dict) -> PairScore:
         if iin_a == iin_b:
             return PairScore(keep["id"], other["id"], weights["certain"], ("iin",))
         hit("iin_differs")
-    elif (iin_a and iin_a in docs_b) or (iin_b and iin_b in docs_a):
+    elif (evidence["iin_document"] if evidence is not None
+          else (iin_a and iin_a in docs_b) or (iin_b and iin_b in docs_a)):
         return PairScore(keep["id"], other["id"], weights["certain"], ("iin",))
-    countries_a = {(n, c) for n, c in keep.get("documents") or () if n}
-    for number, country in other.get("documents") or ():
-        if number and any(number == n and (not country or not c or country == c)
-                          for n, c in countries_a):
+    if evidence is not None:
+        if evidence["document"]:
             hit("document")
-            break
+    else:
+        countries_a = {(n, c) for n, c in keep.get("documents") or () if n}
+        for number, country in other.get("documents") or ():
+            if number and any(number == n and (not country or not c or country == c)
+                              for n, c in countries_a):
+                hit("document")
+                break
     birth_a, birth_b = keep.get("birth_date"), other.get("birth_date")
     if birth_a and birth_b:
         hit("birth_date" if birth_a == birth_b else "birth_date_differs")

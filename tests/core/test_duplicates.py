@@ -108,3 +108,12 @@ def test_malformed_weights_are_refused(tmp_path):
     path.write_text(text.replace("document: 60,", "document: sixty,", 1), encoding="utf-8")
     with pytest.raises(SourceError, match="duplicate_weights.*document"):
         build_reference(src, tmp_path / "t.sqlite")
+
+
+def test_evidence_from_the_database_stands_for_the_documents(weights):
+    """The store's streamed list passes what SQL compared instead of the documents."""
+    a, b = record(1, "Ким", "Олег"), record(2, "Kim", "Oleg", birth="1980-05-05")
+    assert "document" in score(a, b, weights, {"document": True, "iin_document": False}).matched
+    assert "document" not in score(a, b, weights, {"document": False, "iin_document": False}).matched
+    b["iin"] = "791028302728"
+    assert score(a, b, weights, {"document": False, "iin_document": True}).matched == ("iin",)
