@@ -8,7 +8,7 @@ One module a command group, each adding its subcommands to the parser (`add_comm
     registry    backup, restore, registry copy, export, numbers
     accounts    users, audit
     clinic      clinic show|set
-    patients    patients import, worklist
+    patients    patients import|duplicates|merge|unmerge, worklist
     reports     report list, report NAME (the head registrar's reports)
     server      server init
     gui         the desk, when no command is given

@@ -1,5 +1,11 @@
-"""Patients in bulk and the call list: `patients import FILE.jsonl` (administrator) and
-`worklist` (any signed-in user).
+"""Patients in bulk and the call list: `patients import FILE.jsonl` (administrator), duplicate
+records (`patients duplicates|merge|unmerge`, administrator) and `worklist` (any signed-in user).
+
+`patients duplicates [--min-score N]`: [{"keep", "other", "score", "matched", "flagged"}], pairs
+a registrar flagged first, then best first. `patients merge KEEP OTHER [--take FIELD=other ...]
+[--dry-run]`: {"merge_id", "kept", "merged", "moved"} (the dry run prints the preview and
+writes nothing). `patients unmerge MERGE_ID`: exit 3 with every reason when later writes
+depend on the merge.
 
 `patients import`: a clinic loading its attached population, one case (interface.md) a line;
 each valid line decided by the same core as `decide` and saved with its decision
@@ -27,6 +33,27 @@ def add_commands(sub) -> None:
     common.lang_option(imp)
     common.credentials(imp)
     imp.set_defaults(func=cmd_patients_import)
+
+    dup = patients.add_parser("duplicates", help="likely duplicate records as JSON, best first "
+                                                 "(flagged by registrars first)")
+    dup.add_argument("--min-score", type=int, default=None, metavar="N",
+                     help="show pairs scoring at least N of 100 (default: the reference data's)")
+    common.credentials(dup)
+    dup.set_defaults(func=cmd_patients_duplicates)
+
+    merge = patients.add_parser("merge", help="merge record OTHER into KEEP (administrator)")
+    merge.add_argument("keep", type=int, metavar="KEEP")
+    merge.add_argument("other", type=int, metavar="OTHER")
+    merge.add_argument("--take", action="append", default=[], metavar="FIELD=other",
+                       help="take this field's value from OTHER (repeatable)")
+    merge.add_argument("--dry-run", action="store_true", help="print the preview, change nothing")
+    common.credentials(merge)
+    merge.set_defaults(func=cmd_patients_merge)
+
+    unmerge = patients.add_parser("unmerge", help="undo a merge, restoring both records (administrator)")
+    unmerge.add_argument("merge_id", type=int, metavar="MERGE_ID")
+    common.credentials(unmerge)
+    unmerge.set_defaults(func=cmd_patients_unmerge)
 
     p = sub.add_parser("worklist", help="attachments whose basis ends soon, as JSON")
     p.add_argument("--days", type=int, default=30)
@@ -70,6 +97,66 @@ def cmd_patients_import(args) -> int:
     if all_errors:
         emit_errors(all_errors)
         return EXIT_INVALID
+    return EXIT_OK
+
+
+@common.guarded
+def cmd_patients_duplicates(args) -> int:
+    from desktop.core.duplicates import weights_on
+
+    if args.min_score is not None and not 0 <= args.min_score <= 100:
+        raise common.InvalidOption("--min-score", "--min-score: от 0 до 100 — from 0 to 100")
+    ref = common.load_ref(args)
+    moment = common.now()
+    with common.open_registry(args) as registry:
+        common.authenticate(registry, args, moment, admin=True)
+        pairs = registry.duplicate_pairs(weights_on(ref, common.today()), min_score=args.min_score)
+    print_json(pairs)
+    return EXIT_OK
+
+
+def _takes(values: list[str]) -> dict:
+    take = {}
+    for value in values:
+        name, sep, side = value.partition("=")
+        if not sep or not name or side not in ("other", "keep"):
+            raise common.InvalidOption("--take", f"--take {value!r}: нужно ПОЛЕ=other — "
+                                                 "expected FIELD=other")
+        take[name] = side
+    return take
+
+
+@common.guarded
+def cmd_patients_merge(args) -> int:
+    from desktop.store.registry import AlreadyMerged
+
+    take = _takes(args.take)
+    moment = common.now()
+    with common.open_registry(args) as registry:
+        user = common.authenticate(registry, args, moment, admin=True)
+        if args.dry_run:
+            print_json(registry.merge_preview(args.keep, args.other, take=take))
+            return EXIT_OK
+        try:
+            result = registry.merge_patients(args.keep, args.other, user=user, now=moment, take=take)
+        except AlreadyMerged as e:
+            return common.refused(e)
+    print_json(result)
+    return EXIT_OK
+
+
+@common.guarded
+def cmd_patients_unmerge(args) -> int:
+    from desktop.store.registry import UnmergeRefused
+
+    moment = common.now()
+    with common.open_registry(args) as registry:
+        user = common.authenticate(registry, args, moment, admin=True)
+        try:
+            result = registry.unmerge(args.merge_id, user=user, now=moment)
+        except UnmergeRefused as e:
+            return common.refused(e)
+    print_json(result)
     return EXIT_OK
 
 

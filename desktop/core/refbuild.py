@@ -269,6 +269,13 @@ def compile_sources(src: Path) -> dict[str, list[tuple]]:
                     lo, _, hi = str(code).partition("-")
                     if not (_icd_ok(lo.strip()) and _icd_ok((hi or lo).strip())):
                         raise SourceError(f"{where}: {code!r} is not an ICD-10 code or range")
+            if name == "duplicate_weights":
+                from .duplicates import WeightsError, check_weights
+
+                try:
+                    check_weights(v.get("value"))
+                except WeightsError as exc:
+                    raise SourceError(f"{where}: {exc}") from None
             rows["parameters"].append((name, _d(v.get("from"), where), json.dumps(v.get("value"), sort_keys=True),
                                        p.get("unit"), p.get("description", ""), basis(v.get("basis"), where)))
 

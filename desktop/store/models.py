@@ -73,6 +73,9 @@ class Patient(SQLModel, table=True):
         sa.Index("ix_patient_iin", "iin", unique=True, sqlite_where=sa.text("iin IS NOT NULL")),
         sa.Index("ix_patient_name", "surname_key", "given_key", "birth_date"),
         sa.Index("ix_patient_latin", "latin_key", "given_key"),
+        sa.Index("ix_patient_birth_latin", "birth_date", "latin_key"),
+        sa.Index("ix_patient_birth_given", "birth_date", "given_key", "latin_key"),
+        sa.Index("ix_patient_merged_into", "merged_into"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -93,6 +96,7 @@ class Patient(SQLModel, table=True):
     updated_at: datetime = _col(IsoDateTime, nullable=False)
     updated_by: str = _col(sa.Text, nullable=False)
     version: int = _col(sa.Integer, nullable=False, server_default="1")  # +1 on every save
+    merged_into: Optional[int] = _col(sa.Integer)  # set when merged into another record (merges)
 
     @property
     def case(self) -> dict:
@@ -315,6 +319,77 @@ class ExportOutbox(SQLModel, table=True):
     csv_file: str = _col(sa.Text, nullable=False)
     json_file: str = _col(sa.Text, nullable=False)
     batch_id: Optional[int] = _col(sa.Integer)
+
+
+class PatientMerge(SQLModel, table=True):
+    """Two records found to be one person: `merged_id` kept as merged into `kept_id`, with
+    the snapshot of both as they were (undo restores them exactly) and what moved."""
+
+    __tablename__ = "patient_merge"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('merged', 'undone')", name="ck_patient_merge_status"),
+        sa.Index("ix_patient_merge_kept", "kept_id", "status"),
+        sa.Index("ix_patient_merge_merged", "merged_id", "status"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kept_id: int = _fk("patient.id", nullable=False, ondelete=None)
+    merged_id: int = _fk("patient.id", nullable=False, ondelete=None)
+    merged_at: datetime = _col(IsoDateTime, nullable=False)
+    merged_by: str = _col(sa.Text, nullable=False)
+    score: Optional[int] = _col(sa.Integer)
+    snapshot: str = _col(sa.Text, nullable=False)
+    moved: str = _col(sa.Text, nullable=False)
+    decision_mark: int = _col(sa.Integer, nullable=False, server_default="0")
+    printed_mark: int = _col(sa.Integer, nullable=False, server_default="0")
+    exported_before: bool = _col(sa.Boolean, nullable=False, server_default=sa.false())
+    kept_version: int = _col(sa.Integer, nullable=False)
+    status: str = _col(sa.Text, nullable=False)
+    undone_at: Optional[datetime] = _col(IsoDateTime)
+    undone_by: Optional[str] = _col(sa.Text)
+
+
+class PatientAlias(SQLModel, table=True):
+    """An identifier a merged record left behind (kind 'iin', 'name' or 'latin'), leading to the
+    record it was merged into."""
+
+    __tablename__ = "patient_alias"
+    __table_args__ = (sa.Index("ix_patient_alias_value", "kind", "value"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    patient_id: int = _fk("patient.id", nullable=False, ondelete=None)
+    merge_id: int = _fk("patient_merge.id", nullable=False, ondelete=None)
+    kind: str = _col(sa.Text, nullable=False)
+    value: str = _col(sa.Text, nullable=False)
+
+
+class ExportCorrection(SQLModel, table=True):
+    """A merge the national register must hear about once: the merged record's identifiers now
+    belong to the kept one. `batch_id` is set by the export batch that sent it."""
+
+    __tablename__ = "export_correction"
+    __table_args__ = (sa.Index("ix_export_correction_batch", "batch_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    merge_id: int = _fk("patient_merge.id", nullable=False, ondelete=None)
+    kept_id: int = _col(sa.Integer, nullable=False)
+    merged_id: int = _col(sa.Integer, nullable=False)
+    created_at: datetime = _col(IsoDateTime, nullable=False)
+    batch_id: Optional[int] = _col(sa.Integer)
+
+
+class DuplicateFlag(SQLModel, table=True):
+    """A registrar's «possible duplicate» report for the administrator (listed first)."""
+
+    __tablename__ = "duplicate_flag"
+    __table_args__ = (sa.Index("ix_duplicate_flag_open", "resolved_at", "patient_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    patient_id: int = _fk("patient.id", nullable=False, ondelete=None)
+    other_id: Optional[int] = _col(sa.Integer)
+    flagged_at: datetime = _col(IsoDateTime, nullable=False)
+    flagged_by: str = _col(sa.Text, nullable=False)
+    resolved_at: Optional[datetime] = _col(IsoDateTime)
 
 
 metadata = SQLModel.metadata

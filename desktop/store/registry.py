@@ -3,7 +3,8 @@ PostgreSQL server shared by every desk.
 
 `open_registry(path, now=...)` returns a `Registry`: one unit of work (unit.py) with the parts
 of each concern on top (parts/: patients, decisions, numbers and printouts, prices, settings,
-accounts, audit, worklist, export). Every method that writes runs in one transaction
+accounts, audit, worklist, export,
+merges — first, so that a merged record's identifiers lead to the kept one). Every method that writes runs in one transaction
 and returns only after the commit (or joins an open `registry.unit()`), and every method that
 stamps time takes `now`. What only an SQLite file has lives in files.py and db.py, the server's
 counterparts in backend.py. Backups, restore and moving a whole registry (backups.py,
@@ -23,6 +24,7 @@ from .parts.accounts import ROLES, Accounts
 from .parts.audit import Audit
 from .parts.decisions import Decisions, HistoryItem
 from .parts.export import Export
+from .parts.merges import AlreadyMerged, Merges, UnmergeRefused
 from .parts.numbers import RESERVATION_TIMEOUT, SERVER_RESERVATION_TIMEOUT, Numbers
 from .parts.patients import Patients, StaleRecord
 from .parts.prices import Prices
@@ -32,10 +34,10 @@ from .unit import SYSTEM_USER, audit_hash
 
 __all__ = ["Registry", "open_registry", "auto_backup", "backup_database",
            "default_backups_dir", "latest_backup", "verify_admin_in_file", "StaleRecord",
-           "HistoryItem", "WorklistItem", "ROLES", "SYSTEM_USER", "audit_hash"]
+           "HistoryItem", "WorklistItem", "AlreadyMerged", "UnmergeRefused", "ROLES", "SYSTEM_USER", "audit_hash"]
 
 
-class Registry(Patients, Decisions, Numbers, Prices, Settings, Accounts, Audit, Worklist, Export):
+class Registry(Merges, Patients, Decisions, Numbers, Prices, Settings, Accounts, Audit, Worklist, Export):
     """The operational database of one clinic. Create with `open_registry`; close when done."""
 
 

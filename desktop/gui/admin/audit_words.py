@@ -11,7 +11,10 @@ import json
 # action -> catalogue key of the sentence; the object is appended after ": "
 ACTIONS = ("login", "login_failed", "login_refused", "account_locked", "create", "update", "view",
            "decide", "print", "reprint", "link_printed", "backup", "restore", "export",
-           "export_staged", "void_number", "refdata_import", "refdata_rollback", "seed", "migrate")
+           "export_staged", "void_number", "refdata_import", "refdata_rollback", "seed", "migrate",
+           "merge", "unmerge", "flag_duplicate")
+# actions whose details name a second patient record (merges, duplicate flags)
+_PAIRED = {"merge": "merged", "unmerge": "merged", "flag_duplicate": "other"}
 _FEMALE_ENDINGS = ("вна", "чна", "кызы", "қызы")
 _MALE_ENDINGS = ("вич", "ич", "улы", "ұлы", "оглы", "оғлы")
 _FEMALE_SURNAMES = ("ова", "ева", "ёва", "ина", "ына", "ая", "ская", "цкая")
@@ -63,9 +66,9 @@ class AuditWords:
                 patients.add(int(key))
             elif kind == "printed":
                 printed.add(key)
-            if e.action in ("print", "reprint"):
+            if e.action in ("print", "reprint") or e.action in _PAIRED:
                 try:
-                    patient = json.loads(e.details or "{}").get("patient")
+                    patient = json.loads(e.details or "{}").get(_PAIRED.get(e.action, "patient"))
                 except (ValueError, AttributeError):
                     patient = None
                 if isinstance(patient, int):
@@ -134,10 +137,22 @@ class AuditWords:
             action = "create_patient"   # a card, not an account
         verb = self.tr(f"auditw.{action}").replace("{a}", ending)
         thing = self.thing(entry.object)
+        if action in _PAIRED:   # both records named: «объединила записи: A ← B»
+            other = self._paired(entry)
+            if other is not None:
+                thing = self.tr(f"auditw.pair.{action}", kept=thing, other=self.patient(other))
         if action in ("login", "login_failed", "login_refused", "account_locked") \
                 and entry.object == f"user:{entry.user}":
             thing = ""
         return f"{self.who(entry.user)} {verb}" + (f": {thing}" if thing else "")
+
+    @staticmethod
+    def _paired(entry) -> int | None:
+        try:
+            value = json.loads(entry.details or "{}").get(_PAIRED[entry.action])
+        except (ValueError, AttributeError):
+            return None
+        return value if isinstance(value, int) else None
 
     def details(self, entry) -> str:
         """The details JSON as "key: value; …" with the known keys in words."""
@@ -163,6 +178,14 @@ class AuditWords:
                 value = self.ref.text(f"status.{value}", self.tr.lang)
             elif key in ("fields", "keys") and isinstance(value, list):
                 value = [self.tr(v) if v in _strings() else v for v in value]
+            elif key in ("kept", "merged", "other") and isinstance(value, int):
+                value = self.patient(value)
+            elif key == "moved" and isinstance(value, dict):
+                value = ", ".join(f"{self.tr(f'dups.moved.{k}') if f'dups.moved.{k}' in _strings() else k}"
+                                  f" {v}" for k, v in value.items() if v)
+            elif key == "took" and isinstance(value, list):
+                value = [self.tr(f"dups.field.{v}") if f"dups.field.{v}" in _strings() else v
+                         for v in value]
             elif isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and value[10:11] == "T":
                 value = f"{value[8:10]}.{value[5:7]}.{value[0:4]} {value[11:16]}"   # an ISO time
             if isinstance(value, bool):

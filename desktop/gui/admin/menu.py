@@ -1,6 +1,7 @@
 """Administration for the head registrar: price list, reference data, backups, users, audit
-log, the worklist of lapsing attachments, the export for the national register and the
-reports (journal, summary, paid services, lapsing, registrars).
+log, the worklist of lapsing attachments, the export for the national register, the
+reports (journal, summary, paid services, lapsing, registrars) and the possible duplicate
+records (duplicates.py).
 
 `AdminMenu` builds the menu in one line; each entry opens one dialog (the dialogs live in
 prices.py, data.py and people.py beside this module). For a registrar only the worklist and the reports (journal, lapsing) are
@@ -20,18 +21,21 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from desktop.gui.admin.base import AdminDialog
 from desktop.gui.admin.data import BackupDialog, ExportDialog, ReferenceDataDialog
+from desktop.gui.admin.duplicates import DuplicatesDialog
 from desktop.gui.admin.people import AuditDialog, UsersDialog, WorklistDialog
 from desktop.gui.admin.prices import PriceEditor
 from desktop.gui.admin.reports import ReportsDialog
 
 __all__ = ["AdminMenu", "AdminDialog", "PriceEditor", "ReferenceDataDialog", "BackupDialog",
-           "UsersDialog", "AuditDialog", "WorklistDialog", "ExportDialog", "ReportsDialog"]
+           "UsersDialog", "AuditDialog", "WorklistDialog", "ExportDialog", "ReportsDialog",
+           "DuplicatesDialog"]
 
 # (name, string key, administrator only)
 ENTRIES = (("worklist", "worklist.title", False), ("prices", "prices.title", True),
            ("refdata", "refdata.title", True), ("backup", "backup.title", True),
            ("users", "users.title", True), ("audit", "audit.title", True),
-           ("export", "export.title", True), ("reports", "reports.title", False))
+           ("export", "export.title", True), ("reports", "reports.title", False),
+           ("duplicates", "dups.title", True))
 
 
 class AdminMenu(QObject):
@@ -119,6 +123,8 @@ class AdminMenu(QObject):
             dialog = ReportsDialog(r, self.ref, tr, clock, user, self.today, parent=p)
             dialog.open_patient.connect(self.open_patient)
             return dialog
+        if name == "duplicates":
+            return DuplicatesDialog(r, self.ref, tr, clock, user, self.today, parent=p)
         raise KeyError(name)
 
     def open(self, name: str) -> AdminDialog:

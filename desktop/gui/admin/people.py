@@ -15,7 +15,8 @@ from desktop.gui.widgets import DateField, FormDialog, hbox, keyed
 
 AUDIT_ACTIONS = ("login", "login_failed", "login_refused", "account_locked", "create", "update", "view",
                  "decide", "print", "reprint", "link_printed", "backup", "restore", "export",
-                 "refdata_import", "refdata_rollback", "seed", "migrate")
+                 "refdata_import", "refdata_rollback", "seed", "migrate", "merge", "unmerge",
+                 "flag_duplicate")
 
 
 class UserDialog(FormDialog):

@@ -49,6 +49,7 @@ class PatientForm(QWidget):
     changed = Signal()
     identity_left = Signal()
     open_duplicate = Signal(int)
+    report_duplicate = Signal(int)   # «Сообщить администратору» on a stored card's banner
 
     def __init__(self, ref, tr: Tr, today: date, parent: QWidget | None = None):
         super().__init__(parent)
@@ -71,11 +72,18 @@ class PatientForm(QWidget):
         self.banner_text = QLabel()
         self.banner_text.setWordWrap(True)
         self.banner_open = QPushButton()
+        self.banner_report = QPushButton()
+        self.banner_report.setObjectName("reportDuplicate")
+        self.banner_report.hide()
         row = QHBoxLayout(self.banner)
         row.addWidget(self.banner_text, 1)
         row.addWidget(self.banner_open)
+        row.addWidget(self.banner_report)
         self.banner.hide()
+        self._duplicate_stored = False
         self.banner_open.clicked.connect(self._open_duplicate)
+        self.banner_report.clicked.connect(
+            lambda: self._duplicate_id is not None and self.report_duplicate.emit(self._duplicate_id))
         outer.addWidget(self.banner)
         self.general_error = ErrorLabel()
         outer.addWidget(self.general_error)
@@ -313,6 +321,7 @@ class PatientForm(QWidget):
         self.doc_edit.setText(tr("doc.edit"))
         self.doc_remove.setText(tr("doc.remove"))
         self.banner_open.setText(tr("dup.open"))
+        self.banner_report.setText(tr("dup.report"))
         for field in (self.birth_date, self.as_of, self.worker_until):
             field.setPlaceholderText(tr("ph.date"))
         self.scan_button.setText(tr("mrz.button"))
@@ -345,7 +354,8 @@ class PatientForm(QWidget):
         self.documents.retranslate()
         self._diagnosis_typed()
         if self._duplicate_id is not None:
-            self.banner_text.setText(tr("dup.banner", who=self._duplicate_who))
+            self.banner_text.setText(tr("dup.possible" if self._duplicate_stored else "dup.banner",
+                                        who=self._duplicate_who))
 
     # --- reactions --------------------------------------------------------------------------
     def _edited(self, *_args) -> None:
@@ -700,9 +710,14 @@ class PatientForm(QWidget):
                 label.show_message(None)
         self.documents.mark_bad_rows(bad_rows)
 
-    def show_duplicate(self, who: str, patient_id: int) -> None:
+    def show_duplicate(self, who: str, patient_id: int, *, stored: bool = False) -> None:
+        """The banner: on a new card «already in the registry»; on a stored card (`stored`)
+        «Возможный дубль» with «Сообщить администратору»."""
         self._duplicate_id, self._duplicate_who = patient_id, who
-        self.banner_text.setText(self.tr("dup.banner", who=who))
+        self._duplicate_stored = stored
+        self.banner_text.setText(self.tr("dup.possible" if stored else "dup.banner", who=who))
+        self.banner_report.setVisible(stored)
+        self.banner_report.setEnabled(True)
         self.banner.show()
 
     def hide_duplicate(self) -> None:

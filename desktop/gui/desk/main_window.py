@@ -160,6 +160,7 @@ class MainWindow(QMainWindow):
         self.form.changed.connect(self._form_changed)
         self.form.identity_left.connect(self.check_duplicates)
         self.form.open_duplicate.connect(self.open_patient)
+        self.form.report_duplicate.connect(self.report_duplicate)
         self.search.open_patient.connect(self.open_patient)
         self.search.new_patient.connect(self.new_patient)
         self.panel.save_clicked.connect(self.save)
@@ -511,6 +512,7 @@ class MainWindow(QMainWindow):
         last stored decision are highlighted."""
         if not self.confirm_discard():
             return
+        patient_id = self.registry.kept_record_of(patient_id)  # a merged record: the kept one
         patient = self.registry.open_patient(patient_id, user=self.user.login, now=self.clock.now())
         self.patient_id = patient.id
         self.patient_version = patient.version  # saving over a newer version is refused
@@ -524,8 +526,35 @@ class MainWindow(QMainWindow):
         self.history.set_items(self.registry.history(patient.id))
         self.dirty = False
         self.recompute()
+        ok, _ = self.link.guard(self.check_duplicates)   # «Возможный дубль» on a stored card
         self.tabs.setCurrentWidget(self.form_scroll)
         self.form.focus_first()
+
+    def _scored_duplicates(self) -> list:
+        """The stored card's likely duplicates by the administrator's score (none when the
+        reference data has no weights or the server is out of reach)."""
+        from desktop.core.duplicates import weights_on
+
+        try:
+            weights = weights_on(self.ref, self.today)
+        except ValueError:
+            return []
+        ok, pairs = self.link.guard(self.registry.duplicates_of, self.patient_id, weights)
+        if not ok or not pairs:
+            return []
+        order = [q["patient"] for q in pairs]
+        found = self.registry.patients_by_id(order)
+        return [found[i] for i in order if i in found]
+
+    def report_duplicate(self, other_id: int) -> None:
+        """«Сообщить администратору»: the pair goes first on the administrator's list."""
+        if self.patient_id is None or self.user is None:
+            return
+        ok, _ = self.link.guard(self.registry.flag_duplicate, self.patient_id, other_id,
+                                user=self.user.login, now=self.clock.now())
+        if ok:
+            self.form.banner_report.setEnabled(False)
+            self.statusBar().showMessage(self.tr("dup.reported"), 8000)
 
     def _open_from_list(self, patient_id: int) -> None:
         """A row of the worklist: the patient's card, in front of the list."""
@@ -546,8 +575,11 @@ class MainWindow(QMainWindow):
     def check_duplicates(self) -> list:
         """After the ИИН or the name is entered: a banner if the registry already holds this person."""
         found = self.registry.likely_duplicates(self.form.case(), exclude_id=self.patient_id)
+        if not found and self.patient_id is not None:   # a stored card: the administrator's keys
+            found = self._scored_duplicates()
         if found:
-            self.form.show_duplicate(self._who(found[0]), found[0].id)
+            self.form.show_duplicate(self._who(found[0]), found[0].id,
+                                     stored=self.patient_id is not None)
         else:
             self.form.hide_duplicate()
         return found

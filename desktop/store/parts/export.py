@@ -33,6 +33,9 @@ class Export(UnitOfWork):
         done. A run that finds a staged batch (the previous run crashed in between) finishes
         that batch — the same files with the same content — instead of starting a new one.
         With again=True, every current allowed attachment is written again.
+        A merge of a person the register already knew is sent once as a correction (CSV rows
+        with action "correction", the JSON's "corrections"); decisions taken before such a merge
+        are not sent again as new attachments.
         Nothing to export: no files are written. Returns {"count", "decision_ids", ...}.
         """
         out_csv, out_json = Path(out_csv), Path(out_json)
@@ -76,21 +79,38 @@ class Export(UnitOfWork):
                           ORDER BY y.taken_at DESC, y.id DESC LIMIT 1)
               AND (:again OR NOT EXISTS (SELECT 1 FROM export_outbox o
                                          WHERE o.decision_id = d.id))
+              AND p.merged_into IS NULL
+              AND (:again OR NOT EXISTS (
+                    SELECT 1 FROM patient_merge m
+                    WHERE m.kept_id = d.patient_id AND m.status = 'merged'
+                      AND m.exported_before = :yes AND d.id <= m.decision_mark))
             ORDER BY d.id""")
-        rows = [dict(r._mapping) for r in session.execute(sql, {"again": again})]
-        if not rows:
+        # a decision taken before a merge of a person the register already knew is no new
+        # attachment: the correction below tells the register instead (once)
+        rows = [dict(r._mapping) for r in session.execute(sql, {"again": again, "yes": True})]
+        corrections = self._pending_corrections(session)
+        if not rows and not corrections:
             return None
         clinic = {k: v for k, v in self.clinic_details().items()}
         columns = ["decision_id", "patient_id", "iin", "surname", "given_name", "patronymic",
                    "birth_date", "sex", "citizenship", "category", "attachment_until",
                    "as_of", "taken_at", "user", "reference_version"]
+        extra = ["action", "replaces_patient_id", "replaces_iin", "replaces_name",
+                 "replaces_birth_date"]
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(columns)
+        writer.writerow(columns + extra)
         for r in rows:
-            writer.writerow(csv_row([r[c] for c in columns]))
+            writer.writerow(csv_row([r[c] for c in columns] + ["attach", "", "", "", ""]))
+        for c in corrections:
+            writer.writerow(csv_row([c.get(k) for k in columns] + [
+                "correction", c["replaces"]["patient_id"], c["replaces"]["iin"],
+                c["replaces"]["name"], c["replaces"]["birth_date"]]))
         document = {"exported_at": now.isoformat(), "clinic": clinic,
                     "attachments": [{k: r[k] for k in columns} for r in rows]}
+        if corrections:
+            # the register knew this person under the merged record: from now on, the kept one
+            document["corrections"] = corrections
         batch = ExportBatch(created_at=now, user=user, csv_file=str(out_csv), json_file=str(out_json),
                             csv_data=("\ufeff" + buffer.getvalue()).encode("utf-8"),
                             json_data=json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"),
@@ -101,10 +121,40 @@ class Export(UnitOfWork):
             session.add(ExportOutbox(decision_id=r["decision_id"], patient_id=r["patient_id"],
                                      exported_at=now, user=user, csv_file=str(out_csv),
                                      json_file=str(out_json), batch_id=batch.id))
+        if corrections:
+            session.execute(sa.text("UPDATE export_correction SET batch_id = :b WHERE id IN :ids")
+                            .bindparams(sa.bindparam("ids", expanding=True)),
+                            {"b": batch.id, "ids": [c["correction_id"] for c in corrections]})
         self._audit(session, user=user, action="export_staged", obj=f"export:{batch.id}", now=now,
-                    details={"count": len(rows), "again": again, "csv": out_csv.name,
+                    details={"count": len(rows), "corrections": len(corrections),
+                             "again": again, "csv": out_csv.name,
                              "json": out_json.name})
         return batch
+
+    @staticmethod
+    def _pending_corrections(session: Session) -> list[dict]:
+        """Merges the register has not been told of: the kept record's identifiers, and those
+        of the merged record it knew (from the merge's snapshot)."""
+        sql = sa.text("""
+            SELECT c.id AS correction_id, c.merge_id, c.kept_id AS patient_id, m.snapshot,
+                   p.iin, p.surname, p.given_name, p.patronymic, p.birth_date, p.sex,
+                   p.citizenship
+            FROM export_correction c JOIN patient_merge m ON m.id = c.merge_id
+            JOIN patient p ON p.id = c.kept_id
+            WHERE c.batch_id IS NULL AND m.status = 'merged'
+            ORDER BY c.id""")
+        result = []
+        for r in session.execute(sql):
+            row = dict(r._mapping)
+            before = next(p for p in json.loads(row.pop("snapshot"))["patients"]
+                          if p["id"] != r.patient_id)
+            row["replaces"] = {
+                "patient_id": before["id"], "iin": before["iin"],
+                "name": " ".join(x for x in (before["surname"], before["given_name"],
+                                             before["patronymic"]) if x),
+                "birth_date": before["birth_date"]}
+            result.append(row)
+        return result
 
     def _finish_export(self, batch: ExportBatch, *, now: datetime, user: str, resumed: bool) -> dict:
         """Write a staged batch's files (temporary names, renamed) and mark it done."""

@@ -11,13 +11,13 @@ and an index by the time taken that holds them all, so that the period's summary
 day's journal read the index alone, on SQLite and PostgreSQL alike.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
