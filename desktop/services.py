@@ -169,7 +169,7 @@ def import_lines(registry, ref, lines, *, user: str, now: datetime, today: date,
     """
     from desktop.core.api import decide_data
     from desktop.core.case import CaseError
-    from desktop.store import Conflict
+    from desktop.store import Conflict, IinTaken
 
     for n, line in enumerate(lines, 1):
         if isinstance(line, bytes):  # decoded line by line: one bad byte spoils only its line
@@ -195,15 +195,26 @@ def import_lines(registry, ref, lines, *, user: str, now: datetime, today: date,
                                           "line": n}]}
             continue
         existing = registry.likely_duplicates(data)
+        iin = str((data.get("person") or {}).get("iin") or "").strip()
+        holder = next((p for p in existing if iin and p.iin == iin), None)
+        if holder is not None:  # an ИИН is one person: the stored one is never overwritten
+            yield {"line": n, "status": "exists", "patient_id": holder.id, "iin": holder.iin,
+                   "name": holder.full_name, "message": str(IinTaken(iin, holder.id,
+                                                                     holder.full_name or "—"))}
+            continue
         if existing:
             yield {"line": n, "status": "exists", "patient_id": existing[0].id,
-                   "iin": existing[0].iin}
+                   "iin": existing[0].iin, "name": existing[0].full_name}
             continue
         try:
             with registry.unit():  # the patient with its decision, or neither
                 patient_id = registry.save_patient(data, user=user, now=now)
                 decision_id = registry.record_decision(patient_id, decision, user=user, now=now)
-        except Conflict as e:  # another desk saved the same ИИН at this moment
+        except IinTaken as e:  # another desk saved the same ИИН at this moment
+            yield {"line": n, "status": "exists", "patient_id": e.holder_id, "iin": e.iin,
+                   "name": e.holder_name, "message": str(e)}
+            continue
+        except Conflict as e:  # the same, refused by the server's unique index
             again = registry.likely_duplicates(data)
             yield {"line": n, "status": "exists", "patient_id": again[0].id if again else None,
                    "message": str(e)}

@@ -17,6 +17,7 @@ _LAZY = {
     "backup_database": "files", "auto_backup": "files", "default_backups_dir": "files",
     "restore": "backups", "backup": "backups", "backup_encrypted": "backups",
     "start_backup": "backups", "StaleRecord": "parts.patients",
+    "IinTaken": "parts.patients",
     "WorklistItem": "parts.worklist", "HistoryItem": "parts.decisions",
     "Patient": "models", "PatientDocument": "models", "Decision": "models",
     "PrintedDocument": "models", "PriceItem": "models", "User": "models",
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .files import auto_backup, backup_database, default_backups_dir, latest_backup
     from .backups import backup, backup_encrypted, restore, start_backup
     from .parts.decisions import HistoryItem
-    from .parts.patients import StaleRecord
+    from .parts.patients import IinTaken, StaleRecord
     from .parts.worklist import WorklistItem
     from .registry import Registry, open_registry
 

@@ -489,6 +489,18 @@ class MainWindow(QMainWindow):
             self.form.hide_duplicate()
         return found
 
+    def _iin_taken(self, holder_id: int, who: str, iin: str) -> None:
+        """The card's ИИН belongs to a stored patient: the save is refused naming him; the
+        only way on is his card (the card on screen is kept when the registrar cancels)."""
+        self.statusBar().showMessage(self.tr("save.iin_taken", iin=iin, who=who), 12000)
+        choice = self._ask(self.tr("save.iin_taken.title"),
+                           self.tr("save.iin_taken", iin=iin, who=who),
+                           [(self.tr("dup.open_card"), QMessageBox.AcceptRole),
+                            (self.tr("btn.cancel"), QMessageBox.RejectRole)])
+        if choice == 0:
+            self.dirty = False
+            self.open_patient(holder_id)
+
     def save(self) -> bool:
         """Save the patient and the decision on screen, as the logged-in user, at the clock's now."""
         if self.stack.currentIndex() != self.PAGE_DESK:
@@ -507,6 +519,11 @@ class MainWindow(QMainWindow):
         ok, found = self.link.guard(self.registry.likely_duplicates, case, exclude_id=self.patient_id)
         if not ok:
             return False
+        case_iin = ((case.get("person") or {}).get("iin") or "").strip()
+        holder = next((p for p in found if case_iin and p.iin == case_iin), None)
+        if holder is not None:      # an ИИН is one person: never saved over him, never twice
+            self._iin_taken(holder.id, self._who(holder), case_iin)
+            return False
         if found and self.patient_id is None:
             choice = self._ask(self.tr("unsaved.title"), self.tr("dup.question", who=self._who(found[0])),
                                [(self.tr("dup.open"), QMessageBox.AcceptRole),
@@ -522,7 +539,7 @@ class MainWindow(QMainWindow):
         return saved if ok else False
 
     def _save_now(self, case: dict) -> bool:
-        from desktop.store import Conflict
+        from desktop.store import Conflict, IinTaken
         from desktop.store import StaleRecord
 
         now = self.clock.now()
@@ -546,6 +563,9 @@ class MainWindow(QMainWindow):
             if choice == 0:
                 self.dirty = False
                 self.open_patient(e.patient_id)
+            return False
+        except IinTaken as e:  # another desk saved this ИИН a moment ago
+            self._iin_taken(e.holder_id, e.holder_name, e.iin)
             return False
         except Conflict:
             self.statusBar().showMessage(self.tr("save.conflict"), 8000)
