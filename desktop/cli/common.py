@@ -127,6 +127,24 @@ class InvalidOption(ValueError):
         self.field = field
 
 
+def check_output(args, option: str, path) -> Path:
+    """The one check of every file a command writes (print -o, export, audit --csv, backup):
+    InvalidOption (exit 2, naming `option`) when it is the registry or one of its own files,
+    a folder, a device, a symbolic link, or in a folder that does not exist."""
+    from desktop.fileutil import output_problem
+
+    try:
+        registry = db_path(args)
+    except Exception:  # noqa: BLE001 - a bad --db is reported when the registry is opened
+        registry = None
+    problem = output_problem(path, registry)
+    if problem is not None:
+        ru, en = problem
+        raise InvalidOption(option, f"{option} {path}: нельзя записать сюда — {ru} — "
+                                    f"refusing to write there: {en}")
+    return Path(path)
+
+
 # --- the registry -----------------------------------------------------------------------------
 def db_target(args) -> Path | str:
     """The registry selected by --db / POLYCLINIC_DB: a file Path or a `postgresql://` URL."""

@@ -50,6 +50,7 @@ def cmd_backup(args) -> int:
     """backup OUT: an online copy, verified (integrity check and row counts)."""
     from desktop.store import backups
 
+    common.check_output(args, "OUT", args.out)
     passphrase = None
     if args.encrypt:
         passphrase = common.read_secret(args.passphrase_file, PASSPHRASE_ENV)
@@ -161,6 +162,11 @@ def cmd_registry_copy(args) -> int:
 @common.guarded
 def cmd_export(args) -> int:
     """export --csv F --json F [--again]."""
+    common.check_output(args, "--csv", args.csv_out)
+    common.check_output(args, "--json", args.json_out)
+    if Path(args.csv_out).absolute() == Path(args.json_out).absolute():
+        raise common.InvalidOption("--json", "--csv и --json — один и тот же файл — "
+                                             "--csv and --json name the same file")
     moment = common.now()
     with common.open_registry(args) as registry:
         user = common.authenticate(registry, args, moment, admin=True)
