@@ -132,7 +132,7 @@ def test_the_desk_role_works_the_safety_tables(server, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     with open_registry(server["desk_url"], now=NOW) as registry:
         registry.create_user("boss", "boss-pass-1", full_name="Б", role="admin", now=NOW)
-        pid = registry.save_patient(make_case(iin="791028302728"), user="boss", now=NOW)
+        pid = registry.save_patient(make_case(iin="900505300013"), user="boss", now=NOW)
         registry.record_decision(pid, make_decision(), user="boss", now=NOW)
         number = registry.reserve_document_number(2026, NOW, kind="slip", user="boss")
         registry.store_printed(number, "slip", b"%PDF-1.4", lang="ru", user="boss", now=NOW,
@@ -140,10 +140,10 @@ def test_the_desk_role_works_the_safety_tables(server, tmp_path, monkeypatch):
         result = registry.export_attachments(tmp_path / "e.csv", tmp_path / "e.json", now=NOW,
                                              user="boss")
         version = registry.get_patient(pid).version
-        registry.save_patient(make_case(iin="791028302728", given_name="Пётр"), user="boss",
+        registry.save_patient(make_case(iin="900505300013", given_name="Пётр"), user="boss",
                               now=NOW, patient_id=pid, expected_version=version)
         with pytest.raises(StaleRecord):
-            registry.save_patient(make_case(iin="791028302728"), user="boss", now=NOW,
+            registry.save_patient(make_case(iin="900505300013"), user="boss", now=NOW,
                                   patient_id=pid, expected_version=version)
         assert result["count"] == 1 and registry.verify_audit()["ok"]
         assert [r.status for r in registry.document_numbers()] == ["stored"]
