@@ -186,6 +186,14 @@ def import_lines(registry, ref, lines, *, user: str, now: datetime, today: date,
                 data = json.loads(line.removeprefix("\ufeff") if n == 1 else line)
             except RecursionError:
                 raise ValueError("nested too deeply") from None
+            try:  # "\ud800" is valid JSON but no text: it cannot be stored or printed
+                json.dumps(data, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError as e:
+                yield {"line": n, "errors": [{
+                    "field": "CASE", "line": n,
+                    "message": f"одиночный суррогат {e.object[e.start]!r} — не текст; исправьте "
+                               f"строку — a lone surrogate {e.object[e.start]!r} is not text"}]}
+                continue
             decision = decide_data(data, ref, on=on, default_date=today, lang=lang).to_dict()
         except CaseError as e:
             yield {"line": n, "errors": [{**err, "line": n} for err in e.errors]}

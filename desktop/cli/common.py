@@ -267,16 +267,26 @@ def load_json(text: str):
 
 
 def read_secret(path: Path | None, env: str) -> str | None:
-    """The first line of `path`, else the environment variable `env`, else None."""
+    """The first line of `path`, else the environment variable `env`, else None.
+
+    The file reads as the typed text: a UTF-8 byte-order mark and the line end (CRLF from
+    Notepad too) are not part of it. A UTF-16 file or one that is not UTF-8 text is InvalidOption
+    (exit 2) naming the option, never a traceback."""
     if path is not None:
+        option = {PASSWORD_ENV: "--password-file", PASSPHRASE_ENV: "--passphrase-file",
+                  NEW_PASSWORD_ENV: "--new-password-file"}.get(env, str(path))
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            data = Path(path).read_bytes()
         except OSError as exc:
-            raise InvalidOption("--password-file" if env == PASSWORD_ENV else str(path),
-                                f"cannot read {path}: {exc.strerror}") from None
+            raise InvalidOption(option, f"cannot read {path}: {exc.strerror}") from None
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
+            raise InvalidOption(option, f"{path}: файл в кодировке UTF-16, сохраните его как UTF-8 — "
+                                        "the file is UTF-16 text; save it as UTF-8")
+        try:
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise InvalidOption("--password-file" if env == PASSWORD_ENV else str(path),
-                                f"{path} is not UTF-8 text") from None
+            raise InvalidOption(option, f"{path}: это не текст UTF-8 — {path} is not UTF-8 "
+                                        "text") from None
         return text.splitlines()[0] if text else ""
     return os.environ.get(env)
 

@@ -110,3 +110,159 @@ def test_plain_new_files_in_existing_folders_are_written(tmp_path, desk, capsys)
     assert cli.main(["backup", str(out / "b.enc"), "--encrypt", "--user", "boss"]) == 0
     for name in ("r.pdf", "a.csv", "b.sqlite", "b.enc"):   # nothing to export yet
         assert (out / name).stat().st_size > 0, name
+
+
+def test_restore_of_a_broken_audit_chain_needs_the_option_and_is_recorded(tmp_path, desk, capsys):
+    """`restore` of a backup whose audit chain was edited: refused (exit 1, the option named),
+    the registry unchanged; with --accept-broken-audit restored, and the acceptance is in the
+    audit log of the restored registry."""
+    import sqlite3
+
+    from desktop.store import open_registry
+
+    copy = tmp_path / "copy.sqlite"
+    assert cli.main(["backup", str(copy), "--user", "boss"]) == 0
+    con = sqlite3.connect(copy)
+    con.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
+    con.execute("UPDATE audit_log SET user = 'someone else' WHERE id = 1")
+    con.commit()
+    con.close()
+    capsys.readouterr()
+    assert cli.main(["restore", str(copy), "--user", "boss"]) == 1
+    err = capsys.readouterr().err
+    assert "--accept-broken-audit" in err and "Журнал аудита" in err and "Traceback" not in err
+    with open_registry(desk, now=NOW) as reg:   # not replaced: the backup's own entry is there
+        assert reg.audit_entries(action="backup") and not reg.audit_entries(action="restore")
+    assert cli.main(["restore", str(copy), "--user", "boss", "--accept-broken-audit"]) == 0
+    with open_registry(desk, now=NOW) as reg:
+        entry = reg.audit_entries(action="restore")[0]
+    assert json.loads(entry.details)["accepted_broken_audit"]["first_broken"] == 1
+
+
+# --- small items (10) -------------------------------------------------------------------------
+def test_print_with_a_locked_account_is_refused_with_a_message(tmp_path, desk, capsys):
+    """Too many wrong passwords lock the account: `print` then exits 3 with the bilingual
+    message, no traceback, no number taken."""
+    from desktop.store import open_registry
+
+    case = case_file(tmp_path)
+    with open_registry(desk, now=NOW) as reg:
+        reg.create_user("desk", "desk-pass-1", full_name="Р", role="registrar", now=NOW, actor="boss")
+    wrong = tmp_path / "wrong"
+    wrong.write_text("wrong\n")
+    for _ in range(12):
+        cli.main(["print", "refusal", str(case), "-o", str(tmp_path / "r.pdf"), "--user", "desk",
+                  "--password-file", str(wrong)])
+    capsys.readouterr()
+    right = tmp_path / "right"
+    right.write_text("desk-pass-1\n")
+    code = cli.main(["print", "refusal", str(case), "-o", str(tmp_path / "r.pdf"), "--user", "desk",
+                     "--password-file", str(right)])
+    err = capsys.readouterr().err
+    assert code == 3 and "заблокирована" in err and "locked" in err and "Traceback" not in err
+    with open_registry(desk, now=NOW) as reg:
+        assert reg.document_numbers() == []
+
+
+def test_print_after_a_rewound_counter_repairs_it_from_the_ledger(tmp_path, desk, capsys):
+    """The year's counter set back (an old copy, a hand edit): the next `print` takes the next
+    number after the ledger's highest, exit 0, and the repair is in the audit log."""
+    import sqlite3
+
+    from desktop.store import open_registry
+
+    case = case_file(tmp_path)
+    for i in range(2):
+        assert cli.main(["print", "refusal", str(case), "-o", str(tmp_path / f"r{i}.pdf"),
+                         "--user", "boss"]) == 0
+    con = sqlite3.connect(desk)
+    con.execute("UPDATE document_sequence SET last_number = 0")
+    con.commit()
+    con.close()
+    capsys.readouterr()
+    assert cli.main(["print", "refusal", str(case), "-o", str(tmp_path / "r2.pdf"), "--user", "boss"]) == 0
+    assert json.loads(capsys.readouterr().out)["number"].endswith("-000003")
+    with open_registry(desk, now=NOW) as reg:
+        assert reg.audit_entries(action="repair_numbering")
+        assert len({r.number for r in reg.document_numbers()}) == 3
+
+
+MISSING_USER = [
+    ["users", "list"], ["audit"], ["audit", "verify"], ["worklist"], ["numbers", "void-list"],
+    ["clinic", "set", "--name-ru", "Поликлиника"], ["export", "--csv", "{d}/e.csv", "--json", "{d}/e.json"],
+    ["backup", "{d}/b.sqlite"], ["restore", "{d}/b0.sqlite"], ["patients", "import", "{d}/p.jsonl"],
+    ["print", "refusal", "{case}", "-o", "{d}/r.pdf"], ["refdata", "rollback"],
+    ["refdata", "import", "{d}/package.bin"],
+]
+
+
+def test_a_missing_user_is_refused_with_exit_3_by_every_command(tmp_path, desk, capsys):
+    """Every command that needs a signed-in user, run without --user (the password given):
+    exit 3 and the message naming --user, as the README promises; nothing written."""
+    case = case_file(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert cli.main(["backup", str(out / "b0.sqlite"), "--user", "boss"]) == 0
+    (out / "p.jsonl").write_text('{"person": {"surname": "Иванов", "citizenship": "KZ"}}\n',
+                                 encoding="utf-8")
+    (out / "package.bin").write_bytes(b"not a package")
+    capsys.readouterr()
+    before = sorted(p.name for p in out.iterdir())
+    for command in MISSING_USER:
+        args = [a.format(d=out, case=case) for a in command]
+        code = cli.main(args)
+        err = capsys.readouterr().err
+        assert code == 3, (args, err)
+        assert "--user" in err and "Traceback" not in err, (args, err)
+    assert sorted(p.name for p in out.iterdir()) == before
+
+
+def test_a_lone_surrogate_in_patients_import_is_an_error_of_its_line(tmp_path, desk, capsys):
+    """A line carrying "\\ud800" (valid JSON, no text): an error naming its line, exit 2, the
+    other lines imported, no traceback."""
+    from desktop.store import open_registry
+
+    batch = tmp_path / "p.jsonl"
+    batch.write_text('{"person": {"surname": "Ива\\ud800нов", "citizenship": "KZ"}}\n'
+                     '{"person": {"surname": "Петров", "given_name": "Пётр", "citizenship": "KZ"}}\n',
+                     encoding="utf-8")
+    code = cli.main(["patients", "import", str(batch), "--user", "boss"])
+    captured = capsys.readouterr()
+    assert code == 2 and "Traceback" not in captured.err
+    results = [json.loads(line) for line in captured.out.splitlines()]
+    assert results[0]["errors"][0]["line"] == 1 and "surrogate" in results[0]["errors"][0]["message"]
+    assert results[1]["status"] == "created"
+    with open_registry(desk, now=NOW) as reg:
+        assert [p.surname for p in reg.search("Петров")] == ["Петров"]
+
+
+@pytest.mark.parametrize("content", [
+    "admin-pass-1\n".encode("utf-16"), "admin-pass-1".encode("utf-16-le"), b"\xff\xfe\xfa bad"])
+def test_a_utf16_or_invalid_password_file_is_a_message(tmp_path, desk, capsys, content):
+    """A password file saved as UTF-16 (with or without its mark) or not text at all: exit 2
+    naming --password-file, no traceback."""
+    pw = tmp_path / "pw.txt"
+    pw.write_bytes(content)
+    code = cli.main(["users", "list", "--user", "boss", "--password-file", str(pw)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert json.loads(err)["errors"][0]["field"] == "--password-file"
+
+
+def test_notepad_password_and_passphrase_files_read_as_typed(tmp_path, desk, capsys, monkeypatch):
+    """Files saved by Notepad (UTF-8 with a byte-order mark, CRLF): the password signs in and
+    the passphrase is the typed one (the copy opens with the typed text)."""
+    monkeypatch.delenv("POLYCLINIC_PASSWORD")
+    monkeypatch.delenv("POLYCLINIC_BACKUP_PASSPHRASE")
+    pw = tmp_path / "pw.txt"
+    pw.write_bytes("\ufeffadmin-pass-1\r\n".encode("utf-8"))
+    phrase = tmp_path / "phrase.txt"
+    phrase.write_bytes("\ufeffдлинная фраза для флешки\r\n".encode("utf-8"))
+    assert cli.main(["users", "list", "--user", "boss", "--password-file", str(pw)]) == 0
+    copy = tmp_path / "copy.enc"
+    assert cli.main(["backup", str(copy), "--encrypt", "--passphrase-file", str(phrase),
+                     "--user", "boss", "--password-file", str(pw)]) == 0
+    from desktop.store.crypt import decrypt_file
+
+    decrypt_file(copy, tmp_path / "plain.sqlite", "длинная фраза для флешки")
+    assert (tmp_path / "plain.sqlite").read_bytes().startswith(b"SQLite format 3")
