@@ -10,7 +10,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from .errors import Conflict, NotFound, PermissionDenied, RegistryError, StoreError
+from .errors import (Conflict, NotFound, PermissionDenied, RegistryError, RegistryFileChanged,
+                     StoreError)
 
 _LAZY = {
     "Registry": "registry", "open_registry": "registry", "latest_backup": "files",
@@ -24,7 +25,8 @@ _LAZY = {
     "AuditEntry": "models", "ExportOutbox": "models",
 }
 
-__all__ = ["Conflict", "NotFound", "PermissionDenied", "RegistryError", "StoreError", *_LAZY]
+__all__ = ["Conflict", "NotFound", "PermissionDenied", "RegistryError", "RegistryFileChanged",
+           "StoreError", *_LAZY]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .models import (AuditEntry, Decision, ExportOutbox, Patient, PatientDocument,

@@ -59,6 +59,31 @@ def check_file(path: Path) -> None:
                             "The database file is truncated (incomplete copy or disk failure)")
 
 
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path`, None when there is none (or no inode: a
+    filesystem that reports 0, where the check cannot tell files apart)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if st.st_ino else None
+
+
+_RESTORED: dict[str, tuple[int, int]] = {}
+
+
+def mark_restored(path: Path) -> None:
+    """This process moved a restored file into place at `path`: an open registry of it takes
+    the new file as its own instead of refusing it as replaced."""
+    identity = file_identity(path)
+    if identity is not None:
+        _RESTORED[os.path.abspath(path)] = identity
+
+
+def restored_here(path: Path) -> tuple[int, int] | None:
+    return _RESTORED.get(os.path.abspath(path))
+
+
 _BUSY_CODES = {5, 6}          # SQLITE_BUSY, SQLITE_LOCKED
 
 

@@ -17,3 +17,26 @@ def test_a_huge_or_odd_inactivity_lock_is_clamped_at_sign_in(qtbot, settings, ma
     assert 60_000 <= window.lock_timer.interval() <= MAX_LOCK_MINUTES * 60_000
     if stored == "1000000000000":
         assert window.lock_timer.interval() == MAX_LOCK_MINUTES * 60_000
+
+
+def test_a_save_into_a_deleted_registry_file_is_refused_and_the_card_kept(qtbot, window, tmp_path):
+    """The registry file deleted by another program while the desk is open: Save says so in
+    words (not «Сохранено»), returns False, and the card stays on screen to be saved later."""
+    import os
+
+    from tests.gui.conftest import case_of
+
+    case = case_of("p04")
+    window.form.set_case(case)
+    window.dirty = True
+    assert window.save()
+    for suffix in ("", "-wal", "-shm"):
+        path = str(tmp_path / "registry.sqlite") + suffix
+        if os.path.exists(path):
+            os.unlink(path)
+    window.form.set_case(dict(case, person=dict(case["person"], given_name="Другой")))
+    window.dirty = True
+    assert window.save() is False
+    assert "удалён другой программой" in window.questions[-1]
+    assert "удалён" in window.statusBar().currentMessage()
+    assert window.dirty and window.form.case()["person"]["given_name"] == "Другой"

@@ -539,7 +539,7 @@ class MainWindow(QMainWindow):
         return saved if ok else False
 
     def _save_now(self, case: dict) -> bool:
-        from desktop.store import Conflict, IinTaken
+        from desktop.store import Conflict, IinTaken, RegistryFileChanged
         from desktop.store import StaleRecord
 
         now = self.clock.now()
@@ -563,6 +563,12 @@ class MainWindow(QMainWindow):
             if choice == 0:
                 self.dirty = False
                 self.open_patient(e.patient_id)
+            return False
+        except RegistryFileChanged as e:  # the file was deleted or replaced under this desk
+            text = self.tr(f"save.file_{e.reason}", path=str(e.path))
+            self.statusBar().showMessage(text, 20000)
+            self._ask(self.tr("save.file_changed.title"), text,
+                      [(self.tr("btn.close"), QMessageBox.AcceptRole)])
             return False
         except IinTaken as e:  # another desk saved this ИИН a moment ago
             self._iin_taken(e.holder_id, e.holder_name, e.iin)
