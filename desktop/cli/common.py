@@ -350,6 +350,11 @@ def guarded(handler: Handler) -> Handler:
         except StoreError as exc:
             return fail(str(exc))
         except OSError as exc:
+            import errno
+
+            if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+                return fail(f"нет места на диске, ничего не повреждено — no space left on the "
+                            f"disk, nothing is damaged: {exc.filename or exc}")
             return fail(f"Ошибка файла — file error: {exc}")
         except Exception as exc:  # damage found mid-command, or the server went away
             message = database_error(args, exc)

@@ -45,6 +45,17 @@ class RegistryFileChanged(RegistryError):
         super().__init__(path, ru, en)
 
 
+class DiskFull(RegistryError):
+    """The disk holding the registry has no room left: nothing is damaged, the write was not
+    done; it may be retried once space is freed."""
+
+    def __init__(self, path: Path | str):
+        super().__init__(path, "Нет места на диске: изменения не сохранены, реестр не повреждён. "
+                               "Освободите место и повторите",
+                         "No space left on the disk: nothing was saved, the registry is not "
+                         "damaged. Free some space and try again")
+
+
 class PermissionDenied(StoreError):
     """The acting user may not do this (a registrar on an administrator's operation)."""
 

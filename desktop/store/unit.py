@@ -98,8 +98,8 @@ class UnitOfWork:
             if self.location.is_server and not isinstance(exc, sqlite3.DatabaseError):
                 raise backend.server_error(self.location, exc) from None  # nothing is damaged
             error = db.wrap_db_error(self.path, exc)
-            if not db.is_busy(exc):
-                self.damaged = error
+            if not db.is_busy(exc) and not db.is_disk_full(exc):  # a full disk is no damage:
+                self.damaged = error                                # the next write retries
             raise error from None
 
     @contextmanager

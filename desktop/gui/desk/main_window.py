@@ -540,6 +540,7 @@ class MainWindow(QMainWindow):
 
     def _save_now(self, case: dict) -> bool:
         from desktop.store import Conflict, IinTaken, RegistryFileChanged
+        from desktop.store.errors import DiskFull
         from desktop.store import StaleRecord
 
         now = self.clock.now()
@@ -563,6 +564,11 @@ class MainWindow(QMainWindow):
             if choice == 0:
                 self.dirty = False
                 self.open_patient(e.patient_id)
+            return False
+        except DiskFull:  # nothing damaged: the card stays, the next Save tries again
+            self.statusBar().showMessage(self.tr("save.disk_full"), 20000)
+            self._ask(self.tr("save.file_changed.title"), self.tr("save.disk_full"),
+                      [(self.tr("btn.close"), QMessageBox.AcceptRole)])
             return False
         except RegistryFileChanged as e:  # the file was deleted or replaced under this desk
             text = self.tr(f"save.file_{e.reason}", path=str(e.path))
