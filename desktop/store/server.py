@@ -196,6 +196,13 @@ def setup_database(session, *, database: str, owner: str, desk: str, owner_passw
                       "TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'")
     _execute(session, f"REVOKE ALL ON DATABASE {database} FROM PUBLIC; "
                       f"GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {desk}")
+    # the desk role reaches the registry's database only: not the `postgres` maintenance
+    # database (nor template1), where it could list every role and database of the server
+    _execute(session, "REVOKE CONNECT ON DATABASE postgres FROM PUBLIC; "
+                      "REVOKE CONNECT ON DATABASE template1 FROM PUBLIC")
+    # its sessions: a lock waited for 10 s at most, a transaction left idle cut off after 60 s
+    _execute(session, f"ALTER ROLE {desk} SET lock_timeout = '10s'; "
+                      f"ALTER ROLE {desk} SET idle_in_transaction_session_timeout = '60s'")
     _execute(session, f"REVOKE CREATE ON SCHEMA public FROM PUBLIC; "
                       f"ALTER SCHEMA public OWNER TO {owner}", database)
 

@@ -244,3 +244,20 @@ def test_without_a_keyring_the_password_file_serves(server, tmp_path, monkeypatc
     assert where == str(pgpass) and parsed.username in pgpass.read_text()
     with open_registry(url, now=NOW) as registry:
         assert registry.search("Никто") == []
+
+
+def test_the_desk_role_cannot_reach_the_postgres_database_and_has_bounded_waits(server):
+    """The desk role connects to the registry's database only (not `postgres`, not
+    template1), and its sessions wait at most 10 s for a lock and are cut off after 60 s idle
+    in a transaction."""
+    import psycopg
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(server["desk_url"].replace("postgresql://", "postgresql+psycopg://"))
+    for other in ("postgres", "template1"):
+        with pytest.raises(psycopg.OperationalError, match="permission denied|not have CONNECT"):
+            psycopg.connect(host=url.host, port=url.port, user=url.username,
+                            password=url.password, dbname=other, connect_timeout=5)
+    with _connect(server["desk_url"]) as con:
+        assert con.execute("SHOW lock_timeout").fetchone()[0] == "10s"
+        assert con.execute("SHOW idle_in_transaction_session_timeout").fetchone()[0] == "1min"

@@ -489,6 +489,13 @@ class MainWindow(QMainWindow):
             self.form.hide_duplicate()
         return found
 
+    # a save refused because another desk held the server's lock: tried again this often
+    BUSY_RETRIES, BUSY_RETRY_MS = 3, 3000
+
+    def _retry_busy_save(self) -> None:
+        if self.dirty and self.stack.currentIndex() == self.PAGE_DESK:
+            self.save()
+
     def _iin_taken(self, holder_id: int, who: str, iin: str) -> None:
         """The card's ИИН belongs to a stored patient: the save is refused naming him; the
         only way on is his card (the card on screen is kept when the registrar cancels)."""
@@ -540,6 +547,7 @@ class MainWindow(QMainWindow):
 
     def _save_now(self, case: dict) -> bool:
         from desktop.store import Conflict, IinTaken, RegistryFileChanged
+        from desktop.store.backend import ServerBusy
         from desktop.store.errors import DiskFull
         from desktop.store import StaleRecord
 
@@ -565,6 +573,14 @@ class MainWindow(QMainWindow):
                 self.dirty = False
                 self.open_patient(e.patient_id)
             return False
+        except ServerBusy:  # another desk holds the lock: said, and tried again shortly
+            self._busy_retries = getattr(self, "_busy_retries", 0) + 1
+            self.statusBar().showMessage(self.tr("save.server_busy"), 10000)
+            if self._busy_retries <= self.BUSY_RETRIES:
+                QTimer.singleShot(self.BUSY_RETRY_MS, self._retry_busy_save)
+            else:
+                self._busy_retries = 0
+            return False
         except DiskFull:  # nothing damaged: the card stays, the next Save tries again
             self.statusBar().showMessage(self.tr("save.disk_full"), 20000)
             self._ask(self.tr("save.file_changed.title"), self.tr("save.disk_full"),
@@ -582,6 +598,7 @@ class MainWindow(QMainWindow):
         except Conflict:
             self.statusBar().showMessage(self.tr("save.conflict"), 8000)
             return False
+        self._busy_retries = 0
         # the card is stored: if the connection goes now, the next save is of this version
         self.patient_id, self.unlinked_prints = patient_id, []
         self.patient_version = (expected or 0) + 1
