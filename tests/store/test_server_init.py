@@ -261,3 +261,51 @@ def test_the_desk_role_cannot_reach_the_postgres_database_and_has_bounded_waits(
     with _connect(server["desk_url"]) as con:
         assert con.execute("SHOW lock_timeout").fetchone()[0] == "10s"
         assert con.execute("SHOW idle_in_transaction_session_timeout").fetchone()[0] == "1min"
+
+
+NO_DELETE = ("DELETE FROM patient", "DELETE FROM decision", "DELETE FROM app_user",
+             "DELETE FROM setting", "DELETE FROM price_item", "TRUNCATE patient CASCADE")
+
+
+def test_the_desk_role_deletes_no_row(server, tmp_path, monkeypatch):
+    """Through the desk role no patient, decision, account, setting or price is deleted (a
+    card's update, which rewrites its documents mirror, still works)."""
+    import psycopg
+
+    from .support import make_case
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    with open_registry(server["desk_url"], now=NOW) as registry:
+        pid = registry.save_patient(make_case("Удаляемый", documents=[
+            {"kind": "passport", "number": "N1"}]), user="reg", now=NOW)
+        registry.save_patient(make_case("Удаляемый", documents=[
+            {"kind": "passport", "number": "N2"}]), user="reg", now=NOW, patient_id=pid)
+        assert [d.number for d in registry.documents_of(pid)] == ["N2"]
+    with _connect(server["desk_url"]) as con:
+        for statement in NO_DELETE:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                con.execute(statement)
+
+
+def test_the_migration_takes_delete_from_a_server_set_up_earlier(server, tmp_path, monkeypatch):
+    """A server set up by the previous version (the desk role may DELETE): migrating to the
+    current schema, as the owner, takes DELETE back from the desk role."""
+    import psycopg
+
+    from desktop.store import backend, db
+
+    engine = backend.make_pg_engine(backend.parse_location(server["owner_url"]))
+    try:
+        with engine.begin() as con:           # as the earlier version left it
+            con.exec_driver_sql(f"GRANT DELETE ON ALL TABLES IN SCHEMA public TO {server['desk']}")
+            con.exec_driver_sql("UPDATE alembic_version SET version_num = '0004'")
+        with _connect(server["desk_url"]) as con:
+            con.execute("BEGIN")
+            con.execute("DELETE FROM price_item")   # allowed then (rolled back)
+            con.execute("ROLLBACK")
+        db.migrate(engine)
+    finally:
+        engine.dispose()
+    with _connect(server["desk_url"]) as con:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            con.execute("DELETE FROM price_item")
