@@ -266,3 +266,50 @@ def test_notepad_password_and_passphrase_files_read_as_typed(tmp_path, desk, cap
 
     decrypt_file(copy, tmp_path / "plain.sqlite", "длинная фраза для флешки")
     assert (tmp_path / "plain.sqlite").read_bytes().startswith(b"SQLite format 3")
+
+
+def test_refdata_import_on_a_nearly_full_disk_says_so_and_changes_nothing(tmp_path, capsys,
+                                                                         monkeypatch):
+    """The registry on a small disk with too little room to unpack the package: `refdata
+    import` exits 1 with «нет места на диске», never calls the package damaged, no traceback;
+    the release in force is unchanged (a real tmpfs; skipped where it cannot be mounted)."""
+    import subprocess
+
+    from release_helpers import newer_sources
+
+    from desktop.core.refbuild import build_reference
+    from desktop.core.refpackage import build_package
+    from desktop.store import open_registry
+
+    newer_sources(tmp_path / "src", "2026-12-15")
+    build_reference(tmp_path / "src", tmp_path / "newer.sqlite")
+    package = tmp_path / "update.zip"
+    build_package(tmp_path / "newer.sqlite", package,
+                  (ROOT / "db" / "keys" / "dev-publisher.pem").read_bytes())
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small filesystem here")
+    try:
+        db = disk / "registry.sqlite"
+        with open_registry(db, now=NOW) as reg:
+            reg.create_user("boss", "admin-pass-1", full_name="Главный", role="admin", now=NOW)
+        monkeypatch.setenv("POLYCLINIC_DB", str(db))
+        monkeypatch.setenv("POLYCLINIC_PASSWORD", "admin-pass-1")
+        assert cli.main(["refdata", "list"]) == 0
+        before = json.loads(capsys.readouterr().out)
+        with open(disk / "filler", "wb") as f:   # room to sign in, not to unpack the release
+            free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+            f.write(b"\0" * max(0, free - 160_000))
+        code = cli.main(["refdata", "import", str(package), "--user", "boss"])
+        err = capsys.readouterr().err
+        assert code == 1, err
+        assert "нет места на диске" in err.lower() and "no space left" in err.lower()
+        assert "пакет повреждён" not in err and "package is damaged" not in err
+        assert "Traceback" not in err
+        os.unlink(disk / "filler")
+        assert cli.main(["refdata", "list"]) == 0
+        assert json.loads(capsys.readouterr().out) == before
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
