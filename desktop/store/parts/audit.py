@@ -6,7 +6,7 @@ import csv
 import hashlib
 import io
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlmodel import select
@@ -15,6 +15,13 @@ from desktop.fileutil import csv_row, write_private
 
 from ..models import AuditEntry, DocumentNumber, PrintedDocument, Setting
 from ..unit import AUDIT_GENESIS, AUDIT_HEAD, UnitOfWork, audit_hash
+
+
+def _naive(moment: datetime) -> datetime:
+    """Rows of an earlier version carry naive times: compare everything in UTC without zone."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 class Audit(UnitOfWork):
@@ -65,13 +72,14 @@ class Audit(UnitOfWork):
     def verify_audit(self) -> dict:
         """Walk the audit chain: every row's hash must follow from the previous one, the head
         must name the last row, and every stored printout must match the sha256 in its row and
-        in its print entry, have that entry (printouts older than the audit log excepted) and
+        in its print entry, have that entry (printouts made before the registry's last upgrade
+        excepted: an earlier version may not have written one) and
         stand in the number ledger as stored. Every break is reported, not only the first.
         Returns {"ok", "entries", "first_broken", "reason", "breaks": [{"at", "reason"}]}."""
         previous, count, last_id = AUDIT_GENESIS, 0, 0
         breaks: list[dict] = []
         printed_hashes: dict[str, str | None] = {}
-        first_at = None
+        first_at = upgraded_at = None
         with self._read() as session:
             head = session.exec(select(Setting).where(Setting.key == AUDIT_HEAD)).first()
             rows = session.execute(select(AuditEntry.id, AuditEntry.at, AuditEntry.user,
@@ -86,6 +94,12 @@ class Audit(UnitOfWork):
                 if row.hash != expected:
                     breaks.append({"at": row.id, "reason": "hash"})
                 previous, last_id = row.hash or expected, row.id
+                if row.action == "migrate":   # printouts before an upgrade may lack entries
+                    try:
+                        if json.loads(row.details).get("from") is not None:
+                            upgraded_at = row.at
+                    except ValueError:
+                        pass
                 if row.action == "print" and row.object.startswith("printed:"):
                     try:
                         printed_hashes[row.object[8:]] = json.loads(row.details).get("sha256")
@@ -102,7 +116,9 @@ class Audit(UnitOfWork):
                 where = f"printed:{p.number}"
                 if actual != p.sha256 or printed_hashes.get(p.number) not in (None, actual):
                     breaks.append({"at": where, "reason": "printed document differs from its hash"})
-                if p.number not in printed_hashes and first_at is not None and p.created_at >= first_at:
+                since = upgraded_at or first_at
+                if p.number not in printed_hashes and since is not None \
+                        and _naive(p.created_at) >= _naive(since):
                     breaks.append({"at": where, "reason": "printed document has no print entry"})
                 if ledger.get(p.number) != "stored":
                     breaks.append({"at": where, "reason": "printed document is not in the number "
