@@ -246,3 +246,50 @@ def csv_safe(value):
 
 def csv_row(values) -> list:
     return [csv_safe(v) for v in values]
+
+
+def output_problem(path: Path | str, registry: Path | str | None) -> tuple[str, str] | None:
+    """Why a command must not write its output to `path`, as (Russian, English), or None.
+
+    Refused: the registry file `registry` or a companion of it (its WAL, journal, start-up and
+    pre-migration copies: any file in its folder whose name begins with the registry's name),
+    anything inside its reference-data folder or its `backups/` folder, a directory, a device
+    or other non-regular file, a symbolic link, and a path whose folder does not exist (a USB
+    stick that is not mounted is not created as an empty folder)."""
+    raw = Path(os.path.abspath(os.fspath(path)))
+    try:
+        st = os.lstat(raw)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        return (f"файл недоступен: {exc.strerror}", f"cannot use the file: {exc.strerror}")
+    if st is not None:
+        import stat as _stat
+
+        if _stat.S_ISLNK(st.st_mode):
+            return ("это символическая ссылка", "it is a symbolic link")
+        if _stat.S_ISDIR(st.st_mode):
+            return ("это папка, а не файл", "it is a folder, not a file")
+        if not _stat.S_ISREG(st.st_mode):
+            return ("это устройство или другой особый файл", "it is a device or other special file")
+    parent = raw.parent
+    if not parent.is_dir():
+        return (f"папка {parent} не существует (флешка не подключена?)",
+                f"the folder {parent} does not exist (is the USB stick plugged in?)")
+    if registry is None:
+        return None
+    target = Path(os.path.realpath(parent)) / raw.name
+    reg = Path(os.path.realpath(os.path.abspath(os.fspath(registry))))
+    protected = (reg.parent / "backups", reg.with_name(reg.name + ".refdata"))
+    inside = any(target == p or p in target.parents for p in protected)
+    companion = target.parent == reg.parent and target.name.startswith(reg.name)
+    same = False
+    if st is not None and reg.exists():
+        try:
+            same = os.path.samefile(target, reg)
+        except OSError:
+            same = False
+    if same or companion or inside:
+        return ("это файл реестра или его служебный файл (журнал, резервная копия, справочник)",
+                "it is the registry or one of its own files (journal, backup, reference data)")
+    return None

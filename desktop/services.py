@@ -200,7 +200,7 @@ def import_lines(registry, ref, lines, *, user: str, now: datetime, today: date,
     """
     from desktop.core.api import decide_data
     from desktop.core.case import CaseError
-    from desktop.store import Conflict
+    from desktop.store import Conflict, IinTaken
 
     for n, line in enumerate(lines, 1):
         if isinstance(line, bytes):  # decoded line by line: one bad byte spoils only its line
@@ -217,6 +217,14 @@ def import_lines(registry, ref, lines, *, user: str, now: datetime, today: date,
                 data = json.loads(line.removeprefix("\ufeff") if n == 1 else line)
             except RecursionError:
                 raise ValueError("nested too deeply") from None
+            try:  # "\ud800" is valid JSON but no text: it cannot be stored or printed
+                json.dumps(data, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError as e:
+                yield {"line": n, "errors": [{
+                    "field": "CASE", "line": n,
+                    "message": f"одиночный суррогат {e.object[e.start]!r} — не текст; исправьте "
+                               f"строку — a lone surrogate {e.object[e.start]!r} is not text"}]}
+                continue
             decision = decide_data(data, ref, on=on, default_date=today, lang=lang).to_dict()
         except CaseError as e:
             yield {"line": n, "errors": [{**err, "line": n} for err in e.errors]}
@@ -226,15 +234,26 @@ def import_lines(registry, ref, lines, *, user: str, now: datetime, today: date,
                                           "line": n}]}
             continue
         existing = registry.likely_duplicates(data)
+        iin = str((data.get("person") or {}).get("iin") or "").strip()
+        holder = next((p for p in existing if iin and p.iin == iin), None)
+        if holder is not None:  # an ИИН is one person: the stored one is never overwritten
+            yield {"line": n, "status": "exists", "patient_id": holder.id, "iin": holder.iin,
+                   "name": holder.full_name, "message": str(IinTaken(iin, holder.id,
+                                                                     holder.full_name or "—"))}
+            continue
         if existing:
             yield {"line": n, "status": "exists", "patient_id": existing[0].id,
-                   "iin": existing[0].iin}
+                   "iin": existing[0].iin, "name": existing[0].full_name}
             continue
         try:
             with registry.unit():  # the patient with its decision, or neither
                 patient_id = registry.save_patient(data, user=user, now=now)
                 decision_id = registry.record_decision(patient_id, decision, user=user, now=now)
-        except Conflict as e:  # another desk saved the same ИИН at this moment
+        except IinTaken as e:  # another desk saved the same ИИН at this moment
+            yield {"line": n, "status": "exists", "patient_id": e.holder_id, "iin": e.iin,
+                   "name": e.holder_name, "message": str(e)}
+            continue
+        except Conflict as e:  # the same, refused by the server's unique index
             again = registry.likely_duplicates(data)
             yield {"line": n, "status": "exists", "patient_id": again[0].id if again else None,
                    "message": str(e)}

@@ -66,6 +66,8 @@ def cmd_users_list(args) -> int:
 def cmd_audit(args) -> int:
     """audit [--csv OUT] [--limit N]: the newest entries as JSON, or the whole log as CSV;
     audit verify: the hash chain checked."""
+    if args.csv_out is not None and args.action != "verify":
+        common.check_output(args, "--csv", args.csv_out)
     moment = common.now()
     with common.open_registry(args) as registry:
         user = common.authenticate(registry, args, moment, admin=True)

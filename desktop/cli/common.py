@@ -127,6 +127,24 @@ class InvalidOption(ValueError):
         self.field = field
 
 
+def check_output(args, option: str, path) -> Path:
+    """The one check of every file a command writes (print -o, export, audit --csv, backup):
+    InvalidOption (exit 2, naming `option`) when it is the registry or one of its own files,
+    a folder, a device, a symbolic link, or in a folder that does not exist."""
+    from desktop.fileutil import output_problem
+
+    try:
+        registry = db_path(args)
+    except Exception:  # noqa: BLE001 - a bad --db is reported when the registry is opened
+        registry = None
+    problem = output_problem(path, registry)
+    if problem is not None:
+        ru, en = problem
+        raise InvalidOption(option, f"{option} {path}: нельзя записать сюда — {ru} — "
+                                    f"refusing to write there: {en}")
+    return Path(path)
+
+
 # --- the registry -----------------------------------------------------------------------------
 def db_target(args) -> Path | str:
     """The registry selected by --db / POLYCLINIC_DB: a file Path or a `postgresql://` URL."""
@@ -249,16 +267,26 @@ def load_json(text: str):
 
 
 def read_secret(path: Path | None, env: str) -> str | None:
-    """The first line of `path`, else the environment variable `env`, else None."""
+    """The first line of `path`, else the environment variable `env`, else None.
+
+    The file reads as the typed text: a UTF-8 byte-order mark and the line end (CRLF from
+    Notepad too) are not part of it. A UTF-16 file or one that is not UTF-8 text is InvalidOption
+    (exit 2) naming the option, never a traceback."""
     if path is not None:
+        option = {PASSWORD_ENV: "--password-file", PASSPHRASE_ENV: "--passphrase-file",
+                  NEW_PASSWORD_ENV: "--new-password-file"}.get(env, str(path))
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            data = Path(path).read_bytes()
         except OSError as exc:
-            raise InvalidOption("--password-file" if env == PASSWORD_ENV else str(path),
-                                f"cannot read {path}: {exc.strerror}") from None
+            raise InvalidOption(option, f"cannot read {path}: {exc.strerror}") from None
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
+            raise InvalidOption(option, f"{path}: файл в кодировке UTF-16, сохраните его как UTF-8 — "
+                                        "the file is UTF-16 text; save it as UTF-8")
+        try:
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise InvalidOption("--password-file" if env == PASSWORD_ENV else str(path),
-                                f"{path} is not UTF-8 text") from None
+            raise InvalidOption(option, f"{path}: это не текст UTF-8 — {path} is not UTF-8 "
+                                        "text") from None
         return text.splitlines()[0] if text else ""
     return os.environ.get(env)
 
@@ -322,6 +350,11 @@ def guarded(handler: Handler) -> Handler:
         except StoreError as exc:
             return fail(str(exc))
         except OSError as exc:
+            import errno
+
+            if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+                return fail(f"нет места на диске, ничего не повреждено — no space left on the "
+                            f"disk, nothing is damaged: {exc.filename or exc}")
             return fail(f"Ошибка файла — file error: {exc}")
         except Exception as exc:  # damage found mid-command, or the server went away
             message = database_error(args, exc)

@@ -51,6 +51,7 @@ def cmd_print(args) -> int:
     from desktop.core.case import CaseError
     from desktop.services import ServiceError, parse_services, print_document, write_atomically
 
+    common.check_output(args, "--output", args.output)   # before a number is spent
     try:
         data = common.load_json(common.read_text(args.case))
     except (OSError, UnicodeDecodeError, ValueError) as e:

@@ -145,5 +145,7 @@ def _change(args) -> int:
             print(json.dumps({"version": version, "previous": ref.version}, ensure_ascii=False))
             return EXIT_OK
         except PackageError as e:
+            if e.reason == "disk_full":   # not the package's fault: exit 1, a message
+                return common.fail(str(e))
             emit_errors([{"field": "FILE", "reason": e.reason, "message": str(e)}])
             return EXIT_INVALID

@@ -19,6 +19,8 @@ def add_commands(sub) -> None:
 
     p = sub.add_parser("restore", help="replace the registry by a verified backup (admin)")
     p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--accept-broken-audit", action="store_true",
+                   help="restore a backup whose audit chain is broken (recorded in the audit log)")
     common.passphrase_option(p)
     common.credentials(p)
     p.set_defaults(func=cmd_restore)
@@ -50,6 +52,7 @@ def cmd_backup(args) -> int:
     """backup OUT: an online copy, verified (integrity check and row counts)."""
     from desktop.store import backups
 
+    common.check_output(args, "OUT", args.out)
     passphrase = None
     if args.encrypt:
         passphrase = common.read_secret(args.passphrase_file, PASSPHRASE_ENV)
@@ -99,13 +102,25 @@ def cmd_restore(args) -> int:
             raise PermissionDenied("нужен администратор из этой копии — "
                                    "an administrator of the backup is required")
         user = args.user
-    aside = backups.restore(args.file, target, now=moment, passphrase=passphrase)
+    checked: dict = {}
+    aside = backups.restore(args.file, target, now=moment, passphrase=passphrase,
+                            accept_broken_audit=args.accept_broken_audit, checked=checked)
     with open_registry(target, now=moment) as registry:
         registry.log(user=user, action="restore", obj=f"backup:{Path(args.file).name}", now=moment,
-                     details={"previous_kept_as": str(aside) if aside else None})
+                     details={"previous_kept_as": str(aside) if aside else None,
+                              **_accepted(checked)})
     print_json({"restored": str(target), "from": str(args.file),
                 "previous_kept_as": str(aside) if aside else None})
     return EXIT_OK
+
+
+def _accepted(checked: dict) -> dict:
+    """The restore's audit details when the administrator accepted a broken audit chain."""
+    audit = checked.get("audit") or {}
+    if audit.get("ok", True):
+        return {}
+    return {"accepted_broken_audit": {"first_broken": audit.get("first_broken"),
+                                      "reason": audit.get("reason")}}
 
 
 def _admin_of_backup(backup: Path, target: Path, login: str | None, password: str,
@@ -134,9 +149,11 @@ def _restore_server(args, passphrase: str | None) -> int:
     moment = common.now()
     with common.open_registry(args) as registry:
         user = common.authenticate(registry, args, moment, admin=True)
-        aside = backups.restore(args.file, registry.location, now=moment, passphrase=passphrase)
+        checked: dict = {}
+        aside = backups.restore(args.file, registry.location, now=moment, passphrase=passphrase,
+                                accept_broken_audit=args.accept_broken_audit, checked=checked)
         registry.log(user=user, action="restore", obj=f"backup:{Path(args.file).name}", now=moment,
-                     details={"previous_kept_as": str(aside)})
+                     details={"previous_kept_as": str(aside), **_accepted(checked)})
         shown = registry.location.display
     print_json({"restored": shown, "from": str(args.file), "previous_kept_as": str(aside)})
     return EXIT_OK
@@ -161,6 +178,11 @@ def cmd_registry_copy(args) -> int:
 @common.guarded
 def cmd_export(args) -> int:
     """export --csv F --json F [--again]."""
+    common.check_output(args, "--csv", args.csv_out)
+    common.check_output(args, "--json", args.json_out)
+    if Path(args.csv_out).absolute() == Path(args.json_out).absolute():
+        raise common.InvalidOption("--json", "--csv и --json — один и тот же файл — "
+                                             "--csv and --json name the same file")
     moment = common.now()
     with common.open_registry(args) as registry:
         user = common.authenticate(registry, args, moment, admin=True)

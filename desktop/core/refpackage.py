@@ -237,6 +237,8 @@ def self_check(path: Path) -> RefData:
             con.close()
         ref = load_reference(path)
     except sqlite3.Error as e:
+        if disk_full(e):
+            raise PackageError("disk_full", DISK_FULL_MESSAGE) from None
         raise PackageError("selfcheck", f"база справочных данных не читается — unreadable: {e}") from None
     except RefDataError as e:
         raise PackageError("selfcheck", f"справочные данные не загружаются — do not load: {e}") from None
@@ -251,6 +253,20 @@ def self_check(path: Path) -> RefData:
     return ref
 
 
+DISK_FULL_MESSAGE = ("нет места на диске: пакет не распакован, ничего не изменено; освободите "
+                     "место и повторите — no space left on the disk: the package was not "
+                     "unpacked and nothing changed; free some space and import again")
+
+
+def disk_full(exc: BaseException) -> bool:
+    """An OSError (or SQLite's "database or disk is full") meaning the disk has no room."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return True
+    return "disk is full" in str(exc).lower()
+
+
 def verify_package(package: Path, keys_dir: Path, workdir: Path) -> tuple[dict, Path, str]:
     """Check a package; extract its database into `workdir`. Returns (manifest, db file, key name)."""
     from cryptography.exceptions import InvalidSignature
@@ -262,6 +278,11 @@ def verify_package(package: Path, keys_dir: Path, workdir: Path) -> tuple[dict, 
         return _verify(package, keys_dir, Path(workdir))
     except PackageError:
         raise
+    except OSError as e:
+        if disk_full(e):  # the package may be sound: the disk has no room to unpack it
+            raise PackageError("disk_full", DISK_FULL_MESSAGE) from None
+        raise PackageError("corrupt", f"{package.name}: пакет повреждён — the package is damaged "
+                                      f"({type(e).__name__}: {e})") from None
     except Exception as e:  # any decompression or format error is a refusal, never a traceback
         raise PackageError("corrupt", f"{package.name}: пакет повреждён — the package is damaged "
                                       f"({type(e).__name__}: {e})") from None
@@ -387,7 +408,12 @@ def import_package(db_path: Path, package: Path, keys_dir, *, allow_older: bool 
         manifest, db_file, _ = verify_package(package, keys_dir, Path(work))
         new = load_reference(db_file)
         check_switch(new, previous, today=today, allow_older=allow_older)
-        install(db_path, db_file)
+        try:
+            install(db_path, db_file)
+        except OSError as e:
+            if disk_full(e):
+                raise PackageError("disk_full", DISK_FULL_MESSAGE) from None
+            raise
     return ImportResult(version=new.version, previous=previous.version if previous else None)
 
 

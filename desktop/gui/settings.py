@@ -14,6 +14,9 @@ ORGANISATION = "Polyclinic"
 APPLICATION = "polyclinic"
 
 DEFAULTS = {"language": "ru", "lock_minutes": 10}
+# The longest inactivity lock: a day (a timer's interval in milliseconds must fit 32 bits; a
+# value edited by hand in the settings file is clamped, never an OverflowError at sign-in).
+MAX_LOCK_MINUTES = 24 * 60
 
 
 class AppSettings:
@@ -42,13 +45,14 @@ class AppSettings:
     @property
     def lock_minutes(self) -> int:
         try:
-            return max(1, int(self._q.value("lock_minutes", DEFAULTS["lock_minutes"])))
-        except (TypeError, ValueError):
+            value = int(float(self._q.value("lock_minutes", DEFAULTS["lock_minutes"])))
+        except (TypeError, ValueError, OverflowError):
             return DEFAULTS["lock_minutes"]
+        return min(MAX_LOCK_MINUTES, max(1, value))
 
     @lock_minutes.setter
     def lock_minutes(self, value: int) -> None:
-        self._q.setValue("lock_minutes", int(value))
+        self._q.setValue("lock_minutes", min(MAX_LOCK_MINUTES, max(1, int(value))))
 
     def geometry(self) -> QByteArray | None:
         value = self._q.value("geometry")

@@ -10,20 +10,23 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from .errors import Conflict, NotFound, PermissionDenied, RegistryError, StoreError
+from .errors import (Conflict, NotFound, PermissionDenied, RegistryError, RegistryFileChanged,
+                     StoreError)
 
 _LAZY = {
     "Registry": "registry", "open_registry": "registry", "latest_backup": "files",
     "backup_database": "files", "auto_backup": "files", "default_backups_dir": "files",
     "restore": "backups", "backup": "backups", "backup_encrypted": "backups",
     "start_backup": "backups", "StaleRecord": "parts.patients",
+    "IinTaken": "parts.patients",
     "WorklistItem": "parts.worklist", "HistoryItem": "parts.decisions",
     "Patient": "models", "PatientDocument": "models", "Decision": "models",
     "PrintedDocument": "models", "PriceItem": "models", "User": "models",
     "AuditEntry": "models", "ExportOutbox": "models",
 }
 
-__all__ = ["Conflict", "NotFound", "PermissionDenied", "RegistryError", "StoreError", *_LAZY]
+__all__ = ["Conflict", "NotFound", "PermissionDenied", "RegistryError", "RegistryFileChanged",
+           "StoreError", *_LAZY]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .models import (AuditEntry, Decision, ExportOutbox, Patient, PatientDocument,
@@ -31,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .files import auto_backup, backup_database, default_backups_dir, latest_backup
     from .backups import backup, backup_encrypted, restore, start_backup
     from .parts.decisions import HistoryItem
-    from .parts.patients import StaleRecord
+    from .parts.patients import IinTaken, StaleRecord
     from .parts.worklist import WorklistItem
     from .registry import Registry, open_registry
 

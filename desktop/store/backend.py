@@ -31,6 +31,13 @@ SEED_LOCK = zlib.crc32(b"polyclinic-seed")
 ACCOUNTS_LOCK = zlib.crc32(b"polyclinic-accounts")
 BACKUP_LOCK = zlib.crc32(b"polyclinic-daily-backup")
 CONNECT_TIMEOUT_S = 10
+# Every session of the program on the server: a lock held by another desk is waited for at
+# most LOCK_TIMEOUT_MS (then ServerBusy: "сервер занят другим окном", the desk retries), and a
+# desk frozen inside a transaction (a hung PC, a debugger) is cut off after
+# IDLE_IN_TRANSACTION_MS so that its locks (the audit chain's included) go to the others.
+# Long transactions of the program itself (backup snapshot, restore) lift the second limit.
+LOCK_TIMEOUT_MS = 10_000
+IDLE_IN_TRANSACTION_MS = 60_000
 # File systems on which SQLite's locking is not to be trusted: the file corrupts.
 NETWORK_FS = {"cifs", "smb3", "smbfs", "nfs", "nfs4", "ncpfs", "afs", "ceph", "glusterfs",
               "fuse.sshfs", "sshfs", "davfs", "fuse.davfs2", "9p", "lustre", "gpfs",
@@ -166,7 +173,9 @@ def make_pg_engine(location: Location):
     import sqlalchemy as sa
 
     args = {"connect_timeout": CONNECT_TIMEOUT_S, "client_encoding": "UTF8",
-            "application_name": "polyclinic"}
+            "application_name": "polyclinic",
+            "options": f"-c lock_timeout={int(LOCK_TIMEOUT_MS)} "
+                       f"-c idle_in_transaction_session_timeout={int(IDLE_IN_TRANSACTION_MS)}"}
     url = sa.engine.make_url(location.sqlalchemy_url)
     if url.password is None and url.host and url.username:  # the desk's password in the keyring
         password = stored_password(url.host, url.port or 5432, url.database or "", url.username)
@@ -177,8 +186,35 @@ def make_pg_engine(location: Location):
 
 
 def server_error(location: Location, exc: Exception) -> RegistryError:
-    """The message for a server's error: names the server (without its password)."""
+    """The message for a server's error: names the server (without its password); a lock
+    another desk holds past LOCK_TIMEOUT_MS is ServerBusy (nothing lost, try again)."""
+    if is_lock_timeout(exc):
+        return ServerBusy(location.display)
     return _server_error(location, exc)
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    """PostgreSQL's lock_not_available (55P03): the wait for another session's lock ran out."""
+    orig = getattr(exc, "orig", exc)
+    return getattr(orig, "sqlstate", None) == "55P03" or "lock timeout" in str(orig).lower()
+
+
+class ServerBusy(RegistryError):
+    """Another desk holds what this one waited for (a lock) longer than LOCK_TIMEOUT_MS:
+    nothing was written, nothing is damaged; the same step may simply be tried again."""
+
+    def __init__(self, where: str):
+        super().__init__(where, "Сервер занят другим окном; ничего не потеряно, повторите через "
+                                "несколько секунд",
+                         "The server is busy with another desk; nothing was lost, try again in "
+                         "a few seconds")
+
+
+def long_transaction(connection) -> None:
+    """In the program's own long transactions on the server (a backup's snapshot, a restore):
+    the idle-in-transaction limit of the desk sessions does not apply (SET LOCAL)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL idle_in_transaction_session_timeout = 0")
 
 
 def _server_error(location: Location, exc: Exception) -> RegistryError:
@@ -207,6 +243,8 @@ def prepare_pg(location: Location):
                                     "с ENCODING 'UTF8' (polyclinic server init)",
                                     f"The database is not UTF-8 ({encoding}): create it again "
                                     "with ENCODING 'UTF8' (polyclinic server init)")
+            # desks starting together wait for the one that migrates, however long it takes
+            connection.exec_driver_sql("SET lock_timeout = 0")
             connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
             connection.commit()
             try:
@@ -232,6 +270,7 @@ def prepare_pg(location: Location):
                 if connection.in_transaction():
                     connection.rollback()
                 connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+                connection.exec_driver_sql("RESET lock_timeout")
                 connection.commit()
         return engine, revision
     except RegistryError:

@@ -21,6 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+import sqlalchemy as sa
+
 from desktop.fileutil import claim_name, private_dir, temp_name, tighten
 
 from . import backend, db, files, transfer
@@ -78,8 +80,9 @@ def start_backup(registry: "Registry", folder: Path, now: datetime, keep: int = 
         try:
             with registry.unit() as session:
                 row = session.get(Setting, DAILY_BACKUP)
-                if row is not None and row.value == claim:
-                    session.delete(row)
+                if row is not None and row.value == claim:   # given back (no DELETE for desks)
+                    row.value = ""
+                    session.add(row)
         except Exception:  # the server is gone: the copy's own error says more
             pass
         raise
@@ -125,8 +128,22 @@ def backup_encrypted(registry: "Registry", out_path: Path, passphrase: str, *, a
     return counts
 
 
+class BrokenAuditChain(RegistryError):
+    """The backup's audit chain is broken: restored only when the administrator accepts it
+    (`--accept-broken-audit`, recorded in the audit log). `audit` is verify_audit's result."""
+
+    def __init__(self, path: Path, audit: dict):
+        self.audit = audit
+        where = audit.get("first_broken")
+        super().__init__(path, f"Журнал аудита в копии нарушен (запись {where}, {audit.get('reason')}); "
+                               "восстановить можно только с --accept-broken-audit",
+                         f"The backup's audit chain is broken at {where} ({audit.get('reason')}); "
+                         "restore it only with --accept-broken-audit")
+
+
 def restore(backup_file: Path, target: Path | str, *, now: datetime, passphrase: str | None = None,
-            keep_before_restore: int = 5) -> Path | None:
+            keep_before_restore: int = 5, accept_broken_audit: bool = False,
+            checked: dict | None = None) -> Path | None:
     """Replace the registry at `target` (a file or the clinic's server) by `backup_file`. The
     backup is verified first (an encrypted one is decrypted with `passphrase`), and a backup
     from a newer schema is refused before anything is replaced; the current contents are kept
@@ -134,10 +151,21 @@ def restore(backup_file: Path, target: Path | str, *, now: datetime, passphrase:
     desk's backups folder; the newest `keep_before_restore` kept); the document numbering of the
     replaced registry is carried forward (numbers it issued that the backup lacks are listed as
     void), so no number is ever handed out twice. An SQLite registry must not be open anywhere
-    while restoring; a server's is replaced in one transaction."""
+    while restoring; a server's is replaced in one transaction.
+
+    Before anything is replaced, a working copy of the backup is brought to the current schema
+    and checked: every table and column the current schema has, the numbering (no counter
+    behind its ledger, no printout without its number) and the audit chain. A broken chain
+    raises BrokenAuditChain unless `accept_broken_audit`; `checked`, when given, receives
+    {"audit": verify_audit's result} for the caller's audit entry."""
     location = backend.parse_location(target)
     work = location.local_path if location.is_server else Path(location.path)
     with _checked_backup(Path(backup_file), work, passphrase) as plain:
+        audit = verify_contents(plain, work)
+        if not audit["ok"] and not accept_broken_audit:
+            raise BrokenAuditChain(Path(backup_file), audit)
+        if checked is not None:
+            checked["audit"] = audit
         if not location.is_server:
             return restore_file(plain, work, now=now, keep_before_restore=keep_before_restore)
         return _restore_into_server(plain, location, now=now,
@@ -170,6 +198,95 @@ def _checked_backup(backup_file: Path, work: Path, passphrase: str | None) -> It
         if plain is not None:
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(str(plain) + suffix).unlink(missing_ok=True)
+
+
+def _schema_of(path: Path) -> dict[str, set[str]]:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' "
+                                            "AND name NOT LIKE 'sqlite_%'")]
+        return {t: {r[1] for r in con.execute(f'PRAGMA table_info("{t}")')} for t in tables}
+    finally:
+        con.close()
+
+
+_CURRENT_SCHEMA: dict[str, set[str]] | None = None
+
+
+def current_schema(work: Path) -> dict[str, set[str]]:
+    """Every table and its columns as the current migrations make them (a fresh registry
+    made once per process in a private temporary file beside `work`)."""
+    global _CURRENT_SCHEMA
+    if _CURRENT_SCHEMA is None:
+        fresh = temp_name(work.with_name(work.name + ".schema"))
+        try:
+            engine, _ = db.prepare(fresh)
+            engine.dispose()
+            _CURRENT_SCHEMA = _schema_of(fresh)
+        finally:
+            _remove_sqlite(fresh)
+    return _CURRENT_SCHEMA
+
+
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    for copy in path.parent.glob(path.name + ".pre-migration-*"):
+        copy.unlink(missing_ok=True)
+
+
+def verify_contents(plain: Path, work: Path) -> dict:
+    """Check a plain backup before it replaces anything: a private working copy is migrated to
+    the current schema, then every table and column of that schema must be there, every
+    counter at or past the highest number of its ledger, every printout's number in the
+    ledger as stored. RegistryError (naming what is missing) otherwise. Returns the copy's
+    audit check (verify_audit's result); the caller decides on a broken chain."""
+    from .registry import Registry
+
+    expected = current_schema(work)
+    private_dir(work.parent)
+    tmp = temp_name(work.with_name(work.name + ".verify"))
+    try:
+        db.sqlite_backup(plain, tmp)
+        try:
+            engine, _ = db.prepare(tmp)
+        except RegistryError as exc:
+            raise RegistryError(plain, f"Копию нельзя привести к текущей схеме: {exc.ru}",
+                                f"The backup cannot be brought to the current schema: {exc.en}") from None
+        except Exception as exc:  # noqa: BLE001 - a migration meeting a mangled schema
+            raise RegistryError(plain, f"Копию нельзя привести к текущей схеме: {exc}",
+                                f"The backup cannot be brought to the current schema: {exc}") from None
+        try:
+            found = _schema_of(tmp)
+            missing = sorted([t for t in expected if t not in found]
+                             + [f"{t}.{c}" for t in expected if t in found
+                                for c in sorted(expected[t] - found[t])])
+            if missing:
+                raise RegistryError(plain, "В копии нет таблиц или столбцов реестра: " + ", ".join(missing[:12]),
+                                    "The backup lacks tables or columns of the registry: "
+                                    + ", ".join(missing[:12]))
+            with engine.connect() as con:
+                behind = con.execute(sa.text(
+                    "SELECT n.clinic_key, n.year, MAX(CAST(substr(n.number, 6) AS INTEGER)) AS top, "
+                    "s.last_number FROM document_number n LEFT JOIN document_sequence s "
+                    "ON s.clinic_key = n.clinic_key AND s.year = n.year "
+                    "GROUP BY n.clinic_key, n.year, s.last_number "
+                    "HAVING s.last_number IS NULL OR s.last_number < MAX(CAST(substr(n.number, 6) AS INTEGER))"
+                )).all()
+                unnumbered = con.execute(sa.text(
+                    "SELECT p.number FROM printed_document p LEFT JOIN document_number n "
+                    "ON n.number = p.number WHERE n.number IS NULL OR n.status != 'stored' "
+                    "LIMIT 5")).scalars().all()
+            if behind or unnumbered:
+                what = [f"{r.year}: {r.last_number} < {r.top}" for r in behind] + unnumbered
+                raise RegistryError(plain, "Нумерация документов в копии нарушена: " + ", ".join(map(str, what)),
+                                    "The backup's document numbering is broken: " + ", ".join(map(str, what)))
+            registry = Registry(tmp, engine)
+            return registry.verify_audit()
+        finally:
+            engine.dispose()
+    finally:
+        _remove_sqlite(tmp)
 
 
 def _restore_into_server(backup_file: Path, location: "backend.Location", *, now: datetime,
@@ -251,6 +368,7 @@ def restore_file(backup_file: Path, target: Path, *, now: datetime, keep_before_
             shm.unlink(missing_ok=True)
         transfer.adopt_desk_releases(tmp, target)  # the copy's releases beside the desk's file
         os.replace(tmp, target)
+        db.mark_restored(target)   # a registry of this process open on it takes the new file
         db._fsync_dir(target.parent)
         files.rotate_copies(target.parent, re.escape(target.name) + r"\.before-restore-\d{8}-\d{6}(-\d+)?\.bak",
                       keep_before_restore)

@@ -17,7 +17,7 @@ from sqlalchemy import event
 from desktop.fileutil import (FILE_MODE, file_lock, fsync_dir, private_dir, remove_leftovers,
                               temp_name, tighten)
 
-from .errors import RegistryError
+from .errors import DiskFull, RegistryError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -55,8 +55,81 @@ def check_file(path: Path) -> None:
     change_counter, = struct.unpack(">I", header[24:28])
     valid_for, = struct.unpack(">I", header[92:96])
     if page_count and change_counter == valid_for and size < page_count * page_size:
+        if reads_whole_with_wal(path):  # a checkpoint cut short (disk full): the WAL has it
+            return
         raise RegistryError(path, "Файл базы данных обрезан (неполная копия или сбой диска)",
                             "The database file is truncated (incomplete copy or disk failure)")
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path`, None when there is none (or no inode: a
+    filesystem that reports 0, where the check cannot tell files apart)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if st.st_ino else None
+
+
+_RESTORED: dict[str, tuple[int, int]] = {}
+
+
+def mark_restored(path: Path) -> None:
+    """This process moved a restored file into place at `path`: an open registry of it takes
+    the new file as its own instead of refusing it as replaced."""
+    identity = file_identity(path)
+    if identity is not None:
+        _RESTORED[os.path.abspath(path)] = identity
+
+
+def restored_here(path: Path) -> tuple[int, int] | None:
+    return _RESTORED.get(os.path.abspath(path))
+
+
+def reads_whole_with_wal(path: Path) -> bool:
+    """Whether SQLite itself reads the registry whole from the file with its WAL: a copy of
+    both (in a private temporary folder; the originals are never written) opened by SQLite and
+    quick-checked. A checkpoint interrupted by a full disk leaves the file shorter than its
+    header says while every page is still in the WAL: that registry is intact."""
+    import shutil
+    import tempfile
+
+    wal = Path(str(path) + "-wal")
+    try:
+        if not wal.is_file() or wal.stat().st_size == 0:
+            return False
+    except OSError:
+        return False
+    folder = Path(tempfile.mkdtemp(prefix="polyclinic-check-"))
+    try:
+        copy = folder / "registry.sqlite"
+        shutil.copyfile(path, copy)
+        shutil.copyfile(wal, Path(str(copy) + "-wal"))
+        con = sqlite3.connect(copy, timeout=1)
+        try:
+            ok = [r[0] for r in con.execute("PRAGMA quick_check(1)")] == ["ok"]
+            return ok and con.execute("SELECT count(*) FROM sqlite_master WHERE type='table' "
+                                      "AND name='alembic_version'").fetchone()[0] == 1
+        finally:
+            con.close()
+    except (OSError, sqlite3.Error):
+        return False
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for SQLite's "database or disk is full" and the system's "no space left": the
+    registry is not damaged, the disk has no room; a write may succeed once space returns."""
+    import errno
+
+    exc = getattr(exc, "orig", exc)
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and (code & 0xFF) == 13:   # SQLITE_FULL
+        return True
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return True
+    return "database or disk is full" in str(exc).lower()
 
 
 _BUSY_CODES = {5, 6}          # SQLITE_BUSY, SQLITE_LOCKED
@@ -75,6 +148,8 @@ def is_busy(exc: BaseException) -> bool:
 
 def _wrap_db_error(path: Path, exc: Exception) -> RegistryError:
     exc = getattr(exc, "orig", exc)
+    if is_disk_full(exc):
+        return DiskFull(path)
     if is_busy(exc):
         return RegistryError(path, f"Реестр занят другой программой, повторите позже ({exc})",
                              f"The registry is busy in another program; try again ({exc})")

@@ -25,6 +25,37 @@ class RegistryError(StoreError):
         super().__init__(f"{ru} — {en} [{path}]")  # a server URL as given, not a Path
 
 
+class RegistryFileChanged(RegistryError):
+    """The registry file this desk opened was deleted or replaced by another program while the
+    desk ran: nothing is written (a write would go to the vanished file and be lost at the next
+    start). `reason` is "deleted" or "replaced"."""
+
+    def __init__(self, path: Path | str, reason: str):
+        self.reason = reason
+        if reason == "deleted":
+            ru = ("Файл реестра удалён другой программой, пока рабочее место было открыто; "
+                  "ничего не сохранено. Верните файл или перезапустите программу")
+            en = ("The registry file was deleted by another program while the desk was open; "
+                  "nothing was saved. Put the file back or restart the program")
+        else:
+            ru = ("Файл реестра заменён другой программой, пока рабочее место было открыто; "
+                  "ничего не сохранено. Перезапустите программу")
+            en = ("The registry file was replaced by another program while the desk was open; "
+                  "nothing was saved. Restart the program")
+        super().__init__(path, ru, en)
+
+
+class DiskFull(RegistryError):
+    """The disk holding the registry has no room left: nothing is damaged, the write was not
+    done; it may be retried once space is freed."""
+
+    def __init__(self, path: Path | str):
+        super().__init__(path, "Нет места на диске: изменения не сохранены, реестр не повреждён. "
+                               "Освободите место и повторите",
+                         "No space left on the disk: nothing was saved, the registry is not "
+                         "damaged. Free some space and try again")
+
+
 class PermissionDenied(StoreError):
     """The acting user may not do this (a registrar on an administrator's operation)."""
 

@@ -196,12 +196,20 @@ def setup_database(session, *, database: str, owner: str, desk: str, owner_passw
                       "TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'")
     _execute(session, f"REVOKE ALL ON DATABASE {database} FROM PUBLIC; "
                       f"GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {desk}")
+    # the desk role reaches the registry's database only: not the `postgres` maintenance
+    # database (nor template1), where it could list every role and database of the server
+    _execute(session, "REVOKE CONNECT ON DATABASE postgres FROM PUBLIC; "
+                      "REVOKE CONNECT ON DATABASE template1 FROM PUBLIC")
+    # its sessions: a lock waited for 10 s at most, a transaction left idle cut off after 60 s
+    _execute(session, f"ALTER ROLE {desk} SET lock_timeout = '10s'; "
+                      f"ALTER ROLE {desk} SET idle_in_transaction_session_timeout = '60s'")
     _execute(session, f"REVOKE CREATE ON SCHEMA public FROM PUBLIC; "
                       f"ALTER SCHEMA public OWNER TO {owner}", database)
 
 
 def grant_desk(session, *, database: str, owner: str, desk: str) -> None:
-    """The desk role: read and write the registry's rows, but the audit log only grows (no
+    """The desk role: read, add and change the registry's rows, never delete one (only the
+    documents mirror of a card, rewritten from the card on each save), the audit log only grows (no
     UPDATE, DELETE or TRUNCATE), numbers, printouts and exports are never removed (their
     status moves on, no row goes: the ledger has no silent gaps), the schema version is
     read-only, and nothing can be altered. The audit chain's head (setting `audit.head`) stays
@@ -212,7 +220,9 @@ def grant_desk(session, *, database: str, owner: str, desk: str) -> None:
     Tables a later migration adds get the same rights (default privileges)."""
     sql = f"""
         GRANT USAGE ON SCHEMA public TO {desk};
-        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {desk};
+        GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {desk};
+        REVOKE DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public FROM {desk};
+        GRANT DELETE ON patient_document TO {desk};
         GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {desk};
         REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {desk};
         REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {desk};
@@ -220,7 +230,7 @@ def grant_desk(session, *, database: str, owner: str, desk: str) -> None:
             export_batch, export_outbox FROM {desk};
         REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON refdata_release, refdata_active FROM {desk};
         ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public
-            GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {desk};
+            GRANT SELECT, INSERT, UPDATE ON TABLES TO {desk};
         ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public
             GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {desk};
     """

@@ -147,6 +147,7 @@ def _snapshot(engine: sa.Engine) -> sa.Connection:
         connection = connection.execution_options(isolation_level="REPEATABLE READ",
                                                   postgresql_readonly=True)
     connection.begin()
+    backend.long_transaction(connection)
     return connection
 
 
@@ -250,6 +251,7 @@ def copy_registry(src, dst) -> dict[str, dict]:
                 if carried:
                     expected.update(release_fingerprint(carried))
                 with target_engine.begin() as target:
+                    backend.long_transaction(target)
                     if not _is_empty(target):
                         raise Conflict("Реестр назначения заполняется другим процессом — "
                                        "the destination is being filled by another process")
@@ -344,6 +346,7 @@ def restore_server(backup_file: Path, engine: sa.Engine, *, keep_aside: Path | N
         with _snapshot(source_engine) as source:
             expected = fingerprint(source, tables)
             with engine.begin() as target:
+                backend.long_transaction(target)
                 names = ", ".join(f'"{t.name}"' for t in tables)
                 target.exec_driver_sql(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
                 previous = numbering(target)

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from . import backend, db, passwords
-from .errors import PermissionDenied, RegistryError
+from .errors import PermissionDenied, RegistryError, RegistryFileChanged
 from .models import AuditEntry, Setting, User
 
 SYSTEM_USER = "system"
@@ -70,6 +70,9 @@ class UnitOfWork:
         self._writer = engine.execution_options(sqlite_immediate=True)
         self._open = threading.local()  # the session of this thread's open unit, if any
         self.damaged: RegistryError | None = None  # set at the first sign of damage: no more writes
+        # the file this registry opened (device, inode): every write checks it is still the one
+        # at `path` (not deleted, not replaced), else the saves would vanish with the old file
+        self._identity = None if self.location.is_server else db.file_identity(self.path)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -95,8 +98,8 @@ class UnitOfWork:
             if self.location.is_server and not isinstance(exc, sqlite3.DatabaseError):
                 raise backend.server_error(self.location, exc) from None  # nothing is damaged
             error = db.wrap_db_error(self.path, exc)
-            if not db.is_busy(exc):
-                self.damaged = error
+            if not db.is_busy(exc) and not db.is_disk_full(exc):  # a full disk is no damage:
+                self.damaged = error                                # the next write retries
             raise error from None
 
     @contextmanager
@@ -117,6 +120,7 @@ class UnitOfWork:
             return
         if self.damaged is not None:
             raise self.damaged
+        self._check_file_identity()
         try:
             with self._guard():
                 with Session(self._writer, expire_on_commit=False) as session:
@@ -131,6 +135,19 @@ class UnitOfWork:
             if conflict is None:
                 raise
             raise conflict from None
+
+    def _check_file_identity(self) -> None:
+        """RegistryFileChanged unless the file at `path` is still the one opened (same device
+        and inode); a file this process itself restored into place is adopted."""
+        if self._identity is None:
+            return
+        now_there = db.file_identity(self.path)
+        if now_there == self._identity:
+            return
+        if now_there is not None and db.restored_here(self.path) == now_there:
+            self._identity = now_there
+            return
+        raise RegistryFileChanged(self.path, "deleted" if now_there is None else "replaced")
 
     @contextmanager
     def _read(self) -> Iterator[Session]:

@@ -96,3 +96,34 @@ def test_unsaved_changes_prompt_on_new(qtbot, window):
     qtbot.keyClick(window, Qt.Key_N, Qt.ControlModifier)
     assert window.questions
     assert window.form.surname.text() == "Иванов"
+
+
+def test_new_card_with_a_stored_iin_is_refused_naming_the_holder(qtbot, window, registry):
+    """A new card carrying the ИИН of a stored patient (another name): no «save as new», the
+    save is refused naming the holder, only «Открыть карту» or cancel; he stays as he was."""
+    case = case_of("p04")
+    case["person"]["iin"] = "900505300013"
+    window.form.set_case(case)
+    window.dirty = True
+    assert window.save()
+    holder = window.patient_id
+    window.new_patient()
+    other = case_of("p04")
+    other["person"].update(iin="900505300013", surname="Сидорова", given_name="Анна",
+                           birth_date="1985-01-01", sex="female")
+    window.form.set_case(other)
+    window.dirty = True
+    offered = []
+    window._ask = lambda title, text, buttons: (offered.append((text, [b[0] for b in buttons])), 1)[1]
+    assert window.save() is False
+    text, buttons = offered[-1]
+    assert "Тестов Тест" in text and "900505300013" in text
+    assert buttons == ["Открыть карту", "Отмена"]
+    assert window.patient_id is None and window.form.case()["person"]["surname"] == "Сидорова"
+    stored = registry.get_patient(holder)
+    assert (stored.surname, stored.version) == ("Тестов", 1)
+    assert registry.search("Сидорова") == []
+    window._ask = lambda title, text, buttons: 0      # «Открыть карту»
+    assert window.save() is False
+    assert window.patient_id == holder
+    assert window.form.case()["person"]["surname"] == "Тестов"

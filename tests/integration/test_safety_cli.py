@@ -193,6 +193,7 @@ def test_encrypted_backup_round_trip(tmp_path, desk):
     pw = tmp_path / "phrase"
     pw.write_text("long usb passphrase\n")
     out = tmp_path / "usb" / "copy.enc"
+    out.parent.mkdir()      # a stick that is not mounted is refused, not created
     b = run(["backup", str(out), "--encrypt", "--passphrase-file", str(pw), "--user", "boss"], desk, ADMIN)
     assert b.returncode == 0, b.stderr
     assert json.loads(b.stdout)["encrypted"]
@@ -222,6 +223,7 @@ def test_audit_verify_reports_the_first_broken_link(tmp_path, desk):
 def test_files_with_patient_data_are_private(tmp_path, desk):
     """Registry, WAL, reference folder, PDF, backup, export and audit CSV: 0600 files, 0700 folders."""
     out = tmp_path / "out"
+    out.mkdir(mode=0o700)
     assert run(["print", "refusal", str(case_file(tmp_path, "p06")), "-o", str(out / "r.pdf"),
                 "--user", "desk"], desk, DESK).returncode == 0
     assert run(["backup", str(out / "b.sqlite"), "--user", "boss"], desk, ADMIN).returncode == 0

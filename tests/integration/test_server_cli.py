@@ -57,8 +57,8 @@ def test_patients_import_registers_with_decisions_and_reports_each_line(db, tmp_
     assert p.returncode == 2
     assert results[0]["status"] == "created" and results[0]["category"] == "citizen"
     assert results[1]["errors"][0]["line"] == 2 and results[2]["errors"][0]["field"] == "person.iin"
-    assert results[3] == {"line": 4, "status": "exists", "patient_id": results[0]["patient_id"],
-                          "iin": "791028302728"}
+    assert results[3]["status"] == "exists" and results[3]["iin"] == "791028302728"
+    assert results[3]["patient_id"] == results[0]["patient_id"]
     assert [e["line"] for e in json.loads(p.stderr)["errors"]] == [2, 3]
 
 
@@ -84,6 +84,33 @@ def test_patients_import_twice_doubles_no_one(db, tmp_path):
     assert run(["patients", "import", str(file), "--user", "admin"], db, tmp_path).returncode == 0
     again = run(["patients", "import", str(file), "--user", "admin"], db, tmp_path)
     assert again.returncode == 0 and json.loads(again.stdout)["status"] == "exists"
+
+
+def test_patients_import_never_overwrites_the_holder_of_an_iin(db, tmp_path, monkeypatch):
+    """A line whose ИИН a stored patient holds under another name is not saved and does not
+    change him: it is reported naming the holder (exit 0, nothing invalid)."""
+    from datetime import datetime, timezone
+
+    from desktop.store import open_registry
+
+    file = tmp_path / "population.jsonl"
+    other = dict(IVANOV, person=dict(IVANOV["person"], surname="Сидорова", given_name="Анна",
+                                     birth_date="1985-01-01", sex="female"))
+    file.write_text(json.dumps(IVANOV, ensure_ascii=False) + "\n"
+                    + json.dumps(other, ensure_ascii=False) + "\n", encoding="utf-8")
+    p = run(["patients", "import", str(file), "--user", "admin"], db, tmp_path)
+    assert p.returncode == 0, p.stderr
+    first, second = [json.loads(line) for line in p.stdout.splitlines()]
+    assert second["status"] == "exists" and second["patient_id"] == first["patient_id"]
+    assert "Иванов Иван" in second["message"] and "791028302728" in second["message"]
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    registry = open_registry(db, now=datetime.now(timezone.utc))
+    try:
+        stored = registry.get_patient(first["patient_id"])
+        assert (stored.surname, stored.version) == ("Иванов", 1)
+        assert registry.search("Сидорова") == []
+    finally:
+        registry.close()
 
 
 def test_patients_import_needs_an_administrator(db, tmp_path):

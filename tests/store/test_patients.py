@@ -18,15 +18,25 @@ def test_save_returns_an_id_and_keeps_the_whole_case(registry):
     assert registry.get_patient(pid).case == case
 
 
-def test_saving_the_same_iin_again_updates_that_patient(registry):
-    """A case whose ИИН is stored updates that patient instead of adding a second one."""
-    first = registry.save_patient(make_case(iin="791028302728"), user="u", now=NOW)
+def test_a_new_card_with_a_stored_iin_never_overwrites_its_holder(registry):
+    """A save without an id is a new card: the ИИН of a stored patient is refused (IinTaken
+    naming him), and he, his decisions and his audit trail stay as they were."""
+    from desktop.store import IinTaken
+
+    first = registry.save_patient(make_case("Иванов", "Иван", iin="791028302728"), user="u",
+                                  now=NOW)
+    registry.record_decision(first, make_decision(), user="u", now=NOW)
     later = NOW + timedelta(days=1)
-    second = registry.save_patient(make_case("Иванов", "Иван", iin="791028302728", sex="male"),
-                                   user="v", now=later)
+    with pytest.raises(IinTaken) as caught:
+        registry.save_patient(make_case("Сидорова", "Анна", iin="791028302728", sex="female"),
+                              user="v", now=later)
+    assert (caught.value.holder_id, caught.value.holder_name) == (first, "Иванов Иван")
+    assert "Иванов Иван" in str(caught.value) and "791028302728" in str(caught.value)
     patient = registry.get_patient(first)
-    assert (second, patient.sex, patient.updated_at, patient.updated_by, patient.created_at) == (
-        first, "male", later, "v", NOW)
+    assert (patient.surname, patient.version, patient.updated_by) == ("Иванов", 1, "u")
+    assert len(registry.history(first)) == 1
+    assert [e.action for e in registry.audit_entries(obj=f"patient:{first}")] == ["create"]
+    assert len(registry.search("Сидорова")) == 0
 
 
 def test_iin_of_another_patient_is_a_conflict(registry):

@@ -132,7 +132,7 @@ def test_the_desk_role_works_the_safety_tables(server, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     with open_registry(server["desk_url"], now=NOW) as registry:
         registry.create_user("boss", "boss-pass-1", full_name="Б", role="admin", now=NOW)
-        pid = registry.save_patient(make_case(iin="791028302728"), user="boss", now=NOW)
+        pid = registry.save_patient(make_case(iin="900505300013"), user="boss", now=NOW)
         registry.record_decision(pid, make_decision(), user="boss", now=NOW)
         number = registry.reserve_document_number(2026, NOW, kind="slip", user="boss")
         registry.store_printed(number, "slip", b"%PDF-1.4", lang="ru", user="boss", now=NOW,
@@ -140,10 +140,10 @@ def test_the_desk_role_works_the_safety_tables(server, tmp_path, monkeypatch):
         result = registry.export_attachments(tmp_path / "e.csv", tmp_path / "e.json", now=NOW,
                                              user="boss")
         version = registry.get_patient(pid).version
-        registry.save_patient(make_case(iin="791028302728", given_name="Пётр"), user="boss",
+        registry.save_patient(make_case(iin="900505300013", given_name="Пётр"), user="boss",
                               now=NOW, patient_id=pid, expected_version=version)
         with pytest.raises(StaleRecord):
-            registry.save_patient(make_case(iin="791028302728"), user="boss", now=NOW,
+            registry.save_patient(make_case(iin="900505300013"), user="boss", now=NOW,
                                   patient_id=pid, expected_version=version)
         assert result["count"] == 1 and registry.verify_audit()["ok"]
         assert [r.status for r in registry.document_numbers()] == ["stored"]
@@ -265,3 +265,68 @@ def test_without_a_keyring_the_password_file_serves(server, tmp_path, monkeypatc
     assert where == str(pgpass) and parsed.username in pgpass.read_text()
     with open_registry(url, now=NOW) as registry:
         assert registry.search("Никто") == []
+
+
+def test_the_desk_role_cannot_reach_the_postgres_database_and_has_bounded_waits(server):
+    """The desk role connects to the registry's database only (not `postgres`, not
+    template1), and its sessions wait at most 10 s for a lock and are cut off after 60 s idle
+    in a transaction."""
+    import psycopg
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(server["desk_url"].replace("postgresql://", "postgresql+psycopg://"))
+    for other in ("postgres", "template1"):
+        with pytest.raises(psycopg.OperationalError, match="permission denied|not have CONNECT"):
+            psycopg.connect(host=url.host, port=url.port, user=url.username,
+                            password=url.password, dbname=other, connect_timeout=5)
+    with _connect(server["desk_url"]) as con:
+        assert con.execute("SHOW lock_timeout").fetchone()[0] == "10s"
+        assert con.execute("SHOW idle_in_transaction_session_timeout").fetchone()[0] == "1min"
+
+
+NO_DELETE = ("DELETE FROM patient", "DELETE FROM decision", "DELETE FROM app_user",
+             "DELETE FROM setting", "DELETE FROM price_item", "TRUNCATE patient CASCADE")
+
+
+def test_the_desk_role_deletes_no_row(server, tmp_path, monkeypatch):
+    """Through the desk role no patient, decision, account, setting or price is deleted (a
+    card's update, which rewrites its documents mirror, still works)."""
+    import psycopg
+
+    from .support import make_case
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    with open_registry(server["desk_url"], now=NOW) as registry:
+        pid = registry.save_patient(make_case("Удаляемый", documents=[
+            {"kind": "passport", "number": "N1"}]), user="reg", now=NOW)
+        registry.save_patient(make_case("Удаляемый", documents=[
+            {"kind": "passport", "number": "N2"}]), user="reg", now=NOW, patient_id=pid)
+        assert [d.number for d in registry.documents_of(pid)] == ["N2"]
+    with _connect(server["desk_url"]) as con:
+        for statement in NO_DELETE:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                con.execute(statement)
+
+
+def test_the_migration_takes_delete_from_a_server_set_up_earlier(server, tmp_path, monkeypatch):
+    """A server set up by the previous version (the desk role may DELETE): migrating to the
+    current schema, as the owner, takes DELETE back from the desk role."""
+    import psycopg
+
+    from desktop.store import backend, db
+
+    engine = backend.make_pg_engine(backend.parse_location(server["owner_url"]))
+    try:
+        with engine.begin() as con:           # as the earlier version left it
+            con.exec_driver_sql(f"GRANT DELETE ON ALL TABLES IN SCHEMA public TO {server['desk']}")
+            con.exec_driver_sql("UPDATE alembic_version SET version_num = '0004'")
+        with _connect(server["desk_url"]) as con:
+            con.execute("BEGIN")
+            con.execute("DELETE FROM price_item")   # allowed then (rolled back)
+            con.execute("ROLLBACK")
+        db.migrate(engine)
+    finally:
+        engine.dispose()
+    with _connect(server["desk_url"]) as con:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            con.execute("DELETE FROM price_item")

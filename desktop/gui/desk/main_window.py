@@ -584,6 +584,25 @@ class MainWindow(QMainWindow):
             self.form.hide_duplicate()
         return found
 
+    # a save refused because another desk held the server's lock: tried again this often
+    BUSY_RETRIES, BUSY_RETRY_MS = 3, 3000
+
+    def _retry_busy_save(self) -> None:
+        if self.dirty and self.stack.currentIndex() == self.PAGE_DESK:
+            self.save()
+
+    def _iin_taken(self, holder_id: int, who: str, iin: str) -> None:
+        """The card's ИИН belongs to a stored patient: the save is refused naming him; the
+        only way on is his card (the card on screen is kept when the registrar cancels)."""
+        self.statusBar().showMessage(self.tr("save.iin_taken", iin=iin, who=who), 12000)
+        choice = self._ask(self.tr("save.iin_taken.title"),
+                           self.tr("save.iin_taken", iin=iin, who=who),
+                           [(self.tr("dup.open_card"), QMessageBox.AcceptRole),
+                            (self.tr("btn.cancel"), QMessageBox.RejectRole)])
+        if choice == 0:
+            self.dirty = False
+            self.open_patient(holder_id)
+
     def save(self) -> bool:
         """Save the patient and the decision on screen, as the logged-in user, at the clock's now."""
         if self.stack.currentIndex() != self.PAGE_DESK:
@@ -602,6 +621,11 @@ class MainWindow(QMainWindow):
         ok, found = self.link.guard(self.registry.likely_duplicates, case, exclude_id=self.patient_id)
         if not ok:
             return False
+        case_iin = ((case.get("person") or {}).get("iin") or "").strip()
+        holder = next((p for p in found if case_iin and p.iin == case_iin), None)
+        if holder is not None:      # an ИИН is one person: never saved over him, never twice
+            self._iin_taken(holder.id, self._who(holder), case_iin)
+            return False
         if found and self.patient_id is None:
             choice = self._ask(self.tr("dup.title"), self.tr("dup.question", who=self._who(found[0])),
                                [(self.tr("dup.open"), QMessageBox.AcceptRole),
@@ -617,7 +641,9 @@ class MainWindow(QMainWindow):
         return saved if ok else False
 
     def _save_now(self, case: dict) -> bool:
-        from desktop.store import Conflict
+        from desktop.store import Conflict, IinTaken, RegistryFileChanged
+        from desktop.store.backend import ServerBusy
+        from desktop.store.errors import DiskFull
         from desktop.store import StaleRecord
 
         now = self.clock.now()
@@ -642,9 +668,32 @@ class MainWindow(QMainWindow):
                 self.dirty = False
                 self.open_patient(e.patient_id)
             return False
+        except ServerBusy:  # another desk holds the lock: said, and tried again shortly
+            self._busy_retries = getattr(self, "_busy_retries", 0) + 1
+            self.statusBar().showMessage(self.tr("save.server_busy"), 10000)
+            if self._busy_retries <= self.BUSY_RETRIES:
+                QTimer.singleShot(self.BUSY_RETRY_MS, self._retry_busy_save)
+            else:
+                self._busy_retries = 0
+            return False
+        except DiskFull:  # nothing damaged: the card stays, the next Save tries again
+            self.statusBar().showMessage(self.tr("save.disk_full"), 20000)
+            self._ask(self.tr("save.file_changed.title"), self.tr("save.disk_full"),
+                      [(self.tr("btn.close"), QMessageBox.AcceptRole)])
+            return False
+        except RegistryFileChanged as e:  # the file was deleted or replaced under this desk
+            text = self.tr(f"save.file_{e.reason}", path=str(e.path))
+            self.statusBar().showMessage(text, 20000)
+            self._ask(self.tr("save.file_changed.title"), text,
+                      [(self.tr("btn.close"), QMessageBox.AcceptRole)])
+            return False
+        except IinTaken as e:  # another desk saved this ИИН a moment ago
+            self._iin_taken(e.holder_id, e.holder_name, e.iin)
+            return False
         except Conflict:
             self.say_status("save.conflict", 8000)
             return False
+        self._busy_retries = 0
         # the card is stored: if the connection goes now, the next save is of this version
         self.patient_id, self.unlinked_prints = patient_id, []
         self.patient_version = (expected or 0) + 1

@@ -6,15 +6,22 @@ import csv
 import hashlib
 import io
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlmodel import select
 
 from desktop.fileutil import csv_row, write_private
 
-from ..models import AuditEntry, PrintedDocument, Setting
+from ..models import AuditEntry, DocumentNumber, PrintedDocument, Setting
 from ..unit import AUDIT_GENESIS, AUDIT_HEAD, UnitOfWork, audit_hash
+
+
+def _naive(moment: datetime) -> datetime:
+    """Rows of an earlier version carry naive times: compare everything in UTC without zone."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 class Audit(UnitOfWork):
@@ -64,10 +71,15 @@ class Audit(UnitOfWork):
 
     def verify_audit(self) -> dict:
         """Walk the audit chain: every row's hash must follow from the previous one, the head
-        must name the last row, and every stored printout's PDF must match the sha256 in its
-        row and in its audit entry. Returns {"ok", "entries", "first_broken", "reason"}."""
-        previous, count, broken, reason, last_id = AUDIT_GENESIS, 0, None, None, 0
-        printed_hashes: dict[str, str] = {}
+        must name the last row, and every stored printout must match the sha256 in its row and
+        in its print entry, have that entry (printouts made before the registry's last upgrade
+        excepted: an earlier version may not have written one) and
+        stand in the number ledger as stored. Every break is reported, not only the first.
+        Returns {"ok", "entries", "first_broken", "reason", "breaks": [{"at", "reason"}]}."""
+        previous, count, last_id = AUDIT_GENESIS, 0, 0
+        breaks: list[dict] = []
+        printed_hashes: dict[str, str | None] = {}
+        first_at = upgraded_at = None
         with self._read() as session:
             head = session.exec(select(Setting).where(Setting.key == AUDIT_HEAD)).first()
             rows = session.execute(select(AuditEntry.id, AuditEntry.at, AuditEntry.user,
@@ -76,22 +88,41 @@ class Audit(UnitOfWork):
                                    .order_by(AuditEntry.id))
             for row in rows:
                 count += 1
+                first_at = first_at or row.at
                 expected = audit_hash(previous, row.at.isoformat(), row.user, row.action,
                                       row.object, row.details)
-                if broken is None and row.hash != expected:
-                    broken, reason = row.id, "hash"
+                if row.hash != expected:
+                    breaks.append({"at": row.id, "reason": "hash"})
                 previous, last_id = row.hash or expected, row.id
+                if row.action == "migrate":   # printouts before an upgrade may lack entries
+                    try:
+                        if json.loads(row.details).get("from") is not None:
+                            upgraded_at = row.at
+                    except ValueError:
+                        pass
                 if row.action == "print" and row.object.startswith("printed:"):
                     try:
                         printed_hashes[row.object[8:]] = json.loads(row.details).get("sha256")
                     except ValueError:
-                        pass
+                        printed_hashes[row.object[8:]] = None
             head_id, _, head_hash = (head.value if head else "0:").partition(":")
-            if broken is None and (str(last_id) != head_id or (last_id and previous != head_hash)):
-                broken, reason = last_id or None, "head (rows removed or added past the chain)"
+            if str(last_id) != head_id or (last_id and previous != head_hash):
+                breaks.append({"at": last_id or None,
+                               "reason": "head (rows removed or added past the chain)"})
+            ledger = dict(session.execute(select(DocumentNumber.number, DocumentNumber.status)).all())
             for p in session.execute(select(PrintedDocument.number, PrintedDocument.sha256,
-                                            PrintedDocument.pdf)):
+                                            PrintedDocument.pdf, PrintedDocument.created_at)):
                 actual = hashlib.sha256(p.pdf).hexdigest()
-                if broken is None and (actual != p.sha256 or printed_hashes.get(p.number) not in (None, actual)):
-                    broken, reason = f"printed:{p.number}", "printed document differs from its hash"
-        return {"ok": broken is None, "entries": count, "first_broken": broken, "reason": reason}
+                where = f"printed:{p.number}"
+                if actual != p.sha256 or printed_hashes.get(p.number) not in (None, actual):
+                    breaks.append({"at": where, "reason": "printed document differs from its hash"})
+                since = upgraded_at or first_at
+                if p.number not in printed_hashes and since is not None \
+                        and _naive(p.created_at) >= _naive(since):
+                    breaks.append({"at": where, "reason": "printed document has no print entry"})
+                if ledger.get(p.number) != "stored":
+                    breaks.append({"at": where, "reason": "printed document is not in the number "
+                                                          "ledger as stored"})
+        first = breaks[0] if breaks else {"at": None, "reason": None}
+        return {"ok": not breaks, "entries": count, "first_broken": first["at"],
+                "reason": first["reason"], "breaks": breaks}

@@ -31,8 +31,10 @@ class Export(UnitOfWork):
         The batch is staged whole in one transaction (both files' bytes, and the outbox rows);
         then the files are written under temporary names and renamed, and the batch is marked
         done. A run that finds a staged batch (the previous run crashed in between) finishes
-        that batch — the same files with the same content — instead of starting a new one.
-        With again=True, every current allowed attachment is written again.
+        that batch — the same content — instead of starting a new one, written to the files
+        this run names (a first target that could not be written never blocks a later export
+        to another folder). With again=True, every current allowed attachment is written
+        again: a batch still staged is superseded by it (recorded in the audit log).
         A merge of a person the register already knew is sent once as a correction (CSV rows
         with action "correction", the JSON's "corrections"); decisions taken before such a merge
         are not sent again as new attachments.
@@ -41,11 +43,18 @@ class Export(UnitOfWork):
         out_csv, out_json = Path(out_csv), Path(out_json)
         self.require_admin(user)
         pending = self._staged_export()
-        if pending is not None:
-            return self._finish_export(pending, now=now, user=user, resumed=True)
+        if pending is not None and not again:
+            return self._finish_export(pending, out_csv, out_json, now=now, user=user,
+                                       resumed=True)
         with self._write() as session:
             self._require_role(session, user)
             backend.serialize(session, backend.EXPORT_LOCK)  # desks stage one batch at a time
+            if again:  # everything current is staged anew: a staged batch is superseded
+                for old in session.exec(select(ExportBatch).where(ExportBatch.status == "staged")):
+                    old.status, old.done_at = "done", now
+                    session.add(old)
+                    self._audit(session, user=user, action="export_superseded",
+                                obj=f"export:{old.id}", now=now, details={"count": old.count})
             if session.exec(select(ExportBatch.id).where(ExportBatch.status == "staged")).first():
                 staged = True  # another process staged one meanwhile: finish that instead
             else:
@@ -55,11 +64,12 @@ class Export(UnitOfWork):
             pending = self._staged_export()
             if pending is None:  # the other desk finished it meanwhile: look again
                 return self.export_attachments(out_csv, out_json, now=now, user=user, again=again)
-            return self._finish_export(pending, now=now, user=user, resumed=True)
+            return self._finish_export(pending, out_csv, out_json, now=now, user=user,
+                                       resumed=True)
         if batch is None:
             return {"count": 0, "decision_ids": [], "csv": str(out_csv), "json": str(out_json)}
         _crash_point("export-staged")
-        return self._finish_export(batch, now=now, user=user, resumed=False)
+        return self._finish_export(batch, out_csv, out_json, now=now, user=user, resumed=False)
 
     def _staged_export(self) -> ExportBatch | None:
         with self._read() as session:
@@ -156,26 +166,35 @@ class Export(UnitOfWork):
             result.append(row)
         return result
 
-    def _finish_export(self, batch: ExportBatch, *, now: datetime, user: str, resumed: bool) -> dict:
-        """Write a staged batch's files (temporary names, renamed) and mark it done."""
-        write_private(Path(batch.csv_file), batch.csv_data)
+    def _finish_export(self, batch: ExportBatch, out_csv: Path, out_json: Path, *, now: datetime,
+                       user: str, resumed: bool) -> dict:
+        """Write a staged batch's files to this run's targets (temporary names, renamed) and
+        mark it done, with the files it went to."""
+        csv_file, json_file = str(out_csv), str(out_json)
+        write_private(Path(csv_file), batch.csv_data)
         _crash_point("export-csv-written")
-        write_private(Path(batch.json_file), batch.json_data)
+        write_private(Path(json_file), batch.json_data)
         _crash_point("export-files-written")
         with self._write() as session:
             row = session.exec(select(ExportBatch).where(ExportBatch.id == batch.id)
                                .with_for_update()).one()  # two desks finishing: one marks it done
             if row.status == "staged":
                 row.status, row.done_at = "done", now
+                row.csv_file, row.json_file = csv_file, json_file
                 session.add(row)
-                self._audit(session, user=user, action="export", obj=f"export:{Path(batch.csv_file).name}",
-                            now=now, details={"count": batch.count, "batch": batch.id,
-                                              "json": Path(batch.json_file).name, "resumed": resumed})
+                session.execute(sa.update(ExportOutbox).where(ExportOutbox.batch_id == batch.id)
+                                .values(csv_file=csv_file, json_file=json_file))
+                details = {"count": batch.count, "batch": batch.id,
+                           "json": Path(json_file).name, "resumed": resumed}
+                if resumed and (csv_file, json_file) != (batch.csv_file, batch.json_file):
+                    details["staged_for"] = [Path(batch.csv_file).name, Path(batch.json_file).name]
+                self._audit(session, user=user, action="export", obj=f"export:{Path(csv_file).name}",
+                            now=now, details=details)
             ids = list(session.exec(select(ExportOutbox.decision_id)
                                     .where(ExportOutbox.batch_id == batch.id)
                                     .order_by(ExportOutbox.decision_id)))
-        return {"count": batch.count, "decision_ids": ids, "csv": batch.csv_file,
-                "json": batch.json_file, "batch": batch.id, "resumed": resumed}
+        return {"count": batch.count, "decision_ids": ids, "csv": csv_file,
+                "json": json_file, "batch": batch.id, "resumed": resumed}
 
     def exported(self) -> list[ExportOutbox]:
         with self._read() as session:

@@ -49,6 +49,21 @@ class Numbers(UnitOfWork):
             # queue on the unique key instead of colliding; on SQLite BEGIN IMMEDIATE queues).
             last = session.execute(_TAKE_NUMBER, {"k": clinic_key, "y": year, "now": now}).scalar_one()
             number = f"{year}-{last:06d}"
+            if session.exec(select(DocumentNumber.id).where(DocumentNumber.number == number)).first():
+                # the counter was rewound (an old file copied back, edited by hand): repaired
+                # from the ledger, which never forgets a number it handed out
+                top = max((int(n.rsplit("-", 1)[1]) for n in session.exec(
+                    select(DocumentNumber.number).where(DocumentNumber.clinic_key == clinic_key,
+                                                        DocumentNumber.year == year))
+                           if n.rsplit("-", 1)[1].isdigit()), default=0)
+                session.execute(sa.text("UPDATE document_sequence SET last_number = :n, "
+                                        "updated_at = :now WHERE clinic_key = :k AND year = :y")
+                                .bindparams(sa.bindparam("now", type_=IsoDateTime())),
+                                {"n": top + 1, "now": now, "k": clinic_key, "y": year})
+                self._audit(session, user=user, action="repair_numbering", obj=f"numbers:{year}",
+                            now=now, details={"counter_was": last, "set_to": top + 1})
+                last = top + 1
+                number = f"{year}-{last:06d}"
             session.add(DocumentNumber(number=number, clinic_key=clinic_key, year=year, kind=kind,
                                        user=user, reserved_at=now, status="reserved"))
         return number

@@ -30,6 +30,16 @@ class StaleRecord(Conflict):
                          "reload the card")
 
 
+class IinTaken(Conflict):
+    """A card's ИИН is already held by another stored patient: a new card never overwrites
+    him, and a card never takes his ИИН. `holder_id`, `holder_name` name him."""
+
+    def __init__(self, iin: str, holder_id: int, holder_name: str):
+        self.iin, self.holder_id, self.holder_name = iin, holder_id, holder_name
+        super().__init__(f"ИИН {iin} уже у пациента {holder_name} (карта {holder_id}); откройте "
+                         f"его карту — IIN {iin} already belongs to patient {holder_id} "
+                         f"({holder_name}); open that card")
+
 
 def _documents_of(case: dict) -> list[dict]:
     documents = case.get("documents") or []
@@ -45,8 +55,9 @@ class Patients(UnitOfWork):
                      patient_id: int | None = None, expected_version: int | None = None) -> int:
         """Insert or update a patient from a case (interface.md); returns the patient id.
 
-        Without `patient_id`, a stored patient with the same ИИН is updated (an ИИН is one
-        person); an ИИН held by another patient raises Conflict. Documents are mirrored.
+        Without `patient_id` a new patient is added: a save from a new card never changes a
+        stored patient, so an ИИН a stored patient holds raises IinTaken (a Conflict naming
+        him); so does giving a stored patient another's ИИН. Documents are mirrored.
         `expected_version`: the version the caller read (Patient.version); saving over a newer
         one raises StaleRecord naming who changed it and when (nothing is written).
         """
@@ -71,17 +82,14 @@ class Patients(UnitOfWork):
             holder = None
             if iin:
                 holder = session.exec(select(Patient).where(Patient.iin == iin)).first()
-            if patient_id is None and holder is not None:
-                patient_id = holder.id
+            if holder is not None and holder.id != patient_id:
+                raise IinTaken(iin, holder.id, holder.full_name or "—")
             if patient_id is not None:
                 # locked until commit: on the server a second desk saving the same card waits
                 # here and then compares against the version the first one wrote
                 patient = session.get(Patient, patient_id, with_for_update=True)
                 if patient is None:
                     raise NotFound(f"patient {patient_id}")
-                if holder is not None and holder.id != patient_id:
-                    raise Conflict(f"ИИН {iin} уже у пациента {holder.id} — IIN {iin} "
-                                   f"already belongs to patient {holder.id}")
                 if expected_version is not None and (patient.version or 1) != expected_version:
                     raise StaleRecord(patient.id, patient.updated_by, patient.updated_at,
                                       patient.version)
