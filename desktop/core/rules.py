@@ -726,7 +726,7 @@ def _care(case: Case, cat: Category, coverage: list[dict], valid: dict, r: _Reas
         # a diagnosis on the dangerous-disease list: free under ГОБМП for everyone
         return free(by.get(("GOBMP", "dangerous_diseases")) or gobmp_full)
     elif resident and gobmp_full is not None and need in ("phc", "diagnosis"):
-        special, sbasis = ref.parameter_entry("gobmp_specialised_icd10", on)
+        _, sbasis = ref.parameter_entry("gobmp_specialised_icd10", on)
         if need == "diagnosis" and case.diagnosis_icd10 and ref.code_in(case.diagnosis_icd10,
                                                                         "gobmp_specialised_icd10", on):
             r.cite(sbasis)

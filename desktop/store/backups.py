@@ -368,7 +368,6 @@ def restore_file(backup_file: Path, target: Path, *, now: datetime, keep_before_
             shm.unlink(missing_ok=True)
         transfer.adopt_desk_releases(tmp, target)  # the copy's releases beside the desk's file
         os.replace(tmp, target)
-        db.mark_restored(target)   # a registry of this process open on it takes the new file
         db._fsync_dir(target.parent)
         files.rotate_copies(target.parent, re.escape(target.name) + r"\.before-restore-\d{8}-\d{6}(-\d+)?\.bak",
                       keep_before_restore)

@@ -71,21 +71,6 @@ def file_identity(path: Path) -> tuple[int, int] | None:
     return (st.st_dev, st.st_ino) if st.st_ino else None
 
 
-_RESTORED: dict[str, tuple[int, int]] = {}
-
-
-def mark_restored(path: Path) -> None:
-    """This process moved a restored file into place at `path`: an open registry of it takes
-    the new file as its own instead of refusing it as replaced."""
-    identity = file_identity(path)
-    if identity is not None:
-        _RESTORED[os.path.abspath(path)] = identity
-
-
-def restored_here(path: Path) -> tuple[int, int] | None:
-    return _RESTORED.get(os.path.abspath(path))
-
-
 def reads_whole_with_wal(path: Path) -> bool:
     """Whether SQLite itself reads the registry whole from the file with its WAL: a copy of
     both (in a private temporary folder; the originals are never written) opened by SQLite and

@@ -73,9 +73,14 @@ class UnitOfWork:
         # the file this registry opened (device, inode): every write checks it is still the one
         # at `path` (not deleted, not replaced), else the saves would vanish with the old file
         self._identity = None if self.location.is_server else db.file_identity(self.path)
+        self._reopened = False
 
     def close(self) -> None:
+        """Close the connections. A registry used again after `close` opens whatever file is at
+        its path then (a restore by the administration dialog puts a new one there) and checks
+        that one from then on."""
         self.engine.dispose()
+        self._reopened = not self.location.is_server
 
     def __enter__(self):
         return self
@@ -138,14 +143,14 @@ class UnitOfWork:
 
     def _check_file_identity(self) -> None:
         """RegistryFileChanged unless the file at `path` is still the one opened (same device
-        and inode); a file this process itself restored into place is adopted."""
+        and inode); after `close`, the file there when it is used again is the one opened."""
+        if self._reopened:
+            self._reopened = False
+            self._identity = db.file_identity(self.path)
         if self._identity is None:
             return
         now_there = db.file_identity(self.path)
         if now_there == self._identity:
-            return
-        if now_there is not None and db.restored_here(self.path) == now_there:
-            self._identity = now_there
             return
         raise RegistryFileChanged(self.path, "deleted" if now_there is None else "replaced")
 
