@@ -30,33 +30,6 @@ from . import (accounts, clinic, common, decide, gui, patients, printing, refdat
 GROUPS = (decide, printing, refdata, registry, accounts, clinic, patients, server, reports)
 
 
-class _Skipped:
-    """What `add_parser` gives for a command that is not the one asked for: every call on it
-    (add_argument, set_defaults, add_subparsers, ...) is taken and does nothing."""
-
-    def __getattr__(self, _name):
-        return self
-
-    def __call__(self, *_args, **_kwargs):
-        return self
-
-
-class _Only:
-    """The subparsers action seen by the groups when one command is asked for: only that
-    command's parser is built (argparse's parsers cost more than all the rest of a decision)."""
-
-    def __init__(self, sub, command: str):
-        self._sub, self._command = sub, command
-
-    def add_parser(self, name, **kwargs):
-        if name == self._command or self._command in kwargs.get("aliases", ()):
-            return self._sub.add_parser(name, **kwargs)
-        return _Skipped()
-
-    def __getattr__(self, name):
-        return getattr(self._sub, name)
-
-
 def command_of(argv) -> str | None:
     """The command named in `argv` (after the top-level options), or None (no command, or an
     option such as --help first: then every command is built)."""
@@ -75,8 +48,9 @@ def command_of(argv) -> str | None:
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser of every command, or, given `command`, of that command alone (an unknown
-    name: of every command, so that argparse lists them in its message)."""
+    """The parser of every command, or, given `command`, of its group alone (argparse's
+    parsers cost more than all the rest of a decision; an unknown name: every command, so
+    that argparse lists them in its message)."""
     p = argparse.ArgumentParser(prog="polyclinic",
                                 description="Polyclinic front desk: attachment and coverage decisions.")
     p.add_argument("--db", help="registry database file or postgresql:// URL "
@@ -84,11 +58,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--exit-after-start", action="store_true",
                    help="open the GUI, wait until the main window is shown and idle, exit 0")
     sub = p.add_subparsers(dest="command")
-    target = _Only(sub, command) if command is not None else sub
-    for group in GROUPS:
-        group.add_commands(target)
-    if command is not None and not sub.choices:
-        return build_parser()
+    groups = [g for g in GROUPS if command in g.COMMANDS] or GROUPS
+    for group in groups:
+        group.add_commands(sub)
     for child in sub.choices.values():
         common.add_db_option(child)
     return p

@@ -8,6 +8,9 @@ from . import common
 from .common import EXIT_FAILED, EXIT_OK, NEW_PASSWORD_ENV, print_json
 
 
+COMMANDS = ("users", "audit")  # the commands add_commands adds
+
+
 def add_commands(sub) -> None:
     p = sub.add_parser("users", help="accounts (admin)")
     users = p.add_subparsers(dest="users_command", required=True)

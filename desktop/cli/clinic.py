@@ -9,6 +9,9 @@ CLINIC_OPTIONS = {"--name-ru": "name_ru", "--name-kk": "name_kk", "--bin": "bin"
                   "--address-ru": "address_ru", "--address-kk": "address_kk", "--head": "head"}
 
 
+COMMANDS = ("clinic",)  # the commands add_commands adds
+
+
 def add_commands(sub) -> None:
     p = sub.add_parser("clinic", help="the clinic's details printed on documents")
     clinic = p.add_subparsers(dest="clinic_command", required=True)

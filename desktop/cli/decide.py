@@ -13,6 +13,9 @@ from .common import EXIT_INVALID, EXIT_OK, emit_errors
 _LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
+COMMANDS = ("decide", "recheck")  # the commands add_commands adds
+
+
 def add_commands(sub) -> None:
     d = sub.add_parser("decide", help="print the decision for a case as JSON")
     d.add_argument("case", help="CASE.json, or CASES.jsonl with --batch; - reads standard input")

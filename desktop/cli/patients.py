@@ -22,6 +22,9 @@ from . import common
 from .common import EXIT_FAILED, EXIT_INVALID, EXIT_OK, emit_errors, print_json
 
 
+COMMANDS = ("patients", "worklist")  # the commands add_commands adds
+
+
 def add_commands(sub) -> None:
     p = sub.add_parser("patients", help="patients in bulk (admin)")
     patients = p.add_subparsers(dest="patients_command", required=True)

@@ -11,6 +11,9 @@ from . import common
 from .common import EXIT_FAILED, EXIT_INVALID, EXIT_OK, emit_errors
 
 
+COMMANDS = ("print", "prices")  # the commands add_commands adds
+
+
 def add_commands(sub) -> None:
     pp = sub.add_parser("print", help="print a document for a case to a PDF")
     pp.add_argument("kind", choices=("slip", "refusal", "referral", "estimate"))

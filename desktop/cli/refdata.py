@@ -11,6 +11,9 @@ from . import common
 from .common import EXIT_INVALID, EXIT_OK, emit_errors
 
 
+COMMANDS = ("refdata",)  # the commands add_commands adds
+
+
 def add_commands(sub) -> None:
     r = sub.add_parser("refdata", help="reference data: build, import, rollback, list, keygen")
     r.add_argument("action", choices=("build", "import", "rollback", "list", "keygen"))

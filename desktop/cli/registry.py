@@ -8,6 +8,9 @@ from . import common
 from .common import EXIT_OK, PASSPHRASE_ENV, PASSWORD_ENV, print_json
 
 
+COMMANDS = ("backup", "restore", "registry", "export", "numbers")  # the commands add_commands adds
+
+
 def add_commands(sub) -> None:
     p = sub.add_parser("backup", help="copy the registry to OUT and verify the copy (admin)")
     p.add_argument("out", type=Path, metavar="OUT")

@@ -21,6 +21,9 @@ from .common import EXIT_OK, print_json
 NAMES = ("journal", "summary", "paid-services", "lapsing", "registrars")
 
 
+COMMANDS = ("report",)  # the commands add_commands adds
+
+
 def add_commands(sub) -> None:
     p = sub.add_parser("report", help="the head registrar's reports: list, or NAME with its period")
     p.add_argument("name", metavar="NAME", help="list, or one of: " + ", ".join(NAMES))

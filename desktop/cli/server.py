@@ -9,6 +9,9 @@ from . import common
 from .common import EXIT_INVALID, EXIT_OK, emit_errors, print_json
 
 
+COMMANDS = ("server",)  # the commands add_commands adds
+
+
 def add_commands(sub) -> None:
     p = sub.add_parser("server", help="the clinic's PostgreSQL server for several desks")
     server = p.add_subparsers(dest="server_command", required=True)

@@ -261,3 +261,16 @@ def test_unknown_key_exits_2_naming_the_key(tmp_path):
                                                            {"kind": "dms_contract", "valid_untill": "2027-01-01"}]}
     p = run(["decide", "-"], tmp_path, stdin=json.dumps(case))
     assert p.returncode == 2 and json.loads(p.stderr)["errors"][0]["field"] == "documents[1].valid_untill"
+
+
+def test_each_command_group_declares_the_commands_it_adds():
+    """A group's COMMANDS names exactly the commands its add_commands adds (the parser of one
+    command is built from its group alone)."""
+    import argparse
+
+    from desktop import cli
+
+    for group in cli.GROUPS:
+        sub = argparse.ArgumentParser().add_subparsers()
+        group.add_commands(sub)
+        assert tuple(sub.choices) == group.COMMANDS, group.__name__
