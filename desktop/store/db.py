@@ -1,6 +1,7 @@
 """Opening the registry file: checks, engine, migrations, SQLite online backups.
 
-Nothing here reads the clock or keeps state between calls: paths, times and engines are
+Nothing here reads the clock; the one state kept between calls is the descriptors of the
+registry files open in this process (_HELD, see there). Paths, times and engines are
 arguments and return values.
 """
 
@@ -26,6 +27,71 @@ BUSY_TIMEOUT_MS = 10_000
 
 # --- checking a file before SQLite touches it -------------------------------------------------
 
+# Descriptors of the registry files this process has open as registries, one a file, with the
+# number of registries holding it. POSIX drops every lock a process holds on a file as soon as
+# it closes *any* descriptor of that file: reading a registry's header with open()/close()
+# while SQLite has the file open here would let another program (a second desk, the command
+# line) take the file for unused when it closes, checkpoint and delete the WAL — and this
+# desk would go on writing into a deleted WAL. So the header of a held file is read through
+# the descriptor kept open until the last registry of it closes (SQLite defers its own
+# closes the same way).
+_HELD: dict[tuple[int, int], list[int]] = {}   # (device, inode) -> [descriptor, holders]
+
+
+def hold(path: Path) -> tuple[int, int] | None:
+    """A registry opens `path`: keep one descriptor of it open (see _HELD); returns the key
+    to `release`, None when the file is not there (or on Windows, whose locks are not POSIX
+    locks and which has no pread)."""
+    identity = file_identity(path) if os.name == "posix" else None
+    if identity is None:
+        return None
+    entry = _HELD.get(identity)
+    if entry is not None:
+        entry[1] += 1
+        return identity
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    st = os.fstat(fd)
+    if (st.st_dev, st.st_ino) != identity:   # replaced between the stat and the open
+        os.close(fd)
+        return None
+    _HELD[identity] = [fd, 1]
+    return identity
+
+
+def release(identity: tuple[int, int] | None) -> None:
+    """A registry of the file closed (after its connections): the last one closes the
+    descriptor."""
+    entry = _HELD.get(identity) if identity is not None else None
+    if entry is None:
+        return
+    entry[1] -= 1
+    if entry[1] <= 0:
+        del _HELD[identity]
+        os.close(entry[0])
+
+
+def _read_file(path: Path, size: int | None = None) -> bytes:
+    """The first `size` bytes of `path` (all of it when None), through the descriptor a
+    registry of this process holds when there is one, never by closing another descriptor
+    of a file SQLite has open here."""
+    identity = file_identity(path)
+    entry = _HELD.get(identity) if identity is not None else None
+    if entry is None:
+        with Path(path).open("rb") as f:
+            return f.read() if size is None else f.read(size)
+    fd, chunks, offset = entry[0], [], 0
+    while size is None or offset < size:
+        chunk = os.pread(fd, 1 << 20 if size is None else min(1 << 20, size - offset), offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
 def check_file(path: Path) -> None:
     """Raise RegistryError unless `path` looks like a whole SQLite database.
 
@@ -38,8 +104,7 @@ def check_file(path: Path) -> None:
             raise RegistryError(path, "Файл реестра пуст (0 байт): сбой диска или неполная копия",
                                 "The registry file is empty (0 bytes): a disk failure or an "
                                 "incomplete copy")
-        with path.open("rb") as f:
-            header = f.read(100)
+        header = _read_file(path, 100)
     except OSError as exc:
         raise RegistryError(path, f"Файл реестра не читается ({exc.strerror})",
                             f"The registry file cannot be read ({exc.strerror})") from None
@@ -88,7 +153,7 @@ def reads_whole_with_wal(path: Path) -> bool:
     folder = Path(tempfile.mkdtemp(prefix="polyclinic-check-"))
     try:
         copy = folder / "registry.sqlite"
-        shutil.copyfile(path, copy)
+        copy.write_bytes(_read_file(path))   # not shutil: see _HELD
         shutil.copyfile(wal, Path(str(copy) + "-wal"))
         con = sqlite3.connect(copy, timeout=1)
         try:

@@ -74,6 +74,7 @@ class UnitOfWork:
         # at `path` (not deleted, not replaced), else the saves would vanish with the old file
         self._identity = None if self.location.is_server else db.file_identity(self.path)
         self._reopened = False
+        self._held = None if self.location.is_server else db.hold(self.path)
 
     def close(self) -> None:
         """Close the connections. A registry used again after `close` opens whatever file is at
@@ -81,6 +82,8 @@ class UnitOfWork:
         that one from then on."""
         self.engine.dispose()
         self._reopened = not self.location.is_server
+        db.release(self._held)
+        self._held = None
 
     def __enter__(self):
         return self
@@ -147,6 +150,7 @@ class UnitOfWork:
         if self._reopened:
             self._reopened = False
             self._identity = db.file_identity(self.path)
+            self._held = db.hold(self.path)
         if self._identity is None:
             return
         now_there = db.file_identity(self.path)

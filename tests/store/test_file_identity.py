@@ -69,3 +69,39 @@ def test_a_restore_by_this_program_is_taken_as_the_registry(db_path, tmp_path):
         registry.close()
     with open_registry(db_path, now=NOW) as again:
         assert [p.surname for p in again.search("После")] == ["После"]
+
+
+_OTHER_DESK = """
+import sys
+from datetime import datetime, timezone
+from desktop.store import open_registry
+with open_registry(sys.argv[1], now=datetime.now(timezone.utc)) as registry:
+    print(len(registry.search(sys.argv[2])))
+"""
+
+
+def test_the_start_up_copy_leaves_the_desk_s_wal_to_the_desk(db_path, tmp_path):
+    """The start-up copy reads the registry's header while the desk has the file open; another
+    program opening and closing the registry after that must not take the file for unused and
+    delete the desk's WAL (POSIX drops a process's locks when it closes any descriptor of the
+    file): a card saved afterwards is read by the other program."""
+    import subprocess
+    import sys
+
+    from desktop.store import files
+
+    registry = open_registry(db_path, now=NOW)
+    try:
+        registry.save_patient(make_case("Первый"), user="u", now=NOW)
+        wal = os.stat(str(db_path) + "-wal").st_ino
+        files.auto_backup(db_path, tmp_path / "backups", NOW)   # reads the header of the open file
+        other = [sys.executable, "-c", _OTHER_DESK, str(db_path)]
+        assert subprocess.run(other + ["Первый"], capture_output=True, text=True,
+                              check=True).stdout.strip() == "1"
+        assert os.path.exists(str(db_path) + "-wal")
+        assert os.stat(str(db_path) + "-wal").st_ino == wal, "the desk's WAL was deleted"
+        registry.save_patient(make_case("Второй"), user="u", now=NOW)
+        assert subprocess.run(other + ["Второй"], capture_output=True, text=True,
+                              check=True).stdout.strip() == "1"
+    finally:
+        registry.close()
