@@ -30,6 +30,7 @@ def _settle(qtbot):
 @pytest.mark.parametrize("lang", ["ru", "kk"])
 def test_every_card_input_is_reachable_and_wide_enough(qtbot, window, size, lang):
     window.switch_language(lang)
+    window.new_patient()          # the card in front (on a narrow screen the desk opens on search)
     case = case_of("p04")
     case["person"].update({"iin": "900505300013", "latin_name": "TESTOV TEST", "phone": "+7 701 000 00 00"})
     window.form.set_case(case)
@@ -81,3 +82,22 @@ def test_at_1024_the_search_folds_into_a_tab_and_ctrl_f_shows_it(qtbot, window):
     _settle(qtbot)
     assert window.tabs.indexOf(window.search) < 0 and window.splitter.indexOf(window.search) == 0
     assert window.search.isVisible()
+
+
+def test_a_window_already_narrow_when_the_registry_opens_folds_the_search(qtbot, registry, ref,
+                                                                           settings, clock):
+    """The window is shown (at the clinic screen's 1024 px) before the registry is open; the
+    desk built then folds the search into a tab at once, without waiting for a resize."""
+    from desktop.gui.desk.main_window import MainWindow
+    from tests.gui.conftest import TODAY
+
+    window = MainWindow(None, ref, settings, clock, TODAY)
+    qtbot.addWidget(window)
+    window.resize(1024, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    window.attach(registry, ref)
+    assert window.tabs.indexOf(window.search) >= 0   # at once: no resize event is coming
+    _settle(qtbot)
+    assert window.tabs.indexOf(window.search) >= 0
+    assert window.form_scroll.horizontalScrollBar().maximum() == 0

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QPushButton,
                                QScrollArea, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout,
                                QWidget)
@@ -107,7 +107,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1500, 920)
+            self._first_size()
         self.setWindowTitle(self.tr("app.title"))
         self.stack.setCurrentIndex(self.PAGE_LOGIN)
         self.login_page.prepare()
@@ -175,6 +175,7 @@ class MainWindow(QMainWindow):
         splitter = settings.splitter()
         if splitter is not None:
             self.splitter.restoreState(splitter)
+        self.fit_width()   # the window had its size before the desk existed: fold search now
         typing = self.stack.currentWidget() is self.login_page and self.login_page.typed()
         self.retranslate()
         if registry.needs_admin_setup():
@@ -189,6 +190,21 @@ class MainWindow(QMainWindow):
         self.login_page.attach(registry)   # a login submitted meanwhile is checked now
 
     # --- construction ---------------------------------------------------------------------------
+    FIRST_SIZE = (1500, 920)
+
+    def _first_size(self) -> None:
+        """The first start's size: 1500×920 where the screen has room, else the whole screen
+        (maximised), so that a 1024×768 or 1366×768 clinic screen never gets a window larger
+        than itself."""
+        width, height = self.FIRST_SIZE
+        screen = QGuiApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        if room is not None and (room.width() < width or room.height() < height):
+            self.setGeometry(room)
+            self.setWindowState(self.windowState() | Qt.WindowMaximized)
+        else:
+            self.resize(width, height)
+
     def _build_desk(self) -> QWidget:
         from desktop.gui.desk.form import PatientForm
         from desktop.gui.desk.panel import DecisionPanel
@@ -812,6 +828,7 @@ class MainWindow(QMainWindow):
         if narrow:
             self.tabs.insertTab(0, self.search, self.tr("tab.search"))
             self.tabs.setCurrentWidget(current)
+            self.splitter.setSizes([max(self.width() - 430, 400), 430])
         else:
             self.splitter.insertWidget(0, self.search)
             self.search.show()
