@@ -185,8 +185,10 @@ def load_ref(args):
     clinic's server, the release in force there."""
     from desktop.core.refinstall import ensure_reference
 
+    from desktop.fileutil import private_dir
+
     db = db_path(args)
-    db.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(db.parent)   # the user's data folder: 0700, on Windows owner and SYSTEM only
     if is_server(args):
         from desktop.store.releases import server_reference
 
