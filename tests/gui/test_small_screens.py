@@ -101,3 +101,18 @@ def test_a_window_already_narrow_when_the_registry_opens_folds_the_search(qtbot,
     _settle(qtbot)
     assert window.tabs.indexOf(window.search) >= 0
     assert window.form_scroll.horizontalScrollBar().maximum() == 0
+
+
+def test_a_first_start_on_a_small_screen_takes_the_screen_not_more(qtbot, ref, settings, clock):
+    """No saved size and a screen smaller than the desk's first size (the offscreen screen is
+    800×600, a clinic's 1024×768): the window fits the screen instead of running off it."""
+    from PySide6.QtGui import QGuiApplication
+
+    from desktop.gui.desk.main_window import MainWindow
+    from tests.gui.conftest import TODAY
+
+    room = QGuiApplication.primaryScreen().availableGeometry()
+    assert room.width() < MainWindow.FIRST_SIZE[0]
+    window = MainWindow(None, ref, settings, clock, TODAY)
+    qtbot.addWidget(window)
+    assert window.width() <= room.width() and window.height() <= room.height()
