@@ -199,7 +199,7 @@ def import_lines(registry, ref, lines, *, user: str, now: datetime, today: date,
         {"line": 3, "errors": [{"field": "person.iin", "message": "...", "line": 3}]}
     """
     from desktop.core.api import decide_data
-    from desktop.core.case import CaseError
+    from desktop.core.case import CaseError, load_json
     from desktop.store import Conflict, IinTaken
 
     for n, line in enumerate(lines, 1):
@@ -213,10 +213,7 @@ def import_lines(registry, ref, lines, *, user: str, now: datetime, today: date,
         if not line.strip():
             continue
         try:
-            try:
-                data = json.loads(line.removeprefix("\ufeff") if n == 1 else line)
-            except RecursionError:
-                raise ValueError("nested too deeply") from None
+            data = load_json(line.removeprefix("\ufeff") if n == 1 else line)
             try:  # "\ud800" is valid JSON but no text: it cannot be stored or printed
                 json.dumps(data, ensure_ascii=False).encode("utf-8")
             except UnicodeEncodeError as e:

@@ -260,12 +260,10 @@ def batch_lines(data: bytes) -> list[bytes]:
 
 
 def load_json(text: str):
-    """json.loads, with input nested too deeply for the parser reported as invalid JSON
-    (ValueError) rather than a RecursionError."""
-    try:
-        return json.loads(text)
-    except RecursionError:
-        raise ValueError("nested too deeply") from None
+    """A case's JSON (desktop.core.case.load_json: too deep a nesting is invalid JSON)."""
+    from desktop.core.case import load_json as load
+
+    return load(text)
 
 
 def read_secret(path: Path | None, env: str) -> str | None:

@@ -192,6 +192,17 @@ def _country(c: _Collector, v, path: str, known: set[str] | None) -> str | None:
     return v
 
 
+def load_json(text: str):
+    """A case's JSON text as Python data (json.loads), with input nested too deeply for the
+    parser reported as invalid JSON (ValueError) rather than a RecursionError."""
+    import json
+
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
                purposes=None, on: date | None = None) -> Case:
     """Validate `data` (a dict in the shape of interface.md) and build a Case.
