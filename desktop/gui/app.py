@@ -242,6 +242,11 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
 
     db_path = db_location(db_path)      # a file, or the clinic's server (postgresql:// URL)
     local = local_path(db_path)         # the file, or the desk's folder for a server
+    # PySide6's first import (shiboken's signature bootstrap) puts a finder into sys.meta_path and
+    # takes it out again; an import on another thread walking that list meanwhile skips the finder
+    # after it and fails ("No module named '_posixsubprocess'", seen once in CI): Qt's own import
+    # is done before the registry's thread starts importing the store.
+    import shiboken6  # noqa: F401
     if isinstance(db_path, str):
         # The server's driver takes longer to load: import the store here, so that its import
         # never overlaps PySide6's (shiboken's import hook trips over a half-imported pydantic).

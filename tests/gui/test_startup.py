@@ -101,3 +101,34 @@ def test_closing_before_the_registry_is_open_loses_nothing(qtbot, settings, cloc
     window.show()
     qtbot.waitExposed(window)
     assert window.close()
+
+
+_WATCH_META_PATH = """
+import os, runpy, sys, threading
+class Watched(list):
+    def _note(self, op):
+        others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
+        if others:
+            print("META_PATH", op, threading.current_thread().name, others, file=sys.stderr)
+    def insert(self, *a): self._note("insert"); return super().insert(*a)
+    def remove(self, *a): self._note("remove"); return super().remove(*a)
+    def append(self, *a): self._note("append"); return super().append(*a)
+    def pop(self, *a): self._note("pop"); return super().pop(*a)
+sys.meta_path = Watched(sys.meta_path)
+sys.path.insert(0, os.getcwd())
+sys.argv = ["desktop", "--exit-after-start"]
+runpy.run_module("desktop", run_name="__main__")
+"""
+
+
+def test_no_import_finder_changes_while_the_registry_thread_imports(tmp_path):
+    """Python 3.11 walks sys.meta_path unguarded: a finder put in and taken out by another thread
+    (shiboken's bootstrap on PySide6's first import) makes a concurrent import skip PathFinder and
+    fail. The start-up changes the list only while it is the one thread, on both starts."""
+    db = tmp_path / "r.sqlite"
+    env = dict(os.environ, POLYCLINIC_DB=str(db), QT_QPA_PLATFORM="offscreen")
+    for _ in range(2):   # the first start creates the registry, the second opens it
+        result = subprocess.run([sys.executable, "-c", _WATCH_META_PATH], env=env, cwd=ROOT,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert "META_PATH" not in result.stderr, result.stderr
