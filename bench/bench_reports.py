@@ -87,7 +87,8 @@ def rows(patients: int, seed: int = 1):
                 chans = "+".join(sorted(channels)) if status != "not_allowed" else ""
                 row = [i, day.isoformat(), taken, f"reg{rng.randrange(8)}", version, category,
                        status, decision_json(category, status, channels, day.isoformat(), version),
-                       chans, "GOBMP+OSMS", sex, birth, country, 1]
+                       chans, rng.choices(("clinic", "egov"), (7, 3))[0], "GOBMP+OSMS", sex, birth,
+                       country, 1]
                 prior = last_of_day.get(day)
                 if prior is not None:   # two the same day: the later one is the application
                     (prior if prior[2] < taken else row)[-1] = 0
@@ -103,7 +104,7 @@ def rows(patients: int, seed: int = 1):
 P_COLS = ("id, iin, surname, given_name, birth_date, sex, citizenship, surname_key, given_key, "
           "latin_key, case_json, created_at, created_by, updated_at, updated_by")
 D_COLS = ('patient_id, as_of, taken_at, "user", reference_version, category, attachment_status, '
-          "decision_json, channels, schemes, sex, birth_date, citizenship, day_last")
+          "decision_json, channels, channel, schemes, sex, birth_date, citizenship, day_last")
 X_COLS = "number, kind, year, patient_id, lang, pdf, sha256, reference_version, created_at, \"user\""
 
 
@@ -120,7 +121,7 @@ def generate_sqlite(path: Path, patients: int) -> float:
     for p_rows, d_rows, x_rows in rows(patients):
         con.execute("BEGIN")
         con.executemany(f"INSERT INTO patient ({P_COLS}) VALUES ({','.join('?' * 15)})", p_rows)
-        con.executemany(f"INSERT INTO decision ({D_COLS}) VALUES ({','.join('?' * 14)})", d_rows)
+        con.executemany(f"INSERT INTO decision ({D_COLS}) VALUES ({','.join('?' * 15)})", d_rows)
         con.executemany(f"INSERT INTO printed_document ({X_COLS}) VALUES ({','.join('?' * 10)})", x_rows)
         con.execute("COMMIT")
     for _, sql in indexes:

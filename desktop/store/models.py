@@ -138,10 +138,10 @@ class Decision(SQLModel, table=True):
         sa.Index("ix_decision_osms_until", "osms_until", "patient_id"),
         # reports by period (0007): the summary reads the index alone
         sa.Index("ix_decision_taken_at", "taken_at", "id", "day_last", "patient_id", "category",
-                 "attachment_status", "channels", "as_of", "reference_version", "sex",
+                 "attachment_status", "channel", "as_of", "reference_version", "sex",
                  "birth_date", "citizenship"),
         sa.Index("ix_decision_journal", "taken_at", "id", "patient_id", "user", "category",
-                 "attachment_status", "schemes", "channels", "reference_version"),
+                 "attachment_status", "schemes", "channel", "reference_version"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -164,6 +164,9 @@ class Decision(SQLModel, table=True):
     birth_date: Optional[str] = _col(sa.Text)
     citizenship: Optional[str] = _col(sa.Text)
     day_last: int = _col(sa.Integer, nullable=False, server_default="1")
+    # (0008) the channel the application came through, as the card said when the decision was
+    # taken: "egov" or "clinic" (a card that does not say was made at the clinic's desk)
+    channel: Optional[str] = _col(sa.Text)
 
     @property
     def decision(self) -> dict:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from desktop.store.reports import ReportParamsError, patients_behind, run_report, to_json
 
@@ -31,6 +32,8 @@ PEOPLE = [
                                              (20, 9, "citizen", "allowed", ["clinic", "egov"], "reg")]),
     ("Жукова", "female", "1966-02-02", "RU", [(30, 9, "eaeu_worker", "allowed", ["clinic"], "reg")]),
 ]
+# the channel each card says the application came through (the others do not say: the desk)
+CHANNEL_OF = {"Бекова": "egov", "Ванина": "egov", "Гусейнов": "clinic"}
 START, END = date(2026, 11, 3), date(2026, 11, 20)   # Жукова's decision is outside the period
 
 
@@ -50,6 +53,8 @@ def built(registry, registrar):
     for surname, sex, birth, citizenship, decisions in PEOPLE:
         case = make_case(surname=surname, given_name="Тест", birth_date=birth,
                          citizenship=citizenship, **({"sex": sex} if sex else {}))
+        if surname in CHANNEL_OF:
+            case["attachment_channel"] = CHANNEL_OF[surname]
         first = decisions[0]
         pid = registry.save_patient(case, user=first[5], now=at(first[0], first[1]))
         ids[surname] = pid
@@ -99,16 +104,18 @@ def applications():
 
 
 def test_summary_results_by_category_channel(registry, built, now):
+    """By the channel the application came through (the card's), not the ones the decision
+    allowed: Ержанов may attach through eGov too, but his card was made at the desk."""
     result = run_report(registry, "summary", params(), user="admin", now=now)
     section = result["sections"][0]
     expected = Counter()
-    for _, _, _, _, day, hour, category, status, channels, _ in applications():
-        expected[(category, "+".join(sorted(channels)), status)] += 1
+    for surname, _, _, _, day, hour, category, status, allowed, _ in applications():
+        expected[(category, CHANNEL_OF.get(surname, "clinic"), status)] += 1
     got = Counter()
     for row in section["rows"]:
         for status in ("allowed", "needs_documents", "not_allowed"):
             if row[status]:
-                got[(row["category"], row["channels"], status)] += row[status]
+                got[(row["category"], row["channel"], status)] += row[status]
         assert row["total"] == row["allowed"] + row["needs_documents"] + row["not_allowed"]
     assert got == expected
     assert section["totals"]["total"] == len(applications()) == 7
@@ -156,7 +163,9 @@ def test_journal_lists_every_decision_of_the_day(registry, built, now):
     assert [(r["time"], r["patient"].split()[0], r["status"], r["user"]) for r in rows] == expected
     alijev = next(r for r in rows if r["patient"].startswith("Алиев"))
     assert alijev["documents"] == "slip № 2026-000001"
-    assert alijev["schemes"] == "GOBMP" and alijev["channels"] == "clinic"
+    assert alijev["schemes"] == "GOBMP" and alijev["channel"] == "clinic"
+    bekova = next(r for r in rows if r["patient"].startswith("Бекова"))
+    assert bekova["channel"] == "egov"
     assert result["totals"]["decisions"] == 4 and result["totals"]["patients"] == 3
     assert result["totals"]["printed"] == 1
     assert result["reference_versions"] == ["ref-1"]
@@ -212,8 +221,11 @@ def test_lapsing_is_the_worklist(registry, built, now):
 def test_patients_behind_a_figure(registry, built, now):
     p = params()
     behind = patients_behind(registry, "summary", p, "results",
-                             {"category": "eaeu_worker", "channels": "clinic"}, "allowed")
-    assert [x["name"].split()[0] for x in behind] == ["Алиев", "Ванина"]
+                             {"category": "eaeu_worker", "channel": "clinic"}, "allowed")
+    assert [x["name"].split()[0] for x in behind] == ["Алиев"]
+    behind = patients_behind(registry, "summary", p, "results",
+                             {"category": "eaeu_worker", "channel": "egov"}, "allowed")
+    assert [x["name"].split()[0] for x in behind] == ["Ванина"]
     refused = patients_behind(registry, "summary", p, "results", None, "not_allowed")
     assert [x["patient_id"] for x in refused] == [built["Гусейнов"]]
     all_ = patients_behind(registry, "summary", p, "results")
@@ -275,3 +287,59 @@ def test_migration_0007_fills_the_report_columns_from_stored_decisions(tmp_path,
     assert rows == [(1, "clinic+egov", "GOBMP", "female", "1990-01-02", "RU", 0),
                     (2, "clinic+egov", "GOBMP", "female", "1990-01-02", "RU", 1)]
     assert result["totals"]["total"] == 1 and result["rows"][0]["allowed"] == 1
+
+
+def _engine_at(location, revision):
+    """The registry at `location` (file or server) built only up to `revision`."""
+    from desktop.store import db
+    from desktop.store.backend import make_pg_engine, parse_location
+
+    engine = (make_pg_engine(parse_location(location)) if isinstance(location, str)
+              else db.make_engine(location))
+    db.migrate(engine, revision)
+    return engine
+
+
+def test_migrations_0007_0008_fill_the_report_columns_on_both_backends(db_location, now):
+    """Decisions stored at schema 0006 (before the reports): the upgrade fills their channels
+    allowed, schemes, the patient's sex, birth date, citizenship, the day's last decision and
+    the channel the card names (its `attachment_channel`; "clinic" when it does not say), on
+    SQLite and on the server alike; the summary then counts them."""
+    import json
+
+    from desktop.store import open_registry
+
+    engine = _engine_at(db_location, "0006")
+    cards = {1: {"attachment_channel": "egov"}, 2: {}}
+    with engine.begin() as con:
+        for pid, case in cards.items():
+            con.execute(sa.text(
+                "INSERT INTO patient (id, surname, sex, birth_date, citizenship, case_json, created_at, "
+                "created_by, updated_at, updated_by) VALUES (:id, 'Тестов', 'female', '1990-01-02', "
+                "'RU', :case, '2026-11-03T09:00:00+05:00', 'u', '2026-11-03T09:00:00+05:00', 'u')"),
+                {"id": pid, "case": json.dumps(case)})
+        rows = [(1, 1, 9, "needs_documents"), (2, 1, 11, "allowed"), (3, 2, 10, "allowed")]
+        for did, pid, hour, status in rows:
+            con.execute(sa.text(
+                "INSERT INTO decision (id, patient_id, as_of, taken_at, \"user\", category, "
+                "attachment_status, decision_json) VALUES (:id, :pid, '2026-11-03', :at, 'u', "
+                "'eaeu_worker', :status, :d)"),
+                {"id": did, "pid": pid, "at": f"2026-11-03T{hour:02d}:00:00+05:00", "status": status,
+                 "d": json.dumps(decision("eaeu_worker", status, ["egov", "clinic"], "2026-11-03"))})
+    engine.dispose()
+    with open_registry(db_location, now=now) as registry:
+        result = run_report(registry, "summary", {"from": "2026-11-03", "to": "2026-11-03"},
+                            user="u", now=now)
+    engine = _engine_at(db_location, "head")
+    with engine.connect() as con:
+        stored = con.execute(sa.text(
+            "SELECT id, channels, schemes, sex, birth_date, citizenship, day_last, channel "
+            "FROM decision ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in stored] == [
+        (1, "clinic+egov", "GOBMP", "female", "1990-01-02", "RU", 0, "egov"),
+        (2, "clinic+egov", "GOBMP", "female", "1990-01-02", "RU", 1, "egov"),
+        (3, "clinic+egov", "GOBMP", "female", "1990-01-02", "RU", 1, "clinic")]
+    section = result["sections"][0]
+    assert section["totals"]["total"] == 2
+    assert sorted((r["channel"], r["allowed"]) for r in section["rows"]) == [("clinic", 1), ("egov", 1)]

@@ -10,9 +10,21 @@ from typing import Iterator
 import sqlalchemy as sa
 from sqlmodel import select
 
+from desktop.core.case import ATTACHMENT_CHANNELS
+
 from ..errors import NotFound
 from ..models import Decision, Patient, PrintedDocument
 from ..unit import UnitOfWork, as_date, dumps
+
+
+def used_channel(case_json: str | None) -> str:
+    """The channel an application came through, as its card says (`attachment_channel`); a card
+    that does not say was made at the clinic's desk, as the notice prints it."""
+    try:
+        used = json.loads(case_json or "{}").get("attachment_channel")
+    except (ValueError, AttributeError):
+        used = None
+    return used if used in ATTACHMENT_CHANNELS else "clinic"
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,7 @@ class Decisions(UnitOfWork):
                 category=decision.get("category"), attachment_status=attachment.get("status"),
                 attachment_until=as_date(attachment.get("until")), osms_until=as_date(osms.get("until")),
                 channels="+".join(sorted(set(attachment.get("channels") or []))),
+                channel=used_channel(patient.case_json),
                 schemes="+".join(sorted({c.get("scheme") for c in decision.get("coverage") or []
                                          if isinstance(c, dict) and c.get("scheme")})),
                 sex=patient.sex, citizenship=patient.citizenship,

@@ -5,7 +5,7 @@ Each report's facts are one query over the registry (`*_sql`, grouped and counte
 database; `*_facts` for the small ones, a day or a call list), written for SQLite and
 PostgreSQL alike (the few differences are the JSON functions of `paid_sql` and
 `registrar_sql`); grouping, counts and totals are the engine's, the same on both backends. Decisions are counted as they
-were taken: the stored category and attachment status, the stored channels and schemes, the
+were taken: the stored category and attachment status, the stored schemes, the channel the card named, the
 reference-data version stored with each decision — nothing is decided again.
 
 An application (summary) is a patient's last decision of a day: saving the same card again on
@@ -27,8 +27,7 @@ STATUS = {"allowed": ("прикрепление разрешено", "тірке
           "not_allowed": ("отказ", "бас тарту")}
 SEX = {"male": ("мужской", "ер"), "female": ("женский", "әйел"),
        None: ("не указан", "көрсетілмеген")}
-CHANNEL = {"clinic": ("в поликлинике", "емханада"), "egov": ("eGov", "eGov"),
-           "": ("нет", "жоқ")}
+CHANNEL = {"clinic": ("в поликлинике", "емханада"), "egov": ("eGov", "eGov")}
 SCHEME = {"GOBMP": ("ГОБМП", "ТМККК"), "OSMS": ("ОСМС", "МӘМС"), "VMS": ("ВМС", "ЕМС"),
           "DMS": ("ДМС", "ЕМС (ерікті)"), "PAID": ("платно", "ақылы")}
 GROUND = {"documents_incomplete": ("документы или сведения неполные или недостоверные",
@@ -112,7 +111,7 @@ def application_sql(dialect: str) -> str:
     age = _age_sql("COALESCE(d.as_of, substr(d.taken_at, 1, 10))", "d.birth_date")
     return f"""
         SELECT d.id AS decision_id, d.patient_id, substr(d.taken_at, 1, 10) AS day,
-               d.category, d.attachment_status AS status, COALESCE(d.channels, '') AS channels,
+               d.category, d.attachment_status AS status, COALESCE(d.channel, 'clinic') AS channel,
                d.reference_version,
                CASE WHEN d.sex IN ('male', 'female') THEN d.sex END AS sex,
                {_band_sql(age)} AS band, d.citizenship,
@@ -129,19 +128,19 @@ def journal_facts(connection, dialect, start, end, registry=None) -> list[dict]:
     rng = _range(start, end)
     rows = connection.execute(sa.text("""
         SELECT d.id, d.patient_id, d.taken_at, d.user, d.category, d.attachment_status,
-               d.reference_version, d.schemes, d.channels, p.surname, p.given_name, p.patronymic,
+               d.reference_version, d.schemes, d.channel, p.surname, p.given_name, p.patronymic,
                p.iin, p.birth_date
         FROM decision d JOIN patient p ON p.id = d.patient_id
         WHERE d.taken_at >= :start AND d.taken_at < :end
         ORDER BY d.taken_at, d.id"""), rng).all()
     facts, by_patient = [], {}
-    for (did, pid, taken, user, category, status, version, schemes, channels, surname, given,
+    for (did, pid, taken, user, category, status, version, schemes, channel, surname, given,
          patronymic, iin, birth) in rows:
         fact = {"decision_id": did, "patient_id": pid, "time": datetime.fromisoformat(taken),
                 "taken_at": taken, "patient": _name(surname, given, patronymic), "iin": iin,
                 "birth_date": date.fromisoformat(birth) if birth else None,
                 "category": category, "status": status,
-                "schemes": schemes or "", "channels": channels or "",
+                "schemes": schemes or "", "channel": channel or "clinic",
                 "documents": "", "printed": 0, "user": user, "reference_version": version}
         facts.append(fact)
         by_patient.setdefault(pid, []).append(fact)
@@ -217,7 +216,8 @@ def _is(key, value):
 
 
 CATEGORY = Dim("category", "категория", "санат", labels="category")
-CHANNELS = Dim("channels", "канал", "арна", labels=_joined(None, CHANNEL))
+# the channel the application came through (the card's), not the channels the decision allowed
+CHANNELS = Dim("channel", "канал обращения", "өтініш арнасы", labels=CHANNEL)
 RESULTS = (Measure("allowed", "разрешено", "рұқсат етілді", _is("status", "allowed")),
            Measure("needs_documents", "нужны документы", "құжаттар қажет",
                    _is("status", "needs_documents")),
@@ -251,7 +251,7 @@ SUMMARY = Report(
     params=PERIOD, sql=application_sql, wide=True,
     # counts only: the engine first groups the period's applications by these fields (one
     # pass over the period index), then each section sums the groups
-    extra={"weights": ("day", "category", "status", "channels", "reference_version", "sex",
+    extra={"weights": ("day", "category", "status", "channel", "reference_version", "sex",
                        "band", "citizenship", "is_foreign", "ground")},
     note_ru="Обращение — последнее решение по пациенту за день; решения учтены такими, какими они были приняты.",
     note_kk="Өтініш — пациент бойынша күннің соңғы шешімі; шешімдер қабылданған күйінде есептелді.",
