@@ -96,6 +96,7 @@ def open_registry_or_restore(db_path: Path, clock, tr, *, interactive: bool, ope
     `opened` is an already attempted (registry, error) pair from `_Opener`."""
     from PySide6.QtWidgets import QMessageBox
 
+    from desktop.gui.i18n import store_text
     from desktop.store import RegistryError, default_backups_dir, latest_backup, open_registry, restore
 
     registry, error = opened if opened is not None else (None, None)
@@ -108,7 +109,7 @@ def open_registry_or_restore(db_path: Path, clock, tr, *, interactive: bool, ope
             error = e
     if not isinstance(error, RegistryError):
         raise error
-    message = error.ru if tr.lang in ("ru", "kk") else error.en
+    message = store_text(error, tr.lang)
     text = tr("corrupt.text", message=message, path=error.path)
     if isinstance(db_path, str):  # the clinic's server: nothing to restore from this desk
         from desktop.store.backend import parse_location
@@ -165,9 +166,10 @@ def _show_registry_errors(tr) -> None:
         if isinstance(value, RegistryError):
             from PySide6.QtWidgets import QMessageBox
 
+            from desktop.gui.i18n import store_text
             from desktop.store.backend import is_url
 
-            message = value.ru if tr.lang in ("ru", "kk") else value.en
+            message = store_text(value, tr.lang)
             if is_url(getattr(value, "where", "")):  # the server refused or is gone: not damage
                 _message(QMessageBox.Critical, tr("conn.title"),
                          tr("conn.failed", message=message, path=value.where))

@@ -25,6 +25,26 @@ class Tr:
         return "kk" if self.lang == "ru" else "ru"
 
 
+_CYRILLIC = re.compile(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
+
+
+def store_text(error: BaseException, lang: str) -> str:
+    """A refusal of the store in the interface's language: its Kazakh text at a Kazakh desk
+    (`error.kk`), else its Russian half — the store writes "по-русски — in English" and the
+    English half never reaches the desk."""
+    kk = getattr(error, "kk", None)
+    if lang == "kk" and kk:
+        return kk
+    ru = getattr(error, "ru", None)
+    if isinstance(ru, str) and ru:
+        return ru
+    text = str(error)
+    head, sep, tail = text.partition(" — ")
+    if sep and not _CYRILLIC.search(tail):
+        return head
+    return text
+
+
 _PATTERNS = [
     (re.compile(r"^required \(null for a stateless"), "err.citizenship"),
     (re.compile(r"^ИИН must be exactly 12 digits"), "err.iin_format"),

@@ -45,6 +45,9 @@ NETWORK_FS = {"cifs", "smb3", "smbfs", "nfs", "nfs4", "ncpfs", "afs", "ceph", "g
 SERVER_HINT_RU = ("Несколько окон регистратуры работают с одним реестром через сервер "
                   "PostgreSQL поликлиники: polyclinic server init на сервере, затем "
                   "--db postgresql://… на каждом окне (README, «Несколько окон»)")
+SERVER_HINT_KK = ("Тіркеу бөлімінің бірнеше терезесі бір тіркелімде емхананың PostgreSQL "
+                  "сервері арқылы жұмыс істейді: серверде polyclinic server init, содан кейін әр "
+                  "терезеде --db postgresql://… (README, «Несколько окон»)")
 SERVER_HINT_EN = ("Several desks share one registry through the clinic's PostgreSQL server: "
                   "`polyclinic server init` on the server, then --db postgresql://... at each "
                   "desk (README, \"Several desks\")")
@@ -164,7 +167,9 @@ def refuse_network_share(path: Path, *, mounts: str | None = None) -> None:
             path, f"Файл реестра на сетевом диске ({kind}) повреждается при работе нескольких "
                   f"окон. {SERVER_HINT_RU}",
             f"A registry file on a network share ({kind}) corrupts when several desks use it. "
-            f"{SERVER_HINT_EN}")
+            f"{SERVER_HINT_EN}",
+            kk=f"Желілік дискідегі тіркелім файлы ({kind}) бірнеше терезе жұмыс істегенде "
+               f"бүлінеді. {SERVER_HINT_KK}")
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------
@@ -207,7 +212,9 @@ class ServerBusy(RegistryError):
         super().__init__(where, "Сервер занят другим окном; ничего не потеряно, повторите через "
                                 "несколько секунд",
                          "The server is busy with another desk; nothing was lost, try again in "
-                         "a few seconds")
+                         "a few seconds",
+                         kk="Сервер басқа тереземен бос емес; ештеңе жоғалған жоқ, бірнеше "
+                            "секундтан кейін қайталаңыз")
 
 
 def long_transaction(connection) -> None:
@@ -223,7 +230,8 @@ def _server_error(location: Location, exc: Exception) -> RegistryError:
     if unreadable:  # not the password's fault: the keyring that keeps it could not be read
         return RegistryError(location.display, *unreadable)
     return RegistryError(location.display, f"Сервер реестра недоступен или отказал: {detail}",
-                         f"The registry server is unreachable or refused: {detail}")
+                         f"The registry server is unreachable or refused: {detail}",
+                         kk=f"Тіркелім сервері қолжетімсіз немесе бас тартты: {detail}")
 
 
 def prepare_pg(location: Location):
@@ -242,7 +250,8 @@ def prepare_pg(location: Location):
                                     f"База данных не в UTF-8 ({encoding}): создайте её заново "
                                     "с ENCODING 'UTF8' (polyclinic server init)",
                                     f"The database is not UTF-8 ({encoding}): create it again "
-                                    "with ENCODING 'UTF8' (polyclinic server init)")
+                                    "with ENCODING 'UTF8' (polyclinic server init)",
+                                    kk=f"Дерекқор UTF-8 емес ({encoding}): оны ENCODING 'UTF8' арқылы қайта жасаңыз (polyclinic server init)")
             # desks starting together wait for the one that migrates, however long it takes
             connection.exec_driver_sql("SET lock_timeout = 0")
             connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
@@ -258,12 +267,14 @@ def prepare_pg(location: Location):
                 if revision is None and tables:
                     raise RegistryError(location.display,
                                         "Это не база данных регистратуры (чужие таблицы)",
-                                        "This is not a registry database (unknown tables)")
+                                        "This is not a registry database (unknown tables)",
+                                        kk="Бұл тіркелім дерекқоры емес (бөтен кестелер)")
                 if revision is not None and revision not in known:
                     raise RegistryError(location.display,
                                         f"База создана более новой версией программы ({revision})",
                                         "The database was created by a newer version of the "
-                                        f"program ({revision})")
+                                        f"program ({revision})",
+                                        kk=f"Дерекқор бағдарламаның жаңарақ нұсқасымен жасалған ({revision})")
                 if revision != db.head_revision():
                     db.migrate_connection(connection)
             finally:
@@ -314,13 +325,17 @@ def conflict_from(exc) -> Conflict | None:
     if "ix_patient_iin" in text or "patient.iin" in text:
         return Conflict("Пациент с этим ИИН только что сохранён в другом окне; найдите его "
                         "поиском — a patient with this IIN was just saved at another desk; "
-                        "search for them")
+                        "search for them",
+                        kk="Бұл ЖСН-і бар пациент басқа терезеде жаңа ғана сақталды; оны іздеу арқылы табыңыз")
     if "number" in text:
-        return Conflict("Номер документа уже занят — the document number is taken")
+        return Conflict("Номер документа уже занят — the document number is taken",
+                        kk="Құжат нөмірі бос емес")
     if "login" in text:
-        return Conflict("Логин занят — the login is taken")
+        return Conflict("Логин занят — the login is taken",
+                        kk="Логин бос емес")
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    return Conflict(f"Запись изменена в другом окне ({first}) — changed at another desk")
+    return Conflict(f"Запись изменена в другом окне ({first}) — changed at another desk",
+                    kk=f"Жазба басқа терезеде өзгертілді ({first})")
 
 
 def dialect_of(engine) -> str:

@@ -192,7 +192,8 @@ def _checked_backup(backup_file: Path, work: Path, passphrase: str | None) -> It
         revision = db.file_revision(backup_file)
         if revision is not None and revision not in db.known_revisions():
             raise RegistryError(backup_file, f"Копия создана более новой версией программы ({revision})",
-                                f"The backup was made by a newer version of the program ({revision})")
+                                f"The backup was made by a newer version of the program ({revision})",
+                                kk=f"Көшірме бағдарламаның жаңарақ нұсқасымен жасалған ({revision})")
         yield backup_file
     finally:
         if plain is not None:
@@ -252,10 +253,12 @@ def verify_contents(plain: Path, work: Path) -> dict:
             engine, _ = db.prepare(tmp)
         except RegistryError as exc:
             raise RegistryError(plain, f"Копию нельзя привести к текущей схеме: {exc.ru}",
-                                f"The backup cannot be brought to the current schema: {exc.en}") from None
+                                f"The backup cannot be brought to the current schema: {exc.en}",
+                                kk=f"Көшірмені қазіргі сызбаға келтіру мүмкін емес: {exc.kk or exc.ru}") from None
         except Exception as exc:  # noqa: BLE001 - a migration meeting a mangled schema
             raise RegistryError(plain, f"Копию нельзя привести к текущей схеме: {exc}",
-                                f"The backup cannot be brought to the current schema: {exc}") from None
+                                f"The backup cannot be brought to the current schema: {exc}",
+                                kk=f"Көшірмені қазіргі сызбаға келтіру мүмкін емес: {exc}") from None
         try:
             found = _schema_of(tmp)
             missing = sorted([t for t in expected if t not in found]
@@ -264,6 +267,8 @@ def verify_contents(plain: Path, work: Path) -> dict:
             if missing:
                 raise RegistryError(plain, "В копии нет таблиц или столбцов реестра: " + ", ".join(missing[:12]),
                                     "The backup lacks tables or columns of the registry: "
+                                    + ", ".join(missing[:12]),
+                                    kk="Көшірмеде тіркелімнің кестелері немесе бағандары жоқ: "
                                     + ", ".join(missing[:12]))
             with engine.connect() as con:
                 behind = con.execute(sa.text(
@@ -280,7 +285,8 @@ def verify_contents(plain: Path, work: Path) -> dict:
             if behind or unnumbered:
                 what = [f"{r.year}: {r.last_number} < {r.top}" for r in behind] + unnumbered
                 raise RegistryError(plain, "Нумерация документов в копии нарушена: " + ", ".join(map(str, what)),
-                                    "The backup's document numbering is broken: " + ", ".join(map(str, what)))
+                                    "The backup's document numbering is broken: " + ", ".join(map(str, what)),
+                                    kk="Көшірмедегі құжаттар нөмірленуі бұзылған: " + ", ".join(map(str, what)))
             registry = Registry(tmp, engine)
             return registry.verify_audit()
         finally:
@@ -355,7 +361,8 @@ def restore_file(backup_file: Path, target: Path, *, now: datetime, keep_before_
                 if mode != "delete":
                     aside.unlink(missing_ok=True)
                     raise RegistryError(target, "Реестр открыт другой программой; закройте её",
-                                        "The registry is open in another program; close it first")
+                                        "The registry is open in another program; close it first",
+                                        kk="Тіркелім басқа бағдарламада ашық; алдымен оны жабыңыз")
             else:  # damaged: keep the raw files exactly as they are
                 shutil.copy2(target, aside)
                 tighten(aside)

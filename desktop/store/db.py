@@ -103,19 +103,23 @@ def check_file(path: Path) -> None:
         if size == 0:
             raise RegistryError(path, "Файл реестра пуст (0 байт): сбой диска или неполная копия",
                                 "The registry file is empty (0 bytes): a disk failure or an "
-                                "incomplete copy")
+                                "incomplete copy",
+                                kk="Тіркелім файлы бос (0 байт): дискінің ақауы немесе толық емес көшірме")
         header = _read_file(path, 100)
     except OSError as exc:
         raise RegistryError(path, f"Файл реестра не читается ({exc.strerror})",
-                            f"The registry file cannot be read ({exc.strerror})") from None
+                            f"The registry file cannot be read ({exc.strerror})",
+                            kk=f"Тіркелім файлы оқылмайды ({exc.strerror})") from None
     if len(header) < 100 or header[:16] != SQLITE_HEADER:
         raise RegistryError(path, "Файл не является базой данных SQLite",
-                            "The file is not an SQLite database")
+                            "The file is not an SQLite database",
+                            kk="Файл SQLite дерекқоры емес")
     page_size = struct.unpack(">H", header[16:18])[0]
     page_size = 65536 if page_size == 1 else page_size
     if page_size < 512 or page_size & (page_size - 1):
         raise RegistryError(path, "Заголовок базы данных повреждён",
-                            "The database header is damaged")
+                            "The database header is damaged",
+                            kk="Дерекқордың тақырыбы бүлінген")
     page_count, = struct.unpack(">I", header[28:32])
     change_counter, = struct.unpack(">I", header[24:28])
     valid_for, = struct.unpack(">I", header[92:96])
@@ -123,7 +127,8 @@ def check_file(path: Path) -> None:
         if reads_whole_with_wal(path):  # a checkpoint cut short (disk full): the WAL has it
             return
         raise RegistryError(path, "Файл базы данных обрезан (неполная копия или сбой диска)",
-                            "The database file is truncated (incomplete copy or disk failure)")
+                            "The database file is truncated (incomplete copy or disk failure)",
+                            kk="Дерекқор файлы қиылған (толық емес көшірме немесе дискінің ақауы)")
 
 
 def file_identity(path: Path) -> tuple[int, int] | None:
@@ -202,9 +207,11 @@ def _wrap_db_error(path: Path, exc: Exception) -> RegistryError:
         return DiskFull(path)
     if is_busy(exc):
         return RegistryError(path, f"Реестр занят другой программой, повторите позже ({exc})",
-                             f"The registry is busy in another program; try again ({exc})")
+                             f"The registry is busy in another program; try again ({exc})",
+                             kk=f"Тіркелімді басқа бағдарлама пайдалануда, кейінірек қайталаңыз ({exc})")
     return RegistryError(path, f"База данных повреждена или недоступна: {exc}",
-                         f"The database is damaged or unavailable: {exc}")
+                         f"The database is damaged or unavailable: {exc}",
+                         kk=f"Дерекқор бүлінген немесе қолжетімсіз: {exc}")
 
 
 def wrap_db_error(path: Path, exc: Exception) -> RegistryError:
@@ -224,12 +231,14 @@ def quick_check(path: Path) -> str | None:
             result = [row[0] for row in con.execute("PRAGMA quick_check(5)")]
             if result != ["ok"]:
                 raise RegistryError(path, "Проверка целостности не пройдена: " + "; ".join(result[:3]),
-                                    "The integrity check failed: " + "; ".join(result[:3]))
+                                    "The integrity check failed: " + "; ".join(result[:3]),
+                                    kk="Тұтастықты тексеру өтпеді: " + "; ".join(result[:3]))
             tables = {r[0] for r in con.execute(
                 "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")}
             if "alembic_version" not in tables:
                 raise RegistryError(path, "Это не база данных регистратуры (чужие таблицы)",
-                                    "This is not a registry database (unknown tables)")
+                                    "This is not a registry database (unknown tables)",
+                                    kk="Бұл тіркелім дерекқоры емес (бөтен кестелер)")
             row = con.execute("SELECT version_num FROM alembic_version").fetchone()
         finally:
             con.close()
@@ -238,7 +247,8 @@ def quick_check(path: Path) -> str | None:
     revision = row[0] if row else None
     if revision is not None and revision not in _revisions():
         raise RegistryError(path, f"База создана более новой версией программы ({revision})",
-                            f"The database was created by a newer version of the program ({revision})")
+                            f"The database was created by a newer version of the program ({revision})",
+                            kk=f"Дерекқор бағдарламаның жаңарақ нұсқасымен жасалған ({revision})")
     return revision
 
 
@@ -266,19 +276,22 @@ def integrity_counts(path: Path) -> dict[str, int]:
     """
     check_file(path)
     if not path.exists() or path.stat().st_size == 0:
-        raise RegistryError(path, "Файл пуст или отсутствует", "The file is empty or missing")
+        raise RegistryError(path, "Файл пуст или отсутствует", "The file is empty or missing",
+                            kk="Файл бос немесе жоқ")
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             result = [row[0] for row in con.execute("PRAGMA integrity_check")]
             if result != ["ok"]:
                 raise RegistryError(path, "Проверка целостности не пройдена: " + "; ".join(result[:5]),
-                                    "The integrity check failed: " + "; ".join(result[:5]))
+                                    "The integrity check failed: " + "; ".join(result[:5]),
+                                    kk="Тұтастықты тексеру өтпеді: " + "; ".join(result[:5]))
             tables = [r[0] for r in con.execute(
                 "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
             if "alembic_version" not in tables:
                 raise RegistryError(path, "Это не база данных регистратуры",
-                                    "This is not a registry database")
+                                    "This is not a registry database",
+                                    kk="Бұл тіркелім дерекқоры емес")
             return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
         finally:
             con.close()
@@ -486,7 +499,8 @@ def prepare(path: Path) -> tuple[sa.Engine, str | None]:
     head = head_revision()
     if revision is None:
         raise RegistryError(path, "Это не база данных регистратуры (нет версии схемы)",
-                            "This is not a registry database (no schema version)")
+                            "This is not a registry database (no schema version)",
+                            kk="Бұл тіркелім дерекқоры емес (сызба нұсқасы жоқ)")
     engine = make_engine(path)
     try:
         if revision != head:

@@ -6,7 +6,16 @@ from pathlib import Path
 
 
 class StoreError(Exception):
-    """Base class of every error the store raises on purpose."""
+    """Base class of every error the store raises on purpose. Its message is written
+    "по-русски — in English"; `kk` is the same in Kazakh, shown by a desk working in Kazakh
+    (None where the store has no Kazakh text: the Russian half is shown)."""
+
+    kk: str | None = None
+
+    def __init__(self, *args, kk: str | None = None):
+        super().__init__(*args)
+        if kk is not None:
+            self.kk = kk
 
 
 class RegistryError(StoreError):
@@ -16,13 +25,14 @@ class RegistryError(StoreError):
     `backup` the newest backup the caller may offer to restore (or None).
     """
 
-    def __init__(self, path: Path | str, ru: str, en: str, *, backup: Path | None = None):
+    def __init__(self, path: Path | str, ru: str, en: str, *, backup: Path | None = None,
+                 kk: str | None = None):
         self.path = Path(path)
         self.where = str(path)  # as given: a server's URL keeps its "//"
         self.backup = backup
         self.ru = ru
         self.en = en
-        super().__init__(f"{ru} — {en} [{path}]")  # a server URL as given, not a Path
+        super().__init__(f"{ru} — {en} [{path}]", kk=kk)  # a server URL as given, not a Path
 
 
 class RegistryFileChanged(RegistryError):
@@ -37,12 +47,16 @@ class RegistryFileChanged(RegistryError):
                   "ничего не сохранено. Верните файл или перезапустите программу")
             en = ("The registry file was deleted by another program while the desk was open; "
                   "nothing was saved. Put the file back or restart the program")
+            kk = ("Жұмыс орны ашық тұрғанда тіркелім файлын басқа бағдарлама өшірді; ештеңе "
+                  "сақталмады. Файлды қайтарыңыз немесе бағдарламаны қайта іске қосыңыз")
         else:
             ru = ("Файл реестра заменён другой программой, пока рабочее место было открыто; "
                   "ничего не сохранено. Перезапустите программу")
             en = ("The registry file was replaced by another program while the desk was open; "
                   "nothing was saved. Restart the program")
-        super().__init__(path, ru, en)
+            kk = ("Жұмыс орны ашық тұрғанда тіркелім файлын басқа бағдарлама ауыстырды; ештеңе "
+                  "сақталмады. Бағдарламаны қайта іске қосыңыз")
+        super().__init__(path, ru, en, kk=kk)
 
 
 class DiskFull(RegistryError):
@@ -53,7 +67,9 @@ class DiskFull(RegistryError):
         super().__init__(path, "Нет места на диске: изменения не сохранены, реестр не повреждён. "
                                "Освободите место и повторите",
                          "No space left on the disk: nothing was saved, the registry is not "
-                         "damaged. Free some space and try again")
+                         "damaged. Free some space and try again",
+                         kk="Дискіде орын жоқ: өзгерістер сақталмады, тіркелім бүлінбеген. "
+                            "Орын босатып, қайталаңыз")
 
 
 class PermissionDenied(StoreError):

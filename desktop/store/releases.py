@@ -35,6 +35,8 @@ RELEASE_LOCK = zlib.crc32(b"polyclinic-refdata")
 DENIED = ("Справочные данные поликлиники на сервере меняет только администратор с URL владельца "
           "базы (polyclinic --db postgresql://<владелец>@… refdata import) — the desk role cannot "
           "change the clinic's reference release; run the import or rollback with the owner's URL")
+DENIED_KK = ("Сервердегі емхананың анықтамалық деректерін тек дерекқор иесінің URL-імен әкімші "
+             "өзгертеді (polyclinic --db postgresql://<иесі>@… refdata import)")
 
 _md = sa.MetaData()
 release_table = sa.Table(
@@ -125,7 +127,7 @@ def publish(engine, release: Path, *, user: str, now: datetime, activate: bool =
                 _set_active(c, digest, ref.version, user, now, current)
     except sa.exc.ProgrammingError as exc:
         if _denied(exc):
-            raise PermissionDenied(DENIED) from None
+            raise PermissionDenied(DENIED, kk=DENIED_KK) from None
         raise
     return ref
 
@@ -151,7 +153,7 @@ def activate(engine, sha256: str, *, user: str, now: datetime) -> str:
             _set_active(c, sha256, version, user, now, current)
     except sa.exc.ProgrammingError as exc:
         if _denied(exc):
-            raise PermissionDenied(DENIED) from None
+            raise PermissionDenied(DENIED, kk=DENIED_KK) from None
         raise
     return version
 
@@ -396,6 +398,10 @@ TRANSFER_DENIED = (
     "polyclinic server init): роль окна не может записать справочные данные поликлиники — the "
     "desk role cannot write the clinic's reference releases; run registry copy or restore with "
     "the owner's URL")
+TRANSFER_DENIED_KK = (
+    "Сервердегі тіркелімді тасымалдау және қалпына келтіру — тек дерекқор иесінің URL-імен "
+    "(polyclinic server init берген owner_url): терезе рөлі емхананың анықтамалық деректерін "
+    "жаза алмайды")
 FOLDER_META = "releases.json"
 FOLDER_USER = "desk"  # who added a release found only in a desk's folder
 
@@ -544,7 +550,7 @@ def may_write(connection) -> bool:
 
 def require_writer(connection) -> None:
     if not may_write(connection):
-        raise PermissionDenied(TRANSFER_DENIED)
+        raise PermissionDenied(TRANSFER_DENIED, kk=TRANSFER_DENIED_KK)
 
 
 def write_rows(connection, found: ReleaseSet) -> None:

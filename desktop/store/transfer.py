@@ -48,12 +48,14 @@ def _server_errors(function):
             return function(*args, **kwargs)
         except sa.exc.DBAPIError as exc:
             detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            hint_ru = hint_en = ""
+            hint_ru = hint_en = hint_kk = ""
             if "permission denied" in detail or "must be owner" in detail:
                 hint_ru = "; нужен URL владельца базы (owner_url из polyclinic server init)"
                 hint_en = "; use the database owner's URL (owner_url from polyclinic server init)"
+                hint_kk = "; дерекқор иесінің URL-і керек (polyclinic server init берген owner_url)"
             raise RegistryError("registry", f"Сервер отказал: {detail}{hint_ru}",
-                                f"The server refused: {detail}{hint_en}") from None
+                                f"The server refused: {detail}{hint_en}",
+                                kk=f"Сервер бас тартты: {detail}{hint_kk}") from None
 
     return wrapper
 
@@ -202,11 +204,13 @@ def _prepare_target(location: backend.Location) -> sa.Engine:
         empty = _is_empty(connection)
     if not writer:  # the desk role: before saying anything about the contents
         engine.dispose()
-        raise PermissionDenied(releases.TRANSFER_DENIED)
+        raise PermissionDenied(releases.TRANSFER_DENIED, kk=releases.TRANSFER_DENIED_KK)
     if not empty:
         engine.dispose()
         raise Conflict(f"Реестр назначения не пуст: {location.display} — the destination registry "
-                       f"is not empty; copy only into a new file or an empty database")
+                       f"is not empty; copy only into a new file or an empty database",
+                       kk=f"Мақсатты тіркелім бос емес: {location.display}; тек жаңа файлға "
+                          f"немесе бос дерекқорға көшіріңіз")
     return engine
 
 
@@ -220,7 +224,8 @@ def _compare(expected: dict, got: dict, where: str) -> None:
     bad = [t for t in expected if expected[t] != got.get(t)]
     if bad:
         raise RegistryError(where, "Копия не совпадает с исходным реестром: " + ", ".join(bad),
-                            "The copy differs from the source registry: " + ", ".join(bad))
+                            "The copy differs from the source registry: " + ", ".join(bad),
+                            kk="Көшірме бастапқы тіркелімге сәйкес емес: " + ", ".join(bad))
 
 
 @_server_errors
@@ -238,7 +243,8 @@ def copy_registry(src, dst) -> dict[str, dict]:
         raise ValueError("SRC and DST are the same registry")
     if not source_location.is_server and not source_location.path.exists():
         raise RegistryError(source_location.path, "Исходный реестр не найден",
-                            "The source registry does not exist")
+                            "The source registry does not exist",
+                            kk="Бастапқы тіркелім табылмады")
     source_engine, _ = backend.prepare(source_location)
     try:
         target_engine = _prepare_target(target_location)
@@ -254,7 +260,8 @@ def copy_registry(src, dst) -> dict[str, dict]:
                     backend.long_transaction(target)
                     if not _is_empty(target):
                         raise Conflict("Реестр назначения заполняется другим процессом — "
-                                       "the destination is being filled by another process")
+                                       "the destination is being filled by another process",
+                                       kk="Мақсатты тіркелімді басқа процесс толтыруда")
                     _copy_rows(source, target)
                     if carried and target_location.is_server:
                         releases.write_rows(target, carried)
@@ -312,7 +319,8 @@ def backup_server(engine: sa.Engine, out_path: Path) -> dict[str, int]:
     with db.make_engine(out_path).connect() as check:
         if fingerprint(check) != expected:
             raise RegistryError(out_path, "Копия не совпадает с реестром на сервере",
-                                "The backup differs from the server's registry")
+                                "The backup differs from the server's registry",
+                                kk="Көшірме сервердегі тіркелімге сәйкес емес")
     return counts
 
 

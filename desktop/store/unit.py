@@ -195,11 +195,13 @@ class UnitOfWork:
     def _require_role(self, session: Session, login: str, role: str = "admin") -> User:
         user = session.exec(select(User).where(User.login == login)).first()
         if user is None or not user.active:
-            raise PermissionDenied(f"Нет активной учётной записи «{login}» — no active account '{login}'")
+            raise PermissionDenied(f"Нет активной учётной записи «{login}» — no active account '{login}'",
+                                   kk=f"«{login}» белсенді тіркелгісі жоқ")
         if role == "admin" and user.role != "admin":
             raise PermissionDenied(
                 f"Действие доступно только администратору ({login}: {user.role}) — "
-                f"administrator only ({login} is a {user.role})")
+                f"administrator only ({login} is a {user.role})",
+                kk=f"Әрекет тек әкімшіге қолжетімді ({login}: {user.role})")
         return user
 
     def require_admin(self, login: str) -> None:

@@ -3,7 +3,6 @@ dialog disabled with the reason), a status line that speaks the current language
 on a worker thread, and a small sortable table model."""
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Callable
 
@@ -12,6 +11,7 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QComboBox, QDialog, QLabel, QLi
                                QTableView, QVBoxLayout, QWidget)
 
 from desktop.gui import tables
+from desktop.gui.i18n import store_text
 from desktop.gui.strings import STRINGS
 from desktop.gui.tables import RIGHT, SORT_ROLE, TableModel
 from desktop.gui.widgets import hbox, keyed, retranslate_keyed, vbox
@@ -81,15 +81,12 @@ def selected_key(view: QTableView):
 def error_message(tr, exc: BaseException) -> str:
     """What went wrong, in the interface's language: a refused reference package by its reason
     (the catalogue's words); a store or core message written "по-русски — in English" by its
-    Russian half (the English half never reaches the desk)."""
+    Kazakh text at a Kazakh desk, else its Russian half (the English half never reaches the
+    desk)."""
     reason = getattr(exc, "reason", None)
     if isinstance(reason, str) and f"refpkg.{reason}" in STRINGS:
         return tr(f"refpkg.{reason}")
-    text = str(exc)
-    head, sep, tail = text.partition(" — ")
-    if sep and not re.search(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]", tail):
-        return head
-    return text
+    return store_text(exc, tr.lang)
 
 
 def _buddies(layout) -> None:

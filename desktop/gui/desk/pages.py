@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QApplication, QFormLayout, QFrame, QHBoxLayout, Q
                                QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget)
 
 from desktop.gui.clock import Clock
-from desktop.gui.i18n import Tr
+from desktop.gui.i18n import Tr, store_text
 from desktop.gui.widgets import ErrorLabel, FormDialog, SecretField, TextField
 from desktop.gui.worker import Worker
 
@@ -107,7 +107,7 @@ def password_problem(tr: Tr, error: Exception) -> str:
 
     if isinstance(error, PasswordRejected):
         return tr(f"password.{error.reason}")
-    return str(error)
+    return store_text(error, tr.lang)
 
 
 class SetupPage(_Card):

@@ -49,11 +49,13 @@ class Accounts(UnitOfWork):
             if actor is None:
                 if not (first_run and role == "admin"):
                     raise PermissionDenied("Создавать учётные записи может только администратор — "
-                                           "only an administrator may create accounts")
+                                           "only an administrator may create accounts",
+                                           kk="Тіркелгілерді тек әкімші жасай алады")
             else:
                 self._require_role(session, actor)
             if session.exec(select(User.id).where(User.login == login)).first() is not None:
-                raise Conflict(f"Логин «{login}» занят — login '{login}' is taken")
+                raise Conflict(f"Логин «{login}» занят — login '{login}' is taken",
+                               kk=f"«{login}» логині бос емес")
             user = User(login=login, full_name=full_name, role=role,
                         password_hash=password_hash, salt=salt_hex,
                         active=True, created_at=now)
@@ -78,7 +80,8 @@ class Accounts(UnitOfWork):
                     User.role == "admin", User.active == True, User.id != user.id)).first()  # noqa: E712
                 if others is None:
                     raise Conflict("Нельзя заблокировать последнего администратора — "
-                                   "the last active administrator cannot be locked")
+                                   "the last active administrator cannot be locked",
+                                   kk="Соңғы белсенді әкімшіні бұғаттауға болмайды")
             user.active = active
             session.add(user)
             self._audit(session, user=actor, action="update", obj=f"user:{login}", now=now,
@@ -119,7 +122,8 @@ class Accounts(UnitOfWork):
                             now: datetime) -> None:
         """A signed-in user changes their own password: the old one must be right."""
         if not self.verify_password(login, old_password):
-            raise PermissionDenied("неверный текущий пароль — the current password is wrong")
+            raise PermissionDenied("неверный текущий пароль — the current password is wrong",
+                                   kk="ағымдағы құпиясөз қате")
         self.set_password(login, new_password, actor=login, now=now)
 
     def locked_until(self, login: str, now: datetime) -> datetime | None:

@@ -377,7 +377,8 @@ class Merges(UnitOfWork):
         for pid in sorted((keep, other)):  # lock in id order: two merges never deadlock
             row = session.get(Patient, pid, with_for_update=lock, populate_existing=lock)
             if row is None:
-                raise NotFound(f"пациент {pid} не найден — patient {pid}")
+                raise NotFound(f"пациент {pid} не найден — patient {pid}",
+                               kk=f"{pid} пациент табылмады")
             rows[pid] = row
         for pid in (keep, other):
             if rows[pid].merged_into is not None:
@@ -592,7 +593,8 @@ class Merges(UnitOfWork):
             self._require_role(session, user)
             merge = session.get(PatientMerge, merge_id, with_for_update=True)
             if merge is None:
-                raise NotFound(f"объединение {merge_id} не найдено — merge {merge_id}")
+                raise NotFound(f"объединение {merge_id} не найдено — merge {merge_id}",
+                               kk=f"{merge_id} біріктіру табылмады")
             keep, other = merge.kept_id, merge.merged_id
             for pid in sorted((keep, other)):
                 session.get(Patient, pid, with_for_update=True, populate_existing=True)

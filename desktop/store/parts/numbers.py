@@ -122,12 +122,14 @@ class Numbers(UnitOfWork):
         with self._write() as session:
             if session.exec(select(PrintedDocument.id)
                             .where(PrintedDocument.number == number)).first() is not None:
-                raise Conflict(f"Документ № {number} уже сохранён — document {number} already stored")
+                raise Conflict(f"Документ № {number} уже сохранён — document {number} already stored",
+                               kk=f"№ {number} құжат бұрыннан сақталған")
             ledger = session.exec(select(DocumentNumber).where(DocumentNumber.number == number)
                                   .with_for_update()).first()
             if ledger is not None and ledger.status != "reserved":
                 raise Conflict(f"Номер {number} аннулирован — number {number} is void "
-                               f"({ledger.reason or ledger.status})")
+                               f"({ledger.reason or ledger.status})",
+                               kk=f"№ {number} нөмір жойылған ({ledger.reason or ledger.status})")
             row = PrintedDocument(
                 number=number, kind=kind, year=year if year is not None else now.year,
                 patient_id=patient_id, lang=lang, pdf=bytes(pdf),
@@ -178,7 +180,8 @@ class Numbers(UnitOfWork):
                                .where(PrintedDocument.number == number)).first()
         if row is not None and hashlib.sha256(row.pdf).hexdigest() != row.sha256:
             raise RegistryError(self.path, f"Документ № {number} повреждён (контрольная сумма)",
-                                f"Document {number} is damaged (checksum mismatch)")
+                                f"Document {number} is damaged (checksum mismatch)",
+                                kk=f"№ {number} құжат бүлінген (бақылау сомасы сәйкес емес)")
         return row
 
 

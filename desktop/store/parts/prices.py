@@ -82,7 +82,8 @@ class Prices(UnitOfWork):
             later = [r for r in rows if r.valid_from > valid_from]
             if later:
                 raise Conflict(f"Для {code} уже есть цена с {later[0].valid_from} — "
-                               f"{code} already has a price from {later[0].valid_from}")
+                               f"{code} already has a price from {later[0].valid_from}",
+                               kk=f"{code} үшін {later[0].valid_from} бастап баға бұрыннан бар")
             template = current or (rows[-1] if rows else None)
             if template is None and not name_ru:
                 raise NotFound(f"price item {code} (give name_ru to create it)")
@@ -92,7 +93,8 @@ class Prices(UnitOfWork):
             if current is not None:
                 if current.valid_from == valid_from:
                     raise Conflict(f"Цена {code} с {valid_from} уже задана — "
-                                   f"{code} already has a price from {valid_from}")
+                                   f"{code} already has a price from {valid_from}",
+                                   kk=f"{code} бағасы {valid_from} бастап бұрыннан берілген")
                 current.valid_until = valid_from - timedelta(days=1)
                 session.add(current)
             row = PriceItem(code=code, name_ru=name_ru or template.name_ru,
