@@ -161,9 +161,8 @@ echo "smoke_windows: a registry on a UNC path refused"
 winchk keyring
 
 # --- the desk (offscreen), Russian and Kazakh ---------------------------------------------------
-# Wine has no font with Kazakh letters (a real Windows has Segoe UI): the prefix gets the
-# bundle's DejaVu fonts, as Windows' own fonts stand in on a PC
-cp "$installed"/_internal/resources/fonts/*.ttf "$PFX/drive_c/windows/Fonts/"
+# Wine has no font with Kazakh letters (a real Windows has Segoe UI): the app then shows its
+# interface in the DejaVu Sans it ships (ensure_interface_font); nothing is copied into Wine
 for lang in ru kk; do
     mkdir -p "$profile/AppData/Roaming/polyclinic"
     printf '[General]\r\nlanguage=%s\r\n' "$lang" > "$profile/AppData/Roaming/polyclinic/settings.ini"

@@ -22,6 +22,29 @@ def _message(kind, title: str, text: str, buttons=None) -> int:
     return made.index(box.clickedButton()) if box.clickedButton() in made else -1
 
 
+def ensure_interface_font(app) -> str | None:
+    """Kazakh and Russian letters on screen where the system has no font for them (a Windows
+    without its fonts, as under Wine; a minimal Linux): the font shipped with the app for the
+    printouts becomes the interface's font. Returns the family set, or None when the system's
+    font already has the letters (a real Windows: Segoe UI)."""
+    from PySide6.QtGui import QFontDatabase, QFontMetrics
+
+    if all(QFontMetrics(app.font()).inFontUcs4(ord(ch)) for ch in "Жқә"):
+        return None
+    from desktop.paths import resources
+
+    families = []
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+        found = QFontDatabase.addApplicationFont(str(resources() / "fonts" / name))
+        families += QFontDatabase.applicationFontFamilies(found) if found >= 0 else []
+    if not families:
+        return None
+    font = app.font()
+    font.setFamily(families[0])
+    app.setFont(font)
+    return families[0]
+
+
 class _Opener:
     """Opens the registry on a thread while the login page is shown: imports the store, runs the
     checks at open (the quick integrity check of a large file included), installs the
@@ -262,6 +285,7 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
     from desktop.gui.style import STYLE
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    ensure_interface_font(app)
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     settings = AppSettings(settings_path)

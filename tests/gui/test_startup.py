@@ -132,3 +132,29 @@ def test_no_import_finder_changes_while_the_registry_thread_imports(tmp_path):
                                 capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stderr
         assert "META_PATH" not in result.stderr, result.stderr
+
+
+def test_a_system_without_fonts_shows_the_letters_in_the_shipped_font(tmp_path):
+    """As under Wine (or on a bare Linux): fontconfig finds no font, the interface's letters
+    would be boxes; the app then takes the DejaVu Sans it ships for the printouts."""
+    conf = tmp_path / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?><fontconfig><dir>/nonexistent-fonts</dir>'
+                    f'<cachedir>{tmp_path / "cache"}</cachedir></fontconfig>', encoding="utf-8")
+    script = ("from PySide6.QtWidgets import QApplication\n"
+              "from PySide6.QtGui import QFontMetrics, QFontInfo\n"
+              "from desktop.gui.app import ensure_interface_font\n"
+              "app = QApplication([])\n"
+              "before = QFontMetrics(app.font()).inFontUcs4(ord('қ'))\n"
+              "family = ensure_interface_font(app)\n"
+              "after = all(QFontMetrics(app.font()).inFontUcs4(ord(c)) for c in 'ӘәҒғҚқҢңӨөҰұҮүҺһІіЖж')\n"
+              "print(before, family, QFontInfo(app.font()).family(), after)\n")
+    env = dict(os.environ, FONTCONFIG_FILE=str(conf), QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "DejaVu", "Sans", "DejaVu", "Sans", "True"]
+    # with the system's fonts (this machine): nothing is changed
+    env.pop("FONTCONFIG_FILE")
+    result = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.stdout.split()[:2] == ["True", "None"], result.stdout + result.stderr
