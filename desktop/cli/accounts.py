@@ -39,6 +39,8 @@ def add_commands(sub) -> None:
 @common.guarded
 def cmd_users_add(args) -> int:
     """users add LOGIN --full-name NAME [--role R]: the first administrator needs no sign-in."""
+    from desktop.store.errors import PermissionDenied
+
     moment = common.now()
     with common.open_registry(args) as registry:
         actor = None
@@ -48,8 +50,17 @@ def cmd_users_add(args) -> int:
         if not new_password:
             raise common.InvalidOption("--new-password-file", "the new account needs a password: "
                                        f"--new-password-file or {NEW_PASSWORD_ENV}")
-        user_id = registry.create_user(args.login, new_password, full_name=args.full_name,
-                                       role=args.role, now=moment, actor=actor)
+        try:
+            user_id = registry.create_user(args.login, new_password, full_name=args.full_name,
+                                           role=args.role, now=moment, actor=actor)
+        except PermissionDenied:
+            if actor is not None or not registry.admin_ever_existed():
+                raise
+            # another program made the first administrator meanwhile: this one is no longer
+            # the first, and signs in as any later account's maker does
+            actor = common.authenticate(registry, args, moment, admin=True)
+            user_id = registry.create_user(args.login, new_password, full_name=args.full_name,
+                                           role=args.role, now=moment, actor=actor)
     print_json({"id": user_id, "login": args.login, "role": args.role})
     return EXIT_OK
 

@@ -242,3 +242,33 @@ def test_keygen_writes_the_private_key_0600(tmp_path, desk):
     assert run(["refdata", "keygen", "--out", stem], desk).returncode == 0
     assert stat.S_IMODE(Path(stem + ".pem").stat().st_mode) == 0o600
     assert run(["refdata", "keygen", "--out", stem], desk).returncode == 2
+
+
+def test_the_first_administrator_made_meanwhile_by_another_program(tmp_path):
+    """Two programs add "the first administrator" to a new registry at once: the one that finds
+    an administrator made meanwhile (after its own check, before its write) is asked to sign in
+    like any later account's maker (exit 3, «нужны --user»), not refused as a non-admin (seen
+    in the Windows smoke test). Here the test is the other program: its administrator is
+    written but not committed while the command line starts, checks and waits to write."""
+    import subprocess
+    import sys
+    import time
+
+    from desktop.store import open_registry
+
+    db = tmp_path / "new.sqlite"
+    env = dict(os.environ, POLYCLINIC_DB=str(db), POLYCLINIC_NEW_PASSWORD="second-pass-1")
+    env.pop("POLYCLINIC_PASSWORD", None)
+    with open_registry(db, now=NOW) as registry:
+        with registry.unit():             # one write transaction, held (BEGIN IMMEDIATE)
+            registry.create_user("first", "first-pass-1", full_name="Первый", role="admin", now=NOW)
+            child = subprocess.Popen([sys.executable, "-m", "desktop", "users", "add", "second",
+                                      "--full-name", "Второй", "--role", "admin"], env=env,
+                                     cwd=Path(__file__).resolve().parents[2], text=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            time.sleep(4)                 # it starts, finds no administrator, waits to write
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 3, (out, err)
+    assert "нужны --user" in err and "только администратор" not in err
+    with open_registry(db, now=NOW) as registry:
+        assert [u.login for u in registry.users()] == ["first"]
