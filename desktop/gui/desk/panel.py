@@ -66,6 +66,7 @@ class DecisionPanel(QWidget):
         self.previous: dict | None = None       # the last stored decision, for highlighting
         self.previous_at: str | None = None
         self.citation: str | None = None
+        self.search_in_tab = False               # the search folded into a tab (small screens)
 
         self.title = QLabel()
         self.title.setObjectName("panelTitle")
@@ -166,6 +167,12 @@ class DecisionPanel(QWidget):
         self.citation = None
         self._render()
 
+    def set_search_in_tab(self, in_tab: bool) -> None:
+        """Where the search is (the invitation says where to look)."""
+        if in_tab != self.search_in_tab:
+            self.search_in_tab = in_tab
+            self._render()
+
     def set_print_panel(self, widget: QWidget) -> None:
         """Put the document buttons at the bottom of the panel, above Save."""
         self.print_slot.addWidget(widget)
@@ -220,7 +227,8 @@ class DecisionPanel(QWidget):
                 self.message.setText(f"<p><b>{escape(tr('panel.errors'))}</b></p><ul>{items}</ul>")
                 self.message.setProperty("kind", "error")
             else:
-                self.message.setText(escape(tr("panel.invite")))
+                # the search is on the left, or (a small screen) the tab «Поиск» beside the card
+                self.message.setText(escape(tr("panel.invite_tab" if self.search_in_tab else "panel.invite")))
                 self.message.setProperty("kind", "empty")
             self.message.style().unpolish(self.message)
             self.message.style().polish(self.message)
