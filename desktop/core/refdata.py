@@ -292,6 +292,14 @@ class RefData:
             self._basis_cache[(act_id, lang)] = entry
         return dict(entry)
 
+    def quote(self, act_id: str, lang: str) -> str | None:
+        """The seed's own words for a cited act (text `quote.<act id>`), or None when the
+        reference data holds none for it."""
+        try:
+            return self.text(f"quote.{act_id}", lang)
+        except KeyError:
+            return None
+
     def country_name(self, code: str | None, lang: str) -> str:
         if code is None:
             return self.text("explain.stateless", lang)

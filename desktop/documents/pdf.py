@@ -108,26 +108,39 @@ def _list(block, st) -> list:
     return out
 
 
-def _estimate_table(block, st) -> Table:
+KEEP_TABLE_ROWS = 2   # the estimate's last lines kept on the page of its total and signatures
+
+
+def _estimate_table(block, st) -> list[Table]:
+    """The estimate's table as two tables drawn as one: the header with the first lines
+    (repeated header on a page break), and the last KEEP_TABLE_ROWS lines with the total,
+    which `flowables` keeps on one page with the totals, notes and signatures."""
     widths = [8 * mm, 21 * mm, None, 28 * mm, 15 * mm, 21 * mm, 23 * mm]
     widths[2] = WIDTH - sum(w for w in widths if w)
     right = {0, 4, 5, 6}
-    data = [[_p(h, st["thr"] if i in right else st["th"]) for i, h in enumerate(block["header"])]]
-    for row in block["rows"]:
-        data.append([_p(v, st["tdr"] if i in right else st["td"]) for i, v in enumerate(row)])
+    header = [[_p(h, st["thr"] if i in right else st["th"]) for i, h in enumerate(block["header"])]]
+    body = [[_p(v, st["tdr"] if i in right else st["td"]) for i, v in enumerate(row)] for row in block["rows"]]
     label, total = block["total"]
-    data.append([_p(label, st["th"]), "", "", "", "", "", _p(total, st["thr"])])
-    n = len(data)
-    t = Table(data, colWidths=widths, repeatRows=1)
-    t.setStyle(_tstyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("GRID", (0, 0), (-1, -1), 0.4, LINE),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE")),
-        ("SPAN", (0, n - 1), (5, n - 1)),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2.5), ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
-        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-    ]))
-    return t
+    cut = max(len(body) - KEEP_TABLE_ROWS, 0)
+    first, last = header + body[:cut], body[cut:]
+    last.append([_p(label, st["th"]), "", "", "", "", "", _p(total, st["thr"])])
+    if not cut:                         # a short table: all of it goes with its total
+        first, last = [], header + last
+    padding = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("GRID", (0, 0), (-1, -1), 0.4, LINE),
+               ("LEFTPADDING", (0, 0), (-1, -1), 2.5), ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+               ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
+    out = []
+    if first:
+        t = Table(first, colWidths=widths, repeatRows=1)
+        t.setStyle(_tstyle(padding + [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE"))]))
+        out.append(t)
+    n = len(last)
+    t = Table(last, colWidths=widths)
+    t.setStyle(_tstyle(padding + [("SPAN", (0, n - 1), (5, n - 1))]
+                       + ([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE"))] if not first else [])))
+    t.keep_with_total = True
+    out.append(t)
+    return out
 
 
 def _signatures(rows, st) -> Table:
@@ -189,14 +202,20 @@ def flowables(model: dict, payload: str, st) -> list:
             out += _list(b, st)
         elif t == "table":
             out.append(Spacer(1, 4))
-            out.append(_estimate_table(b, st))
+            out += _estimate_table(b, st)
             out.append(Spacer(1, 4))
         elif t == "signatures":
-            # never alone on a page: the last lines before it go with it
-            tail = []
-            while out and len(tail) < KEEP_WITH_SIGNATURES and not isinstance(out[-1], (PageBreak, Spacer)) \
-                    and out[-1] is not head_of_page:
-                tail.insert(0, out.pop())
+            # never alone on a page: the last lines before it go with it — after a table (the
+            # estimate), everything from the table's last lines and total on
+            kept = next((i for i in range(len(out) - 1, -1, -1)
+                         if getattr(out[i], "keep_with_total", False)), None)
+            if kept is not None and not any(isinstance(f, PageBreak) for f in out[kept:]):
+                tail, out = out[kept:], out[:kept]
+            else:
+                tail = []
+                while out and len(tail) < KEEP_WITH_SIGNATURES and not isinstance(out[-1], (PageBreak, Spacer)) \
+                        and out[-1] is not head_of_page:
+                    tail.insert(0, out.pop())
             out.append(KeepTogether(tail + [_signatures(b["rows"], st)]))
         elif t == "newpage":
             head_of_page = _head(model, payload, st)

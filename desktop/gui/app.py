@@ -213,14 +213,14 @@ def start_backup(window, clock, keep: int = 10):
     from desktop.gui.worker import Worker
     from desktop.store import backups
 
-    folder, now, tr = window.backups_dir, clock.now(), window.tr
+    folder, now = window.backups_dir, clock.now()
     worker = Worker(window)
 
     def done(path, error):
         if error is not None:
-            window.statusBar().showMessage(tr("backup.auto_failed", message=error), 15000)
+            window.say_status("backup.auto_failed", 15000, message=error)   # again after Ctrl+L
         elif path is not None:
-            window.statusBar().showMessage(tr("backup.auto_done", path=path), 8000)
+            window.say_status("backup.auto_done", 8000, path=path)
 
     worker.submit(lambda: backups.start_backup(window.registry, folder, now, keep=keep), done)
     return worker

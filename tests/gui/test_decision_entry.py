@@ -80,8 +80,10 @@ def test_citation_link_shows_act_and_article(qtbot, window, ref):
     basis_id = window.decision["basis"][0]["id"]
     window.panel.bodies["basis"].linkActivated.emit(f"basis:{basis_id}")
     entry = ref.basis_entry(basis_id, "ru")
-    assert window.panel.citation_box.isVisible()
-    assert entry["article"] in window.panel.citation_box.text()
+    dialog = window.panel.citation_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert entry["article"] in dialog.article.text() and dialog.act.text()
+    dialog.reject()
 
 
 def test_reference_version_and_date_shown(qtbot, window, ref):

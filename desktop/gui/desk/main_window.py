@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         self.status_clinic, self.status_user, self.status_ref = QLabel(), QLabel(), QLabel()
         for label in (self.status_clinic, self.status_user, self.status_ref):
             self.statusBar().addPermanentWidget(label)
+        self.statusBar().messageChanged.connect(self._fit_status)
         geometry = settings.geometry()
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -310,13 +311,37 @@ class MainWindow(QMainWindow):
     def say_status(self, key: str, ms: int, **fields) -> None:
         """A message in the status bar, shown again in the new language after Ctrl+L."""
         text = self.tr(key, **fields)
-        self._status_message = (key, fields, text)
+        self._status_message = (key, fields, text, ms)
         self.statusBar().showMessage(text, ms)
 
+    def _fit_status(self, text: str = "") -> None:
+        """A message in the status bar is read whole: while it does not fit beside the clinic,
+        the user and the release (a 1024 px screen), they step aside — the release first, then
+        the clinic, then the user — and come back when it goes."""
+        bar = self.statusBar()
+        labels = (self.status_ref, self.status_clinic, self.status_user)
+        for label in labels:
+            label.show()
+        if not text:
+            return
+        need = bar.fontMetrics().horizontalAdvance(text) + 40      # the bar's margins and grip
+        room = bar.width() - sum(label.sizeHint().width() + 12 for label in labels)
+        for label in labels:
+            if need <= room:
+                break
+            label.hide()
+            room += label.sizeHint().width() + 12
+
     def _retranslate_status(self) -> None:
+        """After Ctrl+L the status bar's message is said again in the new language; a message
+        not said through `say_status` (so not known by its key) is cleared, never left in the
+        old language."""
         said = getattr(self, "_status_message", None)
-        if said and self.statusBar().currentMessage() == said[2]:
-            self.say_status(said[0], 8000, **said[1])
+        current = self.statusBar().currentMessage()
+        if said and current == said[2]:
+            self.say_status(said[0], said[3], **said[1])
+        elif current:
+            self.statusBar().clearMessage()
 
     def switch_language(self, lang: str | None = None) -> None:
         """Russian ⇄ Kazakh at run time: every label, the reference names and the decision."""
@@ -356,6 +381,8 @@ class MainWindow(QMainWindow):
         self.lock_timer.stop()
         QApplication.instance().removeEventFilter(self._activity)
         self._update_actions()
+        if self.ready:
+            self._update_status()    # the clinic's details as they are now (set at the first start)
 
     def enter_desk(self, user) -> None:
         if self.user is not None and self.user.login != user.login:
@@ -386,8 +413,7 @@ class MainWindow(QMainWindow):
         self.form.clear_case()
         self.panel.set_previous(None)
         self.history.set_items([])
-        self.search.query.clear()
-        self.search.model.set_rows([])
+        self.search.clear_results()
         self.dirty = False
         for w in (self.print_panel.dialog, self.print_panel.picker):
             if w is not None:
@@ -570,7 +596,7 @@ class MainWindow(QMainWindow):
                                 user=self.user.login, now=self.clock.now())
         if ok:
             self.form.banner_report.setEnabled(False)
-            self.statusBar().showMessage(self.tr("dup.reported"), 8000)
+            self.say_status("dup.reported", 8000)
 
     def _open_from_list(self, patient_id: int) -> None:
         """A row of the worklist: the patient's card, in front of the list."""
@@ -610,7 +636,7 @@ class MainWindow(QMainWindow):
     def _iin_taken(self, holder_id: int, who: str, iin: str) -> None:
         """The card's ИИН belongs to a stored patient: the save is refused naming him; the
         only way on is his card (the card on screen is kept when the registrar cancels)."""
-        self.statusBar().showMessage(self.tr("save.iin_taken", iin=iin, who=who), 12000)
+        self.say_status("save.iin_taken", 12000, iin=iin, who=who)
         choice = self._ask(self.tr("save.iin_taken.title"),
                            self.tr("save.iin_taken", iin=iin, who=who),
                            [(self.tr("dup.open_card"), QMessageBox.AcceptRole),
@@ -686,20 +712,20 @@ class MainWindow(QMainWindow):
             return False
         except ServerBusy:  # another desk holds the lock: said, and tried again shortly
             self._busy_retries = getattr(self, "_busy_retries", 0) + 1
-            self.statusBar().showMessage(self.tr("save.server_busy"), 10000)
+            self.say_status("save.server_busy", 10000)
             if self._busy_retries <= self.BUSY_RETRIES:
                 QTimer.singleShot(self.BUSY_RETRY_MS, self._retry_busy_save)
             else:
                 self._busy_retries = 0
             return False
         except DiskFull:  # nothing damaged: the card stays, the next Save tries again
-            self.statusBar().showMessage(self.tr("save.disk_full"), 20000)
+            self.say_status("save.disk_full", 20000)
             self._ask(self.tr("save.file_changed.title"), self.tr("save.disk_full"),
                       [(self.tr("btn.close"), QMessageBox.AcceptRole)])
             return False
         except RegistryFileChanged as e:  # the file was deleted or replaced under this desk
+            self.say_status(f"save.file_{e.reason}", 20000, path=str(e.path))
             text = self.tr(f"save.file_{e.reason}", path=str(e.path))
-            self.statusBar().showMessage(text, 20000)
             self._ask(self.tr("save.file_changed.title"), text,
                       [(self.tr("btn.close"), QMessageBox.AcceptRole)])
             return False
@@ -720,6 +746,7 @@ class MainWindow(QMainWindow):
         self.history.set_items(self.registry.history(self.patient_id))
         self.form.hide_duplicate()
         self.dirty = False
+        self.search.refresh()      # the results on screen show the card as stored now
         name = " ".join(p for p in (case["person"].get("surname"), case["person"].get("given_name")) if p)
         self.say_status("status.saved", 8000, name=name)
         return True
@@ -781,13 +808,15 @@ class MainWindow(QMainWindow):
         self.form.clear_case()
         self.panel.set_previous(None)
         self.history.set_items([])
-        self.search.model.set_rows([])
+        self.search.clear_results()
         self.dirty = False
         self.recompute()
         self.admin_menu.set_user("")
         self.drafts.clear()
         self.user = None
         self.show_login()
+        # the login page says why the desk was left (the dialog that said it is closed)
+        self.login_page.say(("login.restored", {"path": _path}), "note")
         self._update_status()
 
     def open_settings(self) -> ClinicDialog | None:
@@ -815,6 +844,7 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.fit_width()
+        self._fit_status(self.statusBar().currentMessage())
 
     def fit_width(self) -> None:
         """At 1024 or 1152 pixels wide the three columns do not fit: the search becomes the first
@@ -822,6 +852,7 @@ class MainWindow(QMainWindow):
         if not hasattr(self, "tabs"):
             return
         narrow = self.width() < self.NARROW
+        self.panel.set_search_in_tab(narrow)
         if narrow == (self.tabs.indexOf(self.search) >= 0):
             return
         current = self.tabs.currentWidget()

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (QDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QVBoxLayout, QWidget)
 
 from desktop.gui.i18n import Tr, dmy, error_text, note_text
@@ -32,6 +33,95 @@ def _rich(label: QLabel) -> QLabel:
     label.setTextInteractionFlags(Qt.TextBrowserInteraction)
     label.setAlignment(Qt.AlignLeft | Qt.AlignTop)
     return label
+
+
+class CitationDialog(QDialog):
+    """A cited act opened from the decision panel: the act, its article and the seed's own
+    words (when the reference data holds them), in the interface's language; centred on the
+    window and never larger than the screen (1024×768 too). Esc or «Закрыть» closes it."""
+
+    WIDTH, HEIGHT = 620, 460
+
+    def __init__(self, parent: QWidget):
+        super().__init__(parent)
+        self.setObjectName("citationDialog")
+        self.setWindowModality(Qt.WindowModal)
+        self.act_id: str | None = None
+        self.article = QLabel()
+        self.article.setObjectName("citationArticle")
+        self.article.setWordWrap(True)
+        self.act = QLabel()
+        self.act.setObjectName("citationAct")
+        self.act.setWordWrap(True)
+        self.act.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.note = QLabel()
+        self.note.setObjectName("hint")
+        self.note.setWordWrap(True)
+        self.text = QLabel()
+        self.text.setObjectName("citationText")
+        self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+        self.text.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        holder = QWidget()
+        inner = QVBoxLayout(holder)
+        inner.setContentsMargins(0, 0, 6, 0)
+        inner.addWidget(self.text)
+        inner.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.scroll.setWidget(holder)
+        self.close_button = QPushButton()
+        self.close_button.setObjectName("citationClose")
+        self.close_button.setDefault(True)
+        self.close_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(18, 16, 18, 14)
+        box.setSpacing(8)
+        box.addWidget(self.article)
+        box.addWidget(self.act)
+        box.addWidget(self.note)
+        box.addWidget(self.scroll, 1)
+        box.addLayout(buttons)
+
+    def show_act(self, ref, tr: Tr, act_id: str) -> None:
+        self.act_id = act_id
+        lang = tr.lang
+        entry = ref.basis_entry(act_id, lang)
+        quote = ref.quote(act_id, lang)
+        self.setWindowTitle(tr("citation.title"))
+        self.article.setText(f"<b>{escape(entry['article'])}</b>")
+        self.act.setText(escape(entry["act"]))
+        if quote is None:
+            self.note.setText(tr("citation.no_text"))
+        elif lang != "ru" and quote == ref.quote(act_id, "ru"):
+            self.note.setText(tr("citation.text_in_russian"))
+        else:
+            self.note.setText(tr("citation.text"))
+        self.text.setText(quote or "")
+        self.scroll.setVisible(quote is not None)
+        self.close_button.setText(tr("btn.close"))
+        self._place()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def _place(self) -> None:
+        """Centred on the window, inside the screen's free area."""
+        owner = self.parentWidget().window()
+        screen = owner.screen() or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else QRect(0, 0, 1024, 768)
+        width = min(self.WIDTH, room.width() - 40)
+        height = min(self.HEIGHT, room.height() - 80)
+        self.resize(width, height)
+        centre = owner.frameGeometry().center()
+        x = min(max(centre.x() - width // 2, room.left() + 10), room.right() - width - 10)
+        y = min(max(centre.y() - height // 2, room.top() + 10), room.bottom() - height - 40)
+        self.move(x, y)
 
 
 def diff_decisions(old: dict, new: dict) -> list[tuple[str, str]]:
@@ -66,6 +156,7 @@ class DecisionPanel(QWidget):
         self.previous: dict | None = None       # the last stored decision, for highlighting
         self.previous_at: str | None = None
         self.citation: str | None = None
+        self.search_in_tab = False               # the search folded into a tab (small screens)
 
         self.title = QLabel()
         self.title.setObjectName("panelTitle")
@@ -111,9 +202,7 @@ class DecisionPanel(QWidget):
             self.sections[name] = _section(head, text)
             body.addWidget(self.sections[name])
         self.bodies["basis"].linkActivated.connect(self.show_citation)
-        self.citation_box = _rich(QLabel())
-        self.citation_box.setObjectName("citation")
-        body.addWidget(self.citation_box)
+        self.citation_dialog: CitationDialog | None = None   # made when a citation is opened
         body.addStretch(1)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
@@ -163,8 +252,16 @@ class DecisionPanel(QWidget):
                           ("basis", "panel.basis")):
             self.heads[name].setText(tr(key).upper())
         self.save_button.setText(tr("action.save"))
-        self.citation = None
         self._render()
+        dialog = self.citation_dialog
+        if dialog is not None and dialog.isVisible() and dialog.act_id in self.ref.acts:
+            dialog.show_act(self.ref, tr, dialog.act_id)      # Ctrl+L: the act in the new language
+
+    def set_search_in_tab(self, in_tab: bool) -> None:
+        """Where the search is (the invitation says where to look)."""
+        if in_tab != self.search_in_tab:
+            self.search_in_tab = in_tab
+            self._render()
 
     def set_print_panel(self, widget: QWidget) -> None:
         """Put the document buttons at the bottom of the panel, above Save."""
@@ -188,17 +285,16 @@ class DecisionPanel(QWidget):
         self.decision, self.errors, self.previous = None, [], None
         self._render()
 
-    def show_citation(self, link: str) -> None:
-        self.citation = link.removeprefix("basis:")
-        self._render_citation()
-
-    def _render_citation(self) -> None:
-        if not self.citation or self.citation not in self.ref.acts:
-            self.citation_box.hide()
-            return
-        entry = self.ref.basis_entry(self.citation, self.tr.lang)
-        self.citation_box.setText(f"<b>{escape(entry['article'])}</b><br>{escape(entry['act'])}")
-        self.citation_box.show()
+    def show_citation(self, link: str) -> CitationDialog | None:
+        """A citation link: the act, its article and its text in a window over the desk."""
+        act_id = link.removeprefix("basis:")
+        if act_id not in self.ref.acts:
+            return None
+        self.citation = act_id
+        if self.citation_dialog is None:
+            self.citation_dialog = CitationDialog(self)
+        self.citation_dialog.show_act(self.ref, self.tr, act_id)
+        return self.citation_dialog
 
     def _status_style(self, status: str | None) -> None:
         for w in (self.status, self.status_icon, self.status_text):
@@ -214,13 +310,13 @@ class DecisionPanel(QWidget):
         self.changes.hide()
         if d is None:
             self.reference.setText(tr("status.reference", version=self.ref.version))
-            self.citation_box.hide()
             if self.errors:
                 items = "".join(f"<li>{escape(error_text(e, tr))}</li>" for e in self.errors)
                 self.message.setText(f"<p><b>{escape(tr('panel.errors'))}</b></p><ul>{items}</ul>")
                 self.message.setProperty("kind", "error")
             else:
-                self.message.setText(escape(tr("panel.invite")))
+                # the search is on the left, or (a small screen) the tab «Поиск» beside the card
+                self.message.setText(escape(tr("panel.invite_tab" if self.search_in_tab else "panel.invite")))
                 self.message.setProperty("kind", "empty")
             self.message.style().unpolish(self.message)
             self.message.style().polish(self.message)
@@ -313,7 +409,6 @@ class DecisionPanel(QWidget):
         self.bodies["basis"].setText(
             f"<div style='color:#5b6472'>{escape(tr('panel.basis_hint'))}</div>"
             + "".join(f"<div>{link}</div>" for link in links))
-        self._render_citation()
 
         reference = d.get("reference") or {}
         period = f"{dmy(reference.get('valid_from'))} – " + (

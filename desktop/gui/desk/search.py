@@ -134,6 +134,30 @@ class SearchPanel(QWidget):
         if rows:
             self.view.selectRow(0)
 
+    def refresh(self) -> None:
+        """Ask the store again for the results on screen (after a save: a changed ИИН, name or
+        birth date is shown as stored now, never as it was); the selected patient stays selected."""
+        if not self._searched or self._shown_for is None:
+            return
+        rows = self.view.selectionModel().selectedRows()
+        selected = self.model.patient_id(rows[0].row()) if rows and rows[0].row() < len(self.model.rows) else None
+        found = self.registry.search(self._shown_for)
+        self.model.set_rows(found)
+        self._show_count()
+        ids = [p.id for p in found]
+        if selected in ids:
+            self.view.selectRow(ids.index(selected))
+        elif found:
+            self.view.selectRow(0)
+
+    def clear_results(self) -> None:
+        """No query, no results, no count («Найдено: 1» is never left over an empty list)."""
+        self.live.stop()
+        self.query.clear()
+        self.model.set_rows([])
+        self._searched, self._shown_for = False, None
+        self._show_count()
+
     def focus_query(self) -> None:
         self.query.setFocus(Qt.ShortcutFocusReason)
         self.query.selectAll()

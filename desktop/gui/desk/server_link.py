@@ -95,7 +95,7 @@ class ServerLink(QObject):
     def _back(self) -> None:
         self.offline = False
         self.banner.hide()
-        self.window.statusBar().showMessage(self.window.tr("link.back"), 8000)
+        self.window.say_status("link.back", 8000)
         self.restored.emit()
 
     def stop(self) -> None:
@@ -140,13 +140,13 @@ class ServerLink(QObject):
 
     def _take_up(self, new) -> None:
         self.window.set_reference(new)
-        self.window.statusBar().showMessage(self.window.tr("link.release", version=new.version), 12000)
+        self.window.say_status("link.release", 12000, version=new.version)
 
     def _not_checked(self, error) -> None:
         if is_connection_error(self.window.registry, error):
             self.lost(error)
         else:  # e.g. a release that will not load: the desk keeps the one it has, and says why
-            self.window.statusBar().showMessage(self.window.tr("refdata.failed", message=error), 12000)
+            self.window.say_status("refdata.failed", 12000, message=error)
 
     def release_switched_here(self) -> bool:
         """After this desk's own import or rollback: take it up now (in this thread)."""
@@ -169,7 +169,7 @@ class ServerLink(QObject):
                               self.window.tr("conn.next_start"), parent=self.window)
             box.setObjectName("connectionNextStart")
             box.open()
-            self.window.statusBar().showMessage(self.window.tr("conn.next_start"), 12000)
+            self.window.say_status("conn.next_start", 12000)
 
         dialog.accepted.connect(saved)
         dialog.setWindowModality(Qt.WindowModal)

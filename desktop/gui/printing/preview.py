@@ -132,6 +132,32 @@ def ask_printer(parent: QWidget) -> QPrinter | None:
     return printer if dialog.exec() == QDialog.Accepted else None
 
 
+_NOT_IN_FILE_NAMES = set('<>:"/\\|?*')
+_RESERVED_NAMES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                   *(f"LPT{i}" for i in range(1, 10))}
+
+
+def safe_file_name(name: str, limit: int = 150) -> str:
+    """`name` as a file name Windows accepts: no <>:"/\\|?* or control characters (each
+    becomes "_"), no trailing dots or spaces, not a reserved device name, not too long."""
+    cleaned = " ".join(name.split())           # tabs and line breaks: one space
+    cleaned = "".join("_" if ch in _NOT_IN_FILE_NAMES or ord(ch) < 32 else ch for ch in cleaned)
+    cleaned = cleaned[:limit].rstrip(" .")
+    if not cleaned or cleaned.split(".")[0].upper() in _RESERVED_NAMES:
+        cleaned = f"_{cleaned}"
+    return cleaned
+
+
+def suggested_pdf_path(who: str | None, document: str, number: str | None) -> str:
+    """«Фамилия Имя — Документ № 2026-000001.pdf» in the user's Documents folder."""
+    from PySide6.QtCore import QStandardPaths
+
+    parts = [p for p in (who, document) if p]
+    name = " — ".join(parts) + (f" № {number}" if number else "")
+    folder = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation) or str(Path.home())
+    return str(Path(folder) / f"{safe_file_name(name or 'document')}.pdf")
+
+
 def ask_save_path(parent: QWidget, suggested: str, tr) -> str | None:
     path, _ = QFileDialog.getSaveFileName(parent, tr("print.save_title"), suggested,
                                           tr("print.pdf_filter"))
@@ -370,13 +396,40 @@ class PrintDialog(QDialog):
         self.worker.submit(lambda: page_images(pdf, dpi), finished)
 
     def save_clicked(self) -> None:
+        """«Сохранить PDF…»: the document takes its number first (the number is in the file
+        and in its suggested name), then the folder and name are asked — by default the
+        Documents folder and «Фамилия Имя — Документ № N.pdf»."""
         if self.pdf is None or self.worker.busy():
             return
-        suggested = f"{self.stored.number if self.stored else self.kind}.pdf"
-        path = self.choose_path(self, suggested)
-        if not path:
-            return
-        self._numbered(lambda: self._save_to(Path(path)))
+        self._numbered(self._ask_and_save)
+
+    def _who(self) -> str | None:
+        """The patient's name, for the file name."""
+        if self.request is not None:
+            person = (self.request.case or {}).get("person") or {}
+            name = " ".join(p for p in (person.get("surname"), person.get("given_name"),
+                                        person.get("patronymic")) if p)
+            if name:
+                return name
+        patient_id = getattr(self.stored, "patient_id", None)
+        if patient_id is not None:
+            patient = self.registry.get_patient(patient_id)
+            if patient is not None and patient.full_name:
+                return patient.full_name
+        return None
+
+    def suggested_path(self) -> str:
+        kind = self.stored.kind if self.stored is not None else self.kind
+        key = f"print.kind.{kind}"
+        from desktop.gui.i18n import STRINGS
+
+        document = self.tr(key) if key in STRINGS else (kind or "")
+        return suggested_pdf_path(self._who(), document, self.stored.number if self.stored else None)
+
+    def _ask_and_save(self) -> None:
+        path = self.choose_path(self, self.suggested_path())
+        if path:
+            self._save_to(Path(path))
 
     def _save_to(self, path: Path) -> None:
         from desktop.services import write_atomically
