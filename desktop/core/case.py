@@ -19,6 +19,11 @@ NEEDS = ("attachment", "emergency", "planned", "diagnosis", "phc")  # phc: revis
 RELATIONS = ("spouse", "child")
 REFERRAL_PURPOSES = ("consultation", "diagnostics", "hospitalisation")
 URGENCIES = ("routine", "urgent")
+
+
+def default_urgency(needs: str | None) -> str:
+    """A referral's urgency when the case does not say: urgent for emergency care, else routine."""
+    return "urgent" if needs == "emergency" else "routine"
 # the channel an attachment was made through, printed on the notice (a field of the card)
 ATTACHMENT_CHANNELS = ("clinic", "egov")
 INSURANCE_KINDS = ("vms_contract", "dms_contract")

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation, ROUND_HALF_UP
 from typing import Any, Iterable
 
-from desktop.core.case import ATTACHMENT_CHANNELS
+from desktop.core.case import ATTACHMENT_CHANNELS, default_urgency
 from desktop.documents.labels import labels
 from desktop.documents.words import amount_in_words, format_money, format_quantity
 
@@ -549,7 +549,7 @@ def _referral(case, decision, ref, clinic, number, on, lang, L) -> dict:
     purpose = r["purpose"]
     if f"referral.purpose.{purpose}" not in L:
         raise ValueError(f"unknown referral purpose {purpose!r}: expected consultation, diagnostics or hospitalisation")
-    urgency = r.get("urgency") or "routine"
+    urgency = r.get("urgency") or default_urgency(case.get("needs"))
     if f"referral.urgency.{urgency}" not in L:
         raise ValueError(f"unknown referral urgency {urgency!r}: expected routine or urgent")
     title = L["referral.title"].format(purpose=L["referral.purpose." + purpose])

@@ -16,8 +16,11 @@ from .fonts import register_fonts
 
 
 def render_table(title: str, subtitle: str, header: list[str], rows: list[list[str]], *,
-                 on: date, widths: list[float] | None = None) -> bytes:
-    """The PDF bytes; `widths` are fractions of the text width (default: equal)."""
+                 on: date, widths: list[float] | None = None, clinic: dict | None = None,
+                 page_word: str = "") -> bytes:
+    """The PDF bytes; `widths` are fractions of the text width (default: equal). `clinic`
+    ({name, bin, address}) heads every page, as on the clinic's other printouts; `page_word`
+    ("стр."/"бет") numbers the pages."""
     regular, bold = register_fonts()
     base = ParagraphStyle("base", fontName=regular, fontSize=9, leading=11)
     head = ParagraphStyle("head", parent=base, fontName=bold)
@@ -36,8 +39,23 @@ def render_table(title: str, subtitle: str, header: list[str], rows: list[list[s
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]))
     buffer = io.BytesIO()
+    clinic = clinic or {}
+    clinic_line = " · ".join(str(x) for x in (clinic.get("name"), clinic.get("bin") and f"БИН {clinic['bin']}",
+                                                   clinic.get("address")) if x)
+
+    def on_page(canvas, doc):
+        canvas.saveState()
+        canvas.setFont(regular, 8)
+        canvas.setFillColor(colors.HexColor("#404040"))
+        canvas.drawString(margin, pagesize[1] - 8 * mm, clinic_line[:160])
+        canvas.drawRightString(pagesize[0] - margin, pagesize[1] - 8 * mm, title[:80])
+        if page_word:
+            canvas.drawRightString(pagesize[0] - margin, 6 * mm, f"{page_word} {doc.page}")
+        canvas.restoreState()
+
     doc = SimpleDocTemplate(buffer, pagesize=pagesize, leftMargin=margin, rightMargin=margin,
-                            topMargin=margin, bottomMargin=margin, title=title, invariant=1,
+                            topMargin=margin + 4 * mm, bottomMargin=margin, title=title, invariant=1,
                             initialFontName=regular)
-    doc.build([p(title, big), p(subtitle, base), Spacer(1, 4 * mm), table])
+    doc.build([p(title, big), p(subtitle, base), Spacer(1, 4 * mm), table],
+              onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()

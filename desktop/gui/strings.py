@@ -904,6 +904,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "worklist.save_title": {"ru": "Сохранить список", "kk": "Тізімді сақтау"},
     "worklist.hint": {"ru": "Двойной щелчок или Enter — открыть карту пациента",
                       "kk": "Екі рет басу немесе Enter — пациент картасын ашу"},
+    "worklist.page": {"ru": "стр.", "kk": "бет"},
     "worklist.subtitle": {"ru": "Основание истекает в ближайшие {days} дн. (на {date})",
                           "kk": "Негіз жақын {days} күнде аяқталады ({date} бойынша)"},
     "worklist.written": {"ru": "Записано строк: {n} → {path}", "kk": "Жолдар жазылды: {n} → {path}"},

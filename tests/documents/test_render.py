@@ -360,3 +360,18 @@ def test_referral_bad_purpose(ref, clinic):
     kw["case"]["referral"] = {"purpose": "spa"}
     with pytest.raises(ValueError, match="unknown referral purpose 'spa'"):
         documents.render("referral", **kw)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_emergency_referral_is_urgent_unless_the_case_says(ref, clinic, lang):
+    """Issue 21 item 15: a referral for emergency care whose case gives no urgency is printed
+    «срочная», not «плановая»; an urgency the case gives is printed as given."""
+    case, decision = eaeu_worker(ref, lang)
+    case["needs"] = "emergency"
+    case["referral"] = {"purpose": "consultation", "diagnosis_text": "Боль в груди"}
+    L = LABELS[lang]
+    t = pdf_text(render("referral", case, decision, ref, clinic, lang))
+    assert_in(f"{L['referral.urgency']} {L['referral.urgency.urgent']}", t)
+    case["referral"]["urgency"] = "routine"
+    t = pdf_text(render("referral", case, decision, ref, clinic, lang))
+    assert_in(f"{L['referral.urgency']} {L['referral.urgency.routine']}", t)

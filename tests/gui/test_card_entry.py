@@ -414,3 +414,22 @@ def test_new_vms_contract_starts_as_covering_phc(qtbot, window):
     pick(qtbot, dialog.kind, "(ДМС)")
     assert not dialog.covers_phc.isChecked()
     dialog.reject()
+
+
+def test_the_referral_urgency_follows_the_need_until_chosen(qtbot, window):
+    """Issue 21 item 15: emergency care makes the referral «срочная» by itself; once the
+    registrar chooses the urgency, a later change of the need leaves it as chosen."""
+    form = window.form
+    assert form.ref_urgency.code() == "routine"
+    pick(qtbot, form.needs, "экстренная помощь")
+    assert form.ref_urgency.code() == "urgent"
+    pick(qtbot, form.needs, "плановая помощь")
+    assert form.ref_urgency.code() == "routine"
+    pick(qtbot, form.needs, "экстренная помощь")
+    pick(qtbot, form.ref_urgency, "плановая")          # the registrar's own choice
+    pick(qtbot, form.needs, "плановая помощь")
+    pick(qtbot, form.needs, "экстренная помощь")
+    assert form.ref_urgency.code() == "routine"
+    form.clear_case()                                   # a new card follows the need again
+    pick(qtbot, form.needs, "экстренная помощь")
+    assert form.ref_urgency.code() == "urgent"

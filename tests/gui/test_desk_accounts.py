@@ -270,6 +270,12 @@ def test_worklist_prints_to_pdf_and_exports_csv(qtbot, window, registry, ref, tm
     text = "".join(p.extract_text() for p in PdfReader(tmp_path / "list.pdf").pages)
     surname = case_of("p04")["person"]["surname"]
     assert surname in text and "Телефон" in text
+    # the clinic's header on every page, as on its other printouts (issue 21, item 15)
+    from tests.gui.helpers import CLINIC
+
+    for page in PdfReader(tmp_path / "list.pdf").pages:
+        page_text = page.extract_text()
+        assert CLINIC["name_ru"] in page_text and CLINIC["bin"] in page_text and "стр. " in page_text
     dialog.write_csv(tmp_path / "list.csv")
     csv_text = (tmp_path / "list.csv").read_text(encoding="utf-8-sig")
     assert surname in csv_text and "'=1+2" in csv_text

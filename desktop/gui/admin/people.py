@@ -348,12 +348,15 @@ class WorklistDialog(AdminDialog):
     def write_pdf(self, out: Path) -> None:
         """The call list as a PDF (to print or keep)."""
         from desktop.documents.table import render_table
+        from desktop.services import clinic_for_print
 
         header, rows = self.table_rows()
         on = today_of(self.today)
         subtitle = self.tr("worklist.subtitle", days=self.days.value(), date=dmy(on))
         pdf = render_table(self.tr("worklist.title"), subtitle, header, rows, on=on,
-                           widths=[0.30, 0.14, 0.16, 0.26, 0.14])
+                           widths=[0.30, 0.14, 0.16, 0.26, 0.14],
+                           clinic=clinic_for_print(self.registry, self.tr.lang),
+                           page_word=self.tr("worklist.page"))
         self._write(out, pdf, len(rows))
 
     def write_csv(self, out: Path) -> None:

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (QCompleter, QFrame, QGridLayout,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from desktop.core import iin as iin_mod
-from desktop.core.case import ATTACHMENT_CHANNELS, NEEDS, OSMS_STATUSES, PAYERS, REFERRAL_PURPOSES, RELATIONS, SEXES, URGENCIES
+from desktop.core.case import (ATTACHMENT_CHANNELS, NEEDS, OSMS_STATUSES, PAYERS, REFERRAL_PURPOSES, RELATIONS, SEXES,
+                               URGENCIES, default_urgency)
 from desktop.gui.desk.documents import DocumentDialog, DocumentsModel
 from desktop.gui.i18n import Tr, error_text, note_text
 from desktop.gui.tables import table
@@ -261,6 +262,10 @@ class PatientForm(QWidget):
         for w in (self.family, self.lives_together, self.no_payments):
             w.toggled.connect(self._edited)
         self.attachment_channel.changed.connect(self._edited)
+        # the referral's urgency follows the need (emergency: urgent) until the registrar chooses
+        self._urgency_chosen = False
+        self.needs.changed.connect(self._need_changed)
+        self.ref_urgency.changed.connect(self._urgency_changed)
         for w in (self.iin, self.surname, self.given_name):
             w.editingFinished.connect(self.identity_left)
         self.birth_date.editingFinished.connect(self.identity_left)
@@ -361,6 +366,16 @@ class PatientForm(QWidget):
     def _edited(self, *_args) -> None:
         if not self._loading:
             self.changed.emit()
+
+    def _need_changed(self, *_args) -> None:
+        if not self._loading and not self._urgency_chosen:
+            self._urgency_chosen = None            # the change below is ours, not the registrar's
+            self.ref_urgency.set_code(default_urgency(self.needs.code()))
+            self._urgency_chosen = False
+
+    def _urgency_changed(self, *_args) -> None:
+        if not self._loading and self._urgency_chosen is False:
+            self._urgency_chosen = True
 
     def _no_payments_toggled(self, on: bool) -> None:
         if on:
@@ -605,7 +620,8 @@ class PatientForm(QWidget):
             self.attachment_channel.set_code(case.get("attachment_channel"))  # unset: the notice says "at the clinic"
             referral = case.get("referral") or {}
             self.ref_purpose.set_code(referral.get("purpose"))
-            self.ref_urgency.set_code(referral.get("urgency") or "routine")
+            self.ref_urgency.set_code(referral.get("urgency") or default_urgency(case.get("needs")))
+            self._urgency_chosen = bool(referral.get("urgency"))
             self.ref_diagnosis.setText(referral.get("diagnosis_text") or "")
             self.ref_services.setText("; ".join(referral.get("services") or []))
         finally:
