@@ -88,3 +88,38 @@ def test_an_unknown_country_then_tab_says_so(qtbot, window):
     typist("Атлантида\t")
     assert dialog.country.problem() == "unknown" and dialog.country.country() is None
     assert "Страна не найдена" in dialog.error.text()
+
+
+# --- 8. a document that proves identity needs its number ----------------------------------------
+@pytest.mark.parametrize("lang, words", [("ru", "Введите номер документа"), ("kk", "Құжаттың нөмірін енгізіңіз")])
+def test_an_identity_card_without_number_is_refused_in_the_dialog(qtbot, make_window, settings, lang, words):
+    """«Удостоверение личности» with no number and no dates, Enter: the dialog says what is
+    missing (in the interface's language), stays open with the cursor in «Номер»; the number
+    typed, Enter adds the document."""
+    settings.language = lang
+    window = make_window("admin")
+    window.new_patient()
+    dialog = window.form.add_document()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.kind)
+    dialog.kind.set_code("id_card_kz")
+    assert dialog.error.text() == ""                    # nothing said while it is being filled in
+    typist("\n")
+    assert dialog.isVisible() and window.form.dialog is dialog
+    assert words in dialog.error.text()
+    assert QApplication.focusWidget() is dialog.number
+    assert window.form.documents.documents() == []
+    typist("012345678")
+    assert dialog.error.text() == ""
+    typist("\n")
+    qtbot.waitUntil(lambda: window.form.dialog is None)
+    assert window.form.documents.documents() == [{"kind": "id_card_kz", "number": "012345678"}]
+
+
+def test_a_kandas_certificate_without_number_is_still_accepted(qtbot, window):
+    window.new_patient()
+    dialog = window.form.add_document()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.kind)
+    dialog.kind.set_code("kandas_certificate")
+    typist("\n")
+    qtbot.waitUntil(lambda: window.form.dialog is None)
+    assert window.form.documents.documents() == [{"kind": "kandas_certificate"}]
