@@ -131,9 +131,41 @@ class DateField(QLineEdit):
             cal.setSelectedDate(QDate(v.year, v.month, v.day))
         cal.clicked.connect(lambda d: (self.setValue(date(d.year(), d.month(), d.day())), cal.close()))
         cal.activated.connect(lambda d: (self.setValue(date(d.year(), d.month(), d.day())), cal.close()))
-        cal.move(self.mapToGlobal(self.rect().bottomLeft()))
         self._popup = cal
+        place_calendar(cal, self)
         cal.show()
+
+
+def calendar_rows_shown(cal) -> bool:
+    """Every row of the month grid (the day names and six weeks) is inside the calendar's view."""
+    from PySide6.QtWidgets import QTableView
+
+    view = cal.findChild(QTableView)
+    model = view.model()
+    last = view.visualRect(model.index(model.rowCount() - 1, 0))
+    return model.rowCount() >= 7 and view.viewport().rect().contains(last)
+
+
+def place_calendar(cal, field) -> None:
+    """The calendar popup at its full size (the style sheet's paddings make Qt's own guess a row
+    short), under `field`, or above it when the screen has no room below."""
+    from PySide6.QtWidgets import QTableView
+
+    cal.ensurePolished()
+    for w in cal.findChildren(QWidget):
+        w.ensurePolished()
+    view = cal.findChild(QTableView)
+    rows = view.model().rowCount()
+    grid = view.verticalHeader().defaultSectionSize() * rows if view.verticalHeader().isVisible() else 0
+    grid = max(grid, view.sizeHintForRow(1) * rows) + 2 * view.frameWidth() + 4
+    nav = cal.sizeHint().height() - view.sizeHint().height()
+    width = max(cal.sizeHint().width(), view.sizeHintForColumn(1) * view.model().columnCount() + 40, 280)
+    cal.resize(width, max(cal.sizeHint().height(), nav + grid, 240))
+    below = field.mapToGlobal(field.rect().bottomLeft())
+    screen = field.screen().availableGeometry()
+    y = below.y() if below.y() + cal.height() <= screen.bottom() else \
+        field.mapToGlobal(field.rect().topLeft()).y() - cal.height()
+    cal.move(min(below.x(), screen.right() - cal.width()), max(screen.top(), y))
 
 
 class CaseDateField(DateField):
@@ -236,6 +268,15 @@ class ChoiceCombo(QComboBox):
         self.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.setMinimumContentsLength(8)
+
+    def showPopup(self) -> None:
+        # the list is as wide as its longest item (never «Возвращение н…ческую родину») and
+        # shows up to 12 rows (the style sheet's combobox-popup: 0 makes it a plain list that
+        # opens above the field when there is no room below, not a menu cut at the screen edge)
+        view = self.view()
+        self.setMaxVisibleItems(max(self.maxVisibleItems(), 12))
+        view.setMinimumWidth(view.sizeHintForColumn(0) + view.verticalScrollBar().sizeHint().width() + 16)
+        super().showPopup()
 
     def set_items(self, items: list[tuple[object, str]]) -> None:
         """Replace the items, keeping the chosen code; `items` is [(code, label)]."""

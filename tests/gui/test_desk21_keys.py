@@ -123,3 +123,39 @@ def test_a_kandas_certificate_without_number_is_still_accepted(qtbot, window):
     typist("\n")
     qtbot.waitUntil(lambda: window.form.dialog is None)
     assert window.form.documents.documents() == [{"kind": "kandas_certificate"}]
+
+
+# --- 9. lists and the calendar shown whole --------------------------------------------------------
+@pytest.fixture
+def styled(qapp):
+    from desktop.gui.style import STYLE
+
+    qapp.setStyleSheet(STYLE)
+    yield
+    qapp.setStyleSheet("")
+
+
+def test_the_calendar_shows_its_last_week(qtbot, window, styled):
+    from desktop.gui.widgets import calendar_rows_shown
+
+    window.new_patient()
+    window.form.birth_date.open_calendar()
+    cal = window.form.birth_date._popup
+    qtbot.waitExposed(cal)
+    assert calendar_rows_shown(cal)
+    cal.close()
+
+
+def test_a_list_opens_whole_and_as_wide_as_its_items(qtbot, window, styled):
+    """«Цель пребывания» (10 items): every row shown at once, none cut mid-word; the style is a
+    plain drop-down list (combobox-popup: 0), not a menu clipped at the screen's edge."""
+    window.new_patient()
+    combo = window.form.purpose
+    combo.showPopup()
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible)
+    assert combo.maxVisibleItems() >= 12
+    assert view.height() >= combo.count() * view.sizeHintForRow(0)
+    assert view.width() >= view.sizeHintForColumn(0)
+    assert combo.style().styleHint(combo.style().StyleHint.SH_ComboBox_Popup, None, combo) == 0
+    combo.hidePopup()
