@@ -13,7 +13,8 @@ def parse_for(data, ref: RefData, on: date | None = None) -> Case:
     """Validate a case against the enumerations of the reference data in force; `on`, when
     given, replaces the case's as_of as the decision date for validation."""
     return parse_case(data, countries=ref.country_codes, document_kinds=ref.document_kind_codes,
-                      purposes=ref.purpose_codes, on=on)
+                      purposes=ref.purpose_codes, on=on,
+                      number_required=getattr(ref, "number_required", frozenset()))
 
 
 def decision_date(case: Case, on: date | str | None, default: date) -> date:

@@ -209,13 +209,14 @@ def load_json(text: str):
 
 
 def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
-               purposes=None, on: date | None = None) -> Case:
+               purposes=None, on: date | None = None, number_required=frozenset()) -> Case:
     """Validate `data` (a dict in the shape of interface.md) and build a Case.
 
     `countries`, `document_kinds`, `purposes` are the enumerations from the reference data;
     pass them so that codes are checked against the release in force. `on` is the decision
     date when the caller overrides the case's `as_of` (e.g. `--on`): dates that must not lie
-    after the decision date are checked against it."""
+    after the decision date are checked against it. A document of a kind in `number_required`
+    (the reference's kinds that prove identity) without its number gets an input note."""
     c = _Collector()
     if not isinstance(data, dict):
         raise CaseError([{"field": "", "message": "a case must be a JSON object"}])
@@ -313,6 +314,10 @@ def parse_case(data, *, countries: set[str] | None = None, document_kinds=None,
             doc.valid_from = _date(c, d, "valid_from", f"{path}.valid_from")
         if "valid_until" in d:
             doc.valid_until = _date(c, d, "valid_until", f"{path}.valid_until")
+        if kind in number_required and not doc.number and all(e["field"] != f"{path}.number" for e in c.errors):
+            # interface.md keeps the number optional (a case still decides); the desk refuses it
+            notes.append({"field": f"{path}.number", "code": "number_missing",
+                          "message": f"a {kind} proves identity: its number is missing"})
         if "covers_phc" in d and d["covers_phc"] is not None:
             if not isinstance(d["covers_phc"], bool):
                 c.add(f"{path}.covers_phc", "must be true or false")

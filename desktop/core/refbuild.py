@@ -132,6 +132,11 @@ def compile_sources(src: Path) -> dict[str, list[tuple]]:
         kinds.append((k["kind"], k.get("group", ""), ru, kk, i))
     rows["document_kinds"] = kinds
     kind_ids = {k[0] for k in kinds}
+    numbered = _load_yaml(src / "documents.yaml").get("number_required") or []
+    if not isinstance(numbered, list) or not set(numbered) <= kind_ids:
+        raise SourceError(f"documents.yaml: number_required: a list of document kinds "
+                          f"(unknown: {sorted(set(numbered) - kind_ids) if isinstance(numbered, list) else numbered})")
+    rows["document_number_required"] = [(k,) for k in sorted(set(numbered))]
 
     pdata = _load_yaml(src / "purposes.yaml")
     rows["purposes"] = []
@@ -346,6 +351,7 @@ TABLES = {
     "unions": "id TEXT PRIMARY KEY, name_ru, name_kk, basis",
     "union_members": "union_id, country, valid_from, valid_until",
     "document_kinds": "kind TEXT PRIMARY KEY, grp, name_ru, name_kk, ord",
+    "document_number_required": "kind TEXT PRIMARY KEY",
     "purposes": "code TEXT PRIMARY KEY, name_ru, name_kk, flags, ord",
     "purpose_basis": "flag TEXT PRIMARY KEY, basis",
     "categories": "id TEXT PRIMARY KEY, rank, match, osms, temporary, name_ru, name_kk, basis",

@@ -215,6 +215,10 @@ class RefData:
                 self._coverage_by_category.setdefault(c, []).append(rule)
         self.country_codes = frozenset(self.countries)
         self.document_kind_codes = tuple(self.document_kinds)
+        try:    # releases built before this table require no number
+            self.number_required = frozenset(r[0] for r in q("SELECT kind FROM document_number_required"))
+        except sqlite3.OperationalError:
+            self.number_required = frozenset()
         self.purpose_codes = tuple(self.purposes)
         self._prices = [PriceItem(r[0], r[1], r[2], r[3], r[4], Decimal(r[5]), opt_date(r[6]), opt_date(r[7]))
                         for r in q("SELECT * FROM prices")]

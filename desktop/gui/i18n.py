@@ -84,6 +84,8 @@ def note_text(note: dict, tr: Tr) -> str:
         return tr("note.iin_sex")
     if code == "iin_layout":
         return tr("note.iin_layout")
+    if code == "number_missing":
+        return tr("err.number_required")
     return note.get("message", "")
 
 

@@ -25,6 +25,8 @@ QGroupBox::title {{ subcontrol-origin: margin; left: 10px; padding: 0 4px; color
 QLineEdit, QComboBox, QDateEdit, QSpinBox {{ background: #ffffff; border: 1px solid #c3cbd6;
             border-radius: 4px; padding: 3px 6px; min-height: 22px; }}
 QLineEdit:focus, QComboBox:focus, QDateEdit:focus, QSpinBox:focus {{ border: 2px solid {ACCENT}; padding: 2px 5px; }}
+QComboBox {{ combobox-popup: 0; }}
+QComboBox QAbstractItemView {{ background: #ffffff; selection-background-color: #d6e6f8; selection-color: {INK}; }}
 QLineEdit:disabled, QComboBox:disabled {{ background: #f1f3f6; color: #98a1ad; }}
 QPushButton {{ background: #ffffff; border: 1px solid #b9c2ce; border-radius: 4px; padding: 5px 14px; }}
 QPushButton:hover {{ background: #f1f5fa; }}

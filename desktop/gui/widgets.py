@@ -131,9 +131,41 @@ class DateField(QLineEdit):
             cal.setSelectedDate(QDate(v.year, v.month, v.day))
         cal.clicked.connect(lambda d: (self.setValue(date(d.year(), d.month(), d.day())), cal.close()))
         cal.activated.connect(lambda d: (self.setValue(date(d.year(), d.month(), d.day())), cal.close()))
-        cal.move(self.mapToGlobal(self.rect().bottomLeft()))
         self._popup = cal
+        place_calendar(cal, self)
         cal.show()
+
+
+def calendar_rows_shown(cal) -> bool:
+    """Every row of the month grid (the day names and six weeks) is inside the calendar's view."""
+    from PySide6.QtWidgets import QTableView
+
+    view = cal.findChild(QTableView)
+    model = view.model()
+    last = view.visualRect(model.index(model.rowCount() - 1, 0))
+    return model.rowCount() >= 7 and view.viewport().rect().contains(last)
+
+
+def place_calendar(cal, field) -> None:
+    """The calendar popup at its full size (the style sheet's paddings make Qt's own guess a row
+    short), under `field`, or above it when the screen has no room below."""
+    from PySide6.QtWidgets import QTableView
+
+    cal.ensurePolished()
+    for w in cal.findChildren(QWidget):
+        w.ensurePolished()
+    view = cal.findChild(QTableView)
+    rows = view.model().rowCount()
+    grid = view.verticalHeader().defaultSectionSize() * rows if view.verticalHeader().isVisible() else 0
+    grid = max(grid, view.sizeHintForRow(1) * rows) + 2 * view.frameWidth() + 4
+    nav = cal.sizeHint().height() - view.sizeHint().height()
+    width = max(cal.sizeHint().width(), view.sizeHintForColumn(1) * view.model().columnCount() + 40, 280)
+    cal.resize(width, max(cal.sizeHint().height(), nav + grid, 240))
+    below = field.mapToGlobal(field.rect().bottomLeft())
+    screen = field.screen().availableGeometry()
+    y = below.y() if below.y() + cal.height() <= screen.bottom() else \
+        field.mapToGlobal(field.rect().topLeft()).y() - cal.height()
+    cal.move(min(below.x(), screen.right() - cal.width()), max(screen.top(), y))
 
 
 class CaseDateField(DateField):
@@ -237,6 +269,15 @@ class ChoiceCombo(QComboBox):
         self.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.setMinimumContentsLength(8)
 
+    def showPopup(self) -> None:
+        # the list is as wide as its longest item (never «Возвращение н…ческую родину») and
+        # shows up to 12 rows (the style sheet's combobox-popup: 0 makes it a plain list that
+        # opens above the field when there is no room below, not a menu cut at the screen edge)
+        view = self.view()
+        self.setMaxVisibleItems(max(self.maxVisibleItems(), 12))
+        view.setMinimumWidth(view.sizeHintForColumn(0) + view.verticalScrollBar().sizeHint().width() + 16)
+        super().showPopup()
+
     def set_items(self, items: list[tuple[object, str]]) -> None:
         """Replace the items, keeping the chosen code; `items` is [(code, label)]."""
         current = self.code()
@@ -301,6 +342,10 @@ class CountryCombo(ChoiceCombo):
         self.lineEdit().editingFinished.connect(self._left)
         self.currentIndexChanged.connect(self._index_changed)
         self.lineEdit().installEventFilter(self)
+        # while the matches are shown the window system gives the keys to their popup; the
+        # completer passes them to the line edit's event() directly (no filter sees them) and
+        # moves the focus on Tab with the popup still open: Tab and Enter are decided here first
+        self.popup_completer.popup().installEventFilter(self)
 
     def fill(self, countries: dict, tr: Tr, aliases: dict | None = None) -> None:
         items: list[tuple[object, str]] = [(None, tr("choice.unset"))]
@@ -421,12 +466,42 @@ class CountryCombo(ChoiceCombo):
             super().keyPressEvent(event)
 
     def eventFilter(self, obj, event):
+        if obj is self.popup_completer.popup() and event.type() == QEvent.KeyPress:
+            return self._popup_key(event)
         if obj is self.lineEdit() and event.type() == QEvent.KeyPress:
             return self._key(event)
         if obj is self.lineEdit() and event.type() == QEvent.FocusIn:
             from PySide6.QtCore import QTimer
 
             QTimer.singleShot(0, self.lineEdit().selectAll)
+        return False
+
+    def _choose(self) -> None:
+        """The highlighted match when there is one (arrows), else what the typed text names."""
+        popup = self.popup_completer.popup()
+        row = popup.currentIndex() if popup.isVisible() else None
+        if row is not None and row.isValid() and popup.selectionModel().isSelected(row):
+            popup.hide()
+            self._pick_text(row.data())
+        else:
+            self._settle()
+
+    def _settled(self) -> bool:
+        """The field shows a chosen country (or is empty) and nothing waits to be chosen."""
+        typed = self.lineEdit().text().strip()
+        return not self._problem and not self.popup_completer.popup().isVisible() and (
+            not typed or (self.currentIndex() > 0 and typed == self.itemText(self.currentIndex())))
+
+    def _popup_key(self, event) -> bool:
+        key = event.key()
+        if key in (Qt.Key_Return, Qt.Key_Enter):
+            self._choose()               # Enter in the matches only chooses
+            return True
+        if key in (Qt.Key_Tab, Qt.Key_Backtab):
+            self._choose()               # Tab chooses as Enter does, then moves on
+            self.lineEdit().setFocus()
+            self.focusNextPrevChild(key == Qt.Key_Tab and not event.modifiers() & Qt.ShiftModifier)
+            return True
         return False
 
     def _key(self, event) -> bool:
@@ -436,8 +511,13 @@ class CountryCombo(ChoiceCombo):
                 and self.lineEdit().text() == self.itemText(self.currentIndex()):
             self.lineEdit().clear()      # a shown choice (or the placeholder) is never typed onto
         if key in (Qt.Key_Return, Qt.Key_Enter):
-            self._settle()               # Enter chooses; it never closes the dialog around
+            if self._settled():
+                return False             # a second Enter goes on to the dialog (its OK)
+            self._choose()               # Enter chooses; it never closes the dialog around
             return True
+        if key in (Qt.Key_Tab, Qt.Key_Backtab):
+            self._choose()               # Tab leaves with the match chosen, as Enter does
+            return False
         if key in (Qt.Key_Down, Qt.Key_Up, Qt.Key_PageDown, Qt.Key_PageUp) \
                 and not self.popup_completer.popup().isVisible():
             # never step to the neighbouring item unseen: show the matches (or the list)

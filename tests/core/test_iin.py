@@ -106,7 +106,7 @@ def test_citizen_iin_with_impossible_layout_is_an_error(ref, number):
 @pytest.mark.parametrize("number", IMPOSSIBLE_LAYOUT)
 def test_foreigner_iin_with_impossible_layout_is_a_note(ref, number):
     """A foreigner's ИИН may break the layout: only an iin_layout note, and the decision is made."""
-    d = decide(ref, case("RU", [doc("passport")], person={"iin": number}))
+    d = decide(ref, case("RU", [doc("passport", number="75 1234567")], person={"iin": number}))
     assert {n["code"] for n in d["input_notes"]} == {"iin_layout"}
 
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout,
 
 from desktop.core.api import parse_for
 from desktop.core.case import CaseError
-from desktop.gui.i18n import Tr, dmy, error_text
+from desktop.gui.i18n import Tr, dmy, error_text, note_text
 from desktop.gui.tables import TableModel
 from desktop.gui.widgets import CaseDateField, CheckField, ChoiceCombo, CountryCombo, ErrorLabel, TextField
 
@@ -147,6 +147,8 @@ class DocumentDialog(QDialog):
         box = QVBoxLayout(self)
         box.addLayout(form)
         box.addWidget(buttons)
+        self._tried = False         # OK pressed once: from then on a missing number is said
+        self.number.textChanged.connect(lambda _t: self._tried and self.check())
         self._phc_touched = bool(doc)
         if doc:
             self.set_document(doc)
@@ -163,6 +165,8 @@ class DocumentDialog(QDialog):
         if not self._phc_touched:
             # a ВМС contract covers ПМСП unless it says otherwise (the core reads it so too)
             self.covers_phc.setChecked(self.kind.code() == "vms_contract")
+        if self._tried:
+            self.check()
 
     def set_document(self, doc: dict) -> None:
         self.kind.set_code(doc.get("kind"))
@@ -196,9 +200,13 @@ class DocumentDialog(QDialog):
         if self.country.problem():
             return self.tr(f"country.{self.country.problem()}")
         try:
-            parse_for({"person": {"citizenship": None}, "documents": [self.document()]}, self.ref)
+            case = parse_for({"person": {"citizenship": None}, "documents": [self.document()]}, self.ref)
         except CaseError as e:
             return "; ".join(error_text(err, self.tr) for err in e.errors)
+        if self._tried:     # said once OK is pressed, not while the dialog is being filled in
+            missing = [n for n in case.input_notes if n.get("code") == "number_missing"]
+            if missing:
+                return note_text(missing[0], self.tr)
         return None
 
     def check(self) -> bool:
@@ -208,5 +216,8 @@ class DocumentDialog(QDialog):
         return problem is None
 
     def accept(self) -> None:
+        self._tried = True
         if self.check():
             super().accept()
+        elif not self.number.text().strip():
+            self.number.setFocus()          # what is missing is where the cursor goes
