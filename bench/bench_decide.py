@@ -87,6 +87,17 @@ def main() -> int:
         print(f"batch: {n} decisions in {elapsed:.2f} s = {n / elapsed:,.0f} decisions/s "
               f"(JSON read+write alone: {n / io_only:,.0f} lines/s); ratio {ratio:.1f}x; "
               f"target < {TARGET_BATCH:.0f}x{'' if ratio < TARGET_BATCH else ': NOT met'} (and >= 5,000/s)")
+        # CPU time (wait4: user + system of the child), interleaved rounds: what each costs,
+        # whatever else loads the machine
+        batch_cpu, io_cpu = [], []
+        for _ in range(3):
+            wall([sys.executable, "-m", "desktop", "decide", str(batch), "--batch"], env, runs=1,
+                 cpu_times=batch_cpu)
+            wall([sys.executable, "-c", code, str(batch)], env, runs=1, cpu_times=io_cpu)
+        cpu_ratio = statistics.median(batch_cpu) / statistics.median(io_cpu)
+        print(f"       CPU time (user+system, median of 3 interleaved rounds): batch "
+              f"{statistics.median(batch_cpu):.2f} s vs JSON read+write {statistics.median(io_cpu):.2f} s; "
+              f"ratio {cpu_ratio:.1f}x{'' if cpu_ratio < TARGET_BATCH else ': NOT met'}")
         out = tmp / "out.jsonl"
         with open(out, "wb") as sink:
             subprocess.run([sys.executable, "-m", "desktop", "decide", str(batch), "--batch"], env=env,

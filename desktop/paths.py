@@ -66,6 +66,8 @@ def settings_file() -> Path:
 
 def db_location(value: str | Path) -> Path | str:
     """A --db value: a `postgresql://` URL stays text (a Path would fold its '//'), else a Path."""
+    if isinstance(value, Path) or "://" not in value:   # every URL scheme has it: a file, without
+        return Path(value)                               # loading the store for `decide`
     from desktop.store.backend import is_url
 
     return value.strip() if is_url(value) else Path(value)
@@ -74,6 +76,8 @@ def db_location(value: str | Path) -> Path | str:
 def local_path(location: Path | str) -> Path:
     """The file, or for a server URL the desk's local folder anchor (reference releases and
     start-up backups are kept beside it, as beside a file)."""
+    if isinstance(location, Path):   # a file is its own anchor (what Location.local_path says)
+        return location
     from desktop.store.backend import parse_location
 
     return parse_location(location).local_path

@@ -47,12 +47,45 @@ def command_of(argv) -> str | None:
     return None
 
 
+def _columns() -> int:
+    """shutil.get_terminal_size().columns, without importing shutil (with bz2 and lzma, a tenth
+    of one decision's start; argparse imports it for every formatter it makes)."""
+    import os
+
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, its width found as argparse finds it (the terminal's, less 2)."""
+
+    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+        super().__init__(prog, indent_increment, max_help_position,
+                         _columns() - 2 if width is None else width)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help formatter does not import shutil; its subcommands' parsers
+    are of this class too (argparse makes them of the parent's class)."""
+
+    def __init__(self, *args, formatter_class=_Formatter, **kwargs):
+        super().__init__(*args, formatter_class=formatter_class, **kwargs)
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command, or, given `command`, of its group alone (argparse's
     parsers cost more than all the rest of a decision; an unknown name: every command, so
     that argparse lists them in its message)."""
-    p = argparse.ArgumentParser(prog="polyclinic",
-                                description="Polyclinic front desk: attachment and coverage decisions.")
+    p = _Parser(prog="polyclinic",
+                description="Polyclinic front desk: attachment and coverage decisions.")
     p.add_argument("--db", help="registry database file or postgresql:// URL "
                    "(default: $POLYCLINIC_DB or the user data folder)")
     p.add_argument("--exit-after-start", action="store_true",

@@ -19,14 +19,13 @@ import sys
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_REFUSED = 0, 1, 2, 3
 PASSWORD_ENV = "POLYCLINIC_PASSWORD"
 PASSPHRASE_ENV = "POLYCLINIC_BACKUP_PASSPHRASE"
 NEW_PASSWORD_ENV = "POLYCLINIC_NEW_PASSWORD"
 
-Handler = Callable[[argparse.Namespace], int]
+Handler = "Callable[[argparse.Namespace], int]"   # a name for annotations (typing not loaded)
 
 
 class RegistryUnusable(Exception):

@@ -6,11 +6,11 @@ its path (`person.iin`, `documents[2].valid_until`) and a message in plain words
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date
 
 from desktop.core import iin as iin_mod
 from desktop.core.dates import parse_date, parse_month
+from desktop.core.records import factory, record
 
 SEXES = ("male", "female")
 OSMS_STATUSES = ("insured", "not_insured", "unknown")
@@ -59,7 +59,7 @@ class CaseError(ValueError):
         return {"errors": self.errors}
 
 
-@dataclass
+@record
 class Person:
     citizenship: str | None
     iin: str | None = None
@@ -73,7 +73,7 @@ class Person:
     phone: str | None = None
 
 
-@dataclass
+@record
 class Document:
     kind: str
     number: str | None = None
@@ -100,7 +100,7 @@ class Document:
         return start is not None and start > on
 
 
-@dataclass
+@record
 class Osms:
     status: str = "unknown"
     payer: str | None = None
@@ -110,25 +110,25 @@ class Osms:
     paid_known: bool = False
 
 
-@dataclass
+@record
 class Family:
     relation: str
     lives_together: bool
     worker_contract_until: date | None = None
 
 
-@dataclass
+@record
 class Case:
     person: Person
     as_of: date | None = None
     purpose_of_stay: str | None = None
-    documents: list[Document] = field(default_factory=list)
+    documents: list[Document] = factory(list)
     family_of_eaeu_worker: Family | None = None
-    osms: Osms = field(default_factory=Osms)
+    osms: Osms = factory(Osms)
     diagnosis_icd10: str | None = None
     needs: str = "attachment"
-    input_notes: list[dict] = field(default_factory=list)  # non-blocking remarks on the input
-    raw: dict = field(default_factory=dict)  # the case as given, for storing and printing
+    input_notes: list[dict] = factory(list)  # non-blocking remarks on the input
+    raw: dict = factory(dict)  # the case as given, for storing and printing
 
 
 class _Collector:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 from desktop.core.dates import in_force, opt_date
+from desktop.core.records import record
 
 SCHEMA_VERSION = 1
 LANGS = ("ru", "kk")
@@ -21,7 +20,7 @@ class RefDataError(Exception):
     """The reference database cannot be used; the message says why, in plain words."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Act:
     id: str
     act: dict
@@ -29,7 +28,7 @@ class Act:
     source: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Category:
     id: str
     rank: int
@@ -40,7 +39,7 @@ class Category:
     basis: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AttachmentRule:
     category: str
     may_attach: bool
@@ -52,7 +51,7 @@ class AttachmentRule:
     valid_until: date | None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CoverageRule:
     categories: frozenset
     scheme: str
@@ -65,7 +64,7 @@ class CoverageRule:
     valid_until: date | None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CoverageLayer:
     document: str
     scheme: str
@@ -75,7 +74,7 @@ class CoverageLayer:
     valid_until: date | None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TreatyLayer:
     union: str
     scheme: str
@@ -96,7 +95,7 @@ def _until_limits(value) -> tuple[str, ...]:
     return (value,)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Disease:
     id: str
     name: dict
@@ -108,7 +107,7 @@ class Disease:
     valid_until: date | None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PriceItem:
     code: str
     name_ru: str
@@ -220,8 +219,8 @@ class RefData:
         except sqlite3.OperationalError:
             self.number_required = frozenset()
         self.purpose_codes = tuple(self.purposes)
-        self._prices = [PriceItem(r[0], r[1], r[2], r[3], r[4], Decimal(r[5]), opt_date(r[6]), opt_date(r[7]))
-                        for r in q("SELECT * FROM prices")]
+        self._price_rows = q("SELECT * FROM prices")   # PriceItems made on first use (Decimal
+        self._price_items: list[PriceItem] | None = None   # is not loaded for a decision)
 
     # --- queries ----------------------------------------------------------------------------
     def covers(self, on: date) -> bool:
@@ -357,6 +356,15 @@ class RefData:
             if lo <= key and (key <= hi or key.startswith(hi)):
                 return True
         return False
+
+    @property
+    def _prices(self) -> list[PriceItem]:
+        if self._price_items is None:
+            from decimal import Decimal
+
+            self._price_items = [PriceItem(r[0], r[1], r[2], r[3], r[4], Decimal(r[5]), opt_date(r[6]),
+                                           opt_date(r[7])) for r in self._price_rows]
+        return self._price_items
 
     def prices_on(self, on: date) -> list[PriceItem]:
         return sorted((p for p in self._prices if in_force(p.valid_from, p.valid_until, on)),

@@ -6,9 +6,7 @@ reference data; this module holds only the reasoning (rules.md sections 1-5).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from desktop.core.case import INSURANCE_KINDS, Case, Document
 
@@ -16,9 +14,10 @@ WORK_KINDS = ("employment_contract", "civil_contract")
 from desktop.core.iin import layout as iin_layout
 from desktop.core.dates import in_force, iso, month_end, month_from_index, month_index
 from desktop.core.refdata import Category, RefData
+from desktop.core.records import record
 
 
-@dataclass
+@record
 class Decision:
     """A decision value: the JSON of interface.md plus the objects the GUI and printouts use."""
 
@@ -451,6 +450,8 @@ def _regain(paid: list[int], payer: str | None, r: _Reasoning) -> dict | None:
     `osms_regain_max_months` before it and none before 2020-01, times rate × minimum wage.
     Nothing paid at all: those 12 months. When that period is empty the decision's own month
     is due (rules.md 9.2): see _regain_current_month. Never 0 months."""
+    from decimal import Decimal   # here: one decision from the command line seldom needs it
+
     ref, on = r.ref, r.on
     max_months, mbasis = ref.parameter_entry("osms_regain_max_months", on)
     rate, rbasis = ref.parameter_entry("osms_regain_rate", on)
@@ -480,6 +481,8 @@ def _regain(paid: list[int], payer: str | None, r: _Reasoning) -> dict | None:
 
 
 def _amount(v: Decimal) -> Decimal:
+    from decimal import Decimal
+
     return v.quantize(Decimal(1)) if v == v.to_integral_value() else v.quantize(Decimal("0.01"))
 
 

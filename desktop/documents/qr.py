@@ -21,8 +21,18 @@ _RUN = re.compile(r"0{5,}|1{5,}")
 
 
 class QRCode(qrencoder.QRCode):
+    _layout_only = False
+
+    def mapData(self, data, maskPattern):
+        if not self._layout_only:        # the test layout's data modules are masked out below
+            super().mapData(data, maskPattern)
+
     def getBestMaskPattern(self):
-        self.makeImpl(True, 0)          # test layout: the function patterns, type info all off
+        self._layout_only = True
+        try:
+            self.makeImpl(True, 0)      # test layout: the function patterns, type info all off
+        finally:
+            del self._layout_only
         n = self.moduleCount
         positions = self.dataPosIterator()
         bits = list(self.dataBitIterator(self.dataCache))
@@ -44,14 +54,9 @@ class QRCode(qrencoder.QRCode):
         full = (1 << n) - 1
         best, best_score = 0, None
         for pattern in range(8):
-            mask = qrencoder.QRUtil.getMask(pattern)
             rows = []
             for r in range(n):
-                unit = 0
-                for c in range(_PERIOD):
-                    if mask(r, c):
-                        unit |= 1 << c
-                masked = (unit * tile) & full     # the mask repeats every _PERIOD columns
+                masked = (_mask_unit(pattern, r) * tile) & full   # the mask repeats every _PERIOD columns
                 rows.append(base_rows[r] | ((dark_at[r] ^ masked) & data_at[r]))
             score = _lost_point(rows, n)
             if best_score is None or best_score > score:
@@ -62,6 +67,23 @@ class QRCode(qrencoder.QRCode):
 # Every one of the eight masks of the QR standard repeats along a row every 6 columns
 # (tests/documents/test_qr_same.py checks reportlab's masks do, for every symbol size).
 _PERIOD = 6
+
+
+_UNITS: dict[tuple[int, int], int] = {}   # (mask pattern, row) -> the mask's first _PERIOD columns
+
+
+def _mask_unit(pattern: int, r: int) -> int:
+    """Bit c (c < _PERIOD) set where mask `pattern` flips the module at (r, c); computed with
+    reportlab's mask function once per process (a constant of the QR standard)."""
+    unit = _UNITS.get((pattern, r))
+    if unit is None:
+        mask = qrencoder.QRUtil.getMask(pattern)
+        unit = 0
+        for c in range(_PERIOD):
+            if mask(r, c):
+                unit |= 1 << c
+        _UNITS[(pattern, r)] = unit
+    return unit
 
 
 def _lost_point(rows: list[int], n: int) -> int:
