@@ -9,12 +9,14 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from desktop.fileutil import csv_row, write_private
 
 from ..models import AuditEntry, DocumentNumber, PrintedDocument, Setting
-from ..unit import AUDIT_GENESIS, AUDIT_HEAD, UnitOfWork, audit_hash
+from ..unit import (AUDIT_GENESIS, AUDIT_HEAD, AUDIT_KEYED_FROM, REGISTRY_ID, UnitOfWork,
+                    audit_hash, audit_hmac, keyed_starts)
 
 
 def _naive(moment: datetime) -> datetime:
@@ -76,22 +78,39 @@ class Audit(UnitOfWork):
         excepted: an earlier version may not have written one) and
         stand in the number ledger as stored. Every break is reported, not only the first.
         Returns {"ok", "entries", "first_broken", "reason", "breaks": [{"at", "reason"}]}."""
-        previous, count, last_id = AUDIT_GENESIS, 0, 0
+        previous, count, last_id, keyed = AUDIT_GENESIS, 0, 0, 0
         breaks: list[dict] = []
         printed_hashes: dict[str, str | None] = {}
         first_at = upgraded_at = None
         with self._read() as session:
             head = session.exec(select(Setting).where(Setting.key == AUDIT_HEAD)).first()
+            starts, server_broken, parts = self._keyed_part(session)
+            keyed_from = starts[0] if starts else None
             rows = session.execute(select(AuditEntry.id, AuditEntry.at, AuditEntry.user,
                                           AuditEntry.action, AuditEntry.object,
                                           AuditEntry.details, AuditEntry.hash)
                                    .order_by(AuditEntry.id))
+            missing: dict[int, int] = {}   # keyed parts this PC has no key for: rows in each
             for row in rows:
                 count += 1
                 first_at = first_at or row.at
-                expected = audit_hash(previous, row.at.isoformat(), row.user, row.action,
-                                      row.object, row.details)
-                if row.hash != expected:
+                part = max((n for n in starts if n <= row.id), default=None)
+                if part is None:
+                    expected = audit_hash(previous, row.at.isoformat(), row.user, row.action,
+                                          row.object, row.details)
+                    broken = row.hash != expected
+                else:
+                    keyed += 1
+                    if self.location.is_server:
+                        expected, broken = row.hash, row.id in server_broken
+                    elif part in parts:
+                        expected = audit_hmac(parts[part], previous, row.at.isoformat(),
+                                              row.user, row.action, row.object, row.details)
+                        broken = row.hash != expected
+                    else:
+                        expected, broken = row.hash, False
+                        missing[part] = missing.get(part, 0) + 1
+                if broken:
                     breaks.append({"at": row.id, "reason": "hash"})
                 previous, last_id = row.hash or expected, row.id
                 if row.action == "migrate":   # printouts before an upgrade may lack entries
@@ -123,6 +142,28 @@ class Audit(UnitOfWork):
                 if ledger.get(p.number) != "stored":
                     breaks.append({"at": where, "reason": "printed document is not in the number "
                                                           "ledger as stored"})
+            for part, rows_in in missing.items():
+                breaks.append({"at": part, "reason": f"audit key missing: {rows_in} keyed "
+                               "entries from here cannot be checked on this PC (import the "
+                               "registry's key: polyclinic audit key import)"})
         first = breaks[0] if breaks else {"at": None, "reason": None}
         return {"ok": not breaks, "entries": count, "first_broken": first["at"],
-                "reason": first["reason"], "breaks": breaks}
+                "reason": first["reason"], "breaks": breaks, "keyed_from": keyed_from,
+                "keyed": keyed, "unkeyed": count - keyed}
+
+    def _keyed_part(self, session) -> tuple[list[int], set[int], dict[int, bytes]]:
+        """The first rows of the keyed parts of the chain ([] : nothing keyed), the keyed rows
+        the server found broken (it checks them itself: a desk cannot read its key), and at a
+        single desk this PC's keys of the parts."""
+        from .. import auditkey
+
+        settings = dict(session.execute(select(Setting.key, Setting.value).where(
+            Setting.key.in_((AUDIT_KEYED_FROM, REGISTRY_ID)))).all())
+        starts = keyed_starts(settings.get(AUDIT_KEYED_FROM))
+        if self.location.is_server:
+            broken = {r[0] for r in session.execute(sa.text("SELECT polyclinic_audit_broken()"))}
+            return starts, broken, {}
+        parts = auditkey.load(settings[REGISTRY_ID]) if settings.get(REGISTRY_ID) else {}
+        # parts this PC holds a key for but the registry no longer lists: a start removed to
+        # hide keyed rows among plain ones — they are checked with their key all the same
+        return sorted(set(starts) | set(parts)), set(), parts
