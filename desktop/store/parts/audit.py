@@ -71,6 +71,49 @@ class Audit(UnitOfWork):
                  details={"entries": len(entries)})
         return len(entries)
 
+    def _registry_id(self) -> str:
+        from ..errors import Conflict
+
+        if self.location.is_server:
+            raise Conflict("На сервере ключ журнала хранится в самой базе (таблица audit_key, "
+                           "только для владельца) и переносится вместе с ней — on the server the "
+                           "audit key stays in the database (table audit_key, owner only) and "
+                           "moves with it")
+        with self._read() as session:
+            value = session.execute(select(Setting.value)
+                                    .where(Setting.key == REGISTRY_ID)).scalar()
+        if value is None:
+            from .. import auditkey
+
+            raise auditkey.AuditKeyError("журнал этого реестра ещё не подписан ключом — this "
+                                         "registry's audit chain is not keyed yet")
+        return value
+
+    def export_audit_key(self, out: Path, *, actor: str, now: datetime) -> int:
+        """Administrator: write this registry's audit key (each keyed part's) to `out`, owner-
+        only, to bring it to the PC a copy of the registry is restored on; the number of parts."""
+        from .. import auditkey
+
+        self.require_admin(actor)
+        parts = auditkey.export_key(self._registry_id(), Path(out))
+        self.log(user=actor, action="export", obj="audit_key", now=now, details={"parts": parts})
+        return parts
+
+    def import_audit_key(self, source: Path, *, actor: str, now: datetime) -> int:
+        """Administrator: add the audit key exported on another PC (of this very registry: a
+        key of another one is refused) to this PC's; the number of parts added."""
+        from .. import auditkey
+
+        self.require_admin(actor)
+        registry_id = self._registry_id()
+        data = auditkey._parse(Path(source).read_bytes())
+        if data["registry"] != registry_id:
+            raise auditkey.AuditKeyError("этот ключ от другого реестра — this key belongs to "
+                                         "another registry")
+        _, added = auditkey.import_key(Path(source))
+        self.log(user=actor, action="import", obj="audit_key", now=now, details={"parts": added})
+        return added
+
     def verify_audit(self) -> dict:
         """Walk the audit chain: every row's hash must follow from the previous one, the head
         must name the last row, and every stored printout must match the sha256 in its row and

@@ -323,6 +323,10 @@ def upgrade() -> None:
     op.execute("CREATE TABLE audit_key (id integer PRIMARY KEY CHECK (id = 1), key bytea NOT NULL)")
     op.execute("INSERT INTO audit_key VALUES (1, gen_random_bytes(32))")
     op.execute("REVOKE ALL ON audit_key FROM PUBLIC")
+    # the registry's identity: a copy of it moved into a file finds its key under this name
+    op.execute("INSERT INTO setting (key, value) SELECT 'registry.id', "
+               "encode(gen_random_bytes(16), 'hex') WHERE NOT EXISTS "
+               "(SELECT 1 FROM setting WHERE key = 'registry.id')")
     op.execute("INSERT INTO setting (key, value) SELECT 'audit.keyed_from', "
                "(COALESCE(MAX(id), 0) + 1)::text FROM audit_log")
     for statement in statements(functions_sql()):
@@ -351,5 +355,5 @@ def downgrade() -> None:
                  "polyclinic_clear_documents(bigint)", "polyclinic_drop_document(bigint)",
                  "polyclinic_unmerge_rows(bigint)", *PRIVATE_FUNCTIONS):
         op.execute(f"DROP FUNCTION IF EXISTS {name}")
-    op.execute("DELETE FROM setting WHERE key = 'audit.keyed_from'")
+    op.execute("DELETE FROM setting WHERE key IN ('audit.keyed_from', 'registry.id')")
     op.execute("DROP TABLE IF EXISTS audit_key")
