@@ -92,9 +92,12 @@ def cmd_audit(args) -> int:
             if args.key_action == "export":
                 common.check_output(args, "key", args.key_file)
                 parts = registry.export_audit_key(args.key_file, actor=user, now=moment)
+                print_json({"key": str(args.key_file), "exported_parts": parts})
             else:
-                parts = registry.import_audit_key(args.key_file, actor=user, now=moment)
-            print_json({"key": str(args.key_file), args.key_action + "ed_parts": parts})
+                result = registry.import_audit_key(args.key_file, actor=user, now=moment)
+                print_json({"key": str(args.key_file), "imported_parts": result["parts"],
+                            "registry": result["registry"],
+                            "this_registry": result["this_registry"]})
             return EXIT_OK
         if args.action == "verify":
             result = registry.verify_audit()

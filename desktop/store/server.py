@@ -301,4 +301,8 @@ def server_init(*, data: Path | None, superuser_url: str | None, port: int, list
         "owner_url": f"postgresql://{owner}:{quote(owner_password, safe='')}@{host}:{port}/{database}",
         "database": database, "owner": owner, "desk": desk, "port": port,
         "data": str(data) if data is not None else None,
+        "desk_role": "no DELETE; accounts, sign-in and the audit chain (HMAC-keyed, key readable "
+                     "by the owner only) through the owner's functions; password hashes not "
+                     "readable — без удаления; учётные записи, вход и журнал аудита только "
+                     "через функции владельца; хэши паролей недоступны",
     }

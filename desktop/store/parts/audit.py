@@ -99,20 +99,22 @@ class Audit(UnitOfWork):
         self.log(user=actor, action="export", obj="audit_key", now=now, details={"parts": parts})
         return parts
 
-    def import_audit_key(self, source: Path, *, actor: str, now: datetime) -> int:
-        """Administrator: add the audit key exported on another PC (of this very registry: a
-        key of another one is refused) to this PC's; the number of parts added."""
+    def import_audit_key(self, source: Path, *, actor: str, now: datetime) -> dict:
+        """Administrator: add an audit key exported on another PC to this PC's key folder —
+        of this registry, or of a backup about to be restored here (its chain then verifies
+        before the restore). {"registry": its id, "parts": parts added, "this_registry"}."""
         from .. import auditkey
 
         self.require_admin(actor)
-        registry_id = self._registry_id()
-        data = auditkey._parse(Path(source).read_bytes())
-        if data["registry"] != registry_id:
-            raise auditkey.AuditKeyError("этот ключ от другого реестра — this key belongs to "
-                                         "another registry")
-        _, added = auditkey.import_key(Path(source))
-        self.log(user=actor, action="import", obj="audit_key", now=now, details={"parts": added})
-        return added
+        if self.location.is_server:
+            self._registry_id()   # refused, saying why
+        registry_id, added = auditkey.import_key(Path(source))
+        with self._read() as session:
+            own = session.execute(select(Setting.value)
+                                  .where(Setting.key == REGISTRY_ID)).scalar()
+        self.log(user=actor, action="import", obj="audit_key", now=now,
+                 details={"parts": added, "registry": registry_id})
+        return {"registry": registry_id, "parts": added, "this_registry": registry_id == own}
 
     def verify_audit(self) -> dict:
         """Walk the audit chain: every row's hash must follow from the previous one, the head
