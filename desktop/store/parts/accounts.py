@@ -30,7 +30,9 @@ def server_refusal(exc: sa.exc.DBAPIError) -> Exception | None:
     text = str(getattr(exc, "orig", exc))
     for code, make in _REFUSALS.items():
         if f"polyclinic:{code}" in text:
-            return make()
+            error = make()
+            error.reason = code   # the GUI's catalogue words for it (admin.<reason>), ru and kk
+            return error
     return None
 
 
