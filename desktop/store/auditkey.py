@@ -40,7 +40,9 @@ def key_dir() -> Path:
         return Path(configured)
     from platformdirs import user_config_dir
 
-    return Path(user_config_dir("polyclinic", appauthor=False)) / "audit-keys"
+    # Windows: %APPDATA%\polyclinic (roaming), not %LOCALAPPDATA%\polyclinic where the
+    # registry file lives by default
+    return Path(user_config_dir("polyclinic", appauthor=False, roaming=True)) / "audit-keys"
 
 
 def new_registry_id() -> str:
