@@ -94,7 +94,8 @@ def test_the_desk_role_deletes_nothing(served):
 
 
 def test_a_forged_audit_entry_cannot_be_appended(served):
-    """INSERT a chained entry, move the head, compute a link: refused to the desk role."""
+    """INSERT a chained entry, move the head, compute a link, append a sign-in or account entry
+    through the append function: refused to the desk role."""
     import psycopg
 
     desk_url, _ = served
@@ -110,6 +111,12 @@ def test_a_forged_audit_entry_cannot_be_appended(served):
                  (f"{last_id + 1}:{forged}",))
         _refused(con, "UPDATE setting SET value = '999999' WHERE key = 'audit.keyed_from'")
         _refused(con, "SELECT polyclinic_audit_link('a', 'b', 'c', 'd', 'e', 'f')")
+        _refused(con, "SELECT polyclinic_audit_write('a', 'b', 'c', 'd', 'e')")
+        # a 'login' of its own would reset an account's run of failed sign-ins (the lockout)
+        for action, obj in (("login", "user:reg"), ("update", "user:admin"),
+                            ("login", "patient:1")):
+            _refused(con, "SELECT polyclinic_audit_append(%s, 'reg', %s, %s, '{}')",
+                     (at, action, obj))
 
 
 def test_an_entry_chained_without_the_key_is_found(served):

@@ -122,7 +122,13 @@ class Audit(UnitOfWork):
         in its print entry, have that entry (printouts made before the registry's last upgrade
         excepted: an earlier version may not have written one) and
         stand in the number ledger as stored. Every break is reported, not only the first.
-        Returns {"ok", "entries", "first_broken", "reason", "breaks": [{"at", "reason"}]}."""
+        Rows before `audit.keyed_from` (written by a version before the chain was keyed) are
+        plain sha256 links; from there on HMAC-SHA256 links under the registry's key — checked by
+        the server itself on PostgreSQL (the desk role cannot read the key), with this PC's key
+        file at a single desk (a keyed part whose key this PC lacks is one break, "audit key
+        missing").
+        Returns {"ok", "entries", "first_broken", "reason", "breaks": [{"at", "reason"}],
+        "keyed_from", "keyed", "unkeyed"}."""
         previous, count, last_id, keyed = AUDIT_GENESIS, 0, 0, 0
         breaks: list[dict] = []
         printed_hashes: dict[str, str | None] = {}

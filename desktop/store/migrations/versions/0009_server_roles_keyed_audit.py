@@ -75,7 +75,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $f$
 $f$;
 --;;
 
-CREATE OR REPLACE FUNCTION polyclinic_audit_append(p_at text, p_user text, p_action text,
+CREATE OR REPLACE FUNCTION polyclinic_audit_write(p_at text, p_user text, p_action text,
     p_object text, p_details text) RETURNS bigint {definer} AS $f$
 DECLARE v_head text; v_prev text; v_hash text; v_id bigint;
 BEGIN
@@ -91,6 +91,18 @@ BEGIN
 END $f$;
 --;;
 
+CREATE OR REPLACE FUNCTION polyclinic_audit_append(p_at text, p_user text, p_action text,
+    p_object text, p_details text) RETURNS bigint {definer} AS $f$
+BEGIN
+  -- the entries of accounts and sign-ins come from the account functions only: a desk that
+  -- appended a 'login' of its own would reset an account's run of failures (the lockout)
+  IF p_object LIKE 'user:%' OR p_action IN ('login', 'login_failed', 'account_locked',
+                                            'login_refused') THEN
+    RAISE EXCEPTION 'polyclinic:account_entry' USING ERRCODE = '42501';
+  END IF;
+  RETURN polyclinic_audit_write(p_at, p_user, p_action, p_object, p_details);
+END $f$;
+--;;
 CREATE OR REPLACE FUNCTION polyclinic_audit_broken() RETURNS SETOF bigint
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $f$
   SELECT id FROM (SELECT id, hash, at, "user", action, object, details,
@@ -165,7 +177,7 @@ BEGIN
   IF v_action = 'account_locked' THEN
     v_until := v_details::json ->> 'until';
     IF v_until IS NOT NULL AND v_until::timestamptz > p_at::timestamptz THEN
-      PERFORM polyclinic_audit_append(p_at, p_login, 'login_refused', 'user:' || p_login,
+      PERFORM polyclinic_audit_write(p_at, p_login, 'login_refused', 'user:' || p_login,
                                       '{{"locked_until": ' || to_json(v_until)::text || '}}');
       RETURN 'locked ' || v_until;
     END IF;
@@ -173,14 +185,14 @@ BEGIN
   v_known := EXISTS (SELECT 1 FROM app_user WHERE login = p_login);
   IF polyclinic_digest_ok(p_login, p_digest) THEN
     IF p_count THEN
-      PERFORM polyclinic_audit_append(p_at, p_login, 'login', 'user:' || p_login, '{{}}');
+      PERFORM polyclinic_audit_write(p_at, p_login, 'login', 'user:' || p_login, '{{}}');
     END IF;
     IF p_new_hash IS NOT NULL THEN
       UPDATE app_user SET password_hash = p_new_hash, salt = p_new_salt WHERE login = p_login;
     END IF;
     RETURN 'ok';
   END IF;
-  PERFORM polyclinic_audit_append(p_at, CASE WHEN v_known THEN p_login ELSE '?' END,
+  PERFORM polyclinic_audit_write(p_at, CASE WHEN v_known THEN p_login ELSE '?' END,
                                   'login_failed',
                                   CASE WHEN v_known THEN 'user:' || p_login ELSE 'user:?' END,
                                   '{{}}');
@@ -190,7 +202,7 @@ BEGIN
         AND action IN ('login', 'login_failed', 'account_locked')
       ORDER BY id DESC LIMIT {MAX_FAILURES}) t WHERE action = 'login_failed';
     IF v_run >= {MAX_FAILURES} THEN
-      PERFORM polyclinic_audit_append(p_at, p_login, 'account_locked', 'user:' || p_login,
+      PERFORM polyclinic_audit_write(p_at, p_login, 'account_locked', 'user:' || p_login,
         '{{"failures": {MAX_FAILURES}, "until": ' || to_json(p_until)::text || '}}');
     END IF;
   END IF;
@@ -216,7 +228,7 @@ BEGIN
   END IF;
   INSERT INTO app_user (login, full_name, role, password_hash, salt, active, created_at)
     VALUES (p_login, p_full_name, p_role, p_hash, p_salt, true, p_at) RETURNING id INTO v_id;
-  PERFORM polyclinic_audit_append(p_at, COALESCE(p_actor, p_login), 'create', 'user:' || p_login,
+  PERFORM polyclinic_audit_write(p_at, COALESCE(p_actor, p_login), 'create', 'user:' || p_login,
                                   '{{"role": ' || to_json(p_role)::text || '}}');
   RETURN v_id;
 END $f$;
@@ -237,7 +249,7 @@ BEGIN
     RAISE EXCEPTION 'polyclinic:last_admin' USING ERRCODE = 'P0001';
   END IF;
   UPDATE app_user SET active = p_active WHERE login = p_login;
-  PERFORM polyclinic_audit_append(p_at, p_actor, 'update', 'user:' || p_login,
+  PERFORM polyclinic_audit_write(p_at, p_actor, 'update', 'user:' || p_login,
                                   '{{"active": ' || to_json(p_active)::text || '}}');
 END $f$;
 --;;
@@ -256,7 +268,7 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'polyclinic:no_user' USING ERRCODE = 'P0002';
   END IF;
-  PERFORM polyclinic_audit_append(p_at, p_actor, 'update', 'user:' || p_login,
+  PERFORM polyclinic_audit_write(p_at, p_actor, 'update', 'user:' || p_login,
                                   '{{"password": "changed"}}');
 END $f$;
 --;;
@@ -288,11 +300,13 @@ END $f$;
 
 REVOKE ALL ON FUNCTION polyclinic_audit_link(text, text, text, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION polyclinic_digest_ok(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION polyclinic_audit_write(text, text, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION polyclinic_require_admin(text, text) FROM PUBLIC;
 """
 
 
 PRIVATE_FUNCTIONS = ("polyclinic_audit_link(text, text, text, text, text, text)",
+                     "polyclinic_audit_write(text, text, text, text, text)",
                      "polyclinic_digest_ok(text, text)", "polyclinic_require_admin(text, text)")
 
 
