@@ -8,6 +8,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# the audit keys of the registries the tests make (desktop/store/auditkey.py): a folder of the
+# test run, shared with the command-line runs it starts, never the user's configuration folder
+if not os.environ.get("POLYCLINIC_AUDIT_KEYS"):
+    import tempfile
+
+    os.environ["POLYCLINIC_AUDIT_KEYS"] = tempfile.mkdtemp(prefix="polyclinic-audit-keys-")
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Accounts and the audit log: `users add|list`, `audit [verify] [--csv OUT]`."""
+"""Accounts and the audit log: `users add|list`, `audit [verify] [--csv OUT]`,
+`audit key export|import FILE` (an SQLite registry's audit key, to move it with a restored copy)."""
 from __future__ import annotations
 
 import json
@@ -8,7 +9,13 @@ from . import common
 from .common import EXIT_FAILED, EXIT_OK, NEW_PASSWORD_ENV, print_json
 
 
-COMMANDS = ("users", "audit")  # the commands add_commands adds
+COMMANDS = ("users", "audit")
+
+
+def argparse_suppress():
+    import argparse
+
+    return argparse.SUPPRESS  # the commands add_commands adds
 
 
 def add_commands(sub) -> None:
@@ -28,8 +35,13 @@ def add_commands(sub) -> None:
 
     p = sub.add_parser("audit", help="browse or export the audit log; `audit verify` checks "
                                      "its hash chain (admin)")
-    p.add_argument("action", nargs="?", choices=("verify",),
-                   help="verify: report the first broken link of the audit chain (exit 1 if any)")
+    p.add_argument("action", nargs="?", choices=("verify", "key"),
+                   help="verify: report every broken link of the audit chain and every printout "
+                        "missing from the number ledger or its print entry (exit 1 if any); "
+                        "key export FILE / key import FILE: move a single desk's audit key with "
+                        "a registry restored on another PC")
+    p.add_argument("key_action", nargs="?", choices=("export", "import"), help=argparse_suppress())
+    p.add_argument("key_file", nargs="?", type=Path, help=argparse_suppress())
     p.add_argument("--csv", type=Path, dest="csv_out", metavar="OUT")
     p.add_argument("--limit", type=int, default=100)
     common.credentials(p)
@@ -85,6 +97,19 @@ def cmd_audit(args) -> int:
     moment = common.now()
     with common.open_registry(args) as registry:
         user = common.authenticate(registry, args, moment, admin=True)
+        if args.action == "key":
+            if args.key_action is None or args.key_file is None:
+                raise common.InvalidOption("key", "audit key export FILE | audit key import FILE")
+            if args.key_action == "export":
+                common.check_output(args, "key", args.key_file)
+                parts = registry.export_audit_key(args.key_file, actor=user, now=moment)
+                print_json({"key": str(args.key_file), "exported_parts": parts})
+            else:
+                result = registry.import_audit_key(args.key_file, actor=user, now=moment)
+                print_json({"key": str(args.key_file), "imported_parts": result["parts"],
+                            "registry": result["registry"],
+                            "this_registry": result["this_registry"]})
+            return EXIT_OK
         if args.action == "verify":
             result = registry.verify_audit()
             print_json(result)

@@ -26,7 +26,12 @@ def add_commands(sub) -> None:
                       help="pg_hba address the desks connect from (default: the server's subnets)")
     init.add_argument("--database", default="polyclinic")
     init.add_argument("--owner", default="polyclinic_owner", help="role owning the tables")
-    init.add_argument("--desk", default="polyclinic_desk", help="role the desks connect as")
+    init.add_argument("--desk", default="polyclinic_desk",
+                      help="role the desks connect as: reads and writes the registry but deletes "
+                           "nothing, reads no password hash, and signs in, changes accounts and "
+                           "appends to the HMAC-keyed audit chain only through the owner's "
+                           "SECURITY DEFINER functions, which check the signed-in user on the "
+                           "server")
     init.add_argument("--host", help="the server's name or address in the printed URLs")
     init.set_defaults(func=cmd_server_init)
 

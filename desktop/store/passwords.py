@@ -104,3 +104,33 @@ def failures_reached(entries) -> bool:
             break
         run += 1
     return run >= MAX_FAILURES
+
+
+# --- on the clinic's server the hashes are not readable by the desks: a desk computes the
+# scrypt digest of a typed password with the account's salt and cost ("params", the stored
+# hash without its digest) and the server compares it with the stored one ----------------------
+
+def params_of(stored: str) -> str:
+    """The cost part of a stored hash ("scrypt$17$8$1"), or "" for the older bare-hex format."""
+    return stored.rsplit("$", 1)[0] if stored.startswith("scrypt$") else ""
+
+
+def digest_of(stored: str) -> str:
+    """The digest part of a stored hash."""
+    return stored.rsplit("$", 1)[1] if stored.startswith("scrypt$") else stored
+
+
+def digest(password: str, params: str | None, salt_hex: str | None) -> str:
+    """The digest `password` gives under an account's params and salt (for an unknown account,
+    None: the same cost is spent and a digest that matches nothing is returned)."""
+    if params is None or salt_hex is None:
+        dummy_verify(password)
+        return "-"
+    salt = bytes.fromhex(salt_hex)
+    if params.startswith("scrypt$"):
+        try:
+            _, log2n, r, p = params.split("$")
+            return _scrypt(password, salt, 2 ** int(log2n), int(r), int(p), DKLEN)
+        except ValueError:
+            return "-"
+    return _scrypt(password, salt, _OLD["n"], _OLD["r"], _OLD["p"], _OLD["dklen"])

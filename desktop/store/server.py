@@ -10,8 +10,10 @@ package, or the Windows installer):
   superuser.
 
 Then it creates the database (UTF-8), an owner role that owns the tables and runs the
-migrations, and a desk role the desks connect as: it reads and writes the registry, but can
-neither change nor delete audit rows (nor truncate or alter anything). It returns the URLs;
+migrations, and a desk role the desks connect as: it reads, adds and changes the registry's
+rows but deletes none, reads no password hash, changes accounts and appends to the (keyed)
+audit chain only through the owner's functions, which check the signed-in user on the server
+(see `grant_desk`). It returns the URLs;
 the desk URL goes into each desk's `--db` / POLYCLINIC_DB.
 """
 
@@ -208,31 +210,39 @@ def setup_database(session, *, database: str, owner: str, desk: str, owner_passw
 
 
 def grant_desk(session, *, database: str, owner: str, desk: str) -> None:
-    """The desk role: read, add and change the registry's rows, never delete one (only the
-    documents mirror of a card, rewritten from the card on each save), the audit log only grows (no
-    UPDATE, DELETE or TRUNCATE), numbers, printouts and exports are never removed (their
-    status moves on, no row goes: the ledger has no silent gaps), the schema version is
-    read-only, and nothing can be altered. The audit chain's head (setting `audit.head`) stays
-    writable, as every append moves it: a desk that forged it could only make `audit verify`
-    report a broken head, never hide a changed or removed audit row, which it cannot touch.
-    The clinic's reference-data releases are read-only to the desk: only the owner (an
-    administrator's import or rollback) switches them.
-    Tables a later migration adds get the same rights (default privileges)."""
+    """The desk role: exactly what a desk does.
+
+    - reads, adds and changes the registry's rows (patients, decisions, numbers, printouts,
+      exports, settings…), never deletes one: no DELETE or TRUNCATE on any table. The two
+      deletes a desk's work needs — the document mirror rows of a card rewritten on a save
+      (kept whole in the card itself) and an undone merge's alias rows — go through the owner's
+      functions, which delete those rows only;
+    - accounts: reads their public columns (login, name, role, salt, active), not the password
+      hashes; creates, locks and changes accounts and signs in only through the owner's
+      SECURITY DEFINER functions, which check the acting user's password (its scrypt digest,
+      computed at the desk) and role on the server and apply the sign-in lockout;
+    - the audit log: reads it; appends only through `polyclinic_audit_append`, which chains
+      each row with HMAC-SHA256 under a key (table `audit_key`) the desk role cannot read and
+      moves the chain's head, which only the owner may write (trigger on `setting`): a desk's
+      own connection can neither change, remove nor forge an entry;
+    - the schema version and the clinic's reference-data releases are read-only; nothing can
+      be altered. Tables a later migration adds get SELECT, INSERT, UPDATE (default privileges).
+    """
     sql = f"""
         GRANT USAGE ON SCHEMA public TO {desk};
         GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {desk};
         REVOKE DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public FROM {desk};
-        GRANT DELETE ON patient_document TO {desk};
         GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {desk};
         REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {desk};
-        REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {desk};
-        REVOKE DELETE, TRUNCATE ON document_number, document_sequence, printed_document,
-            export_batch, export_outbox FROM {desk};
         REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON refdata_release, refdata_active FROM {desk};
         ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public
             GRANT SELECT, INSERT, UPDATE ON TABLES TO {desk};
         ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public
             GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {desk};
+        REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON audit_log FROM {desk};
+        REVOKE ALL ON audit_key FROM {desk};
+        REVOKE ALL ON app_user FROM {desk};
+        GRANT SELECT (id, login, full_name, role, salt, active, created_at) ON app_user TO {desk};
     """
     _execute(session, sql, database)
 
@@ -291,4 +301,8 @@ def server_init(*, data: Path | None, superuser_url: str | None, port: int, list
         "owner_url": f"postgresql://{owner}:{quote(owner_password, safe='')}@{host}:{port}/{database}",
         "database": database, "owner": owner, "desk": desk, "port": port,
         "data": str(data) if data is not None else None,
+        "desk_role": "no DELETE; accounts, sign-in and the audit chain (HMAC-keyed, key readable "
+                     "by the owner only) through the owner's functions; password hashes not "
+                     "readable — без удаления; учётные записи, вход и журнал аудита только "
+                     "через функции владельца; хэши паролей недоступны",
     }

@@ -155,7 +155,7 @@ def _snapshot(engine: sa.Engine) -> sa.Connection:
 
 # Rows a new registry's migrations write by themselves (the audit chain's head at genesis):
 # not content, replaced by the source's.
-_SEEDED = "key = 'audit.head'"
+_SEEDED = "key IN ('audit.head', 'audit.keyed_from', 'registry.id')"
 
 
 def _is_empty(connection: sa.Connection) -> bool:
@@ -177,6 +177,66 @@ def _copy_rows(source: sa.Connection, target: sa.Connection,
             target.execute(raw.insert(), batch)
     if target.dialect.name == "postgresql":
         _reset_sequences(target)
+
+
+def _carry_audit_key(source: sa.Connection, target: sa.Connection) -> None:
+    """The audit chain's key moves with the rows: into a server, a single desk's key (of a
+    registry keyed in one part) becomes the server's; into a file, the server's key is saved in
+    this PC's key folder under the file's identity. A registry with no keyed part yet is keyed
+    from its next row on."""
+    from . import auditkey
+    from .unit import AUDIT_KEYED_FROM, REGISTRY_ID, keyed_starts
+
+    def setting(connection, key):
+        return connection.execute(sa.text("SELECT value FROM setting WHERE key = :k"),
+                                  {"k": key}).scalar()
+
+    starts = keyed_starts(setting(target, AUDIT_KEYED_FROM))
+    if target.dialect.name == "postgresql":
+        if not starts:
+            target.execute(sa.text("INSERT INTO setting (key, value) SELECT 'audit.keyed_from', "
+                                   "(COALESCE(MAX(id), 0) + 1)::text FROM audit_log"))
+            return
+        if source.dialect.name == "postgresql":
+            return
+        registry_id = setting(source, REGISTRY_ID)
+        parts = auditkey.load(registry_id) if registry_id else {}
+        if set(parts) != set(starts) or len(parts) != 1:
+            raise Conflict("Журнал этого реестра подписан несколькими ключами или ключа нет на "
+                           "этом компьютере: перенос на сервер невозможен — this registry's audit "
+                           "chain has several keyed parts, or this PC lacks its key")
+        target.execute(sa.text("UPDATE audit_key SET key = :k WHERE id = 1"),
+                       {"k": parts[starts[0]]})
+        return
+    if source.dialect.name != "postgresql" or not starts:
+        return
+    key = source.execute(sa.text("SELECT key FROM audit_key WHERE id = 1")).scalar()
+    registry_id = setting(target, REGISTRY_ID)   # the server's, copied with its settings
+    if registry_id and len(starts) == 1 and key is not None:
+        parts = auditkey.load(registry_id)
+        parts[starts[0]] = bytes(key)
+        auditkey._save(registry_id, parts)
+
+
+def _restored_key(source: sa.Connection, target: sa.Connection) -> None:
+    """After a server's restore: keyed from the next row when the backup was not keyed; a
+    single desk's backup keyed in one part whose key this PC has: that key becomes the
+    server's (a backup of this server keeps the server's own key)."""
+    from . import auditkey
+    from .unit import AUDIT_KEYED_FROM, REGISTRY_ID, keyed_starts
+
+    starts = keyed_starts(target.execute(sa.text(
+        "SELECT value FROM setting WHERE key = :k"), {"k": AUDIT_KEYED_FROM}).scalar())
+    if not starts:
+        target.execute(sa.text("INSERT INTO setting (key, value) SELECT 'audit.keyed_from', "
+                               "(COALESCE(MAX(id), 0) + 1)::text FROM audit_log"))
+        return
+    registry_id = source.execute(sa.text("SELECT value FROM setting WHERE key = :k"),
+                                 {"k": REGISTRY_ID}).scalar()
+    parts = auditkey.load(registry_id) if registry_id else {}
+    if len(starts) == 1 and starts[0] in parts:
+        target.execute(sa.text("UPDATE audit_key SET key = :k WHERE id = 1"),
+                       {"k": parts[starts[0]]})
 
 
 def _reset_sequences(connection: sa.Connection) -> None:
@@ -263,6 +323,7 @@ def copy_registry(src, dst) -> dict[str, dict]:
                                        "the destination is being filled by another process",
                                        kk="Мақсатты тіркелімді басқа процесс толтыруда")
                     _copy_rows(source, target)
+                    _carry_audit_key(source, target)
                     if carried and target_location.is_server:
                         releases.write_rows(target, carried)
             if target_location.is_server:
@@ -307,6 +368,7 @@ def backup_server(engine: sa.Engine, out_path: Path) -> dict[str, int]:
                 expected = fingerprint(source)  # the release tables too
                 with target_engine.begin() as target:
                     _copy_rows(source, target, _all_tables())
+                    _carry_audit_key(source, target)
             _verify(expected, target_engine, str(out_path))
         finally:
             target_engine.dispose()
@@ -361,6 +423,7 @@ def restore_server(backup_file: Path, engine: sa.Engine, *, keep_aside: Path | N
                 target.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
                 _copy_rows(source, target, tables)
                 _compare(expected, fingerprint(target, tables), "server")
+                _restored_key(source, target)
                 if now is not None:
                     carry_numbering(target, previous, now)
         return expected

@@ -30,12 +30,29 @@ from .models import AuditEntry, Setting, User
 SYSTEM_USER = "system"
 AUDIT_GENESIS = "0" * 64
 AUDIT_HEAD = "audit.head"
+AUDIT_KEYED_FROM = "audit.keyed_from"   # the first row of each keyed part: "1" or "1,340"
+REGISTRY_ID = "registry.id"             # an SQLite registry's identity (its audit key's name)
 
 
 def audit_hash(previous: str, at: str, user: str, action: str, obj: str, details: str) -> str:
     """One link of the audit chain: sha256 over the previous row's hash and this row's fields."""
     body = "\x1f".join((previous, at, user, action, obj, details)).encode("utf-8")
     return hashlib.sha256(body).hexdigest()
+
+
+def audit_hmac(key: bytes, previous: str, at: str, user: str, action: str, obj: str,
+               details: str) -> str:
+    """One keyed link: HMAC-SHA256 under the registry's key over the same fields (the server's
+    `polyclinic_audit_link` computes the same)."""
+    import hmac
+
+    body = "\x1f".join((previous, at, user, action, obj, details)).encode("utf-8")
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def keyed_starts(value: str | None) -> list[int]:
+    """The first rows of the keyed parts, from setting `audit.keyed_from`."""
+    return sorted(int(v) for v in (value or "").split(",") if v.strip().isdigit())
 
 
 def as_date(value: Any) -> date | None:
@@ -168,11 +185,18 @@ class UnitOfWork:
             with Session(self.engine, expire_on_commit=False) as session:
                 yield session
 
-    @staticmethod
-    def _audit(session: Session, *, user: str, action: str, obj: str, now: datetime,
+    def _audit(self, session: Session, *, user: str, action: str, obj: str, now: datetime,
                details: dict | None = None) -> None:
         """Append one audit row, chained to the previous one (the head is read for update in
-        this transaction, so concurrent writers queue and the chain never forks)."""
+        this transaction, so concurrent writers queue and the chain never forks). On the
+        server the owner's function `polyclinic_audit_append` appends it, keyed (HMAC under a
+        key the desk role cannot read), and moves the head, which only it may write."""
+        text = dumps(details or {})
+        if session.get_bind().dialect.name == "postgresql":
+            session.flush()
+            session.execute(sa.text("SELECT polyclinic_audit_append(:at, :u, :a, :o, :d)"),
+                            {"at": now.isoformat(), "u": user, "a": action, "o": obj, "d": text})
+            return
         head = session.info.get(AUDIT_HEAD)
         if head is None:
             # On PostgreSQL (READ COMMITTED) the appends of all desks queue on one advisory lock
@@ -183,17 +207,52 @@ class UnitOfWork:
                                .with_for_update()).first()
             head = row if row is not None else Setting(key=AUDIT_HEAD, value=f"0:{AUDIT_GENESIS}")
         previous = head.value.partition(":")[2] or AUDIT_GENESIS
-        text = dumps(details or {})
         entry = AuditEntry(at=now, user=user, action=action, object=obj, details=text)
-        entry.hash = audit_hash(previous, now.isoformat(), user, action, obj, text)
+        key = self._append_key(session)
+        entry.hash = audit_hmac(key, previous, now.isoformat(), user, action, obj, text)
         session.add(entry)
         session.flush()
         head.value = f"{entry.id}:{entry.hash}"
         session.add(head)
         session.info[AUDIT_HEAD] = head
 
-    def _require_role(self, session: Session, login: str, role: str = "admin") -> User:
-        user = session.exec(select(User).where(User.login == login)).first()
+    def _append_key(self, session: Session) -> bytes:
+        """The key the next audit row is chained under (an SQLite registry): the key of the
+        last keyed part, from this PC's key file; a new part with a new key when this PC has
+        none (the first keyed row of the registry, or a registry restored from another PC
+        without its key: `audit verify` then reports the part it cannot check)."""
+        from . import auditkey
+
+        cached = session.info.get("audit.key")
+        if cached is not None:
+            return cached
+        settings = dict(session.execute(select(Setting.key, Setting.value).where(
+            Setting.key.in_((REGISTRY_ID, AUDIT_KEYED_FROM)))).all())
+        registry_id = settings.get(REGISTRY_ID)
+        if registry_id is None:
+            registry_id = auditkey.new_registry_id()
+            session.add(Setting(key=REGISTRY_ID, value=registry_id))
+        starts = keyed_starts(settings.get(AUDIT_KEYED_FROM))
+        parts = auditkey.load(registry_id)
+        key = parts.get(starts[-1]) if starts else None
+        if key is None:
+            first = (session.execute(sa.select(sa.func.max(AuditEntry.id))).scalar() or 0) + 1
+            key = auditkey.add_part(registry_id, first)
+            value = ",".join(str(n) for n in [*starts, first])
+            row = session.get(Setting, AUDIT_KEYED_FROM)
+            if row is None:
+                session.add(Setting(key=AUDIT_KEYED_FROM, value=value))
+            else:
+                row.value = value
+                session.add(row)
+            session.flush()
+        session.info["audit.key"] = key
+        return key
+
+    def _require_role(self, session: Session, login: str, role: str = "admin"):
+        # the account's public columns only: the desk role on the server cannot read the hash
+        user = session.execute(select(User.login, User.role, User.active)
+                               .where(User.login == login)).first()
         if user is None or not user.active:
             raise PermissionDenied(f"Нет активной учётной записи «{login}» — no active account '{login}'",
                                    kk=f"«{login}» белсенді тіркелгісі жоқ")
@@ -203,6 +262,22 @@ class UnitOfWork:
                 f"administrator only ({login} is a {user.role})",
                 kk=f"Әрекет тек әкімшіге қолжетімді ({login}: {user.role})")
         return user
+
+    def _clear_documents(self, session: Session, patient_id: int) -> None:
+        """Remove a card's document mirror rows before they are written anew (on the server
+        through the owner's function: the desk role has no DELETE)."""
+        if self.location.is_server:
+            session.execute(sa.text("SELECT polyclinic_clear_documents(:p)"), {"p": patient_id})
+        else:
+            session.execute(sa.text("DELETE FROM patient_document WHERE patient_id = :p"),
+                            {"p": patient_id})
+
+    def _drop_document(self, session: Session, document_id: int) -> None:
+        if self.location.is_server:
+            session.execute(sa.text("SELECT polyclinic_drop_document(:i)"), {"i": document_id})
+        else:
+            session.execute(sa.text("DELETE FROM patient_document WHERE id = :i"),
+                            {"i": document_id})
 
     def require_admin(self, login: str) -> None:
         """Raise PermissionDenied unless `login` is an active administrator."""

@@ -219,6 +219,31 @@ def test_audit_verify_reports_the_first_broken_link(tmp_path, desk):
     assert p.returncode == 1 and json.loads(p.stdout)["first_broken"] == 2
 
 
+def test_the_audit_key_moves_with_a_registry_restored_on_another_pc(tmp_path, desk):
+    """`audit key export` on the first PC; on another PC (another key folder) the copy's
+    `audit verify` fails naming the missing key, and passes after `audit key import`."""
+    import shutil
+
+    key = tmp_path / "usb" / "audit.key"
+    key.parent.mkdir()
+    p = run(["audit", "key", "export", str(key), "--user", "boss"], desk, ADMIN)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["exported_parts"] == 1
+    if os.name == "posix":
+        assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    copy = tmp_path / "other-pc" / "registry.sqlite"
+    copy.parent.mkdir()
+    shutil.copy(desk, copy)
+    other_pc = {**ADMIN, "POLYCLINIC_AUDIT_KEYS": str(tmp_path / "other-pc-keys")}
+    p = run(["audit", "verify", "--user", "boss"], copy, other_pc)
+    assert p.returncode == 1 and "audit key missing" in json.loads(p.stdout)["reason"]
+    p = run(["audit", "key", "import", str(key), "--user", "boss"], copy, other_pc)
+    assert p.returncode == 0 and json.loads(p.stdout)["this_registry"], p.stderr
+    p = run(["audit", "verify", "--user", "boss"], copy, other_pc)
+    assert p.returncode == 0, p.stdout
+    assert json.loads(p.stdout)["keyed_from"] == 1
+
+
 @pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
 def test_files_with_patient_data_are_private(tmp_path, desk):
     """Registry, WAL, reference folder, PDF, backup, export and audit CSV: 0600 files, 0700 folders."""

@@ -25,3 +25,13 @@ def make_decision(status="allowed", as_of="2026-11-22", osms_until=None, categor
             "attachment": {"status": status, "channels": ["clinic"], "until": "2027-02-28"},
             "osms": {"insured": True, "until": osms_until, "source": "computed"},
             "reference": {"version": "test-1"}}
+
+
+def stored_hash(registry, login: str) -> str:
+    """An account's stored password hash, read as the owner would (the desk role on the server
+    cannot, and the registry does not hand it out there)."""
+    import sqlalchemy as sa
+
+    with registry.engine.connect() as con:
+        return con.execute(sa.text("SELECT password_hash FROM app_user WHERE login = :l"),
+                           {"l": login}).scalar()

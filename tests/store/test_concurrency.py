@@ -315,6 +315,8 @@ def _lock_the_other(args):
     url, me, other, start = args
     with open_registry(url, now=NOW) as registry:
         registry.search("0")
+        if registry.login(me, f"{me}-secret-1", now=NOW) is None:  # the server checks who acts
+            return f"{me} could not sign in"
         time.sleep(max(0.0, start - time.time()))
         try:
             registry.set_user_active(other, False, actor=me, now=NOW)
@@ -340,4 +342,5 @@ def test_two_administrators_locking_each_other_at_once_leave_one_active(pg_url, 
             active = [u.login for u in registry.users() if u.role == "admin" and u.active]
             assert outcomes.count("locked") == 1 and len(active) == 1, (outcomes, active)
             locked = ({"anna", "bota"} - set(active)).pop()
+            assert registry.login(active[0], f"{active[0]}-secret-1", now=NOW)
             registry.set_user_active(locked, True, actor=active[0], now=NOW)

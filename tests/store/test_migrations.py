@@ -133,3 +133,88 @@ def test_a_server_registry_of_the_previous_schema_is_upgraded(pg_url, tmp_path, 
     with psycopg.connect(pg_url, autocommit=True) as con:
         with pytest.raises(psycopg.errors.RaiseException):
             con.execute("UPDATE audit_log SET action = 'x'")
+
+
+def _plain_chain(con, rows, placeholder):
+    """Audit rows chained with plain sha256, as the versions before 0009 wrote them; the head."""
+    from desktop.store.unit import AUDIT_GENESIS, audit_hash
+
+    previous = AUDIT_GENESIS
+    for n, (at, action) in enumerate(rows, start=1):
+        previous = audit_hash(previous, at, "u", action, f"patient:{n}", "{}")
+        marks = ", ".join([placeholder] * 7)
+        con.execute(f"INSERT INTO audit_log (id, at, \"user\", action, object, details, hash) "
+                    f"VALUES ({marks})", (n, at, "u", action, f"patient:{n}", "{}", previous))
+    con.execute(f"INSERT INTO setting (key, value) VALUES ('audit.head', {placeholder})",
+                (f"{len(rows)}:{previous}",))
+
+
+def test_an_unkeyed_chain_of_an_earlier_version_verifies_and_is_keyed_from_then_on(db_path):
+    """A file of schema 0008 with plain-sha256 audit rows: after the upgrade they verify as
+    before, every later row is keyed (and `audit verify` says from where)."""
+    engine = db.make_engine(db_path)
+    db.migrate(engine, "0008")
+    engine.dispose()
+    con = sqlite3.connect(db_path)
+    con.execute("DELETE FROM setting WHERE key = 'audit.head'")
+    _plain_chain(con, [("2026-01-01T00:00:00", "view")] * 3, "?")
+    con.commit()
+    con.close()
+    with open_registry(db_path, now=NOW) as registry:
+        registry.log(user="u", action="view", obj="patient:9", now=NOW)
+        result = registry.verify_audit()
+    assert result["ok"], result["breaks"]
+    assert result["unkeyed"] == 3 and result["keyed_from"] == 4 and result["keyed"] >= 2
+
+
+@pytest.mark.postgresql
+def test_a_server_set_up_by_an_earlier_version_gets_the_desk_roles_limits(pg_server, pg_url,
+                                                                        tmp_path, monkeypatch):
+    """A server database at 0008 whose desk role has the grants an earlier `server init` gave
+    (DELETE on the document mirror, INSERT on the audit log, the accounts table whole): after
+    the upgrade the desk role deletes nothing, cannot write accounts, read hashes or append
+    to the audit log itself; the plain chain still verifies, keyed from the upgrade on."""
+    import psycopg
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    engine = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
+    db.migrate(engine, "0008")
+    engine.dispose()
+    database = pg_url.rsplit("/", 1)[1]
+    role = f"old_{database[-12:]}"
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("DELETE FROM setting WHERE key = 'audit.head'")
+        _plain_chain(con, [("2026-01-01T00:00:00", "view")] * 3, "%s")
+        con.execute("SELECT setval(pg_get_serial_sequence('audit_log', 'id'), 3)")
+        con.execute(f"CREATE ROLE {role} LOGIN")
+        con.execute(f"GRANT CONNECT ON DATABASE {database} TO {role}")
+        con.execute(f"""
+            GRANT USAGE ON SCHEMA public TO {role};
+            GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {role};
+            GRANT DELETE ON patient_document TO {role};
+            GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role};
+            REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {role};""")
+    try:
+        with open_registry(pg_url, now=NOW) as registry:
+            assert registry.schema_revision() == db.head_revision()
+            registry.create_user("admin", "admin-secret-1", full_name="A", role="admin", now=NOW)
+            result = registry.verify_audit()
+            assert result["ok"], result["breaks"]
+            assert result["unkeyed"] == 3 and result["keyed_from"] == 4
+        desk_url = pg_server.url(database, user=role)
+        with psycopg.connect(desk_url, autocommit=True) as con:
+            for statement in ("DELETE FROM patient_document", "DELETE FROM patient",
+                              "UPDATE app_user SET role = 'admin'", "SELECT password_hash FROM app_user",
+                              "INSERT INTO audit_log (at, \"user\", action, object, details, hash) "
+                              "VALUES ('x', 'u', 'a', 'o', '{}', 'h')", "SELECT * FROM audit_key"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    con.execute(statement)
+        with open_registry(desk_url, now=NOW) as registry:
+            assert registry.login("admin", "admin-secret-1", now=NOW) is not None
+            assert registry.verify_audit()["ok"]
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as con:
+            con.execute(f"REVOKE CONNECT ON DATABASE {database} FROM {role}")
+            con.execute(f"DROP OWNED BY {role}")
+        with pg_server.admin() as con:
+            con.execute(f"DROP ROLE {role}")

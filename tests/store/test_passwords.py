@@ -13,7 +13,7 @@ from desktop.store import open_registry
 from desktop.store.errors import AccountLocked, PasswordRejected
 from desktop.store.registry import Registry
 
-from .support import NOW
+from .support import NOW, stored_hash
 
 
 @pytest.mark.parametrize("password, reason", [
@@ -141,6 +141,6 @@ def test_old_hash_is_upgraded_at_sign_in(registry, admin):
         user.password_hash, user.salt = old, salt.hex()
         session.add(user)
     assert registry.login("admin", "old-password-1", now=NOW) is not None
-    stored = registry.get_user("admin").password_hash
+    stored = stored_hash(registry, "admin")
     assert stored.startswith(f"scrypt${registry.password_log2n}$") and stored != old
     assert registry.verify_password("admin", "old-password-1")

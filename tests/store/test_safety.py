@@ -266,6 +266,7 @@ def test_last_active_administrator_cannot_be_locked(registry, admin):
     with pytest.raises(Conflict):
         registry.set_user_active(admin, False, actor=admin, now=NOW)
     registry.create_user("admin2", "second-secret", full_name="B", role="admin", now=NOW, actor=admin)
+    assert registry.login("admin2", "second-secret", now=NOW)  # acts once signed in
     registry.set_user_active(admin, False, actor="admin2", now=NOW)
     assert not registry.get_user(admin).active
 

@@ -246,6 +246,8 @@ class AdminDialog(QDialog):
 
         if isinstance(exc, PasswordRejected):
             self.show_status(f"password.{exc.reason}", "error")
+        elif getattr(exc, "reason", None) == "not_signed_in":   # the server did not confirm
+            self.show_status("admin.not_signed_in", "error")
         elif isinstance(exc, PermissionDenied) and not isinstance(exc, AccountLocked):
             self.show_status("admin.denied", "error")
         else:

@@ -1,10 +1,18 @@
 """Accounts: the first administrator, passwords (the rule, scrypt hashes upgraded at
-sign-in), locking accounts, sign-in with lockout after repeated failures."""
+sign-in), locking accounts, sign-in with lockout after repeated failures.
+
+On the clinic's server the desk role can neither read the password hashes nor write accounts:
+every check and change goes through the owner's SECURITY DEFINER functions (migration 0009),
+which compare the scrypt digest a desk computed from the typed password and the account's salt
+with the stored one, apply the lockout and check the acting user's role on the server. The
+registry keeps the digest of each user who signed in through it (in memory, for this process)
+to act for them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from .. import backend, passwords
@@ -13,10 +21,94 @@ from ..models import AuditEntry, User
 from ..unit import UnitOfWork
 
 ROLES = ("registrar", "admin")
+# what the desk role may read of an account (not password_hash)
+PUBLIC_COLUMNS = ("id", "login", "full_name", "role", "salt", "active", "created_at")
+
+
+def server_refusal(exc: sa.exc.DBAPIError) -> Exception | None:
+    """The store's error for a refusal raised by the server's account functions."""
+    text = str(getattr(exc, "orig", exc))
+    for code, make in _REFUSALS.items():
+        if f"polyclinic:{code}" in text:
+            error = make()
+            error.reason = code   # the GUI's catalogue words for it (admin.<reason>), ru and kk
+            return error
+    return None
+
+
+_REFUSALS = {
+    "not_admin": lambda: PermissionDenied("Действие доступно только администратору — "
+                                          "administrator only"),
+    "admin_only": lambda: PermissionDenied("Создавать учётные записи может только администратор "
+                                           "— only an administrator may create accounts"),
+    "not_signed_in": lambda: PermissionDenied("Войдите заново: пароль не подтверждён сервером — "
+                                              "sign in again: the server did not confirm the "
+                                              "password"),
+    "login_taken": lambda: Conflict("Логин занят — the login is taken"),
+    "no_user": lambda: NotFound("user"),
+    "last_admin": lambda: Conflict("Нельзя заблокировать последнего администратора — "
+                                   "the last active administrator cannot be locked"),
+    "audit_head": lambda: PermissionDenied("Журнал аудита пишет только сервер — "
+                                           "only the server writes the audit chain"),
+}
 
 
 class Accounts(UnitOfWork):
     """Users, passwords and sign-in."""
+
+    # --- the server's account functions --------------------------------------------------------
+    def _remember(self, login: str, digest: str | None) -> None:
+        self.__dict__.setdefault("_digests", {})[login] = digest
+
+    def _digest_for(self, login: str | None) -> str | None:
+        return self.__dict__.get("_digests", {}).get(login) if login else None
+
+    def _password_params(self, login: str) -> tuple[str | None, str | None]:
+        """(params, salt) of an account on the server (None, None when unknown)."""
+        with self._read() as session:
+            params = session.execute(sa.text("SELECT polyclinic_password_params(:l)"),
+                                     {"l": login}).scalar()
+            salt = session.execute(sa.text("SELECT salt FROM app_user WHERE login = :l"),
+                                   {"l": login}).scalar()
+        return (params, salt) if salt is not None else (None, None)
+
+    def _server_digest(self, login: str, password: str) -> tuple[str, str | None]:
+        params, salt = self._password_params(login)
+        return passwords.digest(password, params, salt), params
+
+    def _call(self, sql: str, params: dict):
+        """One call of a server function in its own transaction; its refusals as store errors."""
+        with self._write() as session:
+            try:
+                return session.execute(sa.text(sql), params).scalar()
+            except sa.exc.DBAPIError as exc:
+                refusal = server_refusal(exc)
+                if refusal is None:
+                    raise
+                raise refusal from None
+
+    def _sign_in_on_server(self, login: str, password: str, now: datetime, *,
+                           count: bool) -> bool:
+        self.__dict__["_last_now"] = now
+        digest, params = self._server_digest(login, password)
+        upgrade = None
+        if count and params is not None and passwords.needs_upgrade(
+                params + "$x" if params else "", self.password_log2n):
+            upgrade = passwords.hash_password(password, self.password_log2n)
+        result = self._call(
+            "SELECT polyclinic_sign_in(:l, :d, :at, :until, :h, :s, :c)",
+            {"l": login, "d": digest, "at": now.isoformat(),
+             "until": (now + passwords.LOCKOUT).isoformat(),
+             "h": upgrade[0] if upgrade else None, "s": upgrade[1] if upgrade else None,
+             "c": count})
+        if result.startswith("locked "):
+            raise AccountLocked(login, datetime.fromisoformat(result[7:]), now)
+        if result == "ok":
+            if upgrade:
+                digest = passwords.digest_of(upgrade[0])
+            self._remember(login, digest)
+            return True
+        return False
 
     def needs_admin_setup(self) -> bool:
         """True on first run: no administrator has ever existed (the only time one may be
@@ -39,6 +131,14 @@ class Accounts(UnitOfWork):
             raise ValueError("login and password are required")
         passwords.check_password(password, login)
         password_hash, salt_hex = passwords.hash_password(password, self.password_log2n)
+        if self.location.is_server:
+            user_id = self._call(
+                "SELECT polyclinic_create_user(:a, :d, :l, :n, :r, :h, :s, :at)",
+                {"a": actor, "d": self._digest_for(actor), "l": login, "n": full_name, "r": role,
+                 "h": password_hash, "s": salt_hex, "at": now.isoformat()})
+            if actor is None:  # the first administrator: signed in by setting it up
+                self._remember(login, passwords.digest_of(password_hash))
+            return user_id
         with self._write() as session:
             # Desks creating accounts queue here (on the server; SQLite's BEGIN IMMEDIATE already
             # does): two first runs at once make one administrator, the other is refused.
@@ -69,6 +169,11 @@ class Accounts(UnitOfWork):
         """Administrator: lock or unlock an account (accounts are never deleted). The last
         active administrator cannot be locked, even by two administrators locking each other
         at two desks at once (they queue on the accounts lock)."""
+        if self.location.is_server:
+            self._call("SELECT polyclinic_set_user_active(:a, :d, :l, :act, :at)",
+                       {"a": actor, "d": self._digest_for(actor), "l": login, "act": active,
+                        "at": now.isoformat()})
+            return
         with self._write() as session:
             backend.serialize(session, backend.ACCOUNTS_LOCK)
             self._require_role(session, actor)
@@ -91,6 +196,13 @@ class Accounts(UnitOfWork):
         """A user changes their own password; an administrator may change anyone's."""
         passwords.check_password(password, login)
         password_hash, salt_hex = passwords.hash_password(password, self.password_log2n)
+        if self.location.is_server:
+            self._call("SELECT polyclinic_set_password(:a, :d, :l, :h, :s, :at)",
+                       {"a": actor, "d": self._digest_for(actor), "l": login,
+                        "h": password_hash, "s": salt_hex, "at": now.isoformat()})
+            if actor == login:
+                self._remember(login, passwords.digest_of(password_hash))
+            return
         with self._write() as session:
             if actor != login:
                 self._require_role(session, actor)
@@ -103,15 +215,35 @@ class Accounts(UnitOfWork):
                         details={"password": "changed"})
 
     def users(self) -> list[User]:
-        with self._read() as session:
-            return list(session.exec(select(User).order_by(User.login)))
+        """Every account (on the server without its password hash: "" there)."""
+        return self._users(None)
 
     def get_user(self, login: str) -> User | None:
+        found = self._users(login)
+        return found[0] if found else None
+
+    def _users(self, login: str | None) -> list[User]:
         with self._read() as session:
-            return session.exec(select(User).where(User.login == login)).first()
+            if not self.location.is_server:
+                statement = select(User).order_by(User.login)
+                if login is not None:
+                    statement = statement.where(User.login == login)
+                return list(session.exec(statement))
+            columns = [getattr(User, c) for c in PUBLIC_COLUMNS]
+            statement = sa.select(*columns).order_by(User.login)
+            if login is not None:
+                statement = statement.where(User.login == login)
+            return [User(password_hash="", **row._mapping)
+                    for row in session.execute(statement)]
 
     def verify_password(self, login: str, password: str) -> bool:
-        """True if `login` is an active account with this password."""
+        """True if `login` is an active account with this password (on the server a wrong
+        one counts toward the account's lockout, as a failed sign-in)."""
+        if self.location.is_server:
+            try:
+                return self._sign_in_on_server(login, password, _now_of(self), count=False)
+            except AccountLocked:
+                return False
         user = self.get_user(login)
         if user is None or not user.active:
             passwords.dummy_verify(password)  # same cost either way
@@ -121,7 +253,11 @@ class Accounts(UnitOfWork):
     def change_own_password(self, login: str, old_password: str, new_password: str, *,
                             now: datetime) -> None:
         """A signed-in user changes their own password: the old one must be right."""
-        if not self.verify_password(login, old_password):
+        if self.location.is_server:
+            ok = self._sign_in_on_server(login, old_password, now, count=False)
+        else:
+            ok = self.verify_password(login, old_password)
+        if not ok:
             raise PermissionDenied("неверный текущий пароль — the current password is wrong",
                                    kk="ағымдағы құпиясөз қате")
         self.set_password(login, new_password, actor=login, now=now)
@@ -143,6 +279,9 @@ class Accounts(UnitOfWork):
         """Check a password and record the attempt in the audit log; the user or None.
         After MAX_FAILURES failures in a row the account waits (AccountLocked, with `until`);
         a hash at an older cost is replaced by one at today's cost."""
+        if self.location.is_server:
+            return self.get_user(login) if self._sign_in_on_server(login, password, now,
+                                                                   count=True) else None
         until = self.locked_until(login, now)
         if until is not None:
             passwords.dummy_verify(password)
@@ -172,3 +311,11 @@ class Accounts(UnitOfWork):
                                 now=now, details={"until": until.isoformat(),
                                                   "failures": passwords.MAX_FAILURES})
         return self.get_user(login) if ok else None
+
+
+def _now_of(registry) -> datetime:
+    """The moment a bare password check is recorded at (verify_password takes no `now`): the
+    last sign-in moment this registry saw, else the server's clock."""
+    from datetime import timezone
+
+    return registry.__dict__.get("_last_now") or datetime.now(timezone.utc)

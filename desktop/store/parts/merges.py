@@ -489,7 +489,7 @@ class Merges(UnitOfWork):
             moved_docs = dropped_docs = 0
             for r in [r for r in snapshot["documents"] if r["patient_id"] == other]:
                 if (r["kind"], r["number_key"] or "", r["country"] or "") in kept_identities:
-                    session.execute(sa.text("DELETE FROM patient_document WHERE id = :i"), {"i": r["id"]})
+                    self._drop_document(session, r["id"])
                     dropped_docs += 1
                 else:
                     session.execute(sa.text("UPDATE patient_document SET patient_id = :a, "
@@ -607,8 +607,8 @@ class Merges(UnitOfWork):
                             {"a": keep, "b": other})
             for row in snapshot["patients"]:
                 _restore_row(session, "patient", row, insert=False)
-            session.execute(sa.text("DELETE FROM patient_document WHERE patient_id IN (:a, :b)"),
-                            {"a": keep, "b": other})
+            for pid in (keep, other):
+                self._clear_documents(session, pid)
             for row in snapshot["documents"]:
                 _restore_row(session, "patient_document", row, insert=True)
             for table, key in (("decision", "decisions"), ("printed_document", "printed_documents"),
@@ -619,8 +619,13 @@ class Merges(UnitOfWork):
                                     {"p": other, "ids": moved[key]})
             for row in snapshot["flags"]:
                 _restore_row(session, "duplicate_flag", row, insert=False)
-            session.execute(sa.text("DELETE FROM patient_alias WHERE merge_id = :m"), {"m": merge_id})
-            session.execute(sa.text("DELETE FROM export_correction WHERE merge_id = :m"), {"m": merge_id})
+            if self.location.is_server:  # the desk role deletes nothing itself
+                session.execute(sa.text("SELECT polyclinic_unmerge_rows(:m)"), {"m": merge_id})
+            else:
+                session.execute(sa.text("DELETE FROM patient_alias WHERE merge_id = :m"),
+                                {"m": merge_id})
+                session.execute(sa.text("DELETE FROM export_correction WHERE merge_id = :m"),
+                                {"m": merge_id})
             session.execute(sa.text("UPDATE patient_merge SET status = 'undone', undone_at = :at, "
                                     "undone_by = :u WHERE id = :m"),
                             {"at": now.isoformat(), "u": user, "m": merge_id})

@@ -98,8 +98,7 @@ class Patients(UnitOfWork):
                 patient.updated_at, patient.updated_by = now, user
                 patient.version = (patient.version or 1) + 1
                 action = "update"
-                session.execute(sa.delete(PatientDocument)
-                                .where(PatientDocument.patient_id == patient_id))
+                self._clear_documents(session, patient_id)
             else:
                 patient = Patient(**fields, created_at=now, created_by=user,
                                   updated_at=now, updated_by=user, version=1)
