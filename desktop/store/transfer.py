@@ -204,7 +204,8 @@ def _carry_audit_key(source: sa.Connection, target: sa.Connection) -> None:
         if set(parts) != set(starts) or len(parts) != 1:
             raise Conflict("Журнал этого реестра подписан несколькими ключами или ключа нет на "
                            "этом компьютере: перенос на сервер невозможен — this registry's audit "
-                           "chain has several keyed parts, or this PC lacks its key")
+                           "chain has several keyed parts, or this PC lacks its key",
+                           kk="Бұл тіркелімнің журналы бірнеше кілтпен қол қойылған немесе бұл компьютерде оның кілті жоқ: серверге тасымалдау мүмкін емес")
         target.execute(sa.text("UPDATE audit_key SET key = :k WHERE id = 1"),
                        {"k": parts[starts[0]]})
         return

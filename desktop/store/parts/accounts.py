@@ -38,18 +38,24 @@ def server_refusal(exc: sa.exc.DBAPIError) -> Exception | None:
 
 _REFUSALS = {
     "not_admin": lambda: PermissionDenied("Действие доступно только администратору — "
-                                          "administrator only"),
+                                          "administrator only",
+                                          kk="Әрекет тек әкімшіге қолжетімді"),
     "admin_only": lambda: PermissionDenied("Создавать учётные записи может только администратор "
-                                           "— only an administrator may create accounts"),
+                                           "— only an administrator may create accounts",
+                                           kk="Тіркелгілерді тек әкімші жасай алады"),
     "not_signed_in": lambda: PermissionDenied("Войдите заново: пароль не подтверждён сервером — "
                                               "sign in again: the server did not confirm the "
-                                              "password"),
-    "login_taken": lambda: Conflict("Логин занят — the login is taken"),
+                                              "password",
+                                              kk="Қайта кіріңіз: құпиясөзді сервер растамады"),
+    "login_taken": lambda: Conflict("Логин занят — the login is taken",
+                                    kk="Логин бос емес"),
     "no_user": lambda: NotFound("user"),
     "last_admin": lambda: Conflict("Нельзя заблокировать последнего администратора — "
-                                   "the last active administrator cannot be locked"),
+                                   "the last active administrator cannot be locked",
+                                   kk="Соңғы белсенді әкімшіні бұғаттауға болмайды"),
     "audit_head": lambda: PermissionDenied("Журнал аудита пишет только сервер — "
-                                           "only the server writes the audit chain"),
+                                           "only the server writes the audit chain",
+                                           kk="Аудит журналын тек сервер жазады"),
 }
 
 

@@ -78,7 +78,8 @@ class Audit(UnitOfWork):
             raise Conflict("На сервере ключ журнала хранится в самой базе (таблица audit_key, "
                            "только для владельца) и переносится вместе с ней — on the server the "
                            "audit key stays in the database (table audit_key, owner only) and "
-                           "moves with it")
+                           "moves with it",
+                           kk="Серверде журнал кілті дерекқордың өзінде сақталады (audit_key кестесі, тек иесіне) және онымен бірге тасымалданады")
         with self._read() as session:
             value = session.execute(select(Setting.value)
                                     .where(Setting.key == REGISTRY_ID)).scalar()
