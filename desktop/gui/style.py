@@ -2,12 +2,18 @@
 with an icon and words, so colour is never the only signal)."""
 from __future__ import annotations
 
+import re
+
 INK = "#1f2933"
 MUTED = "#5b6472"
 LINE = "#d5dbe3"
 ACCENT = "#1f5fa8"
 
-STYLE = f"""
+# The text's size steps (Ctrl+= / Ctrl+− / Ctrl+0), a workstation's setting: 100 % is normal.
+SCALES = (0.85, 1.0, 1.15, 1.3, 1.5)
+NORMAL_SCALE = 1.0
+
+_TEMPLATE = f"""
 QWidget {{ color: {INK}; font-size: 10pt; }}
 QMainWindow, #desk, #setupPage, #loginPage {{ background: #eef1f5; }}
 QStatusBar {{ background: #e4e8ee; color: {MUTED}; }}
@@ -71,3 +77,46 @@ QTabBar::tab:selected {{ background: #ffffff; color: {INK}; font-weight: 600; }}
 #card {{ background: #ffffff; border: 1px solid {LINE}; border-radius: 10px; }}
 #cardTitle {{ font-size: 14pt; font-weight: 600; }}
 """
+
+_PT = re.compile(r"(\d+(?:\.\d+)?)pt")
+_PX = re.compile(r"((?:min|max)-(?:height|width)|border-radius|margin-top): (\d+)px")
+
+
+def _pt(match: re.Match, scale: float) -> str:
+    return f"{round(float(match.group(1)) * scale * 2) / 2:g}pt"     # to the half point
+
+
+def _px(match: re.Match, scale: float) -> str:
+    value = int(match.group(2))
+    if match.group(1) == "border-radius" and value < 10:   # the small rounding stays as it is
+        return match.group(0)
+    return f"{match.group(1)}: {round(value * scale)}px"
+
+
+def style(scale: float = NORMAL_SCALE) -> str:
+    """The application's style sheet with the text `scale` times its normal size: every font
+    size in points and every minimum / maximum height and width (and the round status icon's
+    radius, the group boxes' title room) grow with it, so no input or badge clips its text."""
+    scale = nearest_scale(scale)
+    text = _PT.sub(lambda m: _pt(m, scale), _TEMPLATE)
+    return _PX.sub(lambda m: _px(m, scale), text)
+
+
+def nearest_scale(scale: float) -> float:
+    """One of SCALES (a value edited by hand in the settings file falls on the nearest step)."""
+    try:
+        scale = float(scale)
+    except (TypeError, ValueError):
+        return NORMAL_SCALE
+    return min(SCALES, key=lambda s: abs(s - scale))
+
+
+def step_scale(scale: float, step: int) -> float:
+    """The next step up (+1) or down (-1) from `scale`, kept within SCALES; 0: normal."""
+    if step == 0:
+        return NORMAL_SCALE
+    i = SCALES.index(nearest_scale(scale)) + (1 if step > 0 else -1)
+    return SCALES[min(len(SCALES) - 1, max(0, i))]
+
+
+STYLE = style(NORMAL_SCALE)
