@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+from desktop.paths import resources
+
+ICONS = (resources() / "icons").as_posix()    # the arrows (resources/icons/make_arrows.py)
+
 INK = "#1f2933"
 MUTED = "#5b6472"
 LINE = "#d5dbe3"
@@ -33,7 +37,21 @@ QLineEdit, QComboBox, QDateEdit, QSpinBox {{ background: #ffffff; border: 1px so
 QLineEdit:focus, QComboBox:focus, QDateEdit:focus, QSpinBox:focus {{ border: 2px solid {ACCENT}; padding: 2px 5px; }}
 QComboBox {{ combobox-popup: 0; }}
 QComboBox QAbstractItemView {{ background: #ffffff; selection-background-color: #d6e6f8; selection-color: {INK}; }}
-QLineEdit:disabled, QComboBox:disabled {{ background: #f1f3f6; color: #98a1ad; }}
+QLineEdit:disabled, QComboBox:disabled, QDateEdit:disabled, QSpinBox:disabled {{ background: #f1f3f6;
+            color: #98a1ad; border-color: #d5dbe3; }}
+QComboBox::drop-down, QDateEdit::drop-down {{ subcontrol-origin: padding; subcontrol-position: center right;
+            width: 20px; border: none; background: transparent; }}
+QComboBox::down-arrow, QDateEdit::down-arrow, QSpinBox::down-arrow {{ image: url({ICONS}/arrow-down.png);
+            width: 10px; height: 6px; }}
+QSpinBox::up-arrow {{ image: url({ICONS}/arrow-up.png); width: 10px; height: 6px; }}
+QComboBox::down-arrow:disabled, QDateEdit::down-arrow:disabled, QSpinBox::down-arrow:disabled {{
+            image: url({ICONS}/arrow-down-disabled.png); }}
+QSpinBox::up-arrow:disabled {{ image: url({ICONS}/arrow-up-disabled.png); }}
+QSpinBox::up-button, QSpinBox::down-button {{ subcontrol-origin: border; width: 20px; border: none;
+            background: transparent; }}
+QSpinBox::up-button {{ subcontrol-position: top right; }}
+QSpinBox::down-button {{ subcontrol-position: bottom right; }}
+QSpinBox::up-button:hover, QSpinBox::down-button:hover {{ background: #e4ecf6; }}
 QPushButton {{ background: #ffffff; border: 1px solid #b9c2ce; border-radius: 4px; padding: 5px 14px; }}
 QPushButton:hover {{ background: #f1f5fa; }}
 QPushButton:focus {{ border: 2px solid {ACCENT}; padding: 4px 13px; }}
@@ -41,6 +59,9 @@ QPushButton:disabled {{ color: #98a1ad; }}
 QPushButton#primary {{ background: {ACCENT}; color: #ffffff; border: 1px solid #184c86; font-weight: 600; }}
 QPushButton#primary:hover {{ background: #2468b8; }}
 QPushButton#primary:focus {{ border: 2px solid #0d2f57; }}
+QPushButton#primary:disabled {{ background: #c9d6e6; color: #f4f7fb; border: 1px solid #b8c8dc; font-weight: 600; }}
+QCheckBox:disabled, QRadioButton:disabled, QLabel:disabled {{ color: #98a1ad; }}
+QMenu::item:disabled {{ color: #98a1ad; }}
 QTableView {{ background: #ffffff; alternate-background-color: #f6f8fb; border: 1px solid {LINE};
              gridline-color: #e6eaef; selection-background-color: #d6e6f8; selection-color: {INK}; }}
 QHeaderView::section {{ background: #eef1f5; color: {MUTED}; border: none; border-bottom: 1px solid {LINE};

@@ -1,0 +1,146 @@
+"""Issue 21, item 16 (the desk at 1024×768, ru and kk): a disabled control looks disabled, the
+arrows of the lists and number boxes are whole, the date filters show «ДД.ММ.ГГГГ» whole."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QApplication, QComboBox, QHBoxLayout, QLineEdit, QPushButton,
+                               QSpinBox, QStyle, QStyleOptionFrame, QToolButton, QWidget)
+
+from desktop.gui.style import ICONS, style
+
+
+@pytest.fixture
+def sheet(qapp):
+    before = qapp.styleSheet()
+    yield qapp
+    qapp.setStyleSheet(before)
+
+
+def settle(qtbot):
+    for _ in range(4):
+        QApplication.processEvents()
+    qtbot.wait(10)
+
+
+def row(qtbot, *widgets):
+    holder = QWidget()
+    box = QHBoxLayout(holder)
+    for w in widgets:
+        box.addWidget(w)
+    qtbot.addWidget(holder)
+    holder.show()
+    qtbot.waitExposed(holder)
+    settle(qtbot)
+    return holder
+
+
+def colour_at(widget, x, y) -> QColor:
+    return widget.grab().toImage().pixelColor(x, y)
+
+
+def near(a: QColor, b: QColor, tolerance: int = 24) -> bool:
+    return all(abs(p - q) <= tolerance for p, q in zip(a.getRgb()[:3], b.getRgb()[:3]))
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.5])
+def test_a_disabled_button_or_box_looks_disabled(qtbot, sheet, scale):
+    sheet.setStyleSheet(style(scale))
+    on, off = QPushButton("Сохранить"), QPushButton("Сохранить")
+    for b in (on, off):
+        b.setObjectName("primary")
+    off.setEnabled(False)
+    spin_off, line_off, spin_on = QSpinBox(), QLineEdit("1"), QSpinBox()
+    spin_off.setEnabled(False)
+    line_off.setEnabled(False)
+    _holder = row(qtbot, on, off, spin_on, spin_off, line_off)
+    assert not near(colour_at(on, 6, on.height() // 2), colour_at(off, 6, off.height() // 2), 40)
+    def inside(w, from_right):       # the box's background, clear of its text and buttons
+        return colour_at(w, w.width() - from_right, w.height() // 2)
+
+    assert near(inside(spin_off, 30), inside(line_off, 10), 4)
+    assert not near(inside(spin_on, 30), inside(spin_off, 30), 4)
+
+
+def arrow_pixels(widget) -> tuple[int, int]:
+    """(pixels of the arrows' grey, pure black pixels) in the widget's right 24 px."""
+    image = widget.grab().toImage()
+    grey, black = QColor("#5b6472"), 0
+    found = 0
+    for x in range(image.width() - 24, image.width()):
+        for y in range(image.height()):
+            c = image.pixelColor(x, y)
+            found += near(c, grey, 20)
+            black += c.red() + c.green() + c.blue() < 60
+    return found, black
+
+
+def test_the_arrows_of_lists_and_number_boxes_are_whole(qtbot, sheet):
+    sheet.setStyleSheet(style(1.0))
+    for name in ("arrow-down", "arrow-up", "arrow-down-disabled", "arrow-up-disabled"):
+        assert (Path(ICONS) / f"{name}.png").is_file()
+    combo, spin = QComboBox(), QSpinBox()
+    combo.addItems(["— все —", "admin"])
+    spin.setValue(30)
+    _holder = row(qtbot, combo, spin)
+    for w in (combo, spin):
+        grey, black = arrow_pixels(w)
+        assert grey >= 12 and black == 0, (type(w).__name__, grey, black)
+    # the up arrow in the upper half, the down arrow in the lower half of the number box
+    image = spin.grab().toImage()
+    rows = [y for y in range(image.height())
+            if any(near(image.pixelColor(x, y), QColor("#5b6472"), 20) for x in range(image.width() - 24, image.width()))]
+    assert min(rows) < spin.height() / 2 < max(rows)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.5])
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_the_audit_date_filters_show_the_placeholder_whole_at_1024(qtbot, window, sheet, lang, scale):
+    sheet.setStyleSheet(style(scale))
+    window.switch_language(lang)
+    window.resize(1024, 768)
+    dialog = window.admin_menu.open("audit")
+    dialog.resize(1024, 700)
+    settle(qtbot)
+    for field in (dialog.since, dialog.until):
+        assert field.text() == "" and field.isVisible()
+        button = next(b for b in field.findChildren(QToolButton) if b.isVisible())
+        option = QStyleOptionFrame()
+        field.initStyleOption(option)
+        text_left = field.style().subElementRect(QStyle.SE_LineEditContents, option, field).left()
+        room = button.x() - text_left - 8      # Qt's 2 px margins each side and the button's spacing
+        need = field.fontMetrics().horizontalAdvance(field.placeholderText())
+        assert room >= need, f"{lang} {scale}: «ДД.ММ.ГГГГ» needs {need} px, has {room}"
+        assert field.mapTo(dialog, QPoint(field.width(), 0)).x() <= dialog.width()
+    dialog.close()
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_every_admin_window_fits_a_1024_by_768_screen(qtbot, window, sheet, lang):
+    """The audit log's filters were 1238 px at least (the action list as wide as its longest
+    action): on a 1024 px screen its right side, «Показать» and the dates, were off screen."""
+    from desktop.gui.admin.menu import ENTRIES
+
+    sheet.setStyleSheet(style(1.0))
+    window.switch_language(lang)
+    for name, _key, _admin in ENTRIES:
+        dialog = window.admin_menu.open(name)
+        settle(qtbot)
+        least = dialog.minimumSizeHint().expandedTo(dialog.minimumSize())
+        assert least.width() <= 1024 and least.height() <= 740, (name, least.toTuple())
+        dialog.close()
+    audit = window.admin_menu.open("audit")
+    audit.resize(1024, 700)
+    settle(qtbot)
+    assert audit.width() <= 1024
+    for w in (audit.user_filter, audit.action_filter, audit.since, audit.until, audit.apply_button):
+        right = w.mapTo(audit, QPoint(w.width(), 0)).x()
+        assert w.isVisible() and right <= audit.width(), (w.objectName(), right)
+    audit.action_filter.showPopup()          # the list itself is as wide as its longest action
+    view = audit.action_filter.view()
+    assert view.width() >= view.sizeHintForColumn(0)
+    audit.action_filter.hidePopup()
+    audit.close()
