@@ -144,3 +144,19 @@ def test_every_admin_window_fits_a_1024_by_768_screen(qtbot, window, sheet, lang
     assert view.width() >= view.sizeHintForColumn(0)
     audit.action_filter.hidePopup()
     audit.close()
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.5])
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_the_new_account_dialog_shows_a_full_name_whole(qtbot, window, sheet, lang, scale):
+    sheet.setStyleSheet(style(scale))
+    window.switch_language(lang)
+    users = window.admin_menu.open("users")
+    dialog = users.add_dialog()
+    name = "Мухамеджанова-Сейткалиева Айгерим Нурсултановна"
+    dialog.full_name.setText(name)
+    settle(qtbot)
+    assert dialog.full_name.width() - 20 >= dialog.full_name.fontMetrics().horizontalAdvance(name)
+    assert dialog.width() <= 1024
+    dialog.reject()
+    users.close()

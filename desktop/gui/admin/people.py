@@ -29,6 +29,9 @@ class UserDialog(FormDialog):
         self.login = QLineEdit(login or "")
         self.login.setReadOnly(self.reset)
         self.full_name = QLineEdit()
+        self.full_name.ensurePolished()           # the style sheet's font, at this desk's text size
+        # a full name whole: surname, given name and patronymic of 36 wide letters
+        self.full_name.setMinimumWidth(self.full_name.fontMetrics().horizontalAdvance("М" * 36) + 20)
         self.role = QComboBox()
         for role in ("registrar", "admin"):
             self.role.addItem(tr(f"users.role.{role}"), role)
