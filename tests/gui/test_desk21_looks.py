@@ -160,3 +160,29 @@ def test_the_new_account_dialog_shows_a_full_name_whole(qtbot, window, sheet, la
     assert dialog.width() <= 1024
     dialog.reject()
     users.close()
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.5])
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_every_document_kind_shows_whole_in_the_document_dialog(qtbot, window, sheet, lang, scale):
+    """«Договор добровольного медицинского страхова» was cut mid-word at 1024×768."""
+    from PySide6.QtWidgets import QStyleOptionComboBox
+
+    sheet.setStyleSheet(style(scale))
+    window.switch_language(lang)
+    window.resize(1024, 768)
+    window.new_patient()
+    dialog = window.form.add_document()
+    settle(qtbot)
+    combo = dialog.kind
+    assert dialog.width() <= (1024 if scale == 1.0 else 1366)     # 150 %: a 1366 px screen
+    cut = []
+    for i in range(combo.count()):
+        combo.setCurrentIndex(i)
+        option = QStyleOptionComboBox()
+        combo.initStyleOption(option)
+        room = combo.style().subControlRect(QStyle.CC_ComboBox, option, QStyle.SC_ComboBoxEditField, combo).width()
+        if room < combo.fontMetrics().horizontalAdvance(combo.currentText()):
+            cut.append((combo.currentText(), room))
+    assert not cut, cut
+    dialog.reject()

@@ -114,6 +114,12 @@ class DocumentDialog(QDialog):
         self.kind = ChoiceCombo()
         self.kind.set_items([(k, v[tr.lang]) for k, v in ref.document_kinds.items()])
         self.kind.setMinimumContentsLength(34)
+        # the longest kind whole in the box (never «…медицинского страхова»): as wide as it and
+        # the arrow, at the text size of this desk (the style sheet's font, once polished)
+        self.kind.ensurePolished()
+        longest = max((self.kind.fontMetrics().horizontalAdvance(self.kind.itemText(i))
+                       for i in range(self.kind.count())), default=0)
+        self.kind.setMinimumWidth(min(longest + 48, 1180))   # 150 % on a 1366 px screen: still whole
         # the kind the person most likely holds comes first: a citizen's identity card, else a passport
         self.kind.set_code("id_card_kz" if citizenship == "KZ" else "passport")
         self.number = TextField()
