@@ -186,3 +186,35 @@ def test_every_document_kind_shows_whole_in_the_document_dialog(qtbot, window, s
             cut.append((combo.currentText(), room))
     assert not cut, cut
     dialog.reject()
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_the_documents_table_shows_every_kind_whole_at_1024(qtbot, window, sheet, lang):
+    """«Вид» was «Иностра…», «Договор…» at 1024×768: the kind wraps at its words, every word
+    whole, each row as tall as its lines; the dates sit on two lines."""
+    from PySide6.QtCore import QRect, Qt as QtNS
+
+    from tests.gui.conftest import case_of
+
+    sheet.setStyleSheet(style(1.0))
+    window.switch_language(lang)
+    window.resize(1024, 768)
+    window.new_patient()
+    case = case_of("p04")
+    window.form.set_case(case)
+    settle(qtbot)
+    view, model = window.form.documents_view, window.form.documents
+    assert model.rowCount() >= 3
+    problems = []
+    for row in range(model.rowCount()):
+        index = model.index(row, 0)
+        text = model.data(index)
+        cell = view.visualRect(index)
+        room = cell.width() - 8                          # the cell's margins
+        metrics = view.fontMetrics()
+        widest = max(metrics.horizontalAdvance(word) for word in text.split())
+        lines = metrics.boundingRect(QRect(0, 0, room, 10_000), QtNS.TextWordWrap, text).height()
+        if widest > room or lines > view.rowHeight(row):
+            problems.append(f"{text!r}: {room} px wide, {view.rowHeight(row)} px tall, needs {widest} × {lines}")
+    assert not problems, "\n".join(problems)
+    assert view.horizontalScrollBar().maximum() == 0

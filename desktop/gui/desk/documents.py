@@ -33,7 +33,10 @@ class DocumentsModel(TableModel):
 
     # --- Qt model ---------------------------------------------------------------------------
     def header(self, column: str) -> str:
-        return self.tr(_HEADERS[column])
+        # a header of two words on two lines («Берілген / күні», «Қолданылу / мерзімі»): the
+        # columns are as wide as their dates, the spare width goes to the kind
+        text = self.tr(_HEADERS[column])
+        return text.replace(" ", "\n", 1) if column != "kind" else text
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
         if role == Qt.DisplayRole and orientation == Qt.Vertical:
@@ -58,7 +61,8 @@ class DocumentsModel(TableModel):
                 start, end = doc.get("valid_from"), doc.get("valid_until")
                 if not start and not end:
                     return ""
-                return f"{dmy(start) if start else '…'} – {dmy(end) if end else '…'}"
+                # on two lines: the column is a date wide, the rest is the kind's room
+                return f"{dmy(start) if start else '…'} –\n{dmy(end) if end else '…'}"
             if column == "covers_phc":
                 if doc.get("kind") not in INSURANCE:
                     return ""
