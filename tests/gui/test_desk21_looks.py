@@ -218,3 +218,41 @@ def test_the_documents_table_shows_every_kind_whole_at_1024(qtbot, window, sheet
             problems.append(f"{text!r}: {room} px wide, {view.rowHeight(row)} px tall, needs {widest} × {lines}")
     assert not problems, "\n".join(problems)
     assert view.horizontalScrollBar().maximum() == 0
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1366, 768)])
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_a_long_name_in_the_search_results_is_whole(qtbot, window, sheet, lang, size):
+    """«ФИО» was «Конста…» in the results: the name wraps at its words, the row as tall."""
+    from PySide6.QtCore import QRect, Qt as QtNS
+
+    from tests.gui.conftest import case_of
+
+    sheet.setStyleSheet(style(1.0))
+    case = case_of("p04")
+    case["person"].update({"surname": "Константинопольская-Байжанова", "given_name": "Александра",
+                           "patronymic": "Вячеславовна"})
+    window.form.set_case(case)
+    window.recompute()
+    assert window.save()
+    window.switch_language(lang)
+    window.resize(*size)
+    window.focus_search()
+    window.search.query.setText("Константин")
+    window.search.search()
+    settle(qtbot)
+    view, model = window.search.view, window.search.view.model()
+    assert model.rowCount() == 1
+    index = model.index(0, 0)
+    text = model.data(index)
+    assert "Константинопольская-Байжанова" in text
+    room = view.visualRect(index).width() - 8
+    metrics = view.fontMetrics()
+    words = text.replace("-", "- ").split()         # a line may break after a hyphen, as Qt does
+    widest = max(metrics.horizontalAdvance(word) for word in words)
+    lines = view.sizeHintForRow(0)                   # the delegate's own wrapped height
+    assert widest <= room and lines <= view.rowHeight(0), (room, widest, lines, view.rowHeight(0))
+    assert view.rowHeight(0) > metrics.lineSpacing() * 2       # on more than one line
+    assert view.horizontalScrollBar().maximum() == 0
+    if lang == "ru" and size == (1366, 768):
+        view.grab().save("/tmp/d21c/results-1366-ru.png")

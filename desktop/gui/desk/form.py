@@ -133,6 +133,8 @@ class PatientForm(QWidget):
         self.documents_view.setWordWrap(True)
         self.documents_view.setTextElideMode(Qt.ElideNone)
         self.documents_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.sectionResized.connect(
+            lambda column, _old, _new: column == 0 and self.documents_view.resizeRowsToContents())
         self._fit_documents_height()
         self.documents_view.setTabKeyNavigation(False)       # Tab leaves the table      # never grows or shrinks under the mouse
         self.documents_view.doubleClicked.connect(lambda _i: self.edit_document())
