@@ -282,7 +282,6 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
 
     from desktop.gui.i18n import Tr
     from desktop.gui.settings import AppSettings
-    from desktop.gui.style import STYLE
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     ensure_interface_font(app)
@@ -295,7 +294,8 @@ def _run(db_path, bundled_reference, exit_after_start, today, settings_path) -> 
 
     # The login page first: shown (and typed into) while the registry opens on its thread.
     window = MainWindow(None, None, settings, clock, today, db_path=local)
-    app.setStyleSheet(STYLE)   # once, after the widgets exist: one polish pass instead of many
+    window.apply_font_scale()  # the style sheet once, after the widgets exist: one polish pass
+                               # instead of many, at this workstation's text size
     window.show()
     QTimer.singleShot(0, lambda: trace.mark("login_shown"))
     state: dict = {"registry": None, "error": None}

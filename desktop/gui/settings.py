@@ -1,4 +1,4 @@
-"""Settings of this workstation (window geometry, language, lock timeout), kept in QSettings
+"""Settings of this workstation (window geometry, language, lock timeout, the text size), kept in QSettings
 (on Windows in an INI file in %APPDATA%\\polyclinic, where platformdirs puts the user's settings).
 
 Every setting is declared once here with its default. Tests pass a temporary INI file.
@@ -53,6 +53,19 @@ class AppSettings:
     @lock_minutes.setter
     def lock_minutes(self, value: int) -> None:
         self._q.setValue("lock_minutes", min(MAX_LOCK_MINUTES, max(1, int(value))))
+
+    @property
+    def font_scale(self) -> float:
+        """The size of the desk's text on this workstation (1.0 normal; one of style.SCALES)."""
+        from desktop.gui.style import NORMAL_SCALE, nearest_scale
+
+        return nearest_scale(self._q.value("font_scale", NORMAL_SCALE))
+
+    @font_scale.setter
+    def font_scale(self, value: float) -> None:
+        from desktop.gui.style import nearest_scale
+
+        self._q.setValue("font_scale", nearest_scale(value))
 
     def geometry(self) -> QByteArray | None:
         value = self._q.value("geometry")

@@ -36,8 +36,6 @@ class DateField(QLineEdit):
             QRegularExpression(r"\d{0,2}(\.\d{0,2}(\.\d{0,4})?)?"), self))
         self.setMaxLength(10)
         self.setPlaceholderText("ДД.ММ.ГГГГ")
-        self.setMinimumWidth(118)
-        self.setMaximumWidth(160)
         from PySide6.QtGui import QIcon
 
         icon = QIcon.fromTheme("x-office-calendar")
@@ -47,6 +45,25 @@ class DateField(QLineEdit):
         self._calendar_action.triggered.connect(self.open_calendar)
         self._popup = None
         self.textChanged.connect(lambda _t: self.changed.emit())
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        """As wide as the placeholder «ДД.ММ.ГГГГ» (or a typed date) and the calendar button
+        beside it, at the font of the moment (the text size of the workstation, 85-150 %):
+        never «ДД.ММ.Г…» in a crowded row; a little wider at most."""
+        metrics = self.fontMetrics()
+        text = max(metrics.horizontalAdvance(self.placeholderText()), metrics.horizontalAdvance("00.00.0000"))
+        button = max(16, metrics.height()) + 10       # the calendar button and its margins
+        need = text + button + 24                     # the style's padding, border, the cursor
+        self.setMinimumWidth(need)
+        self.setMaximumWidth(need + 40)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        from PySide6.QtCore import QEvent
+
+        if event.type() in (QEvent.FontChange, QEvent.StyleChange):
+            self._fit_width()
 
     # --- values -------------------------------------------------------------------------------
     def problem(self) -> str | None:

@@ -317,6 +317,6 @@ def test_language_switch_retranslates_menu_and_dialogs(qtbot, registry, ref, db_
     dialog = menu.open("prices")
     qtbot.addWidget(dialog)
     menu.retranslate(Tr("kk"))
-    assert menu.menu.title() == "Әкімшілік"
+    assert menu.menu.title() == "&Әкімшілік" and menu.actions["prices"].text() == "&Ақылы қызметтер прейскуранты…"
     assert dialog.windowTitle() == "Ақылы қызметтер прейскуранты"
     assert "Кеуде қуысы ағзаларының флюорографиясы" in dialog.model.column(1)

@@ -59,7 +59,7 @@ def test_service_menu_opens_the_connection_settings_applied_at_next_start(qtbot,
     from desktop.gui.admin.connection import saved_location
 
     action = window.link.action_connection
-    assert action in window.menu_service.actions() and action.text() == "Подключение к базе…"
+    assert action in window.menu_service.actions() and action.text() == "Подключение к &базе…"
     action.trigger()
     dialog = window.findChild(QDialog, "connectionDialog")
     qtbot.waitExposed(dialog)

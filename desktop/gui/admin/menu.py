@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from desktop.gui.admin.base import AdminDialog
@@ -36,6 +36,11 @@ ENTRIES = (("worklist", "worklist.title", False), ("prices", "prices.title", Tru
            ("users", "users.title", True), ("audit", "audit.title", True),
            ("export", "export.title", True), ("reports", "reports.title", False),
            ("duplicates", "dups.title", True))
+# Each entry's keys (Ctrl+Shift+letter: none of the desk's Ctrl+N/S/P/F/L/Q, F1/F2, the print
+# panel's F5-F7 nor the duplicates window's Ctrl+Enter/Ctrl+Z); listed in the F1 help.
+SHORTCUTS = {"worklist": "Ctrl+Shift+W", "prices": "Ctrl+Shift+P", "refdata": "Ctrl+Shift+R",
+             "backup": "Ctrl+Shift+B", "users": "Ctrl+Shift+U", "audit": "Ctrl+Shift+A",
+             "export": "Ctrl+Shift+E", "reports": "Ctrl+Shift+O", "duplicates": "Ctrl+Shift+D"}
 
 
 class AdminMenu(QObject):
@@ -58,13 +63,18 @@ class AdminMenu(QObject):
         self.menu.setObjectName("adminMenu")
         self.actions: dict[str, QAction] = {}
         self.dialogs: dict[str, AdminDialog] = {}
+        self.available = True      # False off the desk (login page, lock): no entry opens
         for i, (name, _key, _admin) in enumerate(ENTRIES):
             if i == 1:
                 self.menu.addSeparator()
             action = QAction(self.menu)
             action.setObjectName(f"admin_{name}")
+            action.setShortcut(QKeySequence(SHORTCUTS[name]))
+            action.setShortcutContext(Qt.WindowShortcut)
             action.triggered.connect(lambda _=False, n=name: self.open(n))
             self.menu.addAction(action)
+            if parent is not None:      # the keys work while the menu is closed
+                parent.addAction(action)
             self.actions[name] = action
         self.set_user(user)
         self.retranslate(tr)
@@ -80,7 +90,18 @@ class AdminMenu(QObject):
             registry_admin = False
         for name, _key, admin_only in ENTRIES:
             self.actions[name].setVisible(registry_admin or not admin_only)
-            self.actions[name].setEnabled(registry_admin or not admin_only)
+            self.actions[name].setEnabled(self.available and (registry_admin or not admin_only))
+
+    def set_available(self, on: bool) -> None:
+        """On the desk the entries (and their keys) work; on the login or lock page none does."""
+        self.available = on
+        for name, _key, _admin in ENTRIES:
+            self.actions[name].setEnabled(on and self.actions[name].isVisible())
+
+    def keys(self) -> list[tuple[str, str]]:
+        """(entry's name as shown, its keys) of the entries this user has: for the F1 help."""
+        return [(self.tr(key), self.actions[name].shortcut().toString(QKeySequence.NativeText))
+                for name, key, _admin in ENTRIES if self.actions[name].isVisible()]
 
     def is_admin(self) -> bool:
         return self.actions["prices"].isVisible()
@@ -92,7 +113,7 @@ class AdminMenu(QObject):
         self.tr = tr
         self.menu.setTitle(tr("admin.menu"))
         for name, key, _admin in ENTRIES:
-            self.actions[name].setText(tr(key) + "…")
+            self.actions[name].setText(tr(f"admin.item.{name}"))
         for dialog in self.dialogs.values():
             dialog.retranslate(tr)
 

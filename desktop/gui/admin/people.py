@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget
 
 from desktop.gui.admin.base import AdminDialog, RowsModel, confirm, dmy, now_of, selected_key, table, today_of
-from desktop.gui.widgets import DateField, FormDialog, hbox, keyed
+from desktop.gui.widgets import ChoiceCombo, DateField, FormDialog, hbox, keyed
 
 AUDIT_ACTIONS = ("login", "login_failed", "login_refused", "account_locked", "create", "update", "view",
                  "decide", "print", "reprint", "link_printed", "backup", "restore", "export",
@@ -29,6 +29,9 @@ class UserDialog(FormDialog):
         self.login = QLineEdit(login or "")
         self.login.setReadOnly(self.reset)
         self.full_name = QLineEdit()
+        self.full_name.ensurePolished()           # the style sheet's font, at this desk's text size
+        # a full name whole: surname, given name and patronymic of 36 wide letters
+        self.full_name.setMinimumWidth(self.full_name.fontMetrics().horizontalAdvance("М" * 36) + 20)
         self.role = QComboBox()
         for role in ("registrar", "admin"):
             self.role.addItem(tr(f"users.role.{role}"), role)
@@ -178,8 +181,12 @@ class AuditDialog(AdminDialog):
         self.choose_save = choose_save or (lambda parent, suggested: QFileDialog.getSaveFileName(
             parent, self.tr("audit.export"), suggested, self.tr("audit.csv_filter"))[0] or None)
         self.resize(1000, 600)
-        self.user_filter = QComboBox()
-        self.action_filter = QComboBox()
+        # the filters as wide as a short name, their lists as wide as the longest (a 1024 px
+        # screen holds the whole row: the longest action's words no longer widen the dialog)
+        self.user_filter = ChoiceCombo()
+        self.action_filter = ChoiceCombo()
+        self.user_filter.setMinimumContentsLength(10)
+        self.action_filter.setMinimumContentsLength(14)
         self.since = DateField(today_of(today))
         self.until = DateField(today_of(today))
         self.labels = {k: keyed(QLabel(), k) for k in ("audit.user", "audit.action", "audit.from", "audit.to")}

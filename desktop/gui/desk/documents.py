@@ -33,7 +33,10 @@ class DocumentsModel(TableModel):
 
     # --- Qt model ---------------------------------------------------------------------------
     def header(self, column: str) -> str:
-        return self.tr(_HEADERS[column])
+        # a header of two words on two lines («Берілген / күні», «Қолданылу / мерзімі»): the
+        # columns are as wide as their dates, the spare width goes to the kind
+        text = self.tr(_HEADERS[column])
+        return text.replace(" ", "\n", 1) if column != "kind" else text
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
         if role == Qt.DisplayRole and orientation == Qt.Vertical:
@@ -58,7 +61,8 @@ class DocumentsModel(TableModel):
                 start, end = doc.get("valid_from"), doc.get("valid_until")
                 if not start and not end:
                     return ""
-                return f"{dmy(start) if start else '…'} – {dmy(end) if end else '…'}"
+                # on two lines: the column is a date wide, the rest is the kind's room
+                return f"{dmy(start) if start else '…'} –\n{dmy(end) if end else '…'}"
             if column == "covers_phc":
                 if doc.get("kind") not in INSURANCE:
                     return ""
@@ -114,6 +118,12 @@ class DocumentDialog(QDialog):
         self.kind = ChoiceCombo()
         self.kind.set_items([(k, v[tr.lang]) for k, v in ref.document_kinds.items()])
         self.kind.setMinimumContentsLength(34)
+        # the longest kind whole in the box (never «…медицинского страхова»): as wide as it and
+        # the arrow, at the text size of this desk (the style sheet's font, once polished)
+        self.kind.ensurePolished()
+        longest = max((self.kind.fontMetrics().horizontalAdvance(self.kind.itemText(i))
+                       for i in range(self.kind.count())), default=0)
+        self.kind.setMinimumWidth(min(longest + 48, 1180))   # 150 % on a 1366 px screen: still whole
         # the kind the person most likely holds comes first: a citizen's identity card, else a passport
         self.kind.set_code("id_card_kz" if citizenship == "KZ" else "passport")
         self.number = TextField()

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from PySide6.QtCore import QRegularExpression, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRegularExpression, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import (QCompleter, QFrame, QGridLayout,
+from PySide6.QtWidgets import (QCompleter, QFrame, QGridLayout, QHeaderView,
                                QGroupBox, QHBoxLayout, QLabel,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
@@ -128,7 +128,14 @@ class PatientForm(QWidget):
         for signal in (self.documents.rowsInserted, self.documents.dataChanged, self.documents.modelReset,
                        self.documents.rowsRemoved):
             signal.connect(lambda *_a: header.resizeSections())   # numbers and dates never clipped
-        self.documents_view.setFixedHeight(176)
+        # the kind wraps at its words (never «Договор добровольного медиц…»), each row as tall
+        # as its lines; the table holds four rows of two lines at the text size of the desk
+        self.documents_view.setWordWrap(True)
+        self.documents_view.setTextElideMode(Qt.ElideNone)
+        self.documents_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.sectionResized.connect(
+            lambda column, _old, _new: column == 0 and self.documents_view.resizeRowsToContents())
+        self._fit_documents_height()
         self.documents_view.setTabKeyNavigation(False)       # Tab leaves the table      # never grows or shrinks under the mouse
         self.documents_view.doubleClicked.connect(lambda _i: self.edit_document())
         box.addWidget(self.documents_view)
@@ -273,6 +280,19 @@ class PatientForm(QWidget):
         self.retranslate()
         self._family_toggled(False)
         self.clear_case()
+
+    def _fit_documents_height(self) -> None:
+        """Four rows of two lines and the header, at the font of the moment."""
+        view = self.documents_view
+        view.ensurePolished()
+        line = view.fontMetrics().lineSpacing()
+        header = view.horizontalHeader().sizeHint().height() or line + 12
+        view.setFixedHeight(header + 4 * (2 * line + 10) + 4)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.FontChange, QEvent.StyleChange) and hasattr(self, "documents_view"):
+            self._fit_documents_height()
 
     def apply_tab_order(self) -> None:
         """Tab walks the form in reading order (call again once the form sits in its window)."""

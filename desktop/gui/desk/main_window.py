@@ -270,11 +270,20 @@ class MainWindow(QMainWindow):
         self.action_quit = action("Ctrl+Q", self.close)
         self.action_keys = action("F1", self.show_keys)          # the desk's keys
         self.action_scan = action("F2", self.scan_mrz)           # the document's MRZ
+        self.action_menu = action("F10", self.open_menu)         # the menu bar, by keyboard
+        self.action_font_larger = action(None, lambda: self.set_font_scale(+1))
+        self.action_font_larger.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++"),   # Shift+= is +
+                                              QKeySequence("Ctrl+Shift++"), QKeySequence("Ctrl+Shift+=")])
+        self.action_font_smaller = action("Ctrl+-", lambda: self.set_font_scale(-1))
+        self.action_font_normal = action("Ctrl+0", lambda: self.set_font_scale(0))
         self.menu_patient = self.menuBar().addMenu("")
         for a in (self.action_new, self.action_search, self.action_save, self.action_print):
             self.menu_patient.addAction(a)
         self.menu_service = self.menuBar().addMenu("")
         for a in (self.action_language, self.action_settings, self.action_password, self.action_lock):
+            self.menu_service.addAction(a)
+        self.menu_service.addSeparator()
+        for a in (self.action_font_larger, self.action_font_smaller, self.action_font_normal):
             self.menu_service.addAction(a)
         self.menu_service.addSeparator()
         self.menu_service.addAction(self.action_quit)
@@ -283,13 +292,18 @@ class MainWindow(QMainWindow):
         self.admin_menu = AdminMenu(self, self.registry, self.ref, self.db_path, "", self.tr, self.clock,
                                     self.today, keys_dir=self.keys_dir, backups_dir=self.backups_dir)
         self.menuBar().addMenu(self.admin_menu.menu)
+        # Alt pressed and released alone: Qt's menu bar takes the keyboard itself (the Windows and
+        # Fusion styles' SH_MenuBar_AltKeyNavigation), the first menu's title lit; ↓ or Enter opens it
 
     # --- language -------------------------------------------------------------------------------
     def retranslate(self) -> None:
         tr = self.tr
         self.setWindowTitle(tr("app.title"))
-        for a, key in ((self.action_new, "action.new"), (self.action_save, "action.save"),
-                       (self.action_print, "action.print"), (self.action_search, "action.search"),
+        for a, key in ((self.action_new, "menu.new"), (self.action_save, "menu.save"),
+                       (self.action_print, "action.print"), (self.action_search, "menu.search"),
+                       (self.action_font_larger, "menu.font_larger"),
+                       (self.action_font_smaller, "menu.font_smaller"),
+                       (self.action_font_normal, "menu.font_normal"),
                        (self.action_language, "action.language"), (self.action_settings, "action.settings"),
                        (self.action_lock, "action.lock"), (self.action_quit, "action.quit"),
                        (self.action_keys, "keys.action"), (self.action_scan, "mrz.action"),
@@ -367,6 +381,7 @@ class MainWindow(QMainWindow):
             a.setEnabled(on_desk)
         self.action_settings.setEnabled(on_desk and self.is_admin())
         self.admin_menu.menu.menuAction().setVisible(on_desk)
+        self.admin_menu.set_available(on_desk)
 
     def is_admin(self) -> bool:
         return self.user is not None and self.user.role == "admin"
@@ -459,15 +474,62 @@ class MainWindow(QMainWindow):
         return dialog
 
     # --- keyboard -------------------------------------------------------------------------------
+    def keys_text(self) -> str:
+        """The F1 help: the desk's keys, the menus' and, for the entries of the administration
+        this user has, each one's keys (read from the actions themselves)."""
+        lines = [self.tr("keys.text"), self.tr("keys.menus")]
+        if self.ready and self.admin_menu.available:
+            entries = self.admin_menu.keys()
+            if entries:
+                lines.append(self.tr("keys.admin"))
+                lines += [f"{keys} — {name}" for name, keys in entries]
+        return "\n".join(lines)
+
     def show_keys(self) -> QMessageBox:
         """F1: the desk's keys, in the interface's language."""
-        box = QMessageBox(QMessageBox.Information, self.tr("keys.title"), self.tr("keys.text"), parent=self)
+        box = QMessageBox(QMessageBox.Information, self.tr("keys.title"), self.keys_text(), parent=self)
         box.setObjectName("keysBox")
         box.setStandardButtons(QMessageBox.Ok)
         box.button(QMessageBox.Ok).setText(self.tr("print.close"))
         box.open()
         self.keys_box = box
         return box
+
+    def apply_font_scale(self) -> None:
+        """The application's style sheet at this workstation's text size (at start, by app.py,
+        once the widgets exist; and after each Ctrl+= / Ctrl+− / Ctrl+0)."""
+        from desktop.gui.style import style
+
+        QApplication.instance().setStyleSheet(style(self.settings.font_scale))
+        self.fit_width()
+
+    def set_font_scale(self, step: int) -> float:
+        """Ctrl+= / Ctrl++ (+1), Ctrl+− (-1), Ctrl+0 (0): the whole desk's text a step larger,
+        smaller or normal (85 % to 150 %), remembered on this workstation."""
+        from desktop.gui.style import step_scale
+
+        scale = step_scale(self.settings.font_scale, step)
+        changed = scale != self.settings.font_scale or not QApplication.instance().styleSheet()
+        self.settings.font_scale = scale
+        self.settings.sync()
+        if changed:
+            self.apply_font_scale()
+            self.fit_width()
+        self.say_status("status.font_scale", 4000, percent=round(scale * 100))
+        return scale
+
+    def open_menu(self) -> None:
+        """F10: the first menu opens, its first entry chosen, so arrows, letters and Enter go
+        on from there."""
+        first = next((a for a in self.menuBar().actions() if a.isVisible() and a.menu() is not None), None)
+        if first is None or QApplication.activePopupWidget() is not None:
+            return
+        self.menuBar().setFocus(Qt.ShortcutFocusReason)
+        self.menuBar().setActiveAction(first)
+        menu = first.menu()
+        entry = next((a for a in menu.actions() if a.isEnabled() and a.isVisible() and not a.isSeparator()), None)
+        if entry is not None:
+            menu.setActiveAction(entry)
 
     def scan_mrz(self):
         """F2: read the document's machine-readable zone into the card."""
@@ -851,7 +913,8 @@ class MainWindow(QMainWindow):
         tab of the middle (Ctrl+F shows it), so the card keeps its two columns of fields."""
         if not hasattr(self, "tabs"):
             return
-        narrow = self.width() < self.NARROW
+        # larger text needs a wider screen for the three columns (150 %: the search folds below 2049 px)
+        narrow = self.width() < self.NARROW * max(1.0, self.settings.font_scale)
         self.panel.set_search_in_tab(narrow)
         if narrow == (self.tabs.indexOf(self.search) >= 0):
             return

@@ -3,7 +3,7 @@ over what the store returns, and the widgets that show them."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QLineEdit, QPushButton, QWidget
 
 from desktop.gui.i18n import STRINGS, Tr, dmy
 from desktop.gui.tables import TableModel, table
@@ -55,7 +55,12 @@ class SearchPanel(QWidget):
         self.query.setClearButtonEnabled(True)
         self.button = keyed(QPushButton(), "action.search")
         self.model = PatientsModel(ref, tr, self)
-        self.view = table(self.model, stretch=0, name="results", compact=False, wrap=False)
+        self.view = table(self.model, stretch=0, name="results", compact=False, wrap=True)
+        # a long name wraps at its words onto a second line, the row as tall as it needs
+        self.view.setTextElideMode(Qt.ElideNone)
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.view.horizontalHeader().sectionResized.connect(
+            lambda column, _old, _new: column == 0 and self.view.resizeRowsToContents())
         self.view.setTabKeyNavigation(False)
         self.view.horizontalHeader().setMinimumSectionSize(36)
         self.setMinimumWidth(330)
