@@ -26,6 +26,13 @@ def font_dir() -> Path:
         "DejaVu fonts not found; looked in: " + ", ".join(str(c) for c in candidates))
 
 
+def clinic_line(clinic: dict | None) -> str:
+    """The clinic's one-line page header of the lists and reports: name · БИН · address."""
+    clinic = clinic or {}
+    return " · ".join(str(x) for x in (clinic.get("name"), clinic.get("bin") and f"БИН {clinic['bin']}",
+                                       clinic.get("address")) if x)
+
+
 def register_fonts() -> tuple[str, str]:
     """Register DejaVu Sans regular and bold once; returns (regular, bold) font names."""
     from reportlab.lib.fonts import addMapping  # here: the desk's font check needs only font_dir

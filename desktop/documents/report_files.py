@@ -196,7 +196,7 @@ def to_pdf(result: dict, lang: str = "ru", label: Label = plain_label, clinic: d
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from desktop.documents.fonts import register_fonts
+    from desktop.documents.fonts import clinic_line, register_fonts
     from desktop.documents.report_charts import chart_drawing
 
     regular, bold = register_fonts()
@@ -209,9 +209,7 @@ def to_pdf(result: dict, lang: str = "ru", label: Label = plain_label, clinic: d
     cellst = ParagraphStyle("c", parent=base, fontSize=7.5, leading=9)
     boldcell = ParagraphStyle("cb", parent=cellst, fontName=bold)
     w = WORDS[lang]
-    clinic = clinic or {}
-    clinic_line = " · ".join(str(x) for x in (clinic.get("name"), clinic.get("bin") and f"БИН {clinic['bin']}",
-                                                   clinic.get("address")) if x)
+    header_line = clinic_line(clinic)
     story = []
     lines = heading_lines(result, lang)
     story.append(Paragraph(escape(lines[0]), head))
@@ -257,7 +255,7 @@ def to_pdf(result: dict, lang: str = "ru", label: Label = plain_label, clinic: d
         canvas.saveState()
         canvas.setFont(regular, 7)
         canvas.setFillColor(colors.HexColor("#404040"))
-        canvas.drawString(margin, page[1] - 8 * mm, clinic_line[:150])
+        canvas.drawString(margin, page[1] - 8 * mm, header_line[:150])
         canvas.drawRightString(page[0] - margin, page[1] - 8 * mm, result["title"][lang])
         canvas.drawString(margin, 7 * mm, lines[1] + " · " + lines[2])
         canvas.drawRightString(page[0] - margin, 7 * mm, f"{w['page']} {doc.page}")

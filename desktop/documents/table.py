@@ -12,7 +12,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .fonts import register_fonts
+from .fonts import clinic_line, register_fonts
 
 
 def render_table(title: str, subtitle: str, header: list[str], rows: list[list[str]], *,
@@ -39,15 +39,13 @@ def render_table(title: str, subtitle: str, header: list[str], rows: list[list[s
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]))
     buffer = io.BytesIO()
-    clinic = clinic or {}
-    clinic_line = " · ".join(str(x) for x in (clinic.get("name"), clinic.get("bin") and f"БИН {clinic['bin']}",
-                                                   clinic.get("address")) if x)
+    header_line = clinic_line(clinic)
 
     def on_page(canvas, doc):
         canvas.saveState()
         canvas.setFont(regular, 8)
         canvas.setFillColor(colors.HexColor("#404040"))
-        canvas.drawString(margin, pagesize[1] - 8 * mm, clinic_line[:160])
+        canvas.drawString(margin, pagesize[1] - 8 * mm, header_line[:160])
         canvas.drawRightString(pagesize[0] - margin, pagesize[1] - 8 * mm, title[:80])
         if page_word:
             canvas.drawRightString(pagesize[0] - margin, 6 * mm, f"{page_word} {doc.page}")

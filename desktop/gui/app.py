@@ -31,11 +31,11 @@ def ensure_interface_font(app) -> str | None:
 
     if all(QFontMetrics(app.font()).inFontUcs4(ord(ch)) for ch in "Жқә"):
         return None
-    from desktop.paths import resources
+    from desktop.documents.fonts import font_dir   # the printouts' font (no reportlab import)
 
     families = []
     for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
-        found = QFontDatabase.addApplicationFont(str(resources() / "fonts" / name))
+        found = QFontDatabase.addApplicationFont(str(font_dir() / name))
         families += QFontDatabase.applicationFontFamilies(found) if found >= 0 else []
     if not families:
         return None
