@@ -88,6 +88,34 @@ def main() -> int:
     print(f"CPU time (process_time, unaffected by other processes' load): estimate {cpu_est:.2f} ms, "
           f"baseline {cpu_base:.2f} ms; ratio {cpu_ratio:.1f}x"
           f"{'' if cpu_ratio < TARGET_RATIO else ': NOT met'}")
+    # where the estimate's time goes (cProfile over RUNS renders: shares, not absolute times)
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(RUNS):
+        estimate()
+    profile.disable()
+    stats = pstats.Stats(profile).stats           # {(file, line, name): (cc, nc, tt, ct, callers)}
+
+    def cumulative(file_end: str, name: str) -> float:
+        return sum(v[3] for k, v in stats.items() if k[0].endswith(file_end) and k[2] == name)
+
+    total = sum(v[2] for v in stats.values())
+    parts = {"QR code (encoding, mask choice, drawing)": cumulative("barcode/qr.py", "draw"),
+             "embedded font subsets (TrueType, Cyrillic and Kazakh)":
+                 cumulative("ttfonts.py", "makeSubset") + cumulative("ttfonts.py", "splitString"),
+             "page compression (zlib)": sum(v[2] for k, v in stats.items()
+                                            if k[2] == "<built-in method zlib.compress>")}
+    pages = pdf.count(b"/Type /Page\n") or pdf.count(b"/Type /Page ")
+    print(f"where an estimate's time goes ({pages or '?'} page(s), cProfile over {RUNS} renders):")
+    for label, seconds in parts.items():
+        print(f"  {label:56} {100 * seconds / total:5.1f} %")
+    rest = 1 - sum(parts.values()) / total
+    print(f"  {'layout and drawing of the text and tables (reportlab)':56} {100 * rest:5.1f} %")
+    print(f"the floor: reportlab's layout and drawing alone is {rest * cpu_ratio:.0f}x the one-line "
+          f"canvas (its share of the CPU ratio), the QR code {parts['QR code (encoding, mask choice, drawing)'] / total * cpu_ratio:.0f}x")
     from reportlab.lib import rl_accel
 
     print(f"reportlab accelerators (rl_accel): {'missing' if rl_accel._py_funcs else 'in use'}")
