@@ -18,8 +18,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import TimeStamp
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (HRFlowable, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer,
-                                Table, TableStyle)
+from reportlab.platypus import (Flowable, HRFlowable, KeepTogether, PageBreak, Paragraph,
+                                SimpleDocTemplate, Spacer, Table, TableStyle)
 
 from desktop.documents.fonts import REGULAR, register_fonts
 from desktop.documents.qr import qr_code
@@ -111,6 +111,29 @@ def _list(block, st) -> list:
 KEEP_TABLE_ROWS = 2   # the estimate's last lines kept on the page of its total and signatures
 
 
+class _HeaderAtTop(Flowable):
+    """The table's header again, drawn only where it opens a page: before the estimate's last
+    lines, which go to the next page with the total and signatures when they do not fit, so
+    that page does not start with columns nobody can name; nothing (no height) anywhere else."""
+
+    def __init__(self, table: Table):
+        super().__init__()
+        self.table = table
+        self.shown = False
+
+    def wrap(self, available_width, available_height):
+        frame = getattr(self, "_frame", None)
+        self.shown = bool(frame is not None and frame._atTop)
+        if not self.shown:
+            return available_width, 0
+        w, h = self.table.wrap(available_width, available_height)
+        return w, h
+
+    def draw(self):
+        if self.shown:
+            self.table.drawOn(self.canv, 0, 0)
+
+
 def _estimate_table(block, st) -> list[Table]:
     """The estimate's table as two tables drawn as one: the header with the first lines
     (repeated header on a page break), and the last KEEP_TABLE_ROWS lines with the total,
@@ -129,16 +152,22 @@ def _estimate_table(block, st) -> list[Table]:
     padding = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("GRID", (0, 0), (-1, -1), 0.4, LINE),
                ("LEFTPADDING", (0, 0), (-1, -1), 2.5), ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
                ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
+    shaded = [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE"))]
     out = []
     if first:
         t = Table(first, colWidths=widths, repeatRows=1)
-        t.setStyle(_tstyle(padding + [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE"))]))
+        t.setStyle(_tstyle(padding + shaded))
         out.append(t)
+        again = Table([[_p(h, st["thr"] if i in right else st["th"])
+                        for i, h in enumerate(block["header"])]], colWidths=widths)
+        again.setStyle(_tstyle(padding + shaded))
+        head = _HeaderAtTop(again)
+        head.keep_with_total = True      # goes with the last lines (and opens their page)
+        out.append(head)
     n = len(last)
     t = Table(last, colWidths=widths)
-    t.setStyle(_tstyle(padding + [("SPAN", (0, n - 1), (5, n - 1))]
-                       + ([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE"))] if not first else [])))
-    t.keep_with_total = True
+    t.setStyle(_tstyle(padding + [("SPAN", (0, n - 1), (5, n - 1))] + ([] if first else shaded)))
+    t.keep_with_total = not first
     out.append(t)
     return out
 

@@ -72,6 +72,7 @@ QTabBar::tab {{ padding: 6px 16px; background: #e4e8ee; border: 1px solid {LINE}
                border-top-left-radius: 4px; border-top-right-radius: 4px; margin-right: 2px; color: {MUTED}; }}
 QTabBar::tab:selected {{ background: #ffffff; color: {INK}; font-weight: 600; }}
 #fieldError {{ font-size: 9pt; color: #b42318; }}
+#mrzText {{ font-size: 12pt; }}
 #fieldError[kind="note"] {{ color: #9a5b00; }}
 #fieldError[kind="ok"] {{ color: #1e7a46; }}
 #duplicateBanner {{ background: #fff4db; border: 1px solid #e8b44c; border-radius: 6px; }}
@@ -100,7 +101,9 @@ QTabBar::tab:selected {{ background: #ffffff; color: {INK}; font-weight: 600; }}
 """
 
 _PT = re.compile(r"(\d+(?:\.\d+)?)pt")
-_PX = re.compile(r"((?:min|max)-(?:height|width)|border-radius|margin-top): (\d+)px")
+# sizes that grow with the text: the minimum and maximum sizes, and the drop-down buttons and
+# their arrows (a bare width / height: 20 × 12 px images drawn at 10 × 6, so 150 % stays sharp)
+_PX = re.compile(r"(?<![-\w])((?:min-|max-)?(?:height|width)|border-radius|margin-top): (\d+)px")
 
 
 def _pt(match: re.Match, scale: float) -> str:

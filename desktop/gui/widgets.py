@@ -571,13 +571,22 @@ class ErrorLabel(QLabel):
         self.reserve = reserve
         if reserve:
             # two lines kept free: a message appearing never moves what lies below it
-            font = self.font()
-            font.setPointSizeF(9)
-            self.setFixedHeight(self.fontMetrics().lineSpacing() * 2 + 2)
+            self._fit_reserve()
             self.setAlignment(Qt.AlignLeft | Qt.AlignTop)
             self.setProperty("kind", "none")
         else:
             self.hide()
+
+    def _fit_reserve(self) -> None:
+        """Two lines of the label's font of the moment (the style sheet's size for #fieldError
+        at the desk's text scale: again after Ctrl+= / Ctrl+−)."""
+        self.ensurePolished()
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * 2 + 2)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if getattr(self, "reserve", False) and event.type() in (QEvent.FontChange, QEvent.StyleChange):
+            self._fit_reserve()
 
     def show_message(self, text: str | None, kind: str = "error") -> None:
         if (text or "") == self.text() and (not text or self.property("kind") == kind) \

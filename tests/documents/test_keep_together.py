@@ -37,3 +37,28 @@ def test_signatures_stay_with_the_table(ref, lang, n, tmp_path):
     assert L["estimate.total_words"] in page and L["patient_or_rep"] in page
     assert f" {n} {codes[(n - 1) % len(codes)]} " in f" {' '.join(page.split())} "   # the last line
     (tmp_path / "estimate.pdf").rename(tmp_path / f"estimate-{lang}-{n}.pdf")
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+@pytest.mark.parametrize("n", [8, 12, 16, 20, 30])
+def test_a_page_of_lines_opens_with_the_header(ref, lang, n, tmp_path):
+    """Where the last lines go over to the next page with the total and signatures, that page
+    names the columns again (as the table's own page breaks do); a page that continues nothing
+    gets no second header."""
+    from desktop.documents.labels import labels
+
+    L = labels(lang)
+    case, decision = cis_visitor(ref, lang)
+    codes = [p.code for p in PRICES]
+    lines = [(codes[i % len(codes)], 1) for i in range(n)]
+    pdf = documents.render("estimate", case=case, decision=decision, ref=ref, clinic=CLINIC,
+                           number="2026-000001", on=ON, lang=lang, lines=lines)
+    pages = _pages(pdf, tmp_path)
+    column = L["estimate.col.unit"]               # a header found nowhere else on the page
+    for i, text in enumerate(pages):
+        words = " ".join(text.split())
+        has_lines = any(f" {k} {codes[(k - 1) % len(codes)]} " in f" {words} "
+                        for k in range(1, n + 1))
+        if not has_lines:
+            continue
+        assert words.count(column) == 1, (lang, n, i, words[:600])

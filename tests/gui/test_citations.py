@@ -93,3 +93,35 @@ def test_an_act_without_a_quote_says_so_and_ctrl_l_retranslates(qtbot, window, r
     assert dialog.isVisible() and dialog.windowTitle() == "Шешімнің негізі"
     assert dialog.act.text() == ref.basis_entry(plain, "kk")["act"].replace("&", "&amp;")
     dialog.reject()
+
+
+@pytest.mark.parametrize("lang,note", [("ru", "citation.text_in_kazakh"), ("kk", "citation.text")])
+def test_a_quote_from_a_kazakh_only_seed_is_said_to_be_kazakh(qtbot, window, ref, lang, note):
+    """The ОСМС Law (seed 003) is in Kazakh only: its words are the same in both languages, and
+    the desk says so in Russian (never «на русском языке» in Kazakh)."""
+    window.switch_language(lang)
+    window.new_patient()
+    window.form.set_case(case_of("p04"))
+    window.recompute()
+    assert "osms-law-2-3" in [b["id"] for b in window.decision["basis"]]
+    dialog = window.panel.show_citation("basis:osms-law-2-3")
+    assert dialog.isVisible() and dialog.scroll.isVisible()
+    assert dialog.text.text() == ref.quote("osms-law-2-3", lang) == ref.quote("osms-law-2-3", "ru")
+    assert dialog.note.text() == window.tr(note)
+    dialog.reject()
+
+
+def test_every_quote_is_its_acts_seed_text_in_the_seeds_language(ref):
+    """A quote cites its own act, from a seed (not a public fact); a seed in one language gives
+    that text in both (000, the letter, and 001, R665: Russian; 002 and 003: Kazakh)."""
+    from desktop.gui.desk.panel import quote_language
+
+    seed_language = {"seed 000": "ru", "seed 001": "ru", "seed 002": "kk", "seed 003": "kk"}
+    quoted = [a for a in ref.acts if ref.quote(a, "ru") is not None]
+    assert len(quoted) >= 26
+    for act_id in quoted:
+        source = ref.acts[act_id].source
+        assert source in seed_language, (act_id, source)
+        ru, kk = ref.quote(act_id, "ru"), ref.quote(act_id, "kk")
+        assert ru == kk and quote_language(ru) == seed_language[source], act_id
+        assert [basis for _f, _t, _txt, basis in ref._texts[f"quote.{act_id}"]] == [(act_id,)], act_id

@@ -146,3 +146,44 @@ def test_at_150_percent_on_1366_by_768_nothing_of_the_card_is_cut(qtbot, window,
         scroll.verticalScrollBar().setValue(0)
         _settle(qtbot)
         window.grab().save(str(ROOT / "docs" / "img" / "desk21-font-150-ru.png"))
+
+
+def test_reserved_messages_the_arrows_and_the_mrz_box_follow_a_change_of_size(qtbot, make_window, sheet):
+    """Changed while the desk is open (not only at start): a field's reserved two message
+    lines, the drop-down arrows and the MRZ zone's box grow with the text and shrink back."""
+    from datetime import date
+
+    from desktop.gui.desk.mrz_dialog import MrzDialog
+    from desktop.gui.widgets import ErrorLabel
+
+    assert "QSpinBox::up-arrow { image: url(" in style(1.0)
+    assert "width: 10px; height: 6px" in style(1.0) and "width: 15px; height: 9px" in style(1.5)
+    window = make_window("reg")
+    window.new_patient()
+    reserved = [w for w in window.form.findChildren(ErrorLabel) if w.reserve]
+    assert reserved
+    dialog = MrzDialog(window.tr, date(2026, 11, 22), window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+
+    def sizes():
+        QApplication.processEvents()
+        label = reserved[0]
+        return (label.height(), label.fontMetrics().lineSpacing(), dialog.text.height(),
+                dialog.text.minimumWidth(), dialog.text.fontMetrics().lineSpacing())
+
+    window.settings.font_scale = 1.0
+    window.apply_font_scale()
+    small = sizes()
+    assert small[0] >= 2 * small[1]
+    window.settings.font_scale = 1.5
+    window.apply_font_scale()
+    large = sizes()
+    assert large[1] > small[1] and large[0] >= 2 * large[1], (small, large)
+    assert large[4] > small[4] and large[2] >= 4 * large[4] and large[3] > small[3], (small, large)
+    assert dialog.text.fontMetrics().horizontalAdvance("M" * 44) < dialog.text.width()
+    window.settings.font_scale = 1.0
+    window.apply_font_scale()
+    assert sizes() == small
+    dialog.close()
+    window.dirty = False

@@ -116,3 +116,44 @@ def test_a_first_start_on_a_small_screen_takes_the_screen_not_more(qtbot, ref, s
     window = MainWindow(None, ref, settings, clock, TODAY)
     qtbot.addWidget(window)
     assert window.width() <= room.width() and window.height() <= room.height()
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1366, 768), (1920, 1080)])
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_every_document_kind_reads_in_a_few_lines(qtbot, window, size, lang):
+    """The documents table: each kind's name, the longest included («…азаматтық-құқықтық
+    сипаттағы шарт»), wraps in at most four lines and no word is cut; columns nobody on the
+    card fills (issue date, ПМСП cover of a contract) give their room to it, and come back when
+    a document has one."""
+    window.switch_language(lang)
+    window.new_patient()
+    window.resize(*size)
+    _settle(qtbot)
+    view, model, ref = window.form.documents_view, window.form.documents, window.ref
+    kinds = list(ref.document_kinds)
+    problems = []
+    for start in range(0, len(kinds), 3):
+        case = case_of("p04")
+        case["documents"] = [{"kind": k, "number": "N1234567", "country": "UZ",
+                              "valid_from": "2026-01-01", "valid_until": "2027-01-01"}
+                             for k in kinds[start:start + 3]]
+        window.form.set_case(case)
+        _settle(qtbot)
+        assert view.isColumnHidden(model.COLUMNS.index("issued_on"))
+        fm = view.fontMetrics()
+        width = view.columnWidth(0) - 8
+        for row, kind in enumerate(kinds[start:start + 3]):
+            name = ref.document_kind_name(kind, lang)
+            pieces = [p for word in name.split() for p in word.replace("-", "- ").split()]
+            widest = max(fm.horizontalAdvance(p) for p in pieces)
+            lines = (view.rowHeight(row) - 6) // fm.lineSpacing()      # as the table laid it out
+            if widest > width or lines > 4 or view.rowHeight(row) < view.sizeHintForRow(row):
+                problems.append(f"{kind}: {lines} lines in {width} px (widest part {widest} px), "
+                                f"row {view.rowHeight(row)} px")
+    assert not problems, "\n".join(problems)
+    case = case_of("p04")
+    case["documents"] = [{"kind": "passport", "number": "N1", "issued_on": "2020-01-01"}]
+    window.form.set_case(case)
+    _settle(qtbot)
+    assert not view.isColumnHidden(model.COLUMNS.index("issued_on"))
+    window.dirty = False

@@ -127,7 +127,7 @@ class PatientForm(QWidget):
         header = self.documents_view.horizontalHeader()
         for signal in (self.documents.rowsInserted, self.documents.dataChanged, self.documents.modelReset,
                        self.documents.rowsRemoved):
-            signal.connect(lambda *_a: header.resizeSections())   # numbers and dates never clipped
+            signal.connect(lambda *_a: self._fit_document_columns())   # numbers and dates never clipped
         # the kind wraps at its words (never «Договор добровольного медиц…»), each row as tall
         # as its lines; the table holds four rows of two lines at the text size of the desk
         self.documents_view.setWordWrap(True)
@@ -280,6 +280,18 @@ class PatientForm(QWidget):
         self.retranslate()
         self._family_toggled(False)
         self.clear_case()
+
+    # columns that hold nothing for every document of the card give their room to the kind (on
+    # a 1366 px screen beside the search the kind is otherwise a word a line, seven lines a row)
+    OPTIONAL_DOCUMENT_COLUMNS = ("issued_on", "covers_phc")
+
+    def _fit_document_columns(self) -> None:
+        view, model = self.documents_view, self.documents
+        for name in self.OPTIONAL_DOCUMENT_COLUMNS:
+            column = model.COLUMNS.index(name)
+            empty = not any(model.cell(doc, name, Qt.DisplayRole) for doc in model.rows)
+            view.setColumnHidden(column, empty and bool(model.rows))
+        view.horizontalHeader().resizeSections()
 
     def _fit_documents_height(self) -> None:
         """Four rows of two lines and the header, at the font of the moment."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout,
                                QWidget)
@@ -39,16 +39,13 @@ class MrzDialog(QDialog):
         self.text.setObjectName("mrzText")
         self.text.setProperty("field", "mrz.text")
         font = QFontDatabase.systemFont(QFontDatabase.FixedFont)
-        font.setPointSize(12)
+        font.setPointSize(12)             # the style sheet's #mrzText size, at the desk's scale
         font.setStyleHint(QFont.Monospace)
         self.text.setFont(font)
         self.text.setLineWrapMode(QPlainTextEdit.NoWrap)
         self.text.setTabChangesFocus(True)
-        width = self.text.fontMetrics().horizontalAdvance("M" * 46) + 30
-        self.text.setMinimumWidth(width)
-        self.text.setFixedHeight(self.text.fontMetrics().lineSpacing() * 4 + 16)
         self.error = ErrorLabel(reserve=True)
-        self.error.setMinimumHeight(self.error.fontMetrics().height() * 2 + 4)
+        self._fit_text()
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.ok_button = buttons.button(QDialogButtonBox.Ok)
         self.ok_button.setText(tr("mrz.fill"))
@@ -70,6 +67,14 @@ class MrzDialog(QDialog):
         self._bad = False                 # a bad read is on screen: the next scan replaces it
         self.text.installEventFilter(self)
         self.text.setFocus()
+
+    def _fit_text(self) -> None:
+        """The zone's box as wide as a TD3 line (44 characters) and four lines high, in the
+        font of the moment: again when the desk's text grows or shrinks (Ctrl+= / Ctrl+−)."""
+        self.text.ensurePolished()
+        metrics = self.text.fontMetrics()
+        self.text.setMinimumWidth(metrics.horizontalAdvance("M" * 46) + 30)
+        self.text.setFixedHeight(metrics.lineSpacing() * 4 + 16)
 
     def _maybe_complete(self) -> None:
         """Every line typed (the reader's last Enter, or a paste): parse at once; a zone that
@@ -94,6 +99,9 @@ class MrzDialog(QDialog):
         return True
 
     def eventFilter(self, obj, event):
+        if obj is self.text and event.type() == QEvent.FontChange:
+            self._fit_text()              # the style sheet gave it the desk's new text size
+            return False
         if obj is self.text and event.type() == event.Type.KeyPress and self._bad:
             if event.key() in (Qt.Key_Return, Qt.Key_Enter):
                 return True               # the reader's last Enter after a bad read

@@ -35,6 +35,15 @@ def _rich(label: QLabel) -> QLabel:
     return label
 
 
+KAZAKH_LETTERS = frozenset("әғқңөұүһі")     # lower case: R665's Russian writes «ҚР ДСМ-…» only
+
+
+def quote_language(text: str) -> str:
+    """The language of a seed's text given in one language only: "kk" when it holds a letter
+    that only Kazakh writes, else "ru"."""
+    return "kk" if KAZAKH_LETTERS & set(text) else "ru"
+
+
 class CitationDialog(QDialog):
     """A cited act opened from the decision panel: the act, its article and the seed's own
     words (when the reference data holds them), in the interface's language; centred on the
@@ -96,10 +105,13 @@ class CitationDialog(QDialog):
         self.setWindowTitle(tr("citation.title"))
         self.article.setText(f"<b>{escape(entry['article'])}</b>")
         self.act.setText(escape(entry["act"]))
+        other = "kk" if lang == "ru" else "ru"
         if quote is None:
             self.note.setText(tr("citation.no_text"))
-        elif lang != "ru" and quote == ref.quote(act_id, "ru"):
-            self.note.setText(tr("citation.text_in_russian"))
+        elif quote == ref.quote(act_id, other) and quote_language(quote) != lang:
+            # the seed has the text in one language only (R665 in Russian, the ОСМС Law in Kazakh)
+            self.note.setText(tr("citation.text_in_kazakh" if quote_language(quote) == "kk"
+                                 else "citation.text_in_russian"))
         else:
             self.note.setText(tr("citation.text"))
         self.text.setText(quote or "")
