@@ -278,6 +278,32 @@ def test_worklist_lists_lapsing_contracts_and_sorts(qtbot, registry, ref, tr, cl
     assert names == sorted(names, key=str.casefold, reverse=True) and names
 
 
+def test_worklist_of_many_patients_shows_each_name_whole(qtbot, registry, ref, tr, clock):
+    """A long call list at the dialog's own size (within a 1024×768 screen): every name whole,
+    one line a patient; what ends is cut in its middle if at all, so «(ДМС)» still shows, and
+    its tip says it whole."""
+    long_names = [("Мұхаметқалиқызы", "Гүлнұр", "Сейітқалиқызы"),
+                  ("Иванова-Петрова", "Екатерина", "Александровна"), ("Ли", "Ан", None)]
+    for i in range(60):
+        case = load_case("p04")
+        case["person"]["surname"], case["person"]["given_name"], case["person"]["patronymic"] = \
+            long_names[i % 3]
+        for doc in case["documents"]:
+            doc["number"] = f"{doc.get('number') or 'N'}{i}"
+            if doc["kind"] == "dms_contract":
+                doc["valid_until"] = f"2026-12-{1 + i % 20:02d}"
+        registry.save_patient(case, user="reg", now=NOW)
+    dialog = open_dialog(qtbot, WorklistDialog(registry, ref, tr, clock, "reg", TODAY, days=30))
+    assert dialog.width() <= 1000 and dialog.model.rowCount() >= 60
+    view, fm = dialog.view, dialog.view.fontMetrics()
+    names = dialog.model.column(0)
+    assert view.columnWidth(0) >= max(fm.horizontalAdvance(n) for n in names) + 6
+    assert not view.wordWrap() and view.textElideMode() == Qt.ElideMiddle
+    index = view.model().index(0, 3)
+    assert index.data(Qt.ToolTipRole) == index.data() == ref.document_kind_name("dms_contract", "ru")
+    assert view.rowHeight(0) < 2 * fm.lineSpacing()
+
+
 def test_export_writes_files_once_unless_again(qtbot, registry, ref, tr, clock, tmp_path):
     """Export writes CSV and JSON of allowed attachments; a second run has nothing, "again" rewrites."""
     saved_patient(registry, ref, "p01")

@@ -54,7 +54,7 @@ class RowsModel(TableModel):
         if not index.isValid():
             return None
         shown, sort, key = self.rows[index.row()]
-        if role == Qt.DisplayRole:
+        if role in (Qt.DisplayRole, Qt.ToolTipRole):   # the tip: a cell cut at the column's edge
             return shown[index.column()]
         if role == SORT_ROLE:
             return sort[index.column()]

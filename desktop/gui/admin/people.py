@@ -289,7 +289,7 @@ class WorklistDialog(AdminDialog):
         self.choose_save = choose_save or (lambda parent, suggested, filter_key: QFileDialog.getSaveFileName(
             parent, self.tr("worklist.save_title"), suggested, self.tr(filter_key))[0] or None)
         self.items: list = []
-        self.resize(860, 520)
+        self.resize(1000, 560)            # within a 1024×768 screen
         self.days_label = keyed(QLabel(), "worklist.days")
         self.days = QSpinBox()
         self.days.setRange(0, 365)
@@ -299,7 +299,11 @@ class WorklistDialog(AdminDialog):
         self.count.setObjectName("hint")
         self.model = RowsModel(["worklist.patient", "worklist.iin", "worklist.phone", "worklist.ends",
                                 "worklist.until"], tr, self)
-        self.view = table(self.model, stretch=0)
+        # the name whole (the registrar calls the patient by it); what ends takes the rest,
+        # cut in its middle when the window is narrow, so «(ДМС)» stays (its tip says it whole)
+        self.view = table(self.model, stretch=3)
+        self.view.setWordWrap(False)          # one line a patient: elided, not wrapped out of sight
+        self.view.setTextElideMode(Qt.ElideMiddle)
         self.view.doubleClicked.connect(self._activated)
         self.view.activated.connect(self._activated)
         self.pdf_button = keyed(QPushButton(), "worklist.pdf")
