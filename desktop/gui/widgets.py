@@ -38,7 +38,10 @@ class DateField(QLineEdit):
         self.setPlaceholderText("ДД.ММ.ГГГГ")
         from PySide6.QtGui import QIcon
 
-        icon = QIcon.fromTheme("x-office-calendar")
+        from desktop.gui.style import ICONS
+
+        # the drop-down lists' own arrow (not the platform's black triangle, twice its size)
+        icon = QIcon(f"{ICONS}/arrow-down.png")
         if icon.isNull():
             icon = self.style().standardIcon(self.style().StandardPixmap.SP_ArrowDown)
         self._calendar_action = self.addAction(icon, QLineEdit.TrailingPosition)

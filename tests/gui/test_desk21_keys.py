@@ -159,3 +159,37 @@ def test_a_list_opens_whole_and_as_wide_as_its_items(qtbot, window, styled):
     assert view.width() >= view.sizeHintForColumn(0)
     assert combo.style().styleHint(combo.style().StyleHint.SH_ComboBox_Popup, None, combo) == 0
     combo.hidePopup()
+
+
+def test_a_closed_dialog_gives_the_desk_its_keys_back(qtbot, window):
+    """Where nothing gives the focus back when a dialog closes (no window manager: a bare X
+    display, some remote sessions), the desk takes it again: Ctrl+F and the other shortcuts
+    work at once after the MRZ scan or a document dialog is closed with Esc."""
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.gui.desk.mrz_dialog import MrzDialog
+
+    window.new_patient()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    dialog = MrzDialog(window.tr, window.today, window)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    inside = dialog.text
+    dialog.reject()
+    QApplication.setActiveWindow(None)           # what a display with no window manager leaves
+    assert QApplication.activeWindow() is None
+    window._focus_changed(inside, None)          # the signal Qt sends as the dialog's focus goes
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    # a dialog still on screen (the registrar went to another program) keeps its focus
+    other = MrzDialog(window.tr, window.today, window)
+    other.show()
+    qtbot.waitUntil(lambda: other.isVisible())
+    QApplication.setActiveWindow(None)
+    window._focus_changed(other.text, None)
+    for _ in range(5):
+        QApplication.processEvents()
+    assert QApplication.activeWindow() is not window
+    other.reject()
+    window.dirty = False

@@ -112,8 +112,35 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("app.title"))
         self.stack.setCurrentIndex(self.PAGE_LOGIN)
         self.login_page.prepare()
+        QApplication.instance().focusChanged.connect(self._focus_changed)
         if registry is not None:
             self.attach(registry, ref)
+
+    def _focus_changed(self, old, new) -> None:
+        """A dialog closed and left no window active (no window manager gives the focus back,
+        as on a bare X display or in some remote sessions): the desk takes it again, so its
+        shortcuts (Ctrl+S, Ctrl+F…) work and typing goes on where it was. A dialog the
+        registrar left for another program is still shown: nothing is taken from it."""
+        if new is not None or old is None:
+            return
+        try:
+            dialog = old.window()
+        except RuntimeError:       # already deleted
+            return
+        if dialog is not self:     # looked at once the dialog is hidden (it is still shown here)
+            QTimer.singleShot(0, lambda: self._take_focus_back(dialog))
+
+    def _take_focus_back(self, dialog) -> None:
+        try:
+            gone = not dialog.isVisible()
+        except RuntimeError:       # deleted on closing: gone too
+            gone = True
+        try:
+            if gone and QApplication.activeWindow() is None and self.isVisible() \
+                    and QApplication.activeModalWidget() is None:
+                self.activateWindow()
+        except RuntimeError:       # this window itself was deleted meanwhile (tests)
+            pass
 
     @property
     def ready(self) -> bool:
