@@ -188,6 +188,30 @@ def place_calendar(cal, field) -> None:
     cal.move(min(below.x(), screen.right() - cal.width()), max(screen.top(), y))
 
 
+def fit_on_screen(window: QWidget, margin: int = 8) -> None:
+    """Keep a window (a dialog at its show) inside the screen's free area: no larger than it
+    (a preview 960 px high on a 768 px screen put its buttons under the task bar) and moved
+    back onto it, on 1024×768 as on a large screen. Layouts that need more than the screen
+    keep their minimum (the window then scrolls its content)."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return
+    room = screen.availableGeometry().adjusted(margin, margin, -margin, -margin)
+    frame = window.frameGeometry()
+    extra_w, extra_h = frame.width() - window.width(), frame.height() - window.height()
+    width = max(window.minimumWidth(), min(window.width(), room.width() - extra_w))
+    height = max(window.minimumHeight(), min(window.height(), room.height() - extra_h))
+    if (width, height) != (window.width(), window.height()):
+        window.resize(width, height)
+    frame = window.frameGeometry()
+    x = min(max(frame.x(), room.x()), room.x() + room.width() - frame.width())
+    y = min(max(frame.y(), room.y()), room.y() + room.height() - frame.height())
+    if (x, y) != (frame.x(), frame.y()):
+        window.move(max(x, room.x()), max(y, room.y()))
+
+
 class CaseDateField(DateField):
     """A date of the case: `value()` is the case's ISO text (or None when empty or invalid)."""
 

@@ -285,3 +285,28 @@ def test_language_switch_retranslates_panel_and_picker(qtbot, registry, ref, tr,
     assert panel.picker.windowTitle() == "Смета: қызметтерді таңдау"
     name = panel.picker.estimate.data(panel.picker.estimate.index(0, 1))
     assert name == "Кеуде қуысы ағзаларының флюорографиясы"
+
+
+def test_the_preview_and_the_wide_dialogs_fit_the_screen(qtbot, registry, ref, tr, clock):
+    """The preview asks 960 px of height and the reports 1180 px of width: on the screen the
+    desk has (800×800 here, 1024×768 at clinics) each is shown whole, its buttons on screen."""
+    from PySide6.QtCore import QRect
+
+    from desktop.gui.admin.reports import ReportsDialog
+
+    case = load_case("p04")
+    request = PrintRequest("slip", case, decision_for(case, ref), "ru", TODAY)
+    for dialog in (PrintDialog(registry, ref, tr, clock, "reg", request),
+                   ReportsDialog(registry, ref, tr, clock, "admin", TODAY)):
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitUntil(dialog.isVisible)
+        room = dialog.screen().availableGeometry()
+        assert room.contains(dialog.frameGeometry()), (type(dialog).__name__, dialog.frameGeometry(), room)
+        from PySide6.QtWidgets import QPushButton
+
+        for button in dialog.findChildren(QPushButton):
+            if button.isVisible():
+                where = QRect(button.mapToGlobal(button.rect().topLeft()), button.size())
+                assert room.contains(where), (type(dialog).__name__, button.text(), where, room)
+        dialog.close()

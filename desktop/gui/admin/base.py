@@ -155,6 +155,12 @@ class AdminDialog(QDialog):
         """The body's column of `items` (widgets, layouts, stretches; see widgets.vbox)."""
         vbox(*items, parent=self.body, margins=0)
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt
+        super().showEvent(event)
+        from desktop.gui.widgets import fit_on_screen
+
+        fit_on_screen(self)
+
     def finish_setup(self) -> None:
         """Call at the end of a subclass's __init__."""
         for button in self.findChildren(QPushButton):

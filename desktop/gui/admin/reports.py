@@ -191,6 +191,12 @@ class PatientsDialog(QDialog):
 
     open_patient = Signal(int)
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt
+        super().showEvent(event)
+        from desktop.gui.widgets import fit_on_screen
+
+        fit_on_screen(self)          # within a 1024×768 screen, buttons included
+
     def __init__(self, tr, what: str, patients: list[dict], parent=None):
         super().__init__(parent)
         self.setObjectName("reportPatients")

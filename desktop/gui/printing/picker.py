@@ -174,6 +174,12 @@ class ServicePicker(QDialog):
     `warnings` the decision's warning codes: medical_exam_required pre-fills the exam,
     prepayment_required shows the prepayment note (text from `ref`)."""
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt
+        super().showEvent(event)
+        from desktop.gui.widgets import fit_on_screen
+
+        fit_on_screen(self)          # within a 1024×768 screen, buttons included
+
     def __init__(self, prices: list, ref, tr, on: date, *, exam: list | None = None,
                  warnings: tuple[str, ...] = (), parent: QWidget | None = None):
         super().__init__(parent)

@@ -209,6 +209,12 @@ class PrintDialog(QDialog):
     printed = Signal(str, str)      # (number, kind) once a number was taken
     done = Signal(str)              # "printed" | "saved" after output was written
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt
+        super().showEvent(event)
+        from desktop.gui.widgets import fit_on_screen
+
+        fit_on_screen(self)          # within a 1024×768 screen, buttons included
+
     def __init__(self, registry, ref, tr, clock, user: str, request: PrintRequest | None = None, *,
                  number: str | None = None, choose_printer: Callable | None = None,
                  choose_path: Callable | None = None, parent: QWidget | None = None):
