@@ -5,6 +5,7 @@ import ast
 import collections
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from desktop.gui.i18n import LANGS, STRINGS
@@ -64,3 +65,37 @@ def test_language_is_remembered(qtbot, window, settings):
     """The last language is kept in the workstation settings."""
     window.switch_language("kk")
     assert settings.language == "kk"
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+@pytest.mark.parametrize("mode", ["save", "open", "folder"])
+def test_qt_file_dialog_speaks_the_desk_language(qtbot, lang, mode):
+    """Qt's own file dialog (where the platform's is not translated): every label and button
+    in the desk's language — Qt's Russian file lacks «&Look in:» and «Files of &type:» of this
+    Qt, which the desk gives itself."""
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QApplication, QFileDialog, QLabel
+
+    from desktop.gui.qt_translations import QtTranslations
+
+    translations = QtTranslations.of(QApplication.instance())
+    before = translations.lang
+    try:
+        assert translations.load(lang)
+        dialog = QFileDialog(None, "polyclinic")
+        qtbot.addWidget(dialog)
+        dialog.setOption(QFileDialog.DontUseNativeDialog, True)
+        if mode == "save":
+            dialog.setAcceptMode(QFileDialog.AcceptSave)
+        elif mode == "folder":
+            dialog.setFileMode(QFileDialog.Directory)
+        dialog.show()
+        qtbot.waitUntil(dialog.isVisible)
+        texts = [w.text() for w in dialog.findChildren(QLabel) if w.isVisible() and w.text()]
+        texts += [w.text() or w.toolTip() for w in dialog.findChildren(QAbstractButton) if w.isVisible()]
+        latin = [t for t in texts if re.search(r"[A-Za-z]{2,}", t.replace("&", ""))]
+        assert len(texts) >= 8 and not latin, latin
+        dialog.close()
+    finally:
+        translations.load(before or "ru")

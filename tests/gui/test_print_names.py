@@ -32,7 +32,8 @@ def test_save_pdf_suggests_name_document_and_number_in_documents(qtbot, registry
     assert len(asked) == 1
     suggested = Path(asked[0])
     documents = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
-    assert documents and suggested.parent == Path(documents)
+    # the Documents folder; a fresh account without one gets its home (never the program's folder)
+    assert documents and suggested.parent == (Path(documents) if Path(documents).is_dir() else Path.home())
     given = case["person"]["given_name"]
     assert suggested.name == f"О'Нил_Сейткали {given} — Отказ № 2026-000001.pdf"
     assert target.read_bytes() == registry.get_printed("2026-000001").pdf
@@ -43,3 +44,17 @@ def test_file_names_are_safe_on_windows():
     assert safe_file_name("Иванов\tИван. ") == "Иванов Иван"
     assert safe_file_name("CON") == "_CON" and safe_file_name("lpt1.x") == "_lpt1.x"
     assert len(safe_file_name("я" * 400)) == 150
+
+
+def test_without_a_documents_folder_the_suggestion_is_in_home(tmp_path, monkeypatch):
+    """A fresh account has no Documents folder yet: the file dialog then opens in the home
+    folder, not in whatever folder the program was started from."""
+    from desktop.gui.printing.preview import suggested_pdf_path
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(tmp_path / "Documents"))
+    path = Path(suggested_pdf_path("Иванов Иван", "Отказ", "2026-000001"))
+    assert path == tmp_path / "Иванов Иван — Отказ № 2026-000001.pdf"
+    (tmp_path / "Documents").mkdir()
+    path = Path(suggested_pdf_path("Иванов Иван", "Отказ", "2026-000001"))
+    assert path.parent == tmp_path / "Documents"

@@ -154,7 +154,9 @@ def suggested_pdf_path(who: str | None, document: str, number: str | None) -> st
 
     parts = [p for p in (who, document) if p]
     name = " — ".join(parts) + (f" № {number}" if number else "")
-    folder = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation) or str(Path.home())
+    folder = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
+    if not folder or not Path(folder).is_dir():     # no Documents folder (a fresh account):
+        folder = str(Path.home())                   # home, not the program's working folder
     return str(Path(folder) / f"{safe_file_name(name or 'document')}.pdf")
 
 
