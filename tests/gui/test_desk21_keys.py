@@ -191,5 +191,18 @@ def test_a_closed_dialog_gives_the_desk_its_keys_back(qtbot, window):
     for _ in range(5):
         QApplication.processEvents()
     assert QApplication.activeWindow() is not window
+    # a dialog opened from that dialog (a file dialog over the print preview) gives the focus
+    # back to it, not to the desk under both
+    from PySide6.QtWidgets import QDialog, QLineEdit, QVBoxLayout
+
+    inner = QDialog(other)
+    QVBoxLayout(inner).addWidget(QLineEdit())
+    inner.show()
+    qtbot.waitUntil(inner.isVisible)
+    field = inner.findChild(QLineEdit)
+    window._focus_changed(field, None)            # the owner is read while the dialog is there
+    inner.reject()
+    QApplication.setActiveWindow(None)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is other)
     other.reject()
     window.dirty = False

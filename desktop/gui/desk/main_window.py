@@ -118,28 +118,32 @@ class MainWindow(QMainWindow):
 
     def _focus_changed(self, old, new) -> None:
         """A dialog closed and left no window active (no window manager gives the focus back,
-        as on a bare X display or in some remote sessions): the desk takes it again, so its
-        shortcuts (Ctrl+S, Ctrl+F…) work and typing goes on where it was. A dialog the
-        registrar left for another program is still shown: nothing is taken from it."""
+        as on a bare X display or in some remote sessions): the window it was opened from
+        (the print preview under its file dialog, else the desk) takes it again, so shortcuts
+        (Ctrl+S, Ctrl+F…) work and typing goes on where it was. A dialog the registrar left for
+        another program is still shown: nothing is taken from it."""
         if new is not None or old is None:
             return
         try:
             dialog = old.window()
+            owner = dialog.parentWidget().window() if dialog.parentWidget() is not None else self
         except RuntimeError:       # already deleted
             return
         if dialog is not self:     # looked at once the dialog is hidden (it is still shown here)
-            QTimer.singleShot(0, lambda: self._take_focus_back(dialog))
+            QTimer.singleShot(0, lambda: self._take_focus_back(dialog, owner))
 
-    def _take_focus_back(self, dialog) -> None:
+    def _take_focus_back(self, dialog, owner) -> None:
         try:
             gone = not dialog.isVisible()
         except RuntimeError:       # deleted on closing: gone too
             gone = True
         try:
-            if gone and QApplication.activeWindow() is None and self.isVisible() \
-                    and QApplication.activeModalWidget() is None:
-                self.activateWindow()
-        except RuntimeError:       # this window itself was deleted meanwhile (tests)
+            if not gone or QApplication.activeWindow() is not None or not self.isVisible():
+                return
+            if owner is self or not owner.isVisible():
+                owner = QApplication.activeModalWidget() or self
+            owner.activateWindow()
+        except RuntimeError:       # the owner (or this window) was deleted meanwhile
             pass
 
     @property
