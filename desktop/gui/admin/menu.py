@@ -158,4 +158,6 @@ class AdminMenu(QObject):
         self.dialogs[name] = dialog
         dialog.finished.connect(lambda _r, n=name, d=dialog: self.dialogs.get(n) is d and self.dialogs.pop(n))
         dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()      # its keys (Esc, Enter, Tab) go to it, with or without a window manager
         return dialog
