@@ -140,9 +140,7 @@ class MainWindow(QMainWindow):
         try:
             if not gone or QApplication.activeWindow() is not None or not self.isVisible():
                 return
-            if owner is self or not owner.isVisible():
-                owner = QApplication.activeModalWidget() or self
-            owner.activateWindow()
+            (owner if owner.isVisible() else self).activateWindow()
         except RuntimeError:       # the owner (or this window) was deleted meanwhile
             pass
 
