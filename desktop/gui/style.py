@@ -6,7 +6,7 @@ import re
 
 from desktop.paths import resources
 
-ICONS = (resources() / "icons").as_posix()    # the arrows (resources/icons/make_arrows.py)
+ICONS = (resources() / "icons").as_posix()    # the arrows (drawn by scripts/make_arrows.py)
 
 INK = "#1f2933"
 MUTED = "#5b6472"

@@ -1,4 +1,4 @@
-"""The arrows of the drop-down lists and number boxes (style.py): `python make_arrows.py DIR`."""
+"""The arrows of the drop-down lists and number boxes (desktop/gui/style.py), drawn into resources/icons: `python scripts/make_arrows.py resources/icons`."""
 import sys
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPolygonF
