@@ -7,27 +7,31 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
 
-# Source texts of this Qt whose translation the shipped file lacks (qtbase_ru.qm still has
-# them as «Look in:» and «Files of type:», without the mnemonic Qt 6 added): the file dialog's
-# own labels, in the words of Qt's Kazakh file, which has them.
-MISSING: dict[tuple[str, str], dict[str, str]] = {
-    ("QFileDialog", "&Look in:"): {"ru": "&Папка:"},
-    ("QFileDialog", "Files of &type:"): {"ru": "&Тип файлов:"},
+# Source texts this Qt changed (a mnemonic added) that a shipped translation still has only in
+# their old form: qtbase_ru.qm translates «Look in:» and «Files of type:», not the file dialog's
+# «&Look in:» and «Files of &type:», which then showed in English on a Russian desk.
+RENAMED: dict[tuple[str, str], str] = {
+    ("QFileDialog", "&Look in:"): "Look in:",
+    ("QFileDialog", "Files of &type:"): "Files of type:",
 }
 
 
-class _Missing(QTranslator):
-    """The texts of MISSING for one language (asked before Qt's own file)."""
+class _Renamed(QTranslator):
+    """Qt's own translation of the old source text for a renamed one (asked before Qt's file,
+    so a file that has the new text — Kazakh's — is used as it is)."""
 
-    def __init__(self, lang: str, parent=None):
+    def __init__(self, base: QTranslator, parent=None):
         super().__init__(parent)
-        self.lang = lang
+        self.base = base
 
     def isEmpty(self) -> bool:  # noqa: N802 - Qt
         return False
 
     def translate(self, context, source, disambiguation=None, n=-1):
-        return MISSING.get((context, source), {}).get(self.lang)   # None: not here, ask the next
+        old = RENAMED.get((context, source))
+        if old is None:
+            return None                   # not one of them: Qt asks the next translator
+        return self.base.translate(context, old) or None
 
 
 class QtTranslations:
@@ -36,7 +40,7 @@ class QtTranslations:
     def __init__(self, app: QApplication | None = None):
         self.app = app or QApplication.instance()
         self.translator = QTranslator(self.app)
-        self.missing: _Missing | None = None
+        self.renamed = _Renamed(self.translator, self.app)
         self.lang: str | None = None
         self.installed = False
 
@@ -61,16 +65,12 @@ class QtTranslations:
         if self.installed:
             self.app.removeTranslator(self.translator)
             self.installed = False
-        if self.missing is not None:
-            self.app.removeTranslator(self.missing)
-            self.missing = None
+            self.app.removeTranslator(self.renamed)
         self.lang = lang
         # month and day names (the calendar), as Qt's widgets made from now on show them
         QLocale.setDefault(QLocale(QLocale.Kazakh, QLocale.Kazakhstan) if lang == "kk"
                            else QLocale(QLocale.Russian, QLocale.Russia))
         if self.translator.load(f"qtbase_{lang}", self.folder()):
             self.installed = self.app.installTranslator(self.translator)
-            if any(lang in texts for texts in MISSING.values()):
-                self.missing = _Missing(lang, self.app)
-                self.app.installTranslator(self.missing)   # the last installed is asked first
+            self.app.installTranslator(self.renamed)   # the last installed is asked first
         return self.installed

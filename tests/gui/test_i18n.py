@@ -72,7 +72,7 @@ def test_language_is_remembered(qtbot, window, settings):
 def test_qt_file_dialog_speaks_the_desk_language(qtbot, lang, mode):
     """Qt's own file dialog (where the platform's is not translated): every label and button
     in the desk's language — Qt's Russian file lacks «&Look in:» and «Files of &type:» of this
-    Qt, which the desk gives itself."""
+    Qt, which the desk takes from the old texts Qt's file still translates."""
     import re
 
     from PySide6.QtWidgets import QAbstractButton, QApplication, QFileDialog, QLabel
