@@ -46,6 +46,8 @@ def main(argv: list[str]) -> int:
             window.recompute()
             for w, h in SIZES:
                 window.resize(w, h)
+                if window.tabs.indexOf(window.search) >= 0:       # the search folded: the card in front
+                    window.tabs.setCurrentWidget(window.form_scroll)
                 for _ in range(8):
                     app.processEvents()
                 window.grab().save(str(out / f"gui-size-{w}x{h}-{lang}.png"))

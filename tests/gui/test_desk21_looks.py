@@ -252,7 +252,8 @@ def test_a_long_name_in_the_search_results_is_whole(qtbot, window, sheet, lang, 
     widest = max(metrics.horizontalAdvance(word) for word in words)
     lines = view.sizeHintForRow(0)                   # the delegate's own wrapped height
     assert widest <= room and lines <= view.rowHeight(0), (room, widest, lines, view.rowHeight(0))
-    assert view.rowHeight(0) > metrics.lineSpacing() * 2       # on more than one line
+    if metrics.horizontalAdvance(text) > room:                 # too long for one line:
+        assert view.rowHeight(0) > metrics.lineSpacing() * 2   # on more than one line
     assert view.horizontalScrollBar().maximum() == 0
     if lang == "ru" and size == (1366, 768):
         view.grab().save("/tmp/d21c/results-1366-ru.png")

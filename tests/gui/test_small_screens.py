@@ -132,14 +132,18 @@ def test_every_document_kind_reads_in_a_few_lines(qtbot, window, size, lang):
     view, model, ref = window.form.documents_view, window.form.documents, window.ref
     kinds = list(ref.document_kinds)
     problems = []
-    for start in range(0, len(kinds), 3):
+    for issued, start in [(i, s) for i in (None, "2020-01-01") for s in range(0, len(kinds), 3)]:
         case = case_of("p04")
-        case["documents"] = [{"kind": k, "number": "N1234567", "country": "UZ",
+        case["documents"] = [{"kind": k, "number": "N1234567", "country": "UZ", "issued_on": issued,
                               "valid_from": "2026-01-01", "valid_until": "2027-01-01"}
                              for k in kinds[start:start + 3]]
+        if issued:              # every column shown: an insurance contract among them too
+            case["documents"].append({"kind": "dms_contract", "number": "D1", "covers_phc": True,
+                                      "issued_on": issued, "valid_until": "2027-01-01"})
         window.form.set_case(case)
+        window.tabs.setCurrentWidget(window.form_scroll) if window.tabs.indexOf(window.search) >= 0 else None
         _settle(qtbot)
-        assert view.isColumnHidden(model.COLUMNS.index("issued_on"))
+        assert view.isColumnHidden(model.COLUMNS.index("issued_on")) == (issued is None)
         fm = view.fontMetrics()
         width = view.columnWidth(0) - 8
         for row, kind in enumerate(kinds[start:start + 3]):

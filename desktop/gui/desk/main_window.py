@@ -930,7 +930,10 @@ class MainWindow(QMainWindow):
 
     # --- closing --------------------------------------------------------------------------------
     # --- small screens ----------------------------------------------------------------------------
-    NARROW = 1366     # below this width the search column folds into a tab beside the card
+    # below this width the search column folds into a tab beside the card (Ctrl+F shows it):
+    # 1024, 1280 and 1366 px wide screens, where three columns left the card's documents
+    # table too narrow for the kind's words («Иностранны|й паспорт»)
+    NARROW = 1400
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
