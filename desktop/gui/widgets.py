@@ -212,6 +212,15 @@ def fit_on_screen(window: QWidget, margin: int = 8) -> None:
         window.move(max(x, room.x()), max(y, room.y()))
 
 
+class FitsScreen:
+    """A dialog kept inside the screen at its show (fit_on_screen): put before QDialog in the
+    bases (`class PrintDialog(FitsScreen, QDialog)`)."""
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt
+        super().showEvent(event)
+        fit_on_screen(self)
+
+
 class CaseDateField(DateField):
     """A date of the case: `value()` is the case's ISO text (or None when empty or invalid)."""
 

@@ -14,7 +14,7 @@ from desktop.gui import tables
 from desktop.gui.i18n import store_text
 from desktop.gui.strings import STRINGS
 from desktop.gui.tables import RIGHT, SORT_ROLE, TableModel
-from desktop.gui.widgets import hbox, keyed, retranslate_keyed, vbox
+from desktop.gui.widgets import FitsScreen, hbox, keyed, retranslate_keyed, vbox
 from desktop.gui.worker import Worker
 
 
@@ -113,7 +113,7 @@ def confirm(parent: QWidget, title: str, text: str) -> bool:
     return box.exec() == QMessageBox.Yes
 
 
-class AdminDialog(QDialog):
+class AdminDialog(FitsScreen, QDialog):
     """Base of the administration dialogs. Subclasses build into `self.body` and implement
     `retranslate_body()` and `refresh()`. For a user who is not an active administrator
     (`registry.require_admin`) the body is disabled and the reason shown; the store checks the
@@ -154,12 +154,6 @@ class AdminDialog(QDialog):
     def lay_out_body(self, *items) -> None:
         """The body's column of `items` (widgets, layouts, stretches; see widgets.vbox)."""
         vbox(*items, parent=self.body, margins=0)
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt
-        super().showEvent(event)
-        from desktop.gui.widgets import fit_on_screen
-
-        fit_on_screen(self)
 
     def finish_setup(self) -> None:
         """Call at the end of a subclass's __init__."""

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QDialog, QFileDialog, QHBox
                                QVBoxLayout, QWidget)
 
 from desktop.gui.admin.base import AdminDialog, RowsModel, SORT_ROLE, dmy, now_of, table, today_of
+from desktop.gui.widgets import FitsScreen
 
 SHADES = ("#202020", "#8C8C8C", "#D9D9D9", "#555555", "#B0B0B0")
 
@@ -186,16 +187,10 @@ class _Progress(QObject):
     step = Signal(int, int)
 
 
-class PatientsDialog(QDialog):
+class PatientsDialog(FitsScreen, QDialog):
     """The patients behind one figure; double-click or Enter opens the card."""
 
     open_patient = Signal(int)
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt
-        super().showEvent(event)
-        from desktop.gui.widgets import fit_on_screen
-
-        fit_on_screen(self)          # within a 1024×768 screen, buttons included
 
     def __init__(self, tr, what: str, patients: list[dict], parent=None):
         super().__init__(parent)

@@ -281,8 +281,8 @@ class PatientForm(QWidget):
         self._family_toggled(False)
         self.clear_case()
 
-    # columns that hold nothing for every document of the card give their room to the kind (on
-    # a 1366 px screen beside the search the kind is otherwise a word a line, seven lines a row)
+    # columns that hold nothing for every document of the card give their room to the kind
+    # (in a narrow card the kind is otherwise a word a line, up to seven lines a row)
     OPTIONAL_DOCUMENT_COLUMNS = ("issued_on", "covers_phc")
 
     def _fit_document_columns(self) -> None:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QLabel,
 
 from desktop.documents.words import format_money
 from desktop.gui.tables import RIGHT, TableModel, table
-from desktop.gui.widgets import hbox, vbox
+from desktop.gui.widgets import FitsScreen, hbox, vbox
 
 MAX_QTY = 999
 
@@ -166,19 +166,13 @@ class QuantityDelegate(QStyledItemDelegate):
         model.setData(index, editor.value(), Qt.EditRole)
 
 
-class ServicePicker(QDialog):
+class ServicePicker(FitsScreen, QDialog):
     """Choose the services of an estimate. `lines()` after acceptance: [(code, Decimal qty)].
 
     `prices` is the clinic's list in force on `on` (core PriceItems); `exam` the R665 p.13
     exam as (code, qty) pairs (None when the reference data has none on that date);
     `warnings` the decision's warning codes: medical_exam_required pre-fills the exam,
     prepayment_required shows the prepayment note (text from `ref`)."""
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt
-        super().showEvent(event)
-        from desktop.gui.widgets import fit_on_screen
-
-        fit_on_screen(self)          # within a 1024×768 screen, buttons included
 
     def __init__(self, prices: list, ref, tr, on: date, *, exam: list | None = None,
                  warnings: tuple[str, ...] = (), parent: QWidget | None = None):

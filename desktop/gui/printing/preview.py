@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (QDialog, QFileDialog, QGridLayout, QHBoxLayout, Q
 
 from desktop.gui.printing.picker import ServicePicker
 from desktop.gui.worker import Worker
+from desktop.gui.widgets import FitsScreen
 
 KINDS = ("slip", "refusal", "referral", "estimate")
 # Printed in place of the number on a preview (no number is spent on looking).
@@ -198,7 +199,7 @@ class PdfPreview(QWidget):
         return self.document.pageCount()
 
 
-class PrintDialog(QDialog):
+class PrintDialog(FitsScreen, QDialog):
     """Preview → Print (focused) or Save as PDF. Two ways in:
 
     * `request` (a PrintRequest): a preview rendered without a number; Print or Save takes
@@ -210,12 +211,6 @@ class PrintDialog(QDialog):
 
     printed = Signal(str, str)      # (number, kind) once a number was taken
     done = Signal(str)              # "printed" | "saved" after output was written
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt
-        super().showEvent(event)
-        from desktop.gui.widgets import fit_on_screen
-
-        fit_on_screen(self)          # within a 1024×768 screen, buttons included
 
     def __init__(self, registry, ref, tr, clock, user: str, request: PrintRequest | None = None, *,
                  number: str | None = None, choose_printer: Callable | None = None,
