@@ -58,6 +58,7 @@ def open_registry(path: Path | str, *, now: datetime) -> Registry:
             exc.backup = latest_backup(path, default_backups_dir(path))
         raise
     registry = Registry(path, engine, location)
+    registry.last_now = now
     try:
         if migrated_from != db.head_revision():
             registry.log(user=SYSTEM_USER, action="migrate", obj="schema", now=now,

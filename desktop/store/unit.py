@@ -92,6 +92,10 @@ class UnitOfWork:
         self._identity = None if self.location.is_server else db.file_identity(self.path)
         self._reopened = False
         self._held = None if self.location.is_server else db.hold(self.path)
+        # on the server: the password digest of each user who signed in through this registry
+        # (to act for them), and the last moment it was given (a bare password check's time)
+        self._digests: dict[str, str | None] = {}
+        self.last_now: datetime | None = None
 
     def close(self) -> None:
         """Close the connections. A registry used again after `close` opens whatever file is at

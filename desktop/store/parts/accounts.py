@@ -64,10 +64,10 @@ class Accounts(UnitOfWork):
 
     # --- the server's account functions --------------------------------------------------------
     def _remember(self, login: str, digest: str | None) -> None:
-        self.__dict__.setdefault("_digests", {})[login] = digest
+        self._digests[login] = digest
 
     def _digest_for(self, login: str | None) -> str | None:
-        return self.__dict__.get("_digests", {}).get(login) if login else None
+        return self._digests.get(login) if login else None
 
     def _password_params(self, login: str) -> tuple[str | None, str | None]:
         """(params, salt) of an account on the server (None, None when unknown)."""
@@ -95,7 +95,7 @@ class Accounts(UnitOfWork):
 
     def _sign_in_on_server(self, login: str, password: str, now: datetime, *,
                            count: bool) -> bool:
-        self.__dict__["_last_now"] = now
+        self.last_now = now
         digest, params = self._server_digest(login, password)
         upgrade = None
         if count and params is not None and passwords.needs_upgrade(
@@ -229,25 +229,23 @@ class Accounts(UnitOfWork):
         return found[0] if found else None
 
     def _users(self, login: str | None) -> list[User]:
+        server = self.location.is_server      # the desk role may not read the hashes there
+        statement = (sa.select(*(getattr(User, c) for c in PUBLIC_COLUMNS)) if server
+                     else select(User)).order_by(User.login)
+        if login is not None:
+            statement = statement.where(User.login == login)
         with self._read() as session:
-            if not self.location.is_server:
-                statement = select(User).order_by(User.login)
-                if login is not None:
-                    statement = statement.where(User.login == login)
+            if not server:
                 return list(session.exec(statement))
-            columns = [getattr(User, c) for c in PUBLIC_COLUMNS]
-            statement = sa.select(*columns).order_by(User.login)
-            if login is not None:
-                statement = statement.where(User.login == login)
-            return [User(password_hash="", **row._mapping)
-                    for row in session.execute(statement)]
+            return [User(password_hash="", **row._mapping) for row in session.execute(statement)]
 
-    def verify_password(self, login: str, password: str) -> bool:
+    def verify_password(self, login: str, password: str, *, now: datetime | None = None) -> bool:
         """True if `login` is an active account with this password (on the server a wrong
-        one counts toward the account's lockout, as a failed sign-in)."""
+        one counts toward the account's lockout, as a failed sign-in, at `now` — by default
+        the last moment this registry was given: its last sign-in, or its opening)."""
         if self.location.is_server:
             try:
-                return self._sign_in_on_server(login, password, _now_of(self), count=False)
+                return self._sign_in_on_server(login, password, now or self.last_now, count=False)
             except AccountLocked:
                 return False
         user = self.get_user(login)
@@ -317,11 +315,3 @@ class Accounts(UnitOfWork):
                                 now=now, details={"until": until.isoformat(),
                                                   "failures": passwords.MAX_FAILURES})
         return self.get_user(login) if ok else None
-
-
-def _now_of(registry) -> datetime:
-    """The moment a bare password check is recorded at (verify_password takes no `now`): the
-    last sign-in moment this registry saw, else the server's clock."""
-    from datetime import timezone
-
-    return registry.__dict__.get("_last_now") or datetime.now(timezone.utc)
